@@ -1,0 +1,243 @@
+"""Cheque stock: print runs, operator imports, chequebooks and cheques, their movements."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ChequebookState(models.TextChoices):
+    IN_STOCK = "in_stock", "En stock"
+    AT_FRONT_DESK = "at_front_desk", "À l'accueil"
+    HANDED_OUT = "handed_out", "Remis"
+    CANCELLED = "cancelled", "Opposé"
+
+
+class ChequeState(models.TextChoices):
+    IN_STOCK = "in_stock", "En stock"
+    AT_FRONT_DESK = "at_front_desk", "À l'accueil"
+    HANDED_OUT = "handed_out", "Remis"
+    REDEEMED = "redeemed", "Encaissé"
+    ON_STATEMENT = "on_statement", "Sur un relevé"
+    PAID = "paid", "Payé"
+    CANCELLED = "cancelled", "Opposé"
+    EXPIRED = "expired", "Expiré"
+
+
+class PrintRun(models.Model):
+    """N chequebooks created by the programme for a vintage and an envelope, and their file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Échec"
+
+    vintage = models.ForeignKey("programme.Vintage", on_delete=models.PROTECT)
+    envelope = models.ForeignKey("programme.Envelope", on_delete=models.PROTECT)
+    chequebook_count = models.PositiveIntegerField("nombre de chéquiers")
+    cheques_per_chequebook = models.PositiveSmallIntegerField(default=10)
+    first_number = models.PositiveBigIntegerField(null=True, blank=True)
+    last_number = models.PositiveBigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="print-runs/", blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "impression"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Impression n° {self.pk}"
+
+
+class ImportBatch(models.Model):
+    """Stock delivered by an external operator, imported from a CSV (all or nothing)."""
+
+    file_name = models.CharField(max_length=255)
+    envelope = models.ForeignKey("programme.Envelope", on_delete=models.PROTECT)
+    chequebook_count = models.PositiveIntegerField(default=0)
+    cheque_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "import opérateur"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import {self.file_name}"
+
+
+class Chequebook(models.Model):
+    number = models.PositiveBigIntegerField("numéro", unique=True)
+    vintage = models.ForeignKey(
+        "programme.Vintage", on_delete=models.PROTECT, related_name="chequebooks"
+    )
+    envelope = models.ForeignKey(
+        "programme.Envelope", on_delete=models.PROTECT, related_name="chequebooks"
+    )
+    cheque_count = models.PositiveSmallIntegerField("nombre de chèques", default=10)
+    state = models.CharField(
+        "état", max_length=16, choices=ChequebookState.choices, default=ChequebookState.IN_STOCK
+    )
+    holder = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name="accueil détenteur",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held_chequebooks",
+    )
+    allocated_at = models.DateTimeField("attribué le", null=True, blank=True)
+    received_at = models.DateTimeField("réception confirmée le", null=True, blank=True)
+    beneficiary = models.ForeignKey(
+        "orientation.Beneficiary",
+        verbose_name="bénéficiaire",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="chequebooks",
+    )
+    #: 0 for a person's chequebook of a vintage; 1, 2... for those a manager allowed beyond.
+    holding_rank = models.PositiveSmallIntegerField(default=0)
+    handed_out_at = models.DateTimeField("remis le", null=True, blank=True)
+    handed_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handed_out_by_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handed_out_chequebooks",
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField("motif d'opposition", max_length=255, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name="remplace",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    print_run = models.ForeignKey(
+        PrintRun, null=True, blank=True, on_delete=models.PROTECT, related_name="chequebooks"
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="chequebooks"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "chéquier"
+        ordering = ["number"]
+        indexes = [
+            models.Index(fields=["state", "vintage"]),
+            models.Index(fields=["holder", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cheque_count__in=[5, 10]), name="chequebook_size_5_or_10"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="handed_out")
+                | Q(beneficiary__isnull=False, handed_out_at__isnull=False),
+                name="chequebook_handed_out_has_beneficiary",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="at_front_desk") | Q(holder__isnull=False),
+                name="chequebook_at_front_desk_has_holder",
+            ),
+            # One chequebook per person and vintage; more only with a manager's exception,
+            # which gives the next rank. A cancelled chequebook frees its rank.
+            models.UniqueConstraint(
+                fields=["beneficiary", "vintage", "holding_rank"],
+                condition=Q(beneficiary__isnull=False) & ~Q(state="cancelled"),
+                name="chequebook_one_per_beneficiary_vintage_rank",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Chéquier {self.number}"
+
+
+class Cheque(models.Model):
+    chequebook = models.ForeignKey(Chequebook, on_delete=models.PROTECT, related_name="cheques")
+    number = models.PositiveBigIntegerField("numéro", unique=True)
+    position = models.PositiveSmallIntegerField("rang dans le chéquier")
+    #: HMAC-SHA256 of the security code with PASSNUM_CHEQUE_CODE_KEY (kept outside the DB).
+    code_hash = models.CharField(max_length=64, blank=True)
+    state = models.CharField(
+        "état", max_length=16, choices=ChequeState.choices, default=ChequeState.IN_STOCK
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField("motif d'opposition", max_length=255, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "chèque"
+        ordering = ["number"]
+        indexes = [models.Index(fields=["state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chequebook", "position"], name="cheque_unique_position"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Chèque {self.number}"
+
+
+class HandoverException(models.Model):
+    """A programme manager's written permission for one more chequebook of a vintage."""
+
+    beneficiary = models.ForeignKey(
+        "orientation.Beneficiary", on_delete=models.PROTECT, related_name="handover_exceptions"
+    )
+    vintage = models.ForeignKey("programme.Vintage", on_delete=models.PROTECT)
+    reason = models.TextField("motif")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    used_by = models.OneToOneField(
+        Chequebook, null=True, blank=True, on_delete=models.PROTECT, related_name="exception"
+    )
+
+    class Meta:
+        verbose_name = "dérogation"
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="exception_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"Dérogation pour {self.beneficiary}"
+
+
+class StockMovement(models.Model):
+    """A chequebook moving between the programme's stock and front desks."""
+
+    class Kind(models.TextChoices):
+        ALLOCATION = "allocation", "Attribution"
+        RECEIPT = "receipt", "Réception"
+        TRANSFER = "transfer", "Transfert"
+        RETURN = "return", "Retour au stock"
+
+    chequebook = models.ForeignKey(Chequebook, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    from_organisation = models.ForeignKey(
+        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_organisation = models.ForeignKey(
+        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "mouvement de stock"
+        ordering = ["-at", "-id"]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class MediationConfig(AppConfig):
+    name = "mediation"
+    label = "mediation"
+    verbose_name = "Médiation"
+
+    def ready(self):
+        from . import journal  # noqa: F401  (registers the journal's sentences)

@@ -1,0 +1,286 @@
+"""Mediators, places, agreements, redemptions, activities and monthly statements."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class QualificationStatus(models.TextChoices):
+    APPLIED = "applied", "Candidature"
+    QUALIFIED = "qualified", "Qualifié"
+    SUSPENDED = "suspended", "Suspendu"
+    DISQUALIFIED = "disqualified", "Déqualifié"
+
+
+class MediatorProfile(models.Model):
+    """What a mediation organisation must give to be qualified and paid."""
+
+    organisation = models.OneToOneField(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="mediator_profile"
+    )
+    siret = models.CharField("SIRET", max_length=14, blank=True)
+    legal_name = models.CharField("raison sociale", max_length=200, blank=True)
+    legal_representative = models.CharField("représentant légal", max_length=200, blank=True)
+    iban = models.CharField("IBAN", max_length=34, blank=True)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    is_public_sector = models.BooleanField(
+        "structure publique (paiement par une régie)", default=False
+    )
+    labels = models.JSONField("labels", default=list, blank=True)
+    charter_accepted_at = models.DateTimeField("charte acceptée le", null=True, blank=True)
+    qualification_status = models.CharField(
+        "qualification",
+        max_length=14,
+        choices=QualificationStatus.choices,
+        default=QualificationStatus.APPLIED,
+    )
+    status_reason = models.CharField("motif", max_length=255, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    qualified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "profil de médiateur"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(qualification_status__in=["suspended", "disqualified"])
+                | ~Q(status_reason=""),
+                name="mediator_suspension_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.legal_name or str(self.organisation)
+
+
+class Place(models.Model):
+    """A mediation place (lieu de médiation), described with the national schema's words."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="places"
+    )
+    name = models.CharField("nom", max_length=200)
+    address = models.CharField("adresse", max_length=255)
+    commune = models.ForeignKey("programme.Commune", on_delete=models.PROTECT, related_name="places")
+    postcode = models.CharField("code postal", max_length=5)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    opening_hours = models.CharField(
+        "horaires (format OpenStreetMap)", max_length=255, blank=True
+    )
+    opening_hours_text = models.CharField("horaires (en clair)", max_length=255, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    website = models.URLField("site web", blank=True)
+    contact_name = models.CharField("personne à contacter", max_length=200, blank=True)
+    services = models.ManyToManyField("programme.Service", verbose_name="services", blank=True)
+    accessibility = models.JSONField("prise en charge spécifique", default=list, blank=True)
+    support_modes = models.JSONField("modalités d'accompagnement", default=list, blank=True)
+    summary = models.CharField("présentation", max_length=280, blank=True)
+    is_active = models.BooleanField("actif", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "lieu de médiation"
+        verbose_name_plural = "lieux de médiation"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    ACTIVE = "active", "En vigueur"
+    ENDED = "ended", "Terminée"
+    TERMINATED = "terminated", "Résiliée"
+
+
+class Agreement(models.Model):
+    """A convention between CD12 (or an EPCI) and a mediator organisation."""
+
+    mediator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="agreements"
+    )
+    counterpart = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin")
+    signed_at = models.DateField("signée le", null=True, blank=True)
+    status = models.CharField(max_length=12, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT)
+    file = models.FileField(upload_to="agreements/", blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "convention"
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="agreement_dates_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Convention {self.mediator} ({self.start_date:%Y})"
+
+
+class Theme(models.TextChoices):
+    """The themes La Coop de la médiation numérique records activities with."""
+
+    DIAGNOSTIC = "diagnostic", "Diagnostic numérique"
+    EQUIPMENT = "equipment", "Prendre en main du matériel"
+    SMARTPHONE = "smartphone", "Prendre en main un smartphone ou une tablette"
+    BROWSING = "browsing", "Navigation sur internet"
+    EMAIL = "email", "E-mail"
+    OFFICE = "office", "Bureautique"
+    PROCEDURES = "procedures", "Démarches en ligne"
+    SECURITY = "security", "Sécurité numérique"
+    SOCIAL = "social", "Réseaux sociaux et communication"
+    EMPLOYMENT = "employment", "Insertion professionnelle"
+    PARENTING = "parenting", "Parentalité"
+    SCHOOL = "school", "Scolarité et numérique"
+    HEALTH = "health", "Santé"
+    BUDGET = "budget", "Budget"
+    CULTURE = "culture", "Culture numérique"
+    CREATION = "creation", "Création de contenus numériques"
+    FILES = "files", "Gestion des contenus numériques"
+    ECOMMERCE = "ecommerce", "Achats en ligne et paiement"
+
+
+class Activity(models.Model):
+    """What a mediator did with one person (or a group): the redemptions it paid for."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", "Accompagnement individuel"
+        PROCEDURE = "procedure", "Aide à une démarche administrative"
+        WORKSHOP = "workshop", "Atelier collectif"
+
+    mediator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="activities"
+    )
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT)
+    kind = models.CharField("type", max_length=12, choices=Kind.choices)
+    date = models.DateField("date")
+    duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
+    themes = models.JSONField("thèmes", default=list)
+    participants = models.ManyToManyField(
+        "orientation.Beneficiary", related_name="activities", blank=True
+    )
+    referral = models.ForeignKey(
+        "orientation.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
+    notes = models.CharField("remarques", max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "activité"
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="activity_has_duration"),
+        ]
+
+
+class StatementStatus(models.TextChoices):
+    ISSUED = "issued", "Émis"
+    VALIDATED = "validated", "Validé"
+    SENT_FOR_PAYMENT = "sent", "Envoyé en paiement"
+    PAID = "paid", "Payé"
+
+
+class Statement(models.Model):
+    """A monthly statement (relevé de contre-paiement). Once issued it never changes."""
+
+    number = models.PositiveIntegerField("numéro", unique=True)
+    mediator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="statements"
+    )
+    period_start = models.DateField("mois")
+    cheque_count = models.PositiveIntegerField(default=0)
+    face_value_cents = models.BigIntegerField(default=0)
+    fees_cents = models.BigIntegerField(default=0)
+    net_cents = models.BigIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=StatementStatus.choices, default=StatementStatus.ISSUED
+    )
+    file = models.FileField(upload_to="statements/", blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateField(null=True, blank=True)
+    payment_reference = models.CharField("référence du paiement", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "relevé de contre-paiement"
+        ordering = ["-period_start", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["mediator", "period_start"], name="statement_one_per_month"),
+            models.CheckConstraint(
+                condition=Q(net_cents__lte=F("face_value_cents")), name="statement_net_within_face"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_at__isnull=False),
+                name="statement_paid_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Relevé n° {self.number}"
+
+
+class Redemption(models.Model):
+    """A cheque redeemed by a mediator. One per cheque, ever (one-to-one)."""
+
+    cheque = models.OneToOneField(
+        "chequebooks.Cheque", on_delete=models.PROTECT, related_name="redemption"
+    )
+    mediator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="redemptions"
+    )
+    beneficiary = models.ForeignKey(
+        "orientation.Beneficiary", on_delete=models.PROTECT, related_name="redemptions"
+    )
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="redemptions")
+    submission = models.ForeignKey(
+        "RedemptionSubmission", on_delete=models.PROTECT, related_name="redemptions"
+    )
+    statement = models.ForeignKey(
+        Statement, null=True, blank=True, on_delete=models.PROTECT, related_name="redemptions"
+    )
+    face_value_cents = models.PositiveIntegerField()
+    mediator_net_cents = models.PositiveIntegerField()
+    redeemed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    redeemed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "encaissement"
+        ordering = ["-redeemed_at"]
+        indexes = [models.Index(fields=["mediator", "redeemed_at"])]
+
+
+class RedemptionSubmission(models.Model):
+    """One submission of the redemption form. Its token makes a retry redeem nothing more."""
+
+    token = models.CharField(max_length=64, unique=True)
+    mediator = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class RedemptionAttempt(models.Model):
+    """A refused redemption, kept with its reason code (and used to throttle guessing)."""
+
+    number_typed = models.CharField(max_length=40)
+    cheque = models.ForeignKey("chequebooks.Cheque", null=True, blank=True, on_delete=models.PROTECT)
+    reason = models.CharField(max_length=30)
+    mediator = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "reason", "created_at"])]

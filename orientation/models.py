@@ -1,0 +1,224 @@
+"""Beneficiaries, consent, assessments (versioned questionnaires) and referrals."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Beneficiary(models.Model):
+    """A person helped by the programme. Only what the scheme needs: no diagnosis, no proof."""
+
+    first_name = models.CharField("prénom", max_length=150)
+    last_name = models.CharField("nom", max_length=150)
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
+    #: Normalised "last|first|birth date", for finding duplicates without showing records.
+    identity_key = models.CharField(max_length=400, db_index=True, blank=True)
+    commune = models.ForeignKey(
+        "programme.Commune",
+        verbose_name="commune",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="beneficiaries",
+    )
+    outside_aveyron = models.BooleanField("réside hors Aveyron", default=False)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    contact_consent = models.BooleanField(
+        "accepte d'être recontacté(e) (rappels)", default=False
+    )
+    target_public = models.ForeignKey(
+        "programme.TargetPublic", verbose_name="public cible", on_delete=models.PROTECT
+    )
+    consent_at = models.DateTimeField("consentement recueilli le")
+    consent_text_version = models.CharField("version de l'information", max_length=20)
+    registered_by_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name="accueil",
+        on_delete=models.PROTECT,
+        related_name="registered_beneficiaries",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_activity_at = models.DateTimeField(auto_now_add=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "bénéficiaire"
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commune__isnull=False) | Q(outside_aveyron=True)
+                | Q(anonymised_at__isnull=False),
+                name="beneficiary_has_commune_or_outside",
+            ),
+        ]
+
+    def __str__(self):
+        if self.anonymised_at:
+            return f"Personne anonymisée n° {self.pk}"
+        return f"{self.first_name} {self.last_name}"
+
+
+class Questionnaire(models.Model):
+    """A version of the pre-assessment questionnaire. Published versions never change:
+    managers edit a new draft, so old answers keep their meaning."""
+
+    version = models.PositiveIntegerField("version", unique=True)
+    title = models.CharField("titre", max_length=200)
+    is_published = models.BooleanField("publié", default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    is_current = models.BooleanField("en service", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "questionnaire"
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_questionnaire"
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_current=True) | Q(is_published=True),
+                name="current_questionnaire_is_published",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (v{self.version})"
+
+
+class Question(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField("question", max_length=300)
+    help_text = models.CharField("aide", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField(default=0)
+    label = models.CharField("réponse", max_length=200)
+    score = models.SmallIntegerField("points", default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.label
+
+
+class Level(models.Model):
+    """A score band of a questionnaire and what it suggests."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="levels")
+    code = models.SlugField(max_length=40)
+    label = models.CharField("niveau d'autonomie", max_length=100)
+    min_score = models.SmallIntegerField("score minimal")
+    suggested_cheques = models.PositiveSmallIntegerField("chèques suggérés", default=10)
+    suggested_services = models.ManyToManyField("programme.Service", blank=True)
+    suggests_handover = models.BooleanField("remise de chéquier conseillée", default=True)
+
+    class Meta:
+        ordering = ["min_score"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "code"], name="level_unique_code"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Assessment(models.Model):
+    """A pre-assessment (or re-assessment) of a person's digital autonomy.
+
+    The answers, score, level and suggestions are copied in, so they keep their meaning
+    whatever later happens to the questionnaire."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="assessments")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT)
+    answers = models.JSONField(default=list)  # [{"question": text, "answer": label, "score": n}]
+    score = models.SmallIntegerField()
+    level_code = models.SlugField(max_length=40)
+    level_label = models.CharField(max_length=100)
+    suggested_cheques = models.PositiveSmallIntegerField(default=0)
+    suggested_services = models.JSONField(default=list)  # service labels
+    handover_decision = models.BooleanField("chéquier remis", null=True, blank=True)
+    no_handover_reason = models.CharField("motif de non-remise", max_length=255, blank=True)
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_by_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "pré-évaluation"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(handover_decision=False) | ~Q(no_handover_reason=""),
+                name="assessment_no_handover_has_reason",
+            ),
+        ]
+
+
+class ReferralState(models.TextChoices):
+    PROPOSED = "proposed", "Proposée"
+    ACCEPTED = "accepted", "Acceptée"
+    DECLINED = "declined", "Refusée"
+    FIRST_SESSION = "first_session", "Première séance faite"
+    COMPLETED = "completed", "Terminée"
+    LAPSED = "lapsed", "Sans suite"
+
+
+class Referral(models.Model):
+    """An orientation of a person towards a mediation place."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="referrals")
+    place = models.ForeignKey("mediation.Place", on_delete=models.PROTECT, related_name="referrals")
+    mediator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    from_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="referrals_sent"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    chequebook = models.ForeignKey(
+        "chequebooks.Chequebook", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    state = models.CharField(
+        "état", max_length=16, choices=ReferralState.choices, default=ReferralState.PROPOSED
+    )
+    decline_reason = models.CharField("motif du refus", max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    state_changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "orientation"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["mediator", "state"]), models.Index(fields=["from_organisation", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="declined") | ~Q(decline_reason=""),
+                name="referral_declined_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Orientation n° {self.pk}"

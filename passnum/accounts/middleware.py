@@ -1,0 +1,50 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+SESSION_LAST_SEEN = "passnum_last_seen"
+
+
+class InactivityTimeoutMiddleware:
+    """Ends the session after PASSNUM_SESSION_IDLE_SECONDS without a request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(SESSION_LAST_SEEN)
+            if last is not None and now - last > settings.PASSNUM_SESSION_IDLE_SECONDS:
+                logout(request)
+                from django.contrib import messages
+
+                messages.info(request, "Votre session a expiré après une période d'inactivité.")
+                return redirect(f"{reverse('account_login')}?next={request.path}")
+            request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class RequireMFAMiddleware:
+    """When PASSNUM_REQUIRE_MFA is on, programme managers and organisation admins must set up
+    two-factor authentication before anything else."""
+
+    ALLOWED_PREFIXES = ("/compte/", "/static/", "/admin/login")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.PASSNUM_REQUIRE_MFA
+            and request.user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+        ):
+            from .services import user_must_set_up_mfa
+
+            if user_must_set_up_mfa(user=request.user):
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "passnum.audit"
+    label = "audit"
+    verbose_name = "Journal"
+
+    def ready(self):
+        from . import journal  # noqa: F401  (registers the journal's sentences)

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from passnum.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_load
+
+
+class Command(BaseCommand):
+    help = "Charge le programme de démonstration de l'Aveyron (idempotent, jamais en production)."
+
+    def handle(self, *args, **options):
+        try:
+            demo_load(stdout=self.stdout)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS("Programme de démonstration chargé."))
+        self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+        for email, _first, _last, _org, role in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {email:34} {role.label}")

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class OrganisationsConfig(AppConfig):
+    name = "passnum.organisations"
+    label = "organisations"
+    verbose_name = "Organisations"
+
+    def ready(self):
+        from . import journal  # noqa: F401  (registers the journal's sentences)

@@ -1,0 +1,12 @@
+from passnum.audit.sentences import register
+
+register(
+    {
+        "organisations.membership.added": "{actor} a donné le rôle « {role} » à {person}",
+        "organisations.membership.deactivated": "{actor} a désactivé l'accès de {person}",
+        "organisations.invitation.sent": "{actor} a invité {email} ({role})",
+        "organisations.invitation.accepted": "{actor} a accepté son invitation",
+        "organisations.organisation.created": "{actor} a créé la structure {target}",
+        "organisations.organisation.updated": "{actor} a modifié la structure {target}",
+    }
+)

@@ -1,0 +1,58 @@
+"""The one permission layer: every view states the roles it serves, and looks objects up
+through a queryset scoped to the request's current organisation, so a guessed id is a 404."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import Role
+
+MANAGERS = (Role.PROGRAMME_MANAGER,)
+COORDINATORS = (Role.PROGRAMME_MANAGER, Role.EPCI_COORDINATOR)
+FRONT_DESK = (Role.EVALUATOR, Role.ORG_ADMIN)
+MEDIATION = (Role.MEDIATOR, Role.ORG_ADMIN)
+
+
+def role_required(*roles, kinds=None):
+    """View decorator: the request's current membership must have one of ``roles`` (and its
+    organisation one of ``kinds`` when given). Anything else is a 404, so that a page's
+    existence is not revealed to someone who may not see it."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not has_role(request, *roles, kinds=kinds):
+                raise Http404("Page introuvable")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def has_role(request, *roles, kinds=None) -> bool:
+    membership = getattr(request, "membership", None)
+    if membership is None or membership.role not in roles:
+        return False
+    return not (kinds and membership.organisation.kind not in kinds)
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    allowed_roles: tuple = ()
+    allowed_kinds: tuple | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not has_role(request, *self.allowed_roles, kinds=self.allowed_kinds):
+            raise Http404("Page introuvable")
+        return super().dispatch(request, *args, **kwargs)
+
+
+def get_scoped_or_404(queryset, **lookup):
+    """``get_object_or_404`` on a queryset already scoped to the request's organisation."""
+    return get_object_or_404(queryset, **lookup)

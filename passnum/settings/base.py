@@ -1,0 +1,218 @@
+"""Settings shared by every configuration, read from the environment."""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="passnum-insecure-development-key-change-me")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.forms",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "django_tables2",
+    "django_filters",
+    "passnum.core",
+    "passnum.accounts",
+    "passnum.audit",
+    "passnum.programme",
+    "passnum.organisations",
+    "chequebooks",
+    "orientation",
+    "mediation",
+    "reporting",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "passnum.accounts.middleware.InactivityTimeoutMiddleware",
+    "passnum.organisations.middleware.CurrentOrganisationMiddleware",
+    "passnum.accounts.middleware.RequireMFAMiddleware",
+]
+
+ROOT_URLCONF = "passnum.urls"
+WSGI_APPLICATION = "passnum.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "passnum.organisations.context_processors.current_organisation",
+            ],
+            "builtins": ["passnum.core.templatetags.passnum"],
+        },
+    }
+]
+
+# Databases: SQLite is the embedded default; DATABASE_URL switches to PostgreSQL.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis: the cache and Celery's broker when REDIS_URL is set.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_TASK_IGNORE_RESULT = True
+# Periodic tasks (run by `celery beat`); each task is idempotent. Apps add theirs here.
+CELERY_BEAT_SCHEDULE = {
+    "chequebooks-vintage-end": {
+        "task": "chequebooks.tasks.vintage_end_run",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "orientation-retention": {
+        "task": "orientation.tasks.beneficiaries_purge",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "orientation-referrals-lapse": {
+        "task": "orientation.tasks.referrals_lapse",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    "mediation-statements-monthly": {
+        "task": "mediation.tasks.statements_issue_monthly",
+        "schedule": crontab(day_of_month=1, hour=5, minute=0),
+    },
+}
+
+# Forms render with the project's templates (templates/django/forms/): label, hint and error
+# tied to each field.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+
+# django-allauth: e-mail login, no public sign-up (invitations only).
+ACCOUNT_ADAPTER = "passnum.accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "passnum.accounts.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "5/5m/key,20/5m/ip",
+    "reset_password": "5/m/ip,3/5m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Pass numérique Aveyron"
+
+# Passnum's own settings.
+PASSNUM_REQUIRE_MFA = env.bool("PASSNUM_REQUIRE_MFA", default=False)
+PASSNUM_SESSION_IDLE_SECONDS = env.int("PASSNUM_SESSION_IDLE_SECONDS", default=30 * 60)
+PASSNUM_INVITATION_DAYS = env.int("PASSNUM_INVITATION_DAYS", default=7)
+# Key of the keyed hash of cheque security codes. It must live outside the database.
+PASSNUM_CHEQUE_CODE_KEY = env("PASSNUM_CHEQUE_CODE_KEY", default="passnum-development-cheque-key")
+PASSNUM_RETENTION_MONTHS = env.int("PASSNUM_RETENTION_MONTHS", default=36)
+PASSNUM_REFERRAL_FOLLOW_UP_DAYS = env.int("PASSNUM_REFERRAL_FOLLOW_UP_DAYS", default=14)
+PASSNUM_RADAR_STOCK_DAYS = env.int("PASSNUM_RADAR_STOCK_DAYS", default=60)
+PASSNUM_RADAR_NOT_STARTED_DAYS = env.int("PASSNUM_RADAR_NOT_STARTED_DAYS", default=60)
+PASSNUM_RADAR_EXPIRY_DAYS = env.list("PASSNUM_RADAR_EXPIRY_DAYS", cast=int, default=[30, 60])
+PASSNUM_DEMO_PASSWORD = "passnum-demo"
+
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+LANGUAGE_CODE = "fr-fr"
+LANGUAGES = [("fr", "Français")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+USE_THOUSAND_SEPARATOR = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+PASSNUM_PRODUCTION = False
+
+STATIC_URL = "/static/"
+# Outside production, whitenoise serves static files straight from the apps and static/.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Generated files (print runs, statements, reports) are private: served only through views.
+MEDIA_ROOT = env.path("PASSNUM_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_URL = "/fichiers/"
+
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Pass numérique Aveyron <ne-pas-repondre@passnum.aveyron.fr>")
+
+DJANGO_TABLES2_TEMPLATE = "tables/table.html"
+DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
+}

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from passnum.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("organisation/changer/", core_views.organisation_switch, name="organisation_switch"),
+    path("accessibilite/", core_views.accessibility, name="accessibility"),
+    path("donnees-personnelles/", core_views.privacy, name="privacy"),
+    path("compte/", include("passnum.accounts.urls")),
+    path("compte/", include("allauth.urls")),
+    path("programme/", include("passnum.programme.urls")),
+    path("organisations/", include("passnum.organisations.urls")),
+    path("journal/", include("passnum.audit.urls")),
+    path("cheques/", include("chequebooks.urls")),
+    path("orientation/", include("orientation.urls")),
+    path("mediation/", include("mediation.urls")),
+    path("pilotage/", include("reporting.urls")),
+    path("gestion-technique/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,50 @@
+"""Fixtures for the whole suite.
+
+- ``postgres``: tests that need PostgreSQL (row locks, triggers, real concurrency) use the
+  ``postgres`` marker; on SQLite they are skipped with that reason.
+- ``login``: logs a membership's person in on the test client, acting for that membership.
+- Browser tests live in tests/browser and use the fixtures of tests/browser/conftest.py.
+"""
+
+import pytest
+from django.db import connection
+
+from passnum.organisations.middleware import SESSION_KEY
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs PostgreSQL (row locks and concurrency): set DATABASE_URL"
+                )
+            )
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def reference_data(db):
+    """Communes, EPCI, services, target publics, programme, envelopes and vintages."""
+    from passnum.programme.services import programme_load_aveyron
+
+    return programme_load_aveyron()
+
+
+@pytest.fixture
+def login(client):
+    """``login(membership)`` logs its person in and makes it the current membership."""
+
+    def _login(membership, the_client=None):
+        c = the_client or client
+        c.force_login(membership.user)
+        session = c.session
+        session[SESSION_KEY] = membership.pk
+        session.save()
+        return c
+
+    return _login
