@@ -143,3 +143,117 @@ def mediator_membership(organisation=None, role=Role.ORG_ADMIN, **kwargs):
     return MembershipFactory(
         organisation=organisation or MediatorOrganisationFactory(), role=role, **kwargs
     )
+
+
+# --- Cross-app factories (chequebooks, orientation, mediation) --------------------------------
+from chequebooks.models import Cheque, Chequebook, ChequebookState, ChequeState  # noqa: E402
+from mediation.models import (  # noqa: E402
+    Agreement,
+    AgreementStatus,
+    MediatorProfile,
+    Place,
+    QualificationStatus,
+)
+from orientation.models import Beneficiary  # noqa: E402
+
+
+class BeneficiaryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Beneficiary
+
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    birth_date = datetime.date(1960, 5, 17)
+    commune = factory.SubFactory(CommuneFactory)
+    target_public = factory.SubFactory(TargetPublicFactory)
+    consent_at = factory.LazyFunction(timezone.now)
+    consent_text_version = "2026-01"
+    registered_by_organisation = factory.SubFactory(FrontDeskFactory)
+    registered_by = factory.SubFactory(UserFactory)
+
+
+TEST_CHEQUE_CODE = "K7M9P2QX"  # every factory cheque has this security code
+
+
+class ChequebookFactory(factory.django.DjangoModelFactory):
+    """A chequebook with its cheques. ``state`` applies to the chequebook and its cheques."""
+
+    class Meta:
+        model = Chequebook
+
+    number = factory.Sequence(lambda n: 100000 + n)
+    vintage = factory.SubFactory(VintageFactory)
+    envelope = factory.SubFactory(EnvelopeFactory)
+    cheque_count = 10
+    state = ChequebookState.IN_STOCK
+
+    @factory.post_generation
+    def cheques(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        from chequebooks.services import cheque_code_hash
+
+        state = {
+            ChequebookState.IN_STOCK: ChequeState.IN_STOCK,
+            ChequebookState.AT_FRONT_DESK: ChequeState.AT_FRONT_DESK,
+            ChequebookState.HANDED_OUT: ChequeState.HANDED_OUT,
+            ChequebookState.CANCELLED: ChequeState.CANCELLED,
+        }[obj.state]
+        Cheque.objects.bulk_create(
+            Cheque(
+                chequebook=obj,
+                number=obj.number * 100 + i,
+                position=i,
+                code_hash=cheque_code_hash(TEST_CHEQUE_CODE),
+                state=state,
+            )
+            for i in range(1, obj.cheque_count + 1)
+        )
+
+
+class HandedOutChequebookFactory(ChequebookFactory):
+    state = ChequebookState.HANDED_OUT
+    holder = factory.SubFactory(FrontDeskFactory)
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+    handed_out_at = factory.LazyFunction(timezone.now)
+    handed_out_by_organisation = factory.SelfAttribute("holder")
+
+
+class MediatorProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MediatorProfile
+
+    organisation = factory.SubFactory(MediatorOrganisationFactory)
+    siret = "73282932000074"
+    legal_name = factory.SelfAttribute("organisation.name")
+    legal_representative = "Camille Martin"
+    iban = "FR7630006000011234567890189"
+    bic = "AGRIFRPP"
+    qualification_status = QualificationStatus.QUALIFIED
+    qualified_at = factory.LazyFunction(timezone.now)
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Place
+
+    organisation = factory.SubFactory(MediatorOrganisationFactory)
+    name = factory.Sequence(lambda n: f"Lieu de médiation {n}")
+    address = "1 place de la Mairie"
+    commune = factory.SubFactory(CommuneFactory)
+    postcode = "12000"
+    opening_hours = "Mo-Fr 09:00-12:00,14:00-17:00"
+    opening_hours_text = "Du lundi au vendredi, 9 h – 12 h et 14 h – 17 h"
+    phone = "0565000000"
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agreement
+
+    mediator = factory.SubFactory(MediatorOrganisationFactory)
+    counterpart = factory.SubFactory(OwnerFactory)
+    start_date = factory.LazyFunction(lambda: datetime.date(timezone.localdate().year - 1, 1, 1))
+    end_date = factory.LazyFunction(lambda: datetime.date(timezone.localdate().year + 1, 12, 31))
+    signed_at = factory.LazyFunction(lambda: datetime.date(timezone.localdate().year - 1, 1, 1))
+    status = AgreementStatus.ACTIVE
