@@ -230,10 +230,18 @@ class StockMovement(models.Model):
     chequebook = models.ForeignKey(Chequebook, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     from_organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     to_organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
@@ -241,3 +249,6 @@ class StockMovement(models.Model):
     class Meta:
         verbose_name = "mouvement de stock"
         ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du chéquier {self.chequebook_id}"
