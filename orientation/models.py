@@ -24,9 +24,7 @@ class Beneficiary(models.Model):
     outside_aveyron = models.BooleanField("réside hors Aveyron", default=False)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.EmailField("e-mail", blank=True)
-    contact_consent = models.BooleanField(
-        "accepte d'être recontacté(e) (rappels)", default=False
-    )
+    contact_consent = models.BooleanField("accepte d'être recontacté(e) (rappels)", default=False)
     target_public = models.ForeignKey(
         "programme.TargetPublic", verbose_name="public cible", on_delete=models.PROTECT
     )
@@ -44,13 +42,16 @@ class Beneficiary(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(auto_now_add=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    #: Kept after anonymisation so that figures by age stay right ("1960-1969").
+    birth_decade = models.CharField("tranche d'année de naissance", max_length=9, blank=True)
 
     class Meta:
         verbose_name = "bénéficiaire"
         ordering = ["last_name", "first_name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(commune__isnull=False) | Q(outside_aveyron=True)
+                condition=Q(commune__isnull=False)
+                | Q(outside_aveyron=True)
                 | Q(anonymised_at__isnull=False),
                 name="beneficiary_has_commune_or_outside",
             ),
@@ -60,6 +61,18 @@ class Beneficiary(models.Model):
         if self.anonymised_at:
             return f"Personne anonymisée n° {self.pk}"
         return f"{self.first_name} {self.last_name}"
+
+
+class BeneficiaryRef(Beneficiary):
+    """The same row, named by its number only: the journal's target, so that the append-only
+    journal never keeps a person's name after anonymisation."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "bénéficiaire"
+
+    def __str__(self):
+        return f"Personne n° {self.pk}"
 
 
 class Questionnaire(models.Model):
@@ -81,7 +94,9 @@ class Questionnaire(models.Model):
         ordering = ["-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_current"], condition=Q(is_current=True), name="one_current_questionnaire"
+                fields=["is_current"],
+                condition=Q(is_current=True),
+                name="one_current_questionnaire",
             ),
             models.CheckConstraint(
                 condition=~Q(is_current=True) | Q(is_published=True),
@@ -124,7 +139,9 @@ class Choice(models.Model):
 class Level(models.Model):
     """A score band of a questionnaire and what it suggests."""
 
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="levels")
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="levels"
+    )
     code = models.SlugField(max_length=40)
     label = models.CharField("niveau d'autonomie", max_length=100)
     min_score = models.SmallIntegerField("score minimal")
@@ -148,7 +165,9 @@ class Assessment(models.Model):
     The answers, score, level and suggestions are copied in, so they keep their meaning
     whatever later happens to the questionnaire."""
 
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="assessments")
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="assessments"
+    )
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT)
     answers = models.JSONField(default=list)  # [{"question": text, "answer": label, "score": n}]
     score = models.SmallIntegerField()
@@ -156,9 +175,12 @@ class Assessment(models.Model):
     level_label = models.CharField(max_length=100)
     suggested_cheques = models.PositiveSmallIntegerField(default=0)
     suggested_services = models.JSONField(default=list)  # service labels
+    handover_suggested = models.BooleanField("remise conseillée", default=True)
     handover_decision = models.BooleanField("chéquier remis", null=True, blank=True)
     no_handover_reason = models.CharField("motif de non-remise", max_length=255, blank=True)
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     assessed_by_organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
     )
@@ -195,9 +217,15 @@ class Referral(models.Model):
     from_organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="referrals_sent"
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     chequebook = models.ForeignKey(
-        "chequebooks.Chequebook", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+        "chequebooks.Chequebook",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
     )
     assessment = models.ForeignKey(
         Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
@@ -208,11 +236,15 @@ class Referral(models.Model):
     decline_reason = models.CharField("motif du refus", max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     state_changed_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
 
     class Meta:
         verbose_name = "orientation"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["mediator", "state"]), models.Index(fields=["from_organisation", "state"])]
+        indexes = [
+            models.Index(fields=["mediator", "state"]),
+            models.Index(fields=["from_organisation", "state"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(state="declined") | ~Q(decline_reason=""),

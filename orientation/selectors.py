@@ -1,0 +1,140 @@
+"""Reads of orientation data, always scoped to the membership that asks."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from passnum.organisations.models import OrganisationKind, Role
+
+from .models import Beneficiary, Questionnaire, Referral, ReferralState
+
+
+def _is_front_desk(membership) -> bool:
+    return (
+        membership is not None
+        and membership.organisation.kind == OrganisationKind.FRONT_DESK
+        and membership.role in (Role.EVALUATOR, Role.ORG_ADMIN)
+    )
+
+
+def _is_mediator(membership) -> bool:
+    return (
+        membership is not None
+        and membership.organisation.kind == OrganisationKind.MEDIATOR
+        and membership.role in (Role.MEDIATOR, Role.ORG_ADMIN)
+    )
+
+
+def beneficiaries_visible_to(membership):
+    """Rule: a front desk sees the people it registered or handed a chequebook to; a mediator
+    the people referred to it; programme managers everyone; anyone else nobody."""
+    qs = Beneficiary.objects.all()
+    if membership is None:
+        return qs.none()
+    org = membership.organisation
+    if membership.role == Role.PROGRAMME_MANAGER:
+        return qs
+    if _is_front_desk(membership):
+        from chequebooks.models import Chequebook
+
+        handed = Chequebook.objects.filter(handed_out_by_organisation=org).values("beneficiary_id")
+        return qs.filter(Q(registered_by_organisation=org) | Q(pk__in=handed))
+    if _is_mediator(membership):
+        referred = Referral.objects.filter(mediator=org).values("beneficiary_id")
+        return qs.filter(pk__in=referred)
+    return qs.none()
+
+
+def beneficiaries_for_list(membership, *, search: str = ""):
+    """The front desk's people list (anonymised records left out), with what the list shows."""
+    qs = (
+        beneficiaries_visible_to(membership)
+        .filter(anonymised_at__isnull=True)
+        .select_related("commune", "target_public")
+    )
+    if search:
+        from .services import identity_normalise
+
+        words = identity_normalise(search).split()
+        for word in words:
+            qs = qs.filter(identity_key__contains=word)
+    return qs
+
+
+def referrals_for_mediator(membership):
+    """Rule: a mediator organisation sees only the referrals made to it."""
+    if not _is_mediator(membership):
+        return Referral.objects.none()
+    return Referral.objects.filter(mediator=membership.organisation).select_related(
+        "beneficiary", "beneficiary__commune", "place", "assessment", "from_organisation"
+    )
+
+
+def referrals_for_front_desk(membership):
+    """Rule: a front desk sees the referrals it made."""
+    if not _is_front_desk(membership):
+        return Referral.objects.none()
+    return Referral.objects.filter(from_organisation=membership.organisation).select_related(
+        "beneficiary", "place", "mediator"
+    )
+
+
+def referrals_needing_follow_up(membership, *, now=None):
+    """Referrals of this front desk still not accepted after PASSNUM_REFERRAL_FOLLOW_UP_DAYS."""
+    now = now or timezone.now()
+    limit = now - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS)
+    return referrals_for_front_desk(membership).filter(
+        state=ReferralState.PROPOSED, created_at__lte=limit
+    )
+
+
+def referral_inbox(membership):
+    """The mediator's referrals waiting for an answer."""
+    return referrals_for_mediator(membership).filter(state=ReferralState.PROPOSED)
+
+
+def questionnaire_current() -> Questionnaire | None:
+    return (
+        Questionnaire.objects.filter(is_current=True)
+        .prefetch_related("questions__choices", "levels__suggested_services")
+        .first()
+    )
+
+
+def places_for_referral(*, commune=None, services=None):
+    """Active mediation places a person can be referred to, nearest first: same commune, then
+    same EPCI, then the rest; among equals, those offering more of the suggested services.
+
+    Rule: a place of a mediator organisation with a profile is listed only when qualified
+    (an organisation without a profile yet is listed: the qualification register may not be
+    filled in)."""
+    from mediation.models import Place, QualificationStatus
+
+    qs = Place.objects.filter(is_active=True, organisation__is_active=True).filter(
+        Q(organisation__mediator_profile__isnull=True)
+        | Q(organisation__mediator_profile__qualification_status=QualificationStatus.QUALIFIED)
+    )
+    whens = []
+    if commune is not None:
+        whens.append(When(commune_id=commune.pk, then=Value(0)))
+        if commune.epci_id:
+            whens.append(When(commune__epci_id=commune.epci_id, then=Value(1)))
+    qs = qs.annotate(
+        distance_rank=Case(*whens, default=Value(2), output_field=IntegerField())
+        if whens
+        else Value(2, output_field=IntegerField())
+    )
+    service_ids = [s.pk for s in services or []]
+    if service_ids:
+        qs = qs.annotate(
+            matched_services=Count("services", filter=Q(services__in=service_ids), distinct=True)
+        )
+    else:
+        qs = qs.annotate(matched_services=Value(0, output_field=IntegerField()))
+    return (
+        qs.select_related("organisation", "commune", "commune__epci")
+        .prefetch_related("services")
+        .order_by("distance_rank", "-matched_services", "name")
+    )

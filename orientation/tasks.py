@@ -1,0 +1,34 @@
+"""Celery tasks of orientation: they take ids and call a service."""
+
+from celery import shared_task
+
+
+@shared_task
+def referral_notify(referral_id: int) -> int:
+    from .models import Referral
+    from .services import referral_notify_mediator
+
+    referral = (
+        Referral.objects.select_related("place", "mediator", "from_organisation")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None:
+        return 0
+    return referral_notify_mediator(referral=referral)
+
+
+@shared_task
+def referrals_lapse() -> int:
+    """Daily (beat): referrals left without answer or without a first session lapse."""
+    from .services import referrals_lapse_overdue
+
+    return referrals_lapse_overdue()
+
+
+@shared_task
+def beneficiaries_purge() -> int:
+    """Daily (beat): anonymise people after the retention period."""
+    from .services import beneficiaries_purge as purge
+
+    return purge()

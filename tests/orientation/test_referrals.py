@@ -1,0 +1,220 @@
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from freezegun import freeze_time
+
+from orientation.models import Referral, ReferralState
+from orientation.selectors import (
+    beneficiaries_visible_to,
+    referrals_for_mediator,
+    referrals_needing_follow_up,
+)
+from orientation.services import (
+    REFERRAL_TRANSITIONS,
+    referral_accept,
+    referral_complete,
+    referral_create,
+    referral_decline,
+    referral_first_session_held,
+    referral_lapse,
+    referrals_lapse_overdue,
+)
+from passnum.audit.models import JournalEntry
+from tests.factories import (
+    BeneficiaryFactory,
+    MediatorProfileFactory,
+    PlaceFactory,
+    evaluator_membership,
+    mediator_membership,
+)
+from tests.orientation.factories import ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+S = ReferralState
+
+
+def _referral(state=S.PROPOSED):
+    referral = ReferralFactory(state=state)
+    return referral, mediator_membership(organisation=referral.mediator)
+
+
+def _journal(referral, action):
+    return JournalEntry.objects.filter(action=action, target_id=str(referral.pk))
+
+
+def test_mediator_accepts_a_proposed_referral_and_it_is_journaled_with_its_user():
+    referral, membership = _referral()
+    referral_accept(referral=referral, membership=membership)
+    referral.refresh_from_db()
+    assert referral.state == S.ACCEPTED and referral.accepted_at
+    entry = _journal(referral, "orientation.referral.accepted").get()
+    assert entry.actor == membership.user and entry.organisation == membership.organisation
+
+
+def test_decline_needs_a_reason_and_keeps_it():
+    referral, membership = _referral()
+    with pytest.raises(ValidationError):
+        referral_decline(referral=referral, membership=membership, reason="  ")
+    referral_decline(referral=referral, membership=membership, reason="Plus de place en atelier")
+    referral.refresh_from_db()
+    assert referral.state == S.DECLINED and referral.decline_reason == "Plus de place en atelier"
+
+
+def test_the_whole_lifecycle_proposed_accepted_first_session_completed():
+    referral, membership = _referral()
+    referral_accept(referral=referral, membership=membership)
+    referral_first_session_held(referral=referral, membership=membership)
+    referral_complete(referral=referral, membership=membership)
+    referral.refresh_from_db()
+    assert referral.state == S.COMPLETED
+    for action in ("accepted", "first_session", "completed"):
+        assert _journal(referral, f"orientation.referral.{action}").count() == 1
+
+
+@pytest.mark.parametrize(
+    "from_state,to_state",
+    [
+        (a, b)
+        for a in S.values
+        for b in S.values
+        if b not in REFERRAL_TRANSITIONS[a]
+        and b != S.PROPOSED
+        # first_session_held from proposed accepts first (documented); from first_session or
+        # completed it is a no-op, so those pairs are tested separately.
+        and not (b == S.FIRST_SESSION and a in (S.PROPOSED, S.FIRST_SESSION, S.COMPLETED))
+    ],
+)
+def test_forbidden_transitions_raise_and_change_nothing(from_state, to_state):
+    referral, membership = _referral(from_state)
+    action = {
+        S.ACCEPTED: lambda: referral_accept(referral=referral, membership=membership),
+        S.DECLINED: lambda: referral_decline(referral=referral, membership=membership, reason="x"),
+        S.FIRST_SESSION: lambda: referral_first_session_held(
+            referral=referral, membership=membership
+        ),
+        S.COMPLETED: lambda: referral_complete(referral=referral, membership=membership),
+        S.LAPSED: lambda: referral_lapse(referral=referral, membership=membership),
+    }[to_state]
+    with pytest.raises(ValidationError):
+        action()
+    referral.refresh_from_db()
+    assert referral.state == from_state
+    assert not JournalEntry.objects.filter(target_id=str(referral.pk)).exists()
+
+
+def test_first_session_on_a_proposed_referral_accepts_it_first():
+    referral, membership = _referral()
+    referral_first_session_held(referral=referral, membership=membership)
+    referral.refresh_from_db()
+    assert referral.state == S.FIRST_SESSION
+    assert _journal(referral, "orientation.referral.accepted").count() == 1
+
+
+def test_first_session_again_changes_nothing():
+    referral, membership = _referral(S.FIRST_SESSION)
+    referral_first_session_held(referral=referral, membership=membership)
+    referral.refresh_from_db()
+    assert referral.state == S.FIRST_SESSION
+    assert not _journal(referral, "orientation.referral.first_session").exists()
+
+
+def test_only_the_addressed_mediator_answers_a_referral():
+    referral, _ = _referral()
+    other = mediator_membership()
+    with pytest.raises(ValidationError):
+        referral_accept(referral=referral, membership=other)
+    desk = evaluator_membership(organisation=referral.from_organisation)
+    with pytest.raises(ValidationError):
+        referral_accept(referral=referral, membership=desk)
+    referral.refresh_from_db()
+    assert referral.state == S.PROPOSED
+
+
+def test_referral_create_queues_an_email_after_commit(django_capture_on_commit_callbacks):
+    desk = evaluator_membership()
+    person = BeneficiaryFactory(registered_by_organisation=desk.organisation)
+    place = PlaceFactory(email="lieu@example.org")
+    mediator = mediator_membership(organisation=place.organisation)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        referral = referral_create(beneficiary=person, place=place, membership=desk)
+    assert len(mail.outbox) == 0 and len(callbacks) == 1
+    callbacks[0]()
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) == {"lieu@example.org", mediator.user.email}
+    assert person.last_name not in mail.outbox[0].body
+    assert referral.state == S.PROPOSED and referral.mediator == place.organisation
+    assert referrals_for_mediator(mediator).filter(pk=referral.pk).exists()
+    assert beneficiaries_visible_to(mediator).filter(pk=person.pk).exists()
+
+
+def test_referral_refused_to_a_person_the_desk_does_not_see_and_to_an_unqualified_mediator():
+    desk = evaluator_membership()
+    stranger = BeneficiaryFactory()
+    with pytest.raises(ValidationError):
+        referral_create(beneficiary=stranger, place=PlaceFactory(), membership=desk)
+    person = BeneficiaryFactory(registered_by_organisation=desk.organisation)
+    profile = MediatorProfileFactory(qualification_status="suspended", status_reason="charte")
+    with pytest.raises(ValidationError):
+        referral_create(
+            beneficiary=person,
+            place=PlaceFactory(organisation=profile.organisation),
+            membership=desk,
+        )
+    with pytest.raises(ValidationError):
+        referral_create(beneficiary=person, place=PlaceFactory(is_active=False), membership=desk)
+    assert not Referral.objects.exists()
+
+
+def test_a_mediator_sees_only_its_referrals_and_people():
+    referral, membership = _referral()
+    other_referral = ReferralFactory()
+    assert list(referrals_for_mediator(membership)) == [referral]
+    assert list(beneficiaries_visible_to(membership)) == [referral.beneficiary]
+    assert other_referral.beneficiary not in beneficiaries_visible_to(membership)
+
+
+def test_follow_up_after_the_setting_days_without_acceptance(settings):
+    settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS = 14
+    start = timezone.now()
+    with freeze_time(start):
+        referral = ReferralFactory()
+        accepted = ReferralFactory(
+            beneficiary=referral.beneficiary, from_organisation=referral.from_organisation
+        )
+        referral_accept(
+            referral=accepted, membership=mediator_membership(organisation=accepted.mediator)
+        )
+    desk = evaluator_membership(organisation=referral.from_organisation)
+    with freeze_time(start + datetime.timedelta(days=13, hours=23)):
+        assert not referrals_needing_follow_up(desk).exists()
+    with freeze_time(start + datetime.timedelta(days=14, minutes=1)):
+        assert list(referrals_needing_follow_up(desk)) == [referral]
+
+
+def test_old_referrals_lapse_by_the_rule_and_the_task_is_idempotent():
+    start = timezone.now()
+    with freeze_time(start):
+        young = ReferralFactory()
+        old = ReferralFactory()
+        accepted = ReferralFactory()
+        referral_accept(
+            referral=accepted, membership=mediator_membership(organisation=accepted.mediator)
+        )
+    Referral.objects.filter(pk=young.pk).update(created_at=start + datetime.timedelta(days=30))
+    with freeze_time(start + datetime.timedelta(days=61)):
+        assert referrals_lapse_overdue() == 1
+        assert referrals_lapse_overdue() == 0
+    old.refresh_from_db()
+    young.refresh_from_db()
+    assert old.state == S.LAPSED and young.state == S.PROPOSED
+    assert _journal(old, "orientation.referral.lapsed").get().actor is None
+    with freeze_time(start + datetime.timedelta(days=91)):
+        from orientation.tasks import referrals_lapse
+
+        assert referrals_lapse.delay().get() == 2
+    accepted.refresh_from_db()
+    assert accepted.state == S.LAPSED
