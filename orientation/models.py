@@ -197,6 +197,10 @@ class Assessment(models.Model):
         ]
 
 
+    def __str__(self):
+        return f"Pré-évaluation n° {self.pk}"
+
+
 class ReferralState(models.TextChoices):
     PROPOSED = "proposed", "Proposée"
     ACCEPTED = "accepted", "Acceptée"

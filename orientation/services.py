@@ -806,6 +806,8 @@ def beneficiary_hand_over(*, beneficiary: Beneficiary, chequebook_number, member
     from chequebooks.models import Chequebook
     from chequebooks.services import chequebook_hand_over
 
+    if not beneficiaries_visible_to(membership).filter(pk=beneficiary.pk).exists():
+        raise ValidationError("Cette personne n'est pas suivie par votre accueil.")
     number = str(chequebook_number or "").strip().replace(" ", "")
     if not number.isdigit():
         raise ValidationError({"chequebook_number": "Saisissez ou scannez le numéro du chéquier."})
