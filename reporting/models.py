@@ -1,0 +1,203 @@
+"""Reporting: summary tallies refreshed by Celery, export jobs and periodic reports.
+
+Why summary tallies: the dashboard must answer in the same time at 90 000 and at 2 000 000
+cheques (benchmarks/reporting_bench.py measured the live aggregation over the cheques at
+about linear cost). The tallies hold the programme's figures grouped by every dimension the
+dashboard filters or breaks down on (vintage, envelope, front desk, EPCI, public, month,
+state...), so their size grows with the number of organisations and months, not with the
+number of cheques. ``reporting.services.summaries_refresh`` rebuilds them in the database
+(one grouped INSERT per tally) and runs from Celery beat and on demand.
+
+Foreign keys here carry no database constraint (``db_constraint=False``): a tally row is a
+figure, not a reference that must protect the row it counts.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+def _fk(model, **kwargs):
+    return models.ForeignKey(
+        model,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        **kwargs,
+    )
+
+
+class SummaryRun(models.Model):
+    """When the tallies were last rebuilt, and with which thresholds."""
+
+    refreshed_at = models.DateTimeField()
+    as_of = models.DateField("arrêté au")
+    duration_ms = models.PositiveIntegerField(default=0)
+    stock_days = models.PositiveSmallIntegerField()
+    not_started_days = models.PositiveSmallIntegerField()
+    referral_days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-refreshed_at"]
+
+
+class ChequebookTally(models.Model):
+    """Chequebooks grouped by where they are, who holds them, and how far they were used,
+    with their cheques counted by state."""
+
+    class Usage(models.TextChoices):
+        NONE = "none", "Non commencé"
+        STARTED = "started", "Commencé"
+        FULL = "full", "Entièrement utilisé"
+
+    vintage = _fk("programme.Vintage")
+    envelope = _fk("programme.Envelope")
+    side = models.CharField(max_length=4, blank=True)
+    envelope_epci = _fk("programme.Epci")
+    front_desk = _fk("organisations.Organisation")
+    front_desk_epci = _fk("programme.Epci")
+    target_public = _fk("programme.TargetPublic")
+    beneficiary_epci = _fk("programme.Epci")
+    state = models.CharField(max_length=16)
+    handed_out = models.BooleanField(default=False)  # was handed to a person at some point
+    usage = models.CharField(max_length=8, choices=Usage.choices)
+    #: At the refresh: stock held longer than the radar's threshold (at a front desk), or
+    #: handed out longer than the threshold and never started.
+    overdue = models.BooleanField(default=False)
+    chequebooks = models.PositiveIntegerField(default=0)
+    cheques = models.PositiveIntegerField(default=0)
+    used = models.PositiveIntegerField(default=0)  # redeemed, on a statement or paid
+    paid = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    usable = models.PositiveIntegerField(default=0)  # in stock, at a front desk, handed out
+    handed = models.PositiveIntegerField(default=0)  # in the hands of a person, unused
+
+
+class HandoverTally(models.Model):
+    """Chequebooks handed out, by month of hand-over."""
+
+    vintage = _fk("programme.Vintage")
+    side = models.CharField(max_length=4, blank=True)
+    envelope_epci = _fk("programme.Epci")
+    front_desk = _fk("organisations.Organisation")
+    front_desk_epci = _fk("programme.Epci")
+    beneficiary_epci = _fk("programme.Epci")
+    month = models.DateField(null=True, blank=True)
+    chequebooks = models.PositiveIntegerField(default=0)
+    cheques = models.PositiveIntegerField(default=0)
+
+
+class RedemptionTally(models.Model):
+    vintage = _fk("programme.Vintage")
+    side = models.CharField(max_length=4, blank=True)
+    envelope_epci = _fk("programme.Epci")
+    beneficiary_epci = _fk("programme.Epci")
+    mediator = _fk("organisations.Organisation")
+    place_epci = _fk("programme.Epci")
+    month = models.DateField(null=True, blank=True)  # month of redemption
+    paid = models.BooleanField(default=False)  # on a paid statement
+    redemptions = models.PositiveIntegerField(default=0)
+    face_value_cents = models.BigIntegerField(default=0)
+    mediator_net_cents = models.BigIntegerField(default=0)
+
+
+class ReferralTally(models.Model):
+    from_organisation = _fk("organisations.Organisation")
+    from_epci = _fk("programme.Epci")
+    side = models.CharField(max_length=4, blank=True)
+    mediator = _fk("organisations.Organisation")
+    place_epci = _fk("programme.Epci")
+    beneficiary_epci = _fk("programme.Epci")
+    state = models.CharField(max_length=16)
+    overdue = models.BooleanField(default=False)  # proposed, older than the follow-up delay
+    referrals = models.PositiveIntegerField(default=0)
+
+
+class AssessmentTally(models.Model):
+    """First assessment of each person by level; and, for re-assessed people, the gain."""
+
+    organisation = _fk("organisations.Organisation")
+    organisation_epci = _fk("programme.Epci")
+    side = models.CharField(max_length=4, blank=True)
+    beneficiary_epci = _fk("programme.Epci")
+    target_public = _fk("programme.TargetPublic")
+    level_label = models.CharField(max_length=100)
+    people = models.PositiveIntegerField(default=0)
+    reassessed = models.PositiveIntegerField(default=0)
+    gain_total = models.IntegerField(default=0)  # sum of (last score − first score)
+
+
+class ExportJob(models.Model):
+    """A large export run in Celery; the person who asked follows its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Échec"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    kind = models.CharField("export", max_length=30)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="reporting/exports/", blank=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "export"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Export n° {self.pk}"
+
+
+class Report(models.Model):
+    """A periodic report (PDF) for a period, fit to send to the State."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Échec"
+
+    period_start = models.DateField("du")
+    period_end = models.DateField("au")
+    #: Set when an EPCI coordinator asked: the report covers that EPCI only.
+    epci = models.ForeignKey(
+        "programme.Epci", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="reporting/reports/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "rapport périodique"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Rapport du {self.period_start:%d/%m/%Y} au {self.period_end:%d/%m/%Y}"

@@ -1,0 +1,729 @@
+"""Reads of the programme's figures, scoped to who asks.
+
+The dashboard reads the summary tallies (see reporting.models) with a fixed number of grouped
+queries whatever the size of the programme. The radar's lists read the live tables (they are
+paginated lists of what to act on now).
+
+Definitions (the dashboard states them too):
+
+- bought: every chequebook created for the programme (opposed ones included); committed
+  budget = cheques bought × the vintage's commissioner cost.
+- handed out: chequebooks ever handed to a person (opposed since included).
+- started: a handed-out chequebook with at least one cheque redeemed (redeemed, on a
+  statement or paid); fully used: all its cheques redeemed.
+- cheques handed out: cheques of chequebooks handed to a person, opposed ones excepted: still
+  in the person's hands, redeemed (any of the three states) or expired after hand-over.
+- redemption rate: cheques redeemed ÷ cheques handed out.
+- paid to mediators: the mediator's net of redemptions on a statement marked paid.
+- to be credited back: expired cheques × the vintage's face value.
+- funders: committed, paid and credited-back amounts are split across funders pro rata of
+  their planned budget (the programme pools the money; no cheque is tied to one funder).
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
+from django.utils import timezone
+
+from chequebooks.models import Cheque, Chequebook, ChequebookState, ChequeState
+from mediation.models import Redemption, StatementStatus
+from orientation.models import Referral, ReferralState
+from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.programme.models import (
+    BudgetLine,
+    Envelope,
+    Epci,
+    Funder,
+    Side,
+    TargetPublic,
+    Vintage,
+)
+
+from .models import (
+    AssessmentTally,
+    ChequebookTally,
+    ExportJob,
+    HandoverTally,
+    RedemptionTally,
+    ReferralTally,
+    Report,
+    SummaryRun,
+)
+from .summaries import USABLE_STATES, USED_STATES
+
+
+@dataclass
+class Filters:
+    """What the dashboard is restricted to. ``scope_epci_id`` is the EPCI coordinator's."""
+
+    vintage_id: int | None = None
+    period_start: datetime.date | None = None
+    period_end: datetime.date | None = None
+    side: str = ""
+    epci_id: int | None = None
+    organisation_id: int | None = None
+    scope_epci_id: int | None = None
+    epcis: list = field(default_factory=list)
+
+    @property
+    def has_period(self):
+        return bool(self.period_start or self.period_end)
+
+
+def scope_epci_id(membership) -> int | None:
+    """Rule: a programme manager sees the whole programme; an EPCI coordinator its EPCI."""
+    if membership is not None and membership.role == Role.EPCI_COORDINATOR:
+        return membership.organisation.epci_id or -1
+    return None
+
+
+# Which columns of each tally place a row in an EPCI, and name its organisation.
+EPCI_FIELDS = {
+    ChequebookTally: ("envelope_epci", "front_desk_epci", "beneficiary_epci"),
+    HandoverTally: ("envelope_epci", "front_desk_epci", "beneficiary_epci"),
+    RedemptionTally: ("envelope_epci", "beneficiary_epci", "place_epci"),
+    ReferralTally: ("from_epci", "place_epci", "beneficiary_epci"),
+    AssessmentTally: ("organisation_epci", "beneficiary_epci"),
+}
+ORGANISATION_FIELDS = {
+    ChequebookTally: ("front_desk",),
+    HandoverTally: ("front_desk",),
+    RedemptionTally: ("mediator",),
+    ReferralTally: ("from_organisation", "mediator"),
+    AssessmentTally: ("organisation",),
+}
+MONTH_TALLIES = (HandoverTally, RedemptionTally)
+VINTAGE_TALLIES = (ChequebookTally, HandoverTally, RedemptionTally)
+
+
+def _in_epci(model, epci_id) -> Q:
+    q = Q()
+    for name in EPCI_FIELDS[model]:
+        q |= Q(**{f"{name}_id": epci_id})
+    return q
+
+
+def tally_filter(model, filters: Filters) -> Q:
+    q = Q()
+    if filters.scope_epci_id:
+        q &= _in_epci(model, filters.scope_epci_id)
+    if filters.epci_id:
+        q &= _in_epci(model, filters.epci_id)
+    if filters.side:
+        q &= Q(side=filters.side)
+    if filters.organisation_id:
+        org_q = Q()
+        for name in ORGANISATION_FIELDS[model]:
+            org_q |= Q(**{f"{name}_id": filters.organisation_id})
+        q &= org_q
+    if filters.vintage_id and model in VINTAGE_TALLIES:
+        q &= Q(vintage_id=filters.vintage_id)
+    if model in MONTH_TALLIES:
+        if filters.period_start:
+            q &= Q(month__gte=filters.period_start.replace(day=1))
+        if filters.period_end:
+            q &= Q(month__lte=filters.period_end)
+    return q
+
+
+def _tally(model, filters):
+    return model.objects.filter(tally_filter(model, filters)).order_by()
+
+
+CB_SUMS = {
+    "chequebooks": Sum("chequebooks"),
+    "cheques": Sum("cheques"),
+    "used": Sum("used"),
+    "paid": Sum("paid"),
+    "expired": Sum("expired"),
+    "cancelled": Sum("cancelled"),
+    "usable": Sum("usable"),
+    "handed": Sum("handed"),
+}
+
+
+def _funnel_of(rows) -> dict:
+    """Funnel figures from ChequebookTally rows grouped at least by state/handed_out/usage."""
+    f = defaultdict(int)
+    for r in rows:
+        n = r["chequebooks"] or 0
+        f["bought"] += n
+        f["cheques_bought"] += r["cheques"] or 0
+        f["used"] += r["used"] or 0
+        f["paid_cheques"] += r["paid"] or 0
+        f["expired"] += r["expired"] or 0
+        f["cancelled_cheques"] += r["cancelled"] or 0
+        f["usable"] += r["usable"] or 0
+        if r["state"] == ChequebookState.IN_STOCK:
+            f["in_stock"] += n
+        elif r["state"] == ChequebookState.AT_FRONT_DESK:
+            f["at_front_desk"] += n
+            if r["overdue"]:
+                f["stale_stock"] += n
+        elif r["state"] == ChequebookState.CANCELLED:
+            f["cancelled"] += n
+        if r["handed_out"]:
+            f["handed_out"] += n
+            f["cheques_handed_out"] += (r["handed"] or 0) + (r["used"] or 0) + (r["expired"] or 0)
+            f["expired_after_handover"] += r["expired"] or 0
+            if r["usage"] in (ChequebookTally.Usage.STARTED, ChequebookTally.Usage.FULL):
+                f["started"] += n
+            if r["usage"] == ChequebookTally.Usage.FULL:
+                f["full"] += n
+            if r["state"] == ChequebookState.HANDED_OUT and r["overdue"]:
+                f["not_started"] += n
+        else:
+            f["used"] += 0
+    f["rate"] = (f["used"] / f["cheques_handed_out"]) if f["cheques_handed_out"] else None
+    return dict(f)
+
+
+def last_summary_run():
+    return SummaryRun.objects.order_by("-refreshed_at").first()
+
+
+def dashboard_data(filters: Filters, *, today=None) -> dict:
+    """Every figure of the dashboard, from the tallies, in a bounded number of queries."""
+    today = today or timezone.localdate()
+    vintages = {v.pk: v for v in Vintage.objects.order_by("year")}
+    envelopes = {e.pk: e for e in Envelope.objects.select_related("epci")}
+    epci_names = dict(Epci.objects.values_list("pk", "name"))
+
+    # 1. Chequebooks by vintage, envelope, state, usage: funnel, envelopes, budget, radar.
+    rows = list(
+        _tally(ChequebookTally, filters)
+        .values("vintage_id", "envelope_id", "state", "handed_out", "usage", "overdue")
+        .annotate(**CB_SUMS)
+    )
+    funnel = _funnel_of(rows)
+    by_vintage = defaultdict(list)
+    by_envelope = defaultdict(list)
+    for r in rows:
+        by_vintage[r["vintage_id"]].append(r)
+        by_envelope[r["envelope_id"]].append(r)
+
+    # 2. Redemptions by vintage and paid: budget paid.
+    red_rows = list(
+        _tally(RedemptionTally, filters)
+        .values("vintage_id", "paid")
+        .annotate(n=Sum("redemptions"), face=Sum("face_value_cents"), net=Sum("mediator_net_cents"))
+    )
+    referral_rows = list(
+        _tally(ReferralTally, filters).values("state", "overdue").annotate(n=Sum("referrals"))
+    )
+    referrals = defaultdict(int)
+    for r in referral_rows:
+        referrals[r["state"]] += r["n"]
+        if r["overdue"]:
+            referrals["overdue"] += r["n"]
+
+    data = {
+        "filters": filters,
+        "today": today,
+        "funnel": funnel,
+        "budget": _budget(vintages, by_vintage, red_rows),
+        "envelopes": _envelopes(envelopes, by_envelope, filters),
+        "radar": _radar(vintages, by_vintage, today, filters),
+        "referrals": dict(referrals),
+        "referral_states": [
+            (label, referrals.get(value, 0)) for value, label in ReferralState.choices
+        ],
+        "target": sum(
+            e.chequebook_target for e in envelopes.values() if _envelope_in_scope(e, filters)
+        ),
+    }
+    data["by_epci"] = _by_epci(filters, epci_names, envelopes)
+    data["by_public"] = _by_public(filters)
+    data["by_front_desk"] = by_front_desk(filters)
+    data["by_mediator"] = by_mediator(filters)
+    data["by_month"] = by_month(filters)
+    data["levels"], data["gain"] = _levels(filters)
+    return data
+
+
+def _envelope_in_scope(envelope, filters) -> bool:
+    for epci in (filters.scope_epci_id, filters.epci_id):
+        if epci and envelope.epci_id != epci:
+            return False
+    return not (filters.side and envelope.side != filters.side)
+
+
+def _budget(vintages, by_vintage, red_rows) -> dict:
+    """Planned per funder; committed, paid and credited back per vintage, split pro rata."""
+    funders = list(Funder.objects.order_by("id"))
+    planned = defaultdict(int)
+    planned_by_year = defaultdict(int)
+    for line in BudgetLine.objects.values("funder_id", "year").annotate(total=Sum("amount_cents")):
+        planned[line["funder_id"]] += line["total"]
+        if line["year"]:
+            planned_by_year[(line["funder_id"], line["year"])] += line["total"]
+    total_planned = sum(planned.values())
+    paid_by_vintage = defaultdict(int)
+    for r in red_rows:
+        if r["paid"]:
+            paid_by_vintage[r["vintage_id"]] += r["net"] or 0
+    years = []
+    for vid, vintage in vintages.items():
+        f = _funnel_of(by_vintage.get(vid, []))
+        years.append(
+            {
+                "vintage": vintage,
+                "year": vintage.year,
+                "cheques_bought": f.get("cheques_bought", 0),
+                "committed": f.get("cheques_bought", 0) * vintage.commissioner_cost_cents,
+                "paid": paid_by_vintage.get(vid, 0),
+                "credit_back": f.get("expired", 0) * vintage.face_value_cents,
+                "planned": sum(v for (_, y), v in planned_by_year.items() if y == vintage.year),
+            }
+        )
+    totals = {key: sum(y[key] for y in years) for key in ("committed", "paid", "credit_back")}
+    rows = []
+    for funder in funders:
+        share = planned[funder.pk] / total_planned if total_planned else 0
+        row = {"funder": funder, "planned": planned[funder.pk], "share": share}
+        for key, value in totals.items():
+            row[key] = round(value * share)
+        rows.append(row)
+    # Rounding pro rata must still add up: the last funder takes the remainder.
+    if rows:
+        for key, value in totals.items():
+            rows[-1][key] = value - sum(r[key] for r in rows[:-1])
+    return {
+        "funders": rows,
+        "planned": total_planned,
+        "years": years,
+        **totals,
+    }
+
+
+def _envelopes(envelopes, by_envelope, filters) -> list[dict]:
+    result = []
+    for e in sorted(envelopes.values(), key=lambda e: (e.side != Side.CD12, str(e.epci or ""))):
+        if not _envelope_in_scope(e, filters) and not by_envelope.get(e.pk):
+            continue
+        f = _funnel_of(by_envelope.get(e.pk, []))
+        result.append({"envelope": e, "target": e.chequebook_target, **f})
+    return result
+
+
+def _radar(vintages, by_vintage, today, filters) -> list[dict]:
+    expiry_days = sorted(settings.PASSNUM_RADAR_EXPIRY_DAYS)
+    result = []
+    for vid, vintage in vintages.items():
+        if filters.vintage_id and vid != filters.vintage_id:
+            continue
+        f = _funnel_of(by_vintage.get(vid, []))
+        if not f.get("bought"):
+            continue
+        expiring = []
+        for days in expiry_days:
+            soon = today <= vintage.valid_until <= today + timedelta(days=days)
+            expiring.append({"days": days, "cheques": f.get("usable", 0) if soon else 0})
+        result.append(
+            {
+                "vintage": vintage,
+                "stale_stock": f.get("stale_stock", 0),
+                "not_started": f.get("not_started", 0),
+                "expiring": expiring,
+            }
+        )
+    return result
+
+
+def _rate(used, handed):
+    return used / handed if handed else None
+
+
+def _by_epci(filters, epci_names, envelopes) -> list[dict]:
+    """By EPCI of the person's commune (handed out, started, used) and the EPCI's envelope."""
+    rows = (
+        _tally(ChequebookTally, filters)
+        .filter(handed_out=True)
+        .values("beneficiary_epci_id")
+        .annotate(
+            n_cheques_handed_out=Sum(F("handed") + F("used") + F("expired")),
+            n_handed_out=Sum("chequebooks"),
+            n_started=Sum("chequebooks", filter=~Q(usage="none")),
+            n_used=Sum("used"),
+        )
+    )
+    targets = {e.epci_id: e.chequebook_target for e in envelopes.values() if e.epci_id}
+    bought = dict(
+        _tally(ChequebookTally, filters)
+        .exclude(envelope_epci_id=None)
+        .values_list("envelope_epci_id")
+        .annotate(n=Sum("chequebooks"))
+    )
+    paid = dict(
+        _tally(RedemptionTally, filters)
+        .filter(paid=True)
+        .values_list("beneficiary_epci_id")
+        .annotate(n=Sum("mediator_net_cents"))
+    )
+    result = []
+    seen = set()
+    for r in rows:
+        epci_id = r["beneficiary_epci_id"]
+        seen.add(epci_id)
+        result.append(
+            {
+                "epci_id": epci_id,
+                "name": epci_names.get(epci_id, "Hors Aveyron ou inconnue"),
+                "target": targets.get(epci_id),
+                "bought": bought.get(epci_id, 0),
+                "handed_out": r["n_handed_out"] or 0,
+                "started": r["n_started"] or 0,
+                "used": r["n_used"] or 0,
+                "cheques_handed_out": r["n_cheques_handed_out"] or 0,
+                "rate": _rate(r["n_used"] or 0, r["n_cheques_handed_out"] or 0),
+                "paid": paid.get(epci_id, 0),
+            }
+        )
+    for epci_id, n in bought.items():
+        if epci_id not in seen:
+            result.append(
+                {
+                    "epci_id": epci_id, "name": epci_names.get(epci_id, "?"),
+                    "target": targets.get(epci_id), "bought": n, "handed_out": 0, "started": 0,
+                    "used": 0, "cheques_handed_out": 0, "rate": None, "paid": paid.get(epci_id, 0),
+                }
+            )  # fmt: skip
+    return sorted(result, key=lambda r: r["name"])
+
+
+def _by_public(filters) -> list[dict]:
+    labels = dict(TargetPublic.objects.values_list("pk", "label"))
+    rows = (
+        _tally(ChequebookTally, filters)
+        .filter(handed_out=True)
+        .values("target_public_id")
+        .annotate(
+            n_cheques_handed_out=Sum(F("handed") + F("used") + F("expired")),
+            n_handed_out=Sum("chequebooks"),
+            n_started=Sum("chequebooks", filter=~Q(usage="none")),
+            n_full=Sum("chequebooks", filter=Q(usage="full")),
+            n_used=Sum("used"),
+        )
+    )
+    result = [
+        {
+            "name": labels.get(r["target_public_id"], "Non renseigné"),
+            "handed_out": r["n_handed_out"] or 0,
+            "started": r["n_started"] or 0,
+            "full": r["n_full"] or 0,
+            "used": r["n_used"] or 0,
+            "cheques_handed_out": r["n_cheques_handed_out"] or 0,
+            "rate": _rate(r["n_used"] or 0, r["n_cheques_handed_out"] or 0),
+        }
+        for r in rows
+    ]
+    return sorted(result, key=lambda r: r["name"])
+
+
+def by_front_desk(filters) -> list[dict]:
+    rows = (
+        _tally(ChequebookTally, filters)
+        .exclude(front_desk_id=None)
+        .values("front_desk_id")
+        .annotate(
+            n_cheques_handed_out=Sum(
+                F("handed") + F("used") + F("expired"), filter=Q(handed_out=True)
+            ),
+            n_at_front_desk=Sum("chequebooks", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
+            n_stale_stock=Sum(
+                "chequebooks", filter=Q(state=ChequebookState.AT_FRONT_DESK, overdue=True)
+            ),
+            n_handed_out=Sum("chequebooks", filter=Q(handed_out=True)),
+            n_started=Sum("chequebooks", filter=Q(handed_out=True) & ~Q(usage="none")),
+            n_not_started=Sum(
+                "chequebooks", filter=Q(state=ChequebookState.HANDED_OUT, overdue=True)
+            ),
+            n_used=Sum("used"),
+        )
+    )
+    rows = [{k.removeprefix("n_"): v for k, v in r.items()} for r in rows]
+    names = dict(
+        Organisation.objects.filter(pk__in=[r["front_desk_id"] for r in rows]).values_list(
+            "pk", "name"
+        )
+    )
+    result = []
+    for r in rows:
+        r = {k: (v or 0) for k, v in r.items()}
+        r["name"] = names.get(r["front_desk_id"], "?")
+        r["organisation_id"] = r.pop("front_desk_id")
+        r["rate"] = _rate(r["used"], r["cheques_handed_out"])
+        result.append(r)
+    return sorted(result, key=lambda r: r["name"])
+
+
+def by_mediator(filters) -> list[dict]:
+    red = {
+        r["mediator_id"]: r
+        for r in _tally(RedemptionTally, filters)
+        .values("mediator_id")
+        .annotate(
+            redemptions=Sum("redemptions"),
+            face=Sum("face_value_cents"),
+            paid=Sum("mediator_net_cents", filter=Q(paid=True)),
+        )
+    }
+    ref = {
+        r["mediator_id"]: r
+        for r in _tally(ReferralTally, filters)
+        .values("mediator_id")
+        .annotate(
+            received=Sum("referrals"),
+            accepted=Sum("referrals", filter=~Q(state__in=["proposed", "declined", "lapsed"])),
+            overdue=Sum("referrals", filter=Q(overdue=True)),
+        )
+    }
+    ids = set(red) | set(ref)
+    names = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+    result = []
+    for pk in ids:
+        r, f = red.get(pk, {}), ref.get(pk, {})
+        result.append(
+            {
+                "organisation_id": pk,
+                "name": names.get(pk, "?"),
+                "referrals": f.get("received") or 0,
+                "accepted": f.get("accepted") or 0,
+                "overdue": f.get("overdue") or 0,
+                "redemptions": r.get("redemptions") or 0,
+                "face": r.get("face") or 0,
+                "paid": r.get("paid") or 0,
+            }
+        )
+    return sorted(result, key=lambda r: r["name"])
+
+
+def by_month(filters) -> list[dict]:
+    handed = {
+        r["month"]: r
+        for r in _tally(HandoverTally, filters)
+        .values("month")
+        .annotate(chequebooks=Sum("chequebooks"), cheques=Sum("cheques"))
+    }
+    redeemed = {
+        r["month"]: r
+        for r in _tally(RedemptionTally, filters)
+        .values("month")
+        .annotate(n=Sum("redemptions"), paid=Sum("mediator_net_cents", filter=Q(paid=True)))
+    }
+    months = sorted(m for m in set(handed) | set(redeemed) if m)
+    return [
+        {
+            "month": m,
+            "handed_out": (handed.get(m) or {}).get("chequebooks") or 0,
+            "redeemed": (redeemed.get(m) or {}).get("n") or 0,
+            "paid": (redeemed.get(m) or {}).get("paid") or 0,
+        }
+        for m in months
+    ]
+
+
+def _levels(filters):
+    rows = list(
+        _tally(AssessmentTally, filters)
+        .values("level_label")
+        .annotate(people=Sum("people"), reassessed=Sum("reassessed"), gain=Sum("gain_total"))
+        .order_by("level_label")
+    )
+    levels = [
+        {
+            "level": r["level_label"],
+            "people": r["people"] or 0,
+            "reassessed": r["reassessed"] or 0,
+            "gain": (r["gain"] / r["reassessed"]) if r["reassessed"] else None,
+        }
+        for r in rows
+    ]
+    reassessed = sum(r["reassessed"] or 0 for r in rows)
+    gain_total = sum(r["gain"] or 0 for r in rows)
+    return levels, {
+        "people": sum(r["people"] or 0 for r in rows),
+        "reassessed": reassessed,
+        "average": (gain_total / reassessed) if reassessed else None,
+    }
+
+
+# --- The radar's lists (live) -----------------------------------------------------------------
+
+
+def chequebooks_in_scope(filters: Filters):
+    qs = Chequebook.objects.all()
+    for epci in (filters.scope_epci_id, filters.epci_id):
+        if epci:
+            qs = qs.filter(
+                Q(envelope__epci_id=epci)
+                | Q(holder__epci_id=epci)
+                | Q(beneficiary__commune__epci_id=epci)
+            )
+    if filters.side:
+        qs = qs.filter(envelope__side=filters.side)
+    if filters.vintage_id:
+        qs = qs.filter(vintage_id=filters.vintage_id)
+    if filters.organisation_id:
+        qs = qs.filter(
+            Q(holder_id=filters.organisation_id)
+            | Q(handed_out_by_organisation_id=filters.organisation_id)
+        )
+    return qs
+
+
+def radar_stale_stock(filters: Filters, *, today=None):
+    """Chequebooks held by a front desk for more than PASSNUM_RADAR_STOCK_DAYS days."""
+    today = today or timezone.localdate()
+    cutoff = _day_start(today - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
+    return (
+        chequebooks_in_scope(filters)
+        .filter(state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=cutoff)
+        .select_related("holder", "vintage", "envelope__epci")
+        .order_by("allocated_at", "number")
+    )
+
+
+def _not_started_q(today):
+    cutoff = _day_start(today - timedelta(days=settings.PASSNUM_RADAR_NOT_STARTED_DAYS))
+    used = Cheque.objects.filter(chequebook=OuterRef("pk"), state__in=USED_STATES)
+    return Q(state=ChequebookState.HANDED_OUT, handed_out_at__lt=cutoff) & ~Q(Exists(used))
+
+
+def radar_not_started_by_front_desk(filters: Filters, *, today=None):
+    """Front desks whose chequebooks were handed out more than PASSNUM_RADAR_NOT_STARTED_DAYS
+    days ago and never started, with how many and since when."""
+    today = today or timezone.localdate()
+    desks = (
+        chequebooks_in_scope(filters)
+        .filter(_not_started_q(today))
+        .values("handed_out_by_organisation_id")
+        .annotate(chequebooks=Count("pk"), oldest=Min("handed_out_at"))
+        .order_by("-chequebooks")
+    )
+    return _with_organisations(list(desks), "handed_out_by_organisation_id")
+
+
+def radar_expiring_by_front_desk(filters: Filters, *, days: int, today=None):
+    """Front desks with cheques still unused (at the desk or in people's hands) of vintages
+    that end within ``days`` days."""
+    today = today or timezone.localdate()
+    vintages = Vintage.objects.filter(
+        valid_until__gte=today, valid_until__lte=today + timedelta(days=days)
+    )
+    qs = (
+        Cheque.objects.filter(
+            chequebook__in=chequebooks_in_scope(filters).filter(vintage__in=vintages),
+            state__in=USABLE_STATES,
+        )
+        .exclude(chequebook__holder_id=None)
+        .annotate(desk=F("chequebook__holder_id"))
+        .values("desk")
+        .annotate(
+            at_front_desk=Count("pk", filter=Q(state=ChequeState.AT_FRONT_DESK)),
+            handed_out=Count("pk", filter=Q(state=ChequeState.HANDED_OUT)),
+            until=Max("chequebook__vintage__valid_until"),
+        )
+        .order_by("-handed_out")
+    )
+    return _with_organisations(list(qs), "desk")
+
+
+def _with_organisations(rows, key):
+    orgs = Organisation.objects.in_bulk([r[key] for r in rows if r[key]])
+    for r in rows:
+        r["organisation"] = orgs.get(r[key])
+    return [r for r in rows if r["organisation"] is not None]
+
+
+def radar_referrals_overdue(filters: Filters, *, today=None):
+    """Referrals still proposed after PASSNUM_REFERRAL_FOLLOW_UP_DAYS days."""
+    today = today or timezone.localdate()
+    cutoff = _day_start(today - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS))
+    qs = Referral.objects.filter(state=ReferralState.PROPOSED, created_at__lt=cutoff)
+    for epci in (filters.scope_epci_id, filters.epci_id):
+        if epci:
+            qs = qs.filter(
+                Q(from_organisation__epci_id=epci)
+                | Q(place__commune__epci_id=epci)
+                | Q(beneficiary__commune__epci_id=epci)
+            )
+    if filters.side:
+        qs = qs.filter(from_organisation__side=filters.side)
+    if filters.organisation_id:
+        qs = qs.filter(
+            Q(from_organisation_id=filters.organisation_id) | Q(mediator_id=filters.organisation_id)
+        )
+    return qs.select_related("from_organisation", "mediator", "place").order_by("created_at")
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# --- Lists of what reporting produced ---------------------------------------------------------
+
+
+def reports_visible_to(membership):
+    """Rule: programme managers see every report; an EPCI coordinator those of its EPCI."""
+    if membership is None:
+        return Report.objects.none()
+    if membership.role == Role.PROGRAMME_MANAGER:
+        return Report.objects.all()
+    if membership.role == Role.EPCI_COORDINATOR:
+        return Report.objects.filter(epci_id=membership.organisation.epci_id)
+    return Report.objects.none()
+
+
+def export_jobs_visible_to(membership):
+    """Rule: an export is visible to the person who asked for it, for that organisation."""
+    if membership is None:
+        return ExportJob.objects.none()
+    return ExportJob.objects.filter(
+        created_by=membership.user, organisation=membership.organisation
+    )
+
+
+# --- Home figures (live, one organisation) ----------------------------------------------------
+
+
+def front_desk_figures(organisation) -> dict:
+    cb = Chequebook.objects.aggregate(
+        stock=Count("pk", filter=Q(holder=organisation, state=ChequebookState.AT_FRONT_DESK)),
+        handed_out=Count("pk", filter=Q(handed_out_by_organisation=organisation)),
+    )
+    refs = dict(
+        Referral.objects.filter(from_organisation=organisation)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
+    return {
+        **cb,
+        "referrals": [(label, refs.get(value, 0)) for value, label in ReferralState.choices],
+        "referrals_total": sum(refs.values()),
+    }
+
+
+def mediator_figures(organisation, *, today=None) -> dict:
+    today = today or timezone.localdate()
+    month_start = _day_start(today.replace(day=1))
+    return Redemption.objects.filter(mediator=organisation).aggregate(
+        this_month=Count("pk", filter=Q(redeemed_at__gte=month_start)),
+        total=Count("pk"),
+        paid_cents=Sum("mediator_net_cents", filter=Q(statement__status=StatementStatus.PAID)),
+    )
+
+
+def organisation_choices(membership):
+    qs = Organisation.objects.filter(
+        kind__in=[OrganisationKind.FRONT_DESK, OrganisationKind.MEDIATOR]
+    )
+    epci = scope_epci_id(membership)
+    if epci:
+        qs = qs.filter(epci_id=epci)
+    return qs.order_by("name")

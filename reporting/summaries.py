@@ -1,0 +1,342 @@
+"""Rebuilding the summary tallies, in the database.
+
+Each tally is filled by one ``INSERT INTO tally (...) SELECT dims, COUNT(*), SUM(...) FROM
+(<per-row facts>) GROUP BY dims``: the inner query is built with the ORM (so that months are
+truncated in Europe/Paris the same way on SQLite and PostgreSQL), the outer one is plain SQL.
+Nothing is looped over in Python.
+"""
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
+
+from chequebooks.models import Chequebook, ChequebookState, ChequeState
+from mediation.models import Redemption, StatementStatus
+from orientation.models import Assessment, Referral, ReferralState
+
+from .models import (
+    AssessmentTally,
+    ChequebookTally,
+    HandoverTally,
+    RedemptionTally,
+    ReferralTally,
+    SummaryRun,
+)
+
+#: A cheque counts as redeemed once a mediator recorded it, whatever followed.
+USED_STATES = (ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID)
+#: Cheques that can still be used (or handed out) until their vintage ends.
+USABLE_STATES = (ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK, ChequeState.HANDED_OUT)
+
+
+def _front_desk_epci():
+    return Case(
+        When(
+            handed_out_by_organisation__isnull=False, then=F("handed_out_by_organisation__epci_id")
+        ),
+        default=F("holder__epci_id"),
+    )
+
+
+def chequebook_facts(*, as_of):
+    """One row per chequebook with its dimensions and its cheques counted by state."""
+    stock_cutoff = _day_start(as_of - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
+    not_started_cutoff = _day_start(as_of - timedelta(days=settings.PASSNUM_RADAR_NOT_STARTED_DAYS))
+    return (
+        Chequebook.objects.order_by()
+        .annotate(
+            d_vintage=F("vintage_id"),
+            d_envelope=F("envelope_id"),
+            d_side=F("envelope__side"),
+            d_envelope_epci=F("envelope__epci_id"),
+            d_front_desk=Coalesce("handed_out_by_organisation_id", "holder_id"),
+            d_front_desk_epci=_front_desk_epci(),
+            d_target_public=F("beneficiary__target_public_id"),
+            d_beneficiary_epci=F("beneficiary__commune__epci_id"),
+            d_month=TruncMonth(TruncDate("handed_out_at")),
+            d_state=F("state"),
+            d_handed_out=Case(
+                When(handed_out_at__isnull=False, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            m_cheques=Count("cheques"),
+            m_used=Count("cheques", filter=Q(cheques__state__in=USED_STATES)),
+            m_paid=Count("cheques", filter=Q(cheques__state=ChequeState.PAID)),
+            m_expired=Count("cheques", filter=Q(cheques__state=ChequeState.EXPIRED)),
+            m_cancelled=Count("cheques", filter=Q(cheques__state=ChequeState.CANCELLED)),
+            m_usable=Count("cheques", filter=Q(cheques__state__in=USABLE_STATES)),
+            m_handed=Count("cheques", filter=Q(cheques__state=ChequeState.HANDED_OUT)),
+        )
+        .annotate(
+            d_usage=Case(
+                When(m_used=0, then=Value("none")),
+                When(m_used__gte=F("m_cheques"), then=Value("full")),
+                default=Value("started"),
+                output_field=CharField(),
+            ),
+            d_overdue=Case(
+                When(
+                    Q(state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=stock_cutoff),
+                    then=Value(True),
+                ),
+                When(
+                    Q(
+                        state=ChequebookState.HANDED_OUT,
+                        handed_out_at__lt=not_started_cutoff,
+                        m_used=0,
+                    ),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .values(
+            "d_vintage", "d_envelope", "d_side", "d_envelope_epci", "d_front_desk",
+            "d_front_desk_epci", "d_target_public", "d_beneficiary_epci", "d_month", "d_state",
+            "d_handed_out", "d_usage", "d_overdue", "m_cheques", "m_used", "m_paid", "m_expired",
+            "m_cancelled", "m_usable", "m_handed",
+        )
+    )  # fmt: skip
+
+
+def redemption_facts():
+    return (
+        Redemption.objects.order_by()
+        .annotate(
+            d_vintage=F("cheque__chequebook__vintage_id"),
+            d_side=F("cheque__chequebook__envelope__side"),
+            d_envelope_epci=F("cheque__chequebook__envelope__epci_id"),
+            d_beneficiary_epci=F("beneficiary__commune__epci_id"),
+            d_mediator=F("mediator_id"),
+            d_place_epci=F("activity__place__commune__epci_id"),
+            d_month=TruncMonth(TruncDate("redeemed_at")),
+            d_paid=Case(
+                When(statement__status=StatementStatus.PAID, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            m_face=F("face_value_cents"),
+            m_net=F("mediator_net_cents"),
+        )
+        .values(
+            "d_vintage", "d_side", "d_envelope_epci", "d_beneficiary_epci", "d_mediator",
+            "d_place_epci", "d_month", "d_paid", "m_face", "m_net",
+        )
+    )  # fmt: skip
+
+
+def referral_facts(*, as_of):
+    cutoff = _day_start(as_of - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS))
+    return (
+        Referral.objects.order_by()
+        .annotate(
+            d_from=F("from_organisation_id"),
+            d_from_epci=F("from_organisation__epci_id"),
+            d_side=F("from_organisation__side"),
+            d_mediator=F("mediator_id"),
+            d_place_epci=F("place__commune__epci_id"),
+            d_beneficiary_epci=F("beneficiary__commune__epci_id"),
+            d_state=F("state"),
+            d_overdue=Case(
+                When(Q(state=ReferralState.PROPOSED, created_at__lt=cutoff), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .values(
+            "d_from", "d_from_epci", "d_side", "d_mediator", "d_place_epci",
+            "d_beneficiary_epci", "d_state", "d_overdue",
+        )
+    )  # fmt: skip
+
+
+def assessment_facts():
+    """One row per assessed person: the first assessment, and the last score if re-assessed."""
+    same_person = Assessment.objects.filter(beneficiary_id=OuterRef("beneficiary_id")).order_by()
+    first_id = same_person.order_by("created_at", "pk").values("pk")[:1]
+    last_score = same_person.order_by("-created_at", "-pk").values("score")[:1]
+    count = same_person.values("beneficiary_id").annotate(n=Count("pk")).values("n")
+    return (
+        Assessment.objects.order_by()
+        .filter(pk=Subquery(first_id))
+        .annotate(
+            d_organisation=F("assessed_by_organisation_id"),
+            d_organisation_epci=F("assessed_by_organisation__epci_id"),
+            d_side=F("assessed_by_organisation__side"),
+            d_beneficiary_epci=F("beneficiary__commune__epci_id"),
+            d_target_public=F("beneficiary__target_public_id"),
+            d_level=F("level_label"),
+            m_n=Subquery(count, output_field=IntegerField()),
+            m_gain=Subquery(last_score, output_field=IntegerField()) - F("score"),
+        )
+        .values(
+            "d_organisation", "d_organisation_epci", "d_side", "d_beneficiary_epci",
+            "d_target_public", "d_level", "m_n", "m_gain",
+        )
+    )  # fmt: skip
+
+
+def _day_start(day):
+    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+
+
+def _insert_grouped(model, facts, columns: dict[str, str], measures: dict[str, str]) -> None:
+    """INSERT INTO <model> (columns + measures) SELECT ... FROM (facts) GROUP BY columns.
+
+    ``columns`` maps a tally column to a fact column; ``measures`` a tally column to an SQL
+    aggregate over fact columns."""
+    inner_sql, params = facts.query.sql_with_params()
+    qn = connection.ops.quote_name
+    target_cols = [model._meta.get_field(c).column for c in [*columns, *measures]]
+    select = [f"t.{qn(src)}" for src in columns.values()] + list(measures.values())
+    group = [f"t.{qn(src)}" for src in columns.values()]
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in target_cols)}) "
+        f"SELECT {', '.join(select)} FROM ({inner_sql}) t GROUP BY {', '.join(group)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+CHEQUEBOOK_DIMS = {
+    "vintage": "d_vintage",
+    "envelope": "d_envelope",
+    "side": "d_side",
+    "envelope_epci": "d_envelope_epci",
+    "front_desk": "d_front_desk",
+    "front_desk_epci": "d_front_desk_epci",
+    "target_public": "d_target_public",
+    "beneficiary_epci": "d_beneficiary_epci",
+}
+
+
+def summaries_refresh(*, as_of=None) -> SummaryRun:
+    """Rebuild every tally from the live tables, at once (one transaction), as of ``as_of``
+    (today by default: the radar's thresholds count from that day)."""
+    as_of = as_of or timezone.localdate()
+    started = time.monotonic()
+    with transaction.atomic():
+        for model in (
+            ChequebookTally,
+            HandoverTally,
+            RedemptionTally,
+            ReferralTally,
+            AssessmentTally,
+        ):
+            model.objects.all().delete()
+        cb = chequebook_facts(as_of=as_of)
+        _insert_grouped(
+            ChequebookTally,
+            cb,
+            {
+                **CHEQUEBOOK_DIMS,
+                "state": "d_state",
+                "handed_out": "d_handed_out",
+                "usage": "d_usage",
+                "overdue": "d_overdue",
+            },
+            {
+                "chequebooks": "COUNT(*)",
+                "cheques": "SUM(t.m_cheques)",
+                "used": "SUM(t.m_used)",
+                "paid": "SUM(t.m_paid)",
+                "expired": "SUM(t.m_expired)",
+                "cancelled": "SUM(t.m_cancelled)",
+                "usable": "SUM(t.m_usable)",
+                "handed": "SUM(t.m_handed)",
+            },
+        )
+        _insert_grouped(
+            HandoverTally,
+            cb.filter(handed_out_at__isnull=False),
+            {
+                "vintage": "d_vintage",
+                "side": "d_side",
+                "envelope_epci": "d_envelope_epci",
+                "front_desk": "d_front_desk",
+                "front_desk_epci": "d_front_desk_epci",
+                "beneficiary_epci": "d_beneficiary_epci",
+                "month": "d_month",
+            },
+            {"chequebooks": "COUNT(*)", "cheques": "SUM(t.m_cheques)"},
+        )
+        _insert_grouped(
+            RedemptionTally,
+            redemption_facts(),
+            {
+                "vintage": "d_vintage",
+                "side": "d_side",
+                "envelope_epci": "d_envelope_epci",
+                "beneficiary_epci": "d_beneficiary_epci",
+                "mediator": "d_mediator",
+                "place_epci": "d_place_epci",
+                "month": "d_month",
+                "paid": "d_paid",
+            },
+            {
+                "redemptions": "COUNT(*)",
+                "face_value_cents": "SUM(t.m_face)",
+                "mediator_net_cents": "SUM(t.m_net)",
+            },
+        )
+        _insert_grouped(
+            ReferralTally,
+            referral_facts(as_of=as_of),
+            {
+                "from_organisation": "d_from",
+                "from_epci": "d_from_epci",
+                "side": "d_side",
+                "mediator": "d_mediator",
+                "place_epci": "d_place_epci",
+                "beneficiary_epci": "d_beneficiary_epci",
+                "state": "d_state",
+                "overdue": "d_overdue",
+            },
+            {"referrals": "COUNT(*)"},
+        )
+        _insert_grouped(
+            AssessmentTally,
+            assessment_facts(),
+            {
+                "organisation": "d_organisation",
+                "organisation_epci": "d_organisation_epci",
+                "side": "d_side",
+                "beneficiary_epci": "d_beneficiary_epci",
+                "target_public": "d_target_public",
+                "level_label": "d_level",
+            },
+            {
+                "people": "COUNT(*)",
+                "reassessed": "SUM(CASE WHEN t.m_n > 1 THEN 1 ELSE 0 END)",
+                "gain_total": "SUM(CASE WHEN t.m_n > 1 THEN t.m_gain ELSE 0 END)",
+            },
+        )
+        run = SummaryRun.objects.create(
+            refreshed_at=timezone.now(),
+            as_of=as_of,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            stock_days=settings.PASSNUM_RADAR_STOCK_DAYS,
+            not_started_days=settings.PASSNUM_RADAR_NOT_STARTED_DAYS,
+            referral_days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS,
+        )
+        SummaryRun.objects.exclude(pk=run.pk).delete()
+    return run
