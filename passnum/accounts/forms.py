@@ -1,4 +1,9 @@
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+
+from .models import User
 
 
 class LoginForm(AllauthLoginForm):
@@ -14,3 +19,48 @@ class LoginForm(AllauthLoginForm):
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
         self.fields["password"].help_text = ""
         self.fields.pop("remember", None)
+
+
+class InvitationAcceptForm(forms.Form):
+    """A new person's name and password, chosen when accepting an invitation."""
+
+    first_name = forms.CharField(
+        label="Prénom", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label="Nom", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    password1 = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=(
+            "Au moins 12 caractères, pas uniquement des chiffres, pas un mot de passe courant."
+        ),
+    )
+    password2 = forms.CharField(
+        label="Confirmez le mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "Les deux mots de passe ne sont pas identiques.")
+        if p1:
+            user = User(
+                email=self.email,
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(p1, user)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned

@@ -5,4 +5,5 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("profil/", views.profile, name="profile"),
+    path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
 ]

@@ -1,7 +1,75 @@
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from passnum.accounts.models import User
+from passnum.organisations.middleware import SESSION_KEY
+from passnum.organisations.services import invitation_accept, invitation_find
+
+from .forms import InvitationAcceptForm
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @login_required
 def profile(request):
     return render(request, "accounts/profile.html")
+
+
+@never_cache
+def invitation_accept_view(request, token):
+    """The link of an invitation e-mail. A new person chooses a name and password and is
+    logged in; a person who already has an account logs in as themselves, then confirms."""
+    invitation = invitation_find(token=token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if existing is not None:
+        return _accept_as_existing(request, invitation, existing)
+    initial = {"first_name": invitation.first_name, "last_name": invitation.last_name}
+    form = InvitationAcceptForm(request.POST or None, email=invitation.email, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(
+                invitation=invitation,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except ValidationError as exc:
+            return _invalid(request, exc)
+        return _log_in_to(request, user, invitation)
+    return render(
+        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+    )
+
+
+def _accept_as_existing(request, invitation, user):
+    if request.user.is_authenticated and request.user.pk == user.pk and request.method == "POST":
+        try:
+            invitation_accept(invitation=invitation)
+        except ValidationError as exc:
+            return _invalid(request, exc)
+        return _log_in_to(request, user, invitation, already=True)
+    return render(
+        request,
+        "accounts/invitation_accept_existing.html",
+        {"invitation": invitation, "is_that_person": request.user.pk == user.pk},
+    )
+
+
+def _invalid(request, exc):
+    messages.error(request, " ".join(exc.messages))
+    return render(request, "accounts/invitation_invalid.html", status=404)
+
+
+def _log_in_to(request, user, invitation, *, already=False):
+    if not already:
+        login(request, user, backend=BACKEND)
+    membership = user.memberships.get(organisation=invitation.organisation)
+    request.session[SESSION_KEY] = membership.pk
+    messages.success(request, f"Bienvenue ! Vous agissez pour {invitation.organisation.name}.")
+    return redirect("home")

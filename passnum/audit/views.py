@@ -1,11 +1,18 @@
 from django.shortcuts import render
+from django_tables2 import RequestConfig
 
 from passnum.organisations.permissions import MANAGERS, role_required
 
+from .filters import JournalFilter
 from .models import JournalEntry
+from .tables import JournalTable
 
 
 @role_required(*MANAGERS)
 def search(request):
-    entries = JournalEntry.objects.select_related("actor", "organisation")[:100]
-    return render(request, "audit/search.html", {"entries": entries})
+    """Programme managers search the journal by person, organisation, action and dates."""
+    queryset = JournalEntry.objects.select_related("actor", "organisation")
+    filterset = JournalFilter(request.GET or None, queryset=queryset)
+    table = JournalTable(filterset.qs, order_by="-created_at")
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "audit/search.html", {"filter": filterset, "table": table})

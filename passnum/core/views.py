@@ -38,4 +38,6 @@ def accessibility(request):
 
 
 def privacy(request):
-    return render(request, "core/privacy.html", {"retention_months": settings.PASSNUM_RETENTION_MONTHS})
+    return render(
+        request, "core/privacy.html", {"retention_months": settings.PASSNUM_RETENTION_MONTHS}
+    )

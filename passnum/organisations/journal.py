@@ -3,10 +3,12 @@ from passnum.audit.sentences import register
 register(
     {
         "organisations.membership.added": "{actor} a donné le rôle « {role} » à {person}",
-        "organisations.membership.deactivated": "{actor} a désactivé l'accès de {person}",
-        "organisations.invitation.sent": "{actor} a invité {email} ({role})",
+        "organisations.membership.deactivated": (
+            "{actor} a désactivé l'accès de {person} à {organisation_name}"
+        ),
+        "organisations.invitation.sent": "{actor} a invité {email} ({role}) à {organisation_name}",
         "organisations.invitation.accepted": "{actor} a accepté son invitation",
-        "organisations.organisation.created": "{actor} a créé la structure {target}",
-        "organisations.organisation.updated": "{actor} a modifié la structure {target}",
+        "organisations.organisation.created": "{actor} a créé la structure {target} ({kind})",
+        "organisations.organisation.updated": "{actor} a modifié la structure {target} : {fields}",
     }
 )

@@ -23,12 +23,14 @@ class CurrentOrganisationMiddleware:
         request.organisation = membership.organisation if membership else None
         request.role = membership.role if membership else None
         request.memberships = SimpleLazyObject(
-            lambda: list(
-                request.user.memberships.filter(is_active=True, organisation__is_active=True)
-                .select_related("organisation")
-                .order_by("organisation__name")
+            lambda: (
+                list(
+                    request.user.memberships.filter(is_active=True, organisation__is_active=True)
+                    .select_related("organisation")
+                    .order_by("organisation__name")
+                )
+                if request.user.is_authenticated
+                else []
             )
-            if request.user.is_authenticated
-            else []
         )
         return self.get_response(request)

@@ -70,9 +70,7 @@ class Organisation(models.Model):
             # A front desk belongs to the CD12 side, or to one EPCI.
             models.CheckConstraint(
                 condition=(
-                    ~Q(kind="front_desk")
-                    | Q(side="cd12")
-                    | Q(side="epci", epci__isnull=False)
+                    ~Q(kind="front_desk") | Q(side="cd12") | Q(side="epci", epci__isnull=False)
                 ),
                 name="front_desk_has_side",
             ),

@@ -34,3 +34,62 @@ def front_desks_for_side(*, side: str, epci_id=None):
     if epci_id:
         qs = qs.filter(epci_id=epci_id)
     return qs
+
+
+def organisations_manageable_by(membership: Membership | None):
+    """Rule: a programme manager manages every organisation (its team, its invitations); an
+    organisation's admin manages only its own organisation; nobody else manages any."""
+    if membership is None:
+        return Organisation.objects.none()
+    if membership.role == Role.PROGRAMME_MANAGER:
+        return Organisation.objects.all()
+    if membership.role == Role.ORG_ADMIN:
+        return Organisation.objects.filter(pk=membership.organisation_id)
+    return Organisation.objects.none()
+
+
+def organisation_list_for_managers():
+    """Every organisation, with what its row shows, in a fixed number of queries."""
+    from django.db.models import Count, Q
+
+    return Organisation.objects.select_related("epci", "commune").annotate(
+        active_members=Count("memberships", filter=Q(memberships__is_active=True))
+    )
+
+
+def organisation_team(organisation: Organisation):
+    """Memberships of an organisation, active ones first."""
+    return organisation.memberships.select_related("user").order_by(
+        "-is_active", "user__last_name", "user__first_name"
+    )
+
+
+def invitations_pending(organisation: Organisation):
+    """Invitations neither accepted nor expired."""
+    from django.utils import timezone
+
+    from .models import Invitation
+
+    return Invitation.objects.filter(
+        organisation=organisation, accepted_at__isnull=True, expires_at__gte=timezone.now()
+    ).select_related("invited_by")
+
+
+def organisation_history(organisation: Organisation, *, limit: int = 50):
+    """The journal of an organisation: changes to it, its memberships and its invitations."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from passnum.audit.models import JournalEntry
+
+    from .models import Invitation
+
+    ct = ContentType.objects.get_for_models(Organisation, Membership, Invitation)
+    membership_ids = [str(pk) for pk in organisation.memberships.values_list("pk", flat=True)]
+    invitation_ids = [str(pk) for pk in organisation.invitations.values_list("pk", flat=True)]
+    condition = (
+        Q(target_type=ct[Organisation], target_id=str(organisation.pk))
+        | Q(target_type=ct[Membership], target_id__in=membership_ids)
+        | Q(target_type=ct[Invitation], target_id__in=invitation_ids)
+    )
+    return JournalEntry.objects.filter(condition).select_related("actor", "organisation")[:limit]

@@ -12,7 +12,80 @@ from django.utils import timezone
 from passnum.accounts.models import User
 from passnum.audit.services import journal_record
 
-from .models import ROLES_BY_KIND, Invitation, Membership, Organisation
+from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrganisationKind, Role
+
+ORGANISATION_FIELDS = ["kind", "name", "side", "epci", "commune", "address", "phone", "email"]
+
+
+def _organisation_check(organisation: Organisation) -> None:
+    """Rules: a front desk belongs to a side, CD12 or one EPCI; an EPCI organisation names its
+    EPCI; only front desks have a side."""
+    errors = {}
+    if organisation.kind == OrganisationKind.FRONT_DESK:
+        if not organisation.side:
+            errors["side"] = "Un accueil appartient au côté CD12 ou à une intercommunalité."
+        elif organisation.side == "epci" and organisation.epci_id is None:
+            errors["epci"] = "Choisissez l'intercommunalité de cet accueil."
+    elif organisation.side:
+        errors["side"] = "Seul un accueil de 1er niveau a un côté."
+    if organisation.kind == OrganisationKind.EPCI and organisation.epci_id is None:
+        errors["epci"] = "Choisissez l'intercommunalité que cette structure représente."
+    if errors:
+        raise ValidationError(errors)
+
+
+def organisation_create(*, membership: Membership, **data) -> Organisation:
+    """A programme manager creates an organisation (front desk on the CD12 side or of an EPCI,
+    mediator, EPCI). Rule: only programme managers create organisations."""
+    if membership.role != Role.PROGRAMME_MANAGER:
+        raise ValidationError("Seul un gestionnaire du programme crée une structure.")
+    organisation = Organisation(**{k: v for k, v in data.items() if k in ORGANISATION_FIELDS})
+    organisation.side = organisation.side or ""
+    _organisation_check(organisation)
+    with transaction.atomic():
+        organisation.save()
+        journal_record(
+            action="organisations.organisation.created",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=organisation,
+            details={"kind": organisation.get_kind_display()},
+        )
+    return organisation
+
+
+def organisation_update(*, organisation: Organisation, membership: Membership, **data):
+    """A programme manager edits an organisation; the journal keeps which fields changed.
+    Rule: the kind of an organisation with members does not change (their roles depend on it)."""
+    if membership.role != Role.PROGRAMME_MANAGER:
+        raise ValidationError("Seul un gestionnaire du programme modifie une structure.")
+    before = Organisation.objects.get(pk=organisation.pk)
+    for key, value in data.items():
+        if key in ORGANISATION_FIELDS + ["is_active"]:
+            setattr(organisation, key, value)
+    organisation.side = organisation.side or ""
+    if organisation.kind != before.kind and before.memberships.filter(is_active=True).exists():
+        raise ValidationError(
+            {"kind": "Cette structure a des membres actifs : son type ne peut plus changer."}
+        )
+    _organisation_check(organisation)
+    changed = [
+        str(Organisation._meta.get_field(f).verbose_name)
+        for f in ORGANISATION_FIELDS + ["is_active"]
+        if getattr(before, f) != getattr(organisation, f)
+    ]
+    if not changed:
+        return organisation
+    with transaction.atomic():
+        organisation.save()
+        journal_record(
+            action="organisations.organisation.updated",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=organisation,
+            details={"fields": ", ".join(changed)},
+        )
+    return organisation
 
 
 def membership_add(*, user: User, organisation: Organisation, role: str, by=None) -> Membership:
@@ -23,7 +96,10 @@ def membership_add(*, user: User, organisation: Organisation, role: str, by=None
     """
     if role not in ROLES_BY_KIND[organisation.kind]:
         raise ValidationError(
-            {"role": f"Ce rôle n'existe pas pour une structure de type « {organisation.get_kind_display()} »."}
+            {
+                "role": "Ce rôle n'existe pas pour une structure de type "
+                f"« {organisation.get_kind_display()} »."
+            }
         )
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
@@ -44,20 +120,39 @@ def membership_add(*, user: User, organisation: Organisation, role: str, by=None
     return membership
 
 
+def membership_can_manage(*, by: Membership, organisation: Organisation) -> bool:
+    """Rule: a programme manager manages every organisation's team; an organisation's admin
+    manages its own organisation's team only."""
+    if by.role == Role.PROGRAMME_MANAGER:
+        return True
+    return by.role == Role.ORG_ADMIN and by.organisation_id == organisation.pk
+
+
 def membership_deactivate(*, membership: Membership, by=None) -> Membership:
-    """Rule: a membership is deactivated, never deleted, so the journal keeps its meaning."""
+    """Rule: a membership is deactivated, never deleted, so the journal keeps its meaning.
+    Only a programme manager or the organisation's admin deactivates, and never their own
+    membership (nobody locks themselves out)."""
+    if by is not None:
+        if not membership_can_manage(by=by, organisation=membership.organisation):
+            raise ValidationError("Vous ne gérez pas l'équipe de cette structure.")
+        if by.pk == membership.pk:
+            raise ValidationError("Vous ne pouvez pas désactiver votre propre accès.")
     if not membership.is_active:
         return membership
-    membership.is_active = False
-    membership.deactivated_at = timezone.now()
-    membership.save(update_fields=["is_active", "deactivated_at"])
-    journal_record(
-        action="organisations.membership.deactivated",
-        actor=getattr(by, "user", None),
-        organisation=membership.organisation,
-        target=membership,
-        details={"person": membership.user.get_full_name()},
-    )
+    with transaction.atomic():
+        membership.is_active = False
+        membership.deactivated_at = timezone.now()
+        membership.save(update_fields=["is_active", "deactivated_at"])
+        journal_record(
+            action="organisations.membership.deactivated",
+            actor=getattr(by, "user", None),
+            organisation=getattr(by, "organisation", None) or membership.organisation,
+            target=membership,
+            details={
+                "person": membership.user.get_full_name(),
+                "organisation_name": membership.organisation.name,
+            },
+        )
     return membership
 
 
@@ -66,55 +161,104 @@ def _token_hash(token: str) -> str:
 
 
 def invitation_create(
-    *, organisation: Organisation, email: str, role: str, by: Membership,
-    first_name: str = "", last_name: str = "",
+    *,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    by: Membership,
+    first_name: str = "",
+    last_name: str = "",
 ) -> tuple[Invitation, str]:
     """Invite a person to join ``organisation`` with ``role``. Returns the invitation and the
     secret token of its link (only its hash is stored). The link expires after
-    PASSNUM_INVITATION_DAYS days."""
+    PASSNUM_INVITATION_DAYS days and is used once.
+
+    Rules: a programme manager invites to any organisation, an organisation's admin to its own;
+    the role fits the kind of organisation; a person already active in the organisation is not
+    invited again."""
+    if not membership_can_manage(by=by, organisation=organisation):
+        raise ValidationError("Vous ne pouvez pas inviter de personne dans cette structure.")
     if role not in ROLES_BY_KIND[organisation.kind]:
         raise ValidationError({"role": "Ce rôle n'existe pas pour ce type de structure."})
+    email = email.strip().lower()
+    if organisation.memberships.filter(user__email__iexact=email, is_active=True).exists():
+        raise ValidationError({"email": "Cette personne fait déjà partie de la structure."})
     token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        email=email.strip().lower(),
-        first_name=first_name,
-        last_name=last_name,
-        organisation=organisation,
-        role=role,
-        token_hash=_token_hash(token),
-        invited_by=by.user,
-        expires_at=timezone.now() + timedelta(days=settings.PASSNUM_INVITATION_DAYS),
-    )
-    journal_record(
-        action="organisations.invitation.sent",
-        actor=by.user,
-        organisation=by.organisation,
-        target=invitation,
-        details={"email": invitation.email, "role": invitation.get_role_display()},
-    )
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            email=email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            organisation=organisation,
+            role=role,
+            token_hash=_token_hash(token),
+            invited_by=by.user,
+            expires_at=timezone.now() + timedelta(days=settings.PASSNUM_INVITATION_DAYS),
+        )
+        journal_record(
+            action="organisations.invitation.sent",
+            actor=by.user,
+            organisation=by.organisation,
+            target=invitation,
+            details={
+                "email": invitation.email,
+                "role": invitation.get_role_display(),
+                "organisation_name": organisation.name,
+            },
+        )
     return invitation, token
+
+
+def invitation_send(*, invitation: Invitation, accept_url: str) -> None:
+    """Queue the invitation e-mail (after commit) with the link to accept it."""
+    from .tasks import invitation_email_send
+
+    transaction.on_commit(lambda: invitation_email_send.delay(invitation.pk, accept_url))
+
+
+def invitation_email_compose(*, invitation: Invitation, accept_url: str):
+    """The invitation e-mail: who invites, to which organisation, the link and its expiry."""
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    context = {"invitation": invitation, "accept_url": accept_url}
+    subject = f"Invitation au Pass numérique : {invitation.organisation.name}"
+    body = render_to_string("organisations/email/invitation.txt", context)
+    return EmailMessage(subject=subject, body=body, to=[invitation.email])
 
 
 def invitation_find(*, token: str) -> Invitation | None:
     """The invitation of a link, if it exists, is not used and has not expired."""
-    invitation = Invitation.objects.filter(token_hash=_token_hash(token)).select_related(
-        "organisation"
-    ).first()
+    invitation = (
+        Invitation.objects.filter(token_hash=_token_hash(token))
+        .select_related("organisation", "invited_by")
+        .first()
+    )
     if invitation is None or invitation.accepted_at or invitation.expires_at < timezone.now():
         return None
     return invitation
 
 
-def invitation_accept(*, invitation: Invitation, password: str, first_name: str, last_name: str) -> User:
-    """Accepting an invitation creates the account (or reuses it) and the membership."""
+def invitation_accept(
+    *, invitation: Invitation, password: str = "", first_name: str = "", last_name: str = ""
+) -> User:
+    """Accepting an invitation creates the account (name and password chosen by the person)
+    or, for a person who already has an account, adds the membership to it.
+
+    Rules: an invitation is used once and not after it expires."""
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at or invitation.expires_at < timezone.now():
             raise ValidationError("Cette invitation n'est plus valable.")
         user = User.objects.filter(email__iexact=invitation.email).first()
         if user is None:
+            if not password:
+                raise ValidationError({"password1": "Choisissez un mot de passe."})
             user = User.objects.create_user(
-                email=invitation.email, password=password, first_name=first_name, last_name=last_name
+                email=invitation.email,
+                password=password,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
             )
         membership_add(user=user, organisation=invitation.organisation, role=invitation.role)
         invitation.accepted_at = timezone.now()

@@ -5,5 +5,14 @@ from . import views
 app_name = "organisations"
 urlpatterns = [
     path("", views.organisation_list, name="list"),
+    path("nouvelle/", views.organisation_new, name="new"),
     path("equipe/", views.members, name="members"),
+    path("<int:pk>/", views.organisation_detail, name="detail"),
+    path("<int:pk>/modifier/", views.organisation_edit, name="edit"),
+    path("<int:pk>/inviter/", views.invite, name="invite"),
+    path(
+        "<int:pk>/membres/<int:membership_pk>/desactiver/",
+        views.membership_deactivate_view,
+        name="membership_deactivate",
+    ),
 ]

@@ -1,17 +1,137 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
+from .filters import OrganisationFilter
+from .forms import InvitationForm, OrganisationForm
+from .models import Membership, Role
 from .permissions import MANAGERS, role_required
-from .models import Role
-from .selectors import organisations_visible_to
+from .selectors import (
+    invitations_pending,
+    organisation_history,
+    organisation_list_for_managers,
+    organisation_team,
+    organisations_manageable_by,
+)
+from .services import (
+    invitation_create,
+    invitation_send,
+    membership_deactivate,
+    organisation_create,
+    organisation_update,
+)
+from .tables import OrganisationTable
+
+TEAM_MANAGERS = (Role.PROGRAMME_MANAGER, Role.ORG_ADMIN)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the field it names (or on the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 @role_required(*MANAGERS)
 def organisation_list(request):
-    organisations = organisations_visible_to(request.membership).select_related("epci")
-    return render(request, "organisations/list.html", {"organisations": organisations})
+    filterset = OrganisationFilter(request.GET or None, queryset=organisation_list_for_managers())
+    table = OrganisationTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "organisations/list.html", {"filter": filterset, "table": table})
 
 
-@role_required(Role.ORG_ADMIN, Role.PROGRAMME_MANAGER)
+@role_required(*MANAGERS)
+def organisation_new(request):
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = organisation_create(membership=request.membership, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"La structure « {organisation} » est créée.")
+            return redirect("organisations:detail", pk=organisation.pk)
+    return render(request, "organisations/form.html", {"form": form, "organisation": None})
+
+
+@role_required(*MANAGERS)
+def organisation_edit(request, pk):
+    organisation = get_object_or_404(organisations_manageable_by(request.membership), pk=pk)
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation_update(
+                organisation=organisation, membership=request.membership, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Les modifications sont enregistrées.")
+            return redirect("organisations:detail", pk=organisation.pk)
+    return render(request, "organisations/form.html", {"form": form, "organisation": organisation})
+
+
+@role_required(*TEAM_MANAGERS)
+def organisation_detail(request, pk):
+    organisation = get_object_or_404(
+        organisations_manageable_by(request.membership).select_related("epci", "commune"), pk=pk
+    )
+    context = {
+        "organisation": organisation,
+        "team": organisation_team(organisation),
+        "invitations": invitations_pending(organisation),
+        "history": organisation_history(organisation),
+    }
+    return render(request, "organisations/detail.html", context)
+
+
+@role_required(*TEAM_MANAGERS)
 def members(request):
-    memberships = request.organisation.memberships.select_related("user").order_by("user__last_name")
-    return render(request, "organisations/members.html", {"memberships": memberships})
+    """The team of the current organisation (an admin's entry point)."""
+    return redirect("organisations:detail", pk=request.organisation.pk)
+
+
+@role_required(*TEAM_MANAGERS)
+def invite(request, pk):
+    organisation = get_object_or_404(organisations_manageable_by(request.membership), pk=pk)
+    form = InvitationForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, token = invitation_create(
+                organisation=organisation, by=request.membership, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            accept_url = request.build_absolute_uri(
+                reverse("accounts:invitation_accept", args=[token])
+            )
+            invitation_send(invitation=invitation, accept_url=accept_url)
+            messages.success(request, f"Une invitation a été envoyée à {invitation.email}.")
+            return redirect("organisations:detail", pk=organisation.pk)
+    return render(
+        request, "organisations/invite.html", {"form": form, "organisation": organisation}
+    )
+
+
+@role_required(*TEAM_MANAGERS)
+@require_POST
+def membership_deactivate_view(request, pk, membership_pk):
+    organisation = get_object_or_404(organisations_manageable_by(request.membership), pk=pk)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "organisation"),
+        organisation=organisation,
+        pk=membership_pk,
+    )
+    try:
+        membership_deactivate(membership=membership, by=request.membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"L'accès de {membership.user} est désactivé.")
+    return redirect("organisations:detail", pk=organisation.pk)

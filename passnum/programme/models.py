@@ -141,9 +141,7 @@ class Envelope(models.Model):
                 condition=(Q(side="cd12", epci__isnull=True) | Q(side="epci", epci__isnull=False)),
                 name="envelope_side_matches_epci",
             ),
-            models.UniqueConstraint(
-                fields=["programme", "epci"], name="envelope_one_per_epci"
-            ),
+            models.UniqueConstraint(fields=["programme", "epci"], name="envelope_one_per_epci"),
             models.UniqueConstraint(
                 fields=["programme"],
                 condition=Q(side="cd12"),

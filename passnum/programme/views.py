@@ -1,17 +1,303 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django_tables2 import RequestConfig
 
+from passnum.audit.models import JournalEntry
 from passnum.organisations.permissions import MANAGERS, role_required
 
-from .models import Envelope, Funder, Programme, TargetPublic, Vintage
+from . import services
+from .filters import CommuneFilter
+from .forms import (
+    BudgetLineForm,
+    EnvelopesForm,
+    FunderForm,
+    PartnersForm,
+    ProgrammeForm,
+    TargetPublicCreateForm,
+    TargetPublicForm,
+    VintageForm,
+)
+from .models import (
+    BudgetLine,
+    Commune,
+    Envelope,
+    Epci,
+    Funder,
+    Programme,
+    Side,
+    TargetPublic,
+    Vintage,
+)
+from .tables import CommuneTable
+
+
+def _programme():
+    programme = Programme.objects.order_by("id").first()
+    if programme is None:
+        from django.http import Http404
+
+        raise Http404("Aucun programme n'est chargé.")
+    return programme
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 @role_required(*MANAGERS)
 def overview(request):
+    programme = _programme()
+    envelopes = programme.envelopes.aggregate(
+        cd12=Sum("chequebook_target", filter=Q(side=Side.CD12)),
+        epci=Sum("chequebook_target", filter=Q(side=Side.EPCI)),
+    )
+    publics = TargetPublic.objects.aggregate(
+        cd12=Count("pk", filter=Q(side=Side.CD12, is_active=True)),
+        epci=Count("pk", filter=Q(side=Side.EPCI, is_active=True)),
+    )
     context = {
-        "programme": Programme.objects.first(),
-        "funders": Funder.objects.prefetch_related("budget_lines"),
-        "envelopes": Envelope.objects.select_related("epci"),
-        "vintages": Vintage.objects.all(),
-        "target_publics": TargetPublic.objects.all(),
+        "programme": programme,
+        "budget_total": services.budget_total_cents(programme),
+        "funders": Funder.objects.filter(programme=programme).annotate(
+            total=Sum("budget_lines__amount_cents")
+        ),
+        "envelopes": envelopes,
+        "epci_envelope_total": services.EPCI_ENVELOPE_TOTAL,
+        "vintages": Vintage.objects.filter(programme=programme),
+        "publics": publics,
+        "partner_count": Epci.objects.filter(is_partner=True).count(),
+        "epci_count": Epci.objects.count(),
+        "commune_count": Commune.objects.count(),
+        "history": JournalEntry.objects.filter(action__startswith="programme.").select_related(
+            "actor", "organisation"
+        )[:10],
     }
     return render(request, "programme/overview.html", context)
+
+
+@role_required(*MANAGERS)
+def programme_edit(request):
+    programme = _programme()
+    form = ProgrammeForm(request.POST or None, instance=Programme.objects.get(pk=programme.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.programme_update(
+                programme=programme, membership=request.membership, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Le programme est enregistré.")
+            return redirect("programme:overview")
+    return render(
+        request,
+        "programme/form.html",
+        {"form": form, "title": "Modifier le programme", "back": "programme:overview"},
+    )
+
+
+@role_required(*MANAGERS)
+def budget(request):
+    programme = _programme()
+    funders = (
+        Funder.objects.filter(programme=programme)
+        .prefetch_related("budget_lines")
+        .annotate(total=Sum("budget_lines__amount_cents"))
+    )
+    return render(
+        request,
+        "programme/budget.html",
+        {
+            "programme": programme,
+            "funders": funders,
+            "budget_total": services.budget_total_cents(programme),
+        },
+    )
+
+
+@role_required(*MANAGERS)
+def funder_edit(request, pk):
+    programme = _programme()
+    funder = get_object_or_404(Funder.objects.filter(programme=programme), pk=pk)
+    form = FunderForm(request.POST or None, instance=Funder.objects.get(pk=funder.pk))
+    if request.method == "POST" and form.is_valid():
+        services.funder_update(
+            funder=funder, membership=request.membership, name=form.cleaned_data["name"]
+        )
+        messages.success(request, "Le financeur est enregistré.")
+        return redirect("programme:budget")
+    return render(
+        request,
+        "programme/form.html",
+        {"form": form, "title": f"Modifier le financeur « {funder} »", "back": "programme:budget"},
+    )
+
+
+@role_required(*MANAGERS)
+def budget_line_edit(request, pk=None):
+    programme = _programme()
+    line = None
+    if pk is not None:
+        line = get_object_or_404(
+            BudgetLine.objects.filter(funder__programme=programme).select_related("funder"), pk=pk
+        )
+    form = BudgetLineForm(request.POST or None, programme=programme, instance=line)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.budget_line_save(
+                membership=request.membership, budget_line=line, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "La ligne budgétaire est enregistrée.")
+            return redirect("programme:budget")
+    title = f"Modifier la ligne « {line.label} »" if line else "Ajouter une ligne budgétaire"
+    return render(
+        request, "programme/form.html", {"form": form, "title": title, "back": "programme:budget"}
+    )
+
+
+@role_required(*MANAGERS)
+def envelopes(request):
+    programme = _programme()
+    form = EnvelopesForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.envelopes_update(
+                programme=programme, membership=request.membership, targets=form.targets()
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"{len(changed)} enveloppe(s) modifiée(s).")
+            return redirect("programme:envelopes")
+    current = Envelope.objects.filter(programme=programme)
+    epci_total = sum(e.chequebook_target for e in current if e.side == Side.EPCI)
+    orphan = current.filter(side=Side.EPCI, epci__is_partner=False).select_related("epci")
+    return render(
+        request,
+        "programme/envelopes.html",
+        {
+            "form": form,
+            "epci_total": epci_total,
+            "epci_expected": services.EPCI_ENVELOPE_TOTAL,
+            "orphans": orphan,
+        },
+    )
+
+
+@role_required(*MANAGERS)
+def vintage_list(request):
+    return render(
+        request,
+        "programme/vintages.html",
+        {"vintages": Vintage.objects.filter(programme=_programme()).order_by("-year")},
+    )
+
+
+@role_required(*MANAGERS)
+def vintage_edit(request, pk=None):
+    programme = _programme()
+    vintage = None
+    if pk is not None:
+        vintage = get_object_or_404(Vintage.objects.filter(programme=programme), pk=pk)
+    form = VintageForm(request.POST or None, instance=vintage)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.vintage_save(
+                membership=request.membership,
+                programme=programme,
+                vintage=vintage,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Le millésime est enregistré.")
+            return redirect("programme:vintages")
+    title = f"Modifier le {vintage}" if vintage else "Créer un millésime"
+    return render(
+        request, "programme/form.html", {"form": form, "title": title, "back": "programme:vintages"}
+    )
+
+
+@role_required(*MANAGERS)
+def target_publics(request):
+    form = TargetPublicCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            public = services.target_public_create(
+                membership=request.membership, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Le public cible « {public} » est ajouté.")
+            return redirect("programme:publics")
+    publics = TargetPublic.objects.order_by("side", "position")
+    sides = [(label, [p for p in publics if p.side == value]) for value, label in Side.choices]
+    return render(request, "programme/publics.html", {"form": form, "sides": sides})
+
+
+@role_required(*MANAGERS)
+def target_public_edit(request, pk):
+    public = get_object_or_404(TargetPublic, pk=pk)
+    form = TargetPublicForm(request.POST or None, instance=TargetPublic.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.target_public_update(
+                membership=request.membership, public=public, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Le public cible est enregistré.")
+            return redirect("programme:publics")
+    return render(
+        request,
+        "programme/form.html",
+        {
+            "form": form,
+            "title": f"Modifier le public cible « {public} »",
+            "back": "programme:publics",
+        },
+    )
+
+
+@role_required(*MANAGERS)
+def partners(request):
+    initial = {"partners": list(Epci.objects.filter(is_partner=True).values_list("pk", flat=True))}
+    form = PartnersForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        added, removed = services.epci_partners_set(
+            membership=request.membership,
+            partner_ids=[e.pk for e in form.cleaned_data["partners"]],
+        )
+        messages.success(
+            request,
+            f"Liste des partenaires enregistrée ({len(added)} ajout(s), "
+            f"{len(removed)} retrait(s)).",
+        )
+        return redirect("programme:partners")
+    return render(
+        request,
+        "programme/partners.html",
+        {"form": form, "partner_count": initial["partners"].__len__()},
+    )
+
+
+@role_required(*MANAGERS)
+def communes(request):
+    filterset = CommuneFilter(
+        request.GET or None, queryset=Commune.objects.select_related("epci").order_by("name")
+    )
+    table = CommuneTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "programme/communes.html", {"filter": filterset, "table": table})

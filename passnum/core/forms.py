@@ -1,0 +1,67 @@
+"""Form fields shared by every app."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .money import NBSP
+
+
+def parse_euros(text: str) -> int:
+    """``"1 064 920,50"`` (or ``1064920.5``, with or without ``€``) → 106492050 cents.
+
+    Rule: amounts are typed in euros the French way and stored as integer cents; more than two
+    decimals is refused rather than rounded.
+    """
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", str(text))
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValidationError("Saisissez un montant en euros, par exemple 1 250,00.") from exc
+    if not value.is_finite():
+        raise ValidationError("Saisissez un montant en euros, par exemple 1 250,00.")
+    cents = value * 100
+    if cents != cents.to_integral_value():
+        raise ValidationError("Un montant a au plus deux chiffres après la virgule.")
+    return int(cents)
+
+
+def cents_to_input(cents: int | None) -> str:
+    """The value shown in an input: ``106492050`` → ``"1 064 920,50"``."""
+    if cents is None:
+        return ""
+    euros, rest = divmod(int(cents), 100)
+    return f"{euros:,}".replace(",", " ") + f",{rest:02d}"
+
+
+class EurosField(forms.CharField):
+    """An amount typed in euros (``1 250,00``) whose cleaned value is integer cents."""
+
+    def __init__(self, *, min_cents: int | None = 0, **kwargs):
+        self.min_cents = min_cents
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
+        kwargs.setdefault("help_text", "En euros, par exemple 1 250,00.")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return cents_to_input(value)
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        cents = parse_euros(value)
+        if self.min_cents is not None and cents < self.min_cents:
+            raise ValidationError("Le montant ne peut pas être négatif.")
+        return cents
+
+
+__all__ = ["EurosField", "parse_euros", "cents_to_input", "NBSP"]

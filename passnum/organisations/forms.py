@@ -1,0 +1,43 @@
+from django import forms
+
+from passnum.programme.models import Commune, Epci
+
+from .models import ROLES_BY_KIND, Organisation, Role
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["kind", "name", "side", "epci", "commune", "address", "phone", "email"]
+        help_texts = {
+            "side": (
+                "Pour un accueil de 1er niveau seulement : le côté CD12, ou son intercommunalité."
+            ),
+            "epci": "Obligatoire pour une intercommunalité et pour un accueil du côté EPCI.",
+        }
+        widgets = {
+            "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["epci"].queryset = Epci.objects.order_by("name")
+        self.fields["commune"].queryset = Commune.objects.order_by("name")
+        self.fields["side"].choices = [("", "Sans objet")] + list(self.fields["side"].choices)[1:]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="Adresse e-mail",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    first_name = forms.CharField(label="Prénom", max_length=150, required=False)
+    last_name = forms.CharField(label="Nom", max_length=150, required=False)
+    role = forms.ChoiceField(label="Rôle")
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = ROLES_BY_KIND[organisation.kind]
+        self.fields["role"].choices = [(r.value, Role(r).label) for r in roles]
+        if len(roles) == 1:
+            self.fields["role"].initial = roles[0].value

@@ -1,0 +1,137 @@
+from django import forms
+
+from passnum.core.forms import EurosField
+
+from .models import BudgetLine, Epci, Funder, Programme, Side, TargetPublic, Vintage
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = ["name", "start_year", "end_year"]
+
+
+class FunderForm(forms.ModelForm):
+    class Meta:
+        model = Funder
+        fields = ["name"]
+
+
+class BudgetLineForm(forms.Form):
+    funder = forms.ModelChoiceField(label="Financeur", queryset=Funder.objects.none())
+    label = forms.CharField(label="Intitulé", max_length=200)
+    year = forms.IntegerField(
+        label="Année",
+        required=False,
+        help_text="Laissez vide pour une ligne qui vaut pour tout le programme.",
+    )
+    amount_cents = EurosField(label="Montant")
+
+    def __init__(self, *args, programme, instance: BudgetLine | None = None, **kwargs):
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "funder": instance.funder_id,
+                    "label": instance.label,
+                    "year": instance.year,
+                    "amount_cents": instance.amount_cents,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["funder"].queryset = Funder.objects.filter(programme=programme)
+
+
+class EnvelopesForm(forms.Form):
+    """The CD12 envelope and one field per partner EPCI, in chequebooks."""
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        targets = {e.epci_id: e.chequebook_target for e in programme.envelopes.all()}
+        self.fields["cd12"] = forms.IntegerField(
+            label="Enveloppe du Département (CD12)", min_value=0, initial=targets.get(None, 0)
+        )
+        self.epci_fields = []
+        for epci in Epci.objects.filter(is_partner=True).order_by("name"):
+            name = f"epci_{epci.pk}"
+            self.fields[name] = forms.IntegerField(
+                label=epci.name, min_value=0, initial=targets.get(epci.pk, 0)
+            )
+            self.epci_fields.append((name, epci))
+
+    def targets(self) -> dict:
+        result = {None: self.cleaned_data["cd12"]}
+        for name, epci in self.epci_fields:
+            result[epci.pk] = self.cleaned_data[name]
+        return result
+
+    def cd12_field(self):
+        return self["cd12"]
+
+    def epci_bound_fields(self):
+        return [self[name] for name, _ in self.epci_fields]
+
+
+class VintageForm(forms.Form):
+    year = forms.IntegerField(label="Millésime (année)", min_value=2000, max_value=2100)
+    valid_from = forms.DateField(label="Valable du", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(
+        label="Valable jusqu'au",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Pour le millésime N : du 1er janvier N au 31 janvier N+1.",
+    )
+    face_value_cents = EurosField(label="Valeur faciale d'un chèque", min_cents=1)
+    commissioner_cost_cents = EurosField(label="Coût pour le commanditaire, par chèque")
+    mediator_net_cents = EurosField(label="Net versé au médiateur, par chèque")
+    cheques_per_chequebook = forms.TypedChoiceField(
+        label="Chèques par chéquier", choices=[(10, "10 chèques"), (5, "5 chèques")], coerce=int
+    )
+    handover_frozen = forms.BooleanField(
+        label="Remises gelées (les accueils ne remettent plus de chéquiers de ce millésime)",
+        required=False,
+    )
+
+    def __init__(self, *args, instance: Vintage | None = None, **kwargs):
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    name: getattr(instance, name)
+                    for name in [
+                        "year",
+                        "valid_from",
+                        "valid_until",
+                        "face_value_cents",
+                        "commissioner_cost_cents",
+                        "mediator_net_cents",
+                        "cheques_per_chequebook",
+                        "handover_frozen",
+                    ]
+                },
+            )
+        super().__init__(*args, **kwargs)
+
+
+class TargetPublicCreateForm(forms.Form):
+    side = forms.ChoiceField(label="Côté", choices=Side.choices)
+    label = forms.CharField(label="Intitulé du public cible", max_length=200)
+
+
+class TargetPublicForm(forms.ModelForm):
+    class Meta:
+        model = TargetPublic
+        fields = ["label", "is_active"]
+        labels = {"label": "Intitulé", "is_active": "Proposé aux accueils (actif)"}
+
+
+class PartnersForm(forms.Form):
+    partners = forms.ModelMultipleChoiceField(
+        label="EPCI partenaires du programme",
+        queryset=Epci.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=(
+            "Le document d'origine mentionne 17 EPCI partenaires ; "
+            "la liste de départ est indicative."
+        ),
+    )
