@@ -196,7 +196,6 @@ class Assessment(models.Model):
             ),
         ]
 
-
     def __str__(self):
         return f"Pré-évaluation n° {self.pk}"
 

@@ -1,22 +1,482 @@
-"""Orientation pages. Thin: parse, call a service or a selector, render."""
+"""Orientation pages. Thin: parse, call a service or a selector, render.
+
+The front desk's one flow: new person (1) → assessment (2) → chequebook (3) → referral (4) →
+referral sheet (a download, no form). Each step's data is saved as soon as it is submitted and
+every step stays reachable from the steps bar, so going back loses nothing.
+"""
+
+import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
+from passnum.audit.selectors import journal_for_object
 from passnum.organisations.models import OrganisationKind
-from passnum.organisations.permissions import MEDIATION, role_required
+from passnum.organisations.permissions import FRONT_DESK, MANAGERS, MEDIATION, role_required
+from passnum.pdf import render_pdf
+from passnum.programme.models import Commune, Service
 
 from . import selectors, services
-from .forms import DeclineForm
-from .models import ReferralState
+from .forms import (
+    AssessmentForm,
+    BeneficiaryForm,
+    DeclineForm,
+    HandOverForm,
+    LevelForm,
+    NoHandOverForm,
+    QuestionForm,
+    ReferralForm,
+    RegistrationForm,
+    SearchForm,
+)
+from .models import Assessment, Level, Question, Questionnaire, ReferralState
+from .tables import BeneficiaryTable, ReferralTable
 
+FRONT_DESK_KINDS = (OrganisationKind.FRONT_DESK,)
 MEDIATOR_KINDS = (OrganisationKind.MEDIATOR,)
+PEOPLE_KINDS = (OrganisationKind.FRONT_DESK, OrganisationKind.OWNER)
+DRAFT_KEY = "orientation_new_person"
 
 
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _people(request):
+    return selectors.beneficiaries_visible_to(request.membership).filter(anonymised_at__isnull=True)
+
+
+def _communes_datalist():
+    return Commune.objects.only("name", "postcodes").order_by("name")
+
+
+# --- The flow --------------------------------------------------------------------------------
+
+
+def _flow_context(person, step, **extra):
+    return {"person": person, "step": step, **extra}
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def flow_start(request):
+    """Step 1: register a new person (or find them already known). The form's content is kept
+    in the session until the person is registered, so nothing typed is lost."""
+    if request.GET.get("reset"):
+        request.session.pop(DRAFT_KEY, None)
+        return redirect("orientation:flow_start")
+    draft = request.session.get(DRAFT_KEY) or {}
+    if draft.get("beneficiary") and request.method == "GET":
+        person = _people(request).filter(pk=draft["beneficiary"]).first()
+        if person is not None:
+            return redirect(f"{reverse('orientation:person_edit', args=[person.pk])}?parcours=1")
+    side = request.organisation.side
+    duplicate = None
+    if request.method == "POST":
+        form = RegistrationForm(request.POST, side=side)
+        request.session[DRAFT_KEY] = {
+            "data": {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken",)}
+        }
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            duplicate = services.beneficiary_duplicate_check(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+                membership=request.membership,
+            )
+            if duplicate.visible is not None:
+                request.session.pop(DRAFT_KEY, None)
+                messages.info(
+                    request,
+                    "Cette personne est déjà inscrite par votre accueil : reprenez son parcours.",
+                )
+                return redirect("orientation:flow_assess", pk=duplicate.visible.pk)
+            try:
+                person = services.beneficiary_register(membership=request.membership, **data)
+            except ValidationError as error:
+                _add_errors(form, error)
+                if duplicate.known and not duplicate.holds_current_chequebook:
+                    form.show_confirmation()
+            else:
+                request.session[DRAFT_KEY] = {"beneficiary": person.pk}
+                return redirect("orientation:flow_assess", pk=person.pk)
+    else:
+        form = RegistrationForm(data=draft.get("data") or None, side=side)
+        if draft.get("data"):
+            form.is_valid()  # show what was typed, with its errors
+        if (draft.get("data") or {}).get("confirm_known_elsewhere"):
+            form.show_confirmation()
+    return render(
+        request,
+        "orientation/flow_person.html",
+        _flow_context(
+            None,
+            1,
+            form=form,
+            duplicate=duplicate,
+            communes=_communes_datalist(),
+            consent_version=services.CONSENT_TEXT_VERSION,
+            consent_text=services.CONSENT_TEXT,
+        ),
+    )
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def person_edit(request, pk):
+    """Correct a person's record (also step 1 of the flow when coming back to it)."""
+    person = get_object_or_404(_people(request), pk=pk)
+    in_flow = bool(request.GET.get("parcours") or request.POST.get("parcours"))
+    fields = services.BENEFICIARY_FIELDS
+    if request.method == "POST":
+        form = BeneficiaryForm(request.POST, side=request.organisation.side)
+        if form.is_valid():
+            try:
+                services.beneficiary_update(
+                    beneficiary=person, membership=request.membership, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                if in_flow:
+                    return redirect("orientation:flow_assess", pk=person.pk)
+                messages.success(request, "Fiche mise à jour.")
+                return redirect("orientation:person_detail", pk=person.pk)
+    else:
+        form = BeneficiaryForm(
+            initial={f: getattr(person, f) for f in fields}, side=request.organisation.side
+        )
+    return render(
+        request,
+        "orientation/flow_person.html",
+        _flow_context(
+            person, 1, form=form, communes=_communes_datalist(), in_flow=in_flow, editing=True
+        ),
+    )
+
+
+def _latest_assessment(person, organisation):
+    return person.assessments.filter(assessed_by_organisation=organisation).first()
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def flow_assess(request, pk):
+    """Step 2: the pre-assessment, with the questionnaire in service."""
+    person = get_object_or_404(_people(request), pk=pk)
+    return _assess(
+        request,
+        person,
+        template="orientation/flow_assess.html",
+        success=lambda: redirect("orientation:flow_handover", pk=person.pk),
+    )
+
+
+def _assess(request, person, *, template, success, extra=None):
+    questionnaire = selectors.questionnaire_current()
+    if questionnaire is None:
+        messages.error(request, "Aucun questionnaire n'est en service : prévenez le gestionnaire.")
+        return redirect("home")
+    latest = _latest_assessment(person, request.organisation)
+    initial = {}
+    if latest is not None and latest.questionnaire_id == questionnaire.pk:
+        initial = {a["question"]: a.get("choice_id") for a in latest.answers}
+    if request.method == "POST":
+        form = AssessmentForm(request.POST, questionnaire=questionnaire)
+        if form.is_valid():
+            try:
+                services.assessment_record(
+                    beneficiary=person,
+                    membership=request.membership,
+                    answers=form.answers(),
+                    questionnaire=questionnaire,
+                    replaces=latest if request.POST.get("correct") else None,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                return success()
+    else:
+        form = AssessmentForm(questionnaire=questionnaire, initial_answers=initial)
+    can_correct = (
+        latest is not None
+        and latest.created_at.date() == timezone.now().date()
+        and not latest.referrals.exists()
+    )
+    context = _flow_context(
+        person, 2, form=form, questionnaire=questionnaire, latest=latest, can_correct=can_correct
+    )
+    context.update(extra or {})
+    return render(request, template, context)
+
+
+def _current_chequebook(person):
+    from chequebooks.models import ChequebookState
+
+    return (
+        person.chequebooks.filter(
+            state=ChequebookState.HANDED_OUT, vintage__year=timezone.localdate().year
+        )
+        .select_related("vintage")
+        .first()
+    )
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def flow_handover(request, pk):
+    """Step 3: hand over a chequebook (scanned or typed), or record why not."""
+    from chequebooks.services import chequebook_handover_candidates
+
+    person = get_object_or_404(_people(request), pk=pk)
+    assessment = _latest_assessment(person, request.organisation)
+    form, no_form = HandOverForm(), NoHandOverForm()
+    if request.method == "POST":
+        if request.POST.get("action") == "no_handover" and assessment is not None:
+            no_form = NoHandOverForm(request.POST)
+            if no_form.is_valid():
+                try:
+                    services.assessment_no_handover(
+                        assessment=assessment,
+                        membership=request.membership,
+                        reason=no_form.cleaned_data["reason"],
+                    )
+                except ValidationError as error:
+                    _add_errors(no_form, error)
+                else:
+                    messages.success(request, "Non-remise enregistrée avec son motif.")
+                    return redirect("orientation:flow_refer", pk=person.pk)
+        else:
+            form = HandOverForm(request.POST)
+            if form.is_valid():
+                try:
+                    chequebook = services.beneficiary_hand_over(
+                        beneficiary=person,
+                        chequebook_number=form.cleaned_data["chequebook_number"],
+                        membership=request.membership,
+                    )
+                except ValidationError as error:
+                    _add_errors(form, error)
+                else:
+                    messages.success(request, f"{chequebook} remis à {person}.")
+                    return redirect("orientation:flow_refer", pk=person.pk)
+    candidates = chequebook_handover_candidates(membership=request.membership)
+    return render(
+        request,
+        "orientation/flow_handover.html",
+        _flow_context(
+            person,
+            3,
+            form=form,
+            no_form=no_form,
+            assessment=assessment,
+            current=_current_chequebook(person),
+            candidates=candidates[:200],
+            candidate_count=candidates.count(),
+        ),
+    )
+
+
+def _suggested_services(assessment):
+    if assessment is None or not assessment.suggested_services:
+        return []
+    return list(Service.objects.filter(label__in=assessment.suggested_services))
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def flow_refer(request, pk):
+    """Step 4: choose a mediation place, nearest first, those offering the suggested services
+    first among equals."""
+    person = get_object_or_404(_people(request), pk=pk)
+    assessment = person.assessments.first()
+    suggested = _suggested_services(assessment)
+    service = None
+    if request.GET.get("service"):
+        service = Service.objects.filter(code=request.GET["service"]).first()
+    places = selectors.places_for_referral(commune=person.commune, services=suggested)
+    if service is not None:
+        places = places.filter(services=service)
+    form = ReferralForm(request.POST or None, places=places)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_create(
+                beneficiary=person,
+                place=form.cleaned_data["place"],
+                membership=request.membership,
+                assessment=assessment,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            request.session.pop(DRAFT_KEY, None)
+            return redirect("orientation:flow_done", pk=referral.pk)
+    return render(
+        request,
+        "orientation/flow_refer.html",
+        _flow_context(
+            person,
+            4,
+            form=form,
+            places=list(places[:60]),
+            suggested=suggested,
+            suggested_ids={s.pk for s in suggested},
+            services=Service.objects.all(),
+            service=service,
+            assessment=assessment,
+            open_referrals=person.referrals.filter(
+                state__in=[ReferralState.PROPOSED, ReferralState.ACCEPTED]
+            ).select_related("place"),
+        ),
+    )
+
+
+def _front_desk_referral(request, pk):
+    return get_object_or_404(
+        selectors.referrals_for_front_desk(request.membership).select_related(
+            "beneficiary",
+            "place",
+            "place__commune",
+            "mediator",
+            "chequebook__vintage",
+            "assessment",
+        ),
+        pk=pk,
+    )
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def flow_done(request, pk):
+    """Step 5: the referral is made; print its sheet."""
+    referral = _front_desk_referral(request, pk)
+    return render(
+        request,
+        "orientation/flow_done.html",
+        _flow_context(referral.beneficiary, 5, referral=referral),
+    )
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def referral_sheet(request, pk):
+    """The referral sheet (PDF) handed to the person. Journaled (it carries personal data)."""
+    referral = _front_desk_referral(request, pk)
+    services.referral_sheet_printed(referral=referral, membership=request.membership)
+    chequebook = referral.chequebook
+    pdf = render_pdf(
+        "orientation/referral_sheet.html",
+        {
+            "referral": referral,
+            "person": referral.beneficiary,
+            "place": referral.place,
+            "place_services": list(referral.place.services.all()),
+            "chequebook": chequebook,
+            "front_desk": referral.from_organisation,
+            "today": timezone.localdate(),
+        },
+        title=f"Fiche d'orientation n° {referral.pk}",
+        created=referral.created_at,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="fiche-orientation-{referral.pk}.pdf"'
+    return response
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+@role_required(*FRONT_DESK, *MANAGERS, kinds=PEOPLE_KINDS)
+def person_list(request):
+    search = SearchForm(request.GET or None)
+    q = search.cleaned_data.get("q", "") if search.is_valid() else ""
+    people = selectors.beneficiaries_for_list(request.membership, search=q)
+    table = BeneficiaryTable(people)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "orientation/person_list.html", {"table": table, "search": search})
+
+
+@role_required(*FRONT_DESK, *MANAGERS, kinds=PEOPLE_KINDS)
+def person_detail(request, pk):
+    from chequebooks.models import Chequebook
+
+    person = get_object_or_404(
+        selectors.beneficiaries_visible_to(request.membership).select_related(
+            "commune", "target_public", "registered_by_organisation"
+        ),
+        pk=pk,
+    )
+    services.beneficiary_record_viewed(beneficiary=person, membership=request.membership)
+    is_own_desk = person.registered_by_organisation_id == request.organisation.pk
+    return render(
+        request,
+        "orientation/person_detail.html",
+        {
+            "person": person,
+            "assessments": person.assessments.select_related("assessed_by_organisation"),
+            "gain": services.assessment_gain(beneficiary=person),
+            "chequebooks": Chequebook.objects.filter(beneficiary=person).select_related("vintage"),
+            "referrals": person.referrals.select_related("place", "mediator"),
+            "history": journal_for_object(person),
+            "can_anonymise": request.role in MANAGERS or is_own_desk,
+            "is_front_desk": request.organisation.kind == OrganisationKind.FRONT_DESK,
+        },
+    )
+
+
+@role_required(*FRONT_DESK, *MANAGERS, kinds=PEOPLE_KINDS)
+def person_export(request, pk):
+    """Right of access: everything the programme holds on a person, as JSON. Journaled."""
+    person = get_object_or_404(selectors.beneficiaries_visible_to(request.membership), pk=pk)
+    data = services.beneficiary_export(beneficiary=person, membership=request.membership)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="donnees-personne-{person.pk}.json"'
+    return response
+
+
+@require_POST
+@role_required(*FRONT_DESK, *MANAGERS, kinds=PEOPLE_KINDS)
+def person_anonymise(request, pk):
+    person = get_object_or_404(selectors.beneficiaries_visible_to(request.membership), pk=pk)
+    if request.POST.get("confirm") != "oui":
+        messages.error(request, "Cochez la case de confirmation pour anonymiser la personne.")
+        return redirect("orientation:person_detail", pk=person.pk)
+    try:
+        services.beneficiary_anonymise(
+            beneficiary=person, membership=request.membership, reason="à la demande de la personne"
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("orientation:person_detail", pk=person.pk)
+    messages.success(request, "La personne a été anonymisée.")
+    return redirect("orientation:person_list")
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def referral_list(request):
+    referrals = selectors.referrals_for_front_desk(request.membership)
+    state = request.GET.get("etat")
+    if state in ReferralState.values:
+        referrals = referrals.filter(state=state)
+    table = ReferralTable(referrals)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(
+        request,
+        "orientation/referral_list.html",
+        {
+            "table": table,
+            "states": ReferralState.choices,
+            "state": state,
+            "follow_up": selectors.referrals_needing_follow_up(request.membership).count(),
+        },
+    )
 
 
 # --- Mediator --------------------------------------------------------------------------------
@@ -33,27 +493,32 @@ def inbox(request):
     return render(
         request,
         "orientation/inbox.html",
-        {"waiting": waiting, "in_progress": in_progress, "decline_form": DeclineForm()},
+        {"waiting": waiting, "in_progress": in_progress},
     )
+
+
+def _mediator_referral_context(request, referral, **extra):
+    person = referral.beneficiary
+    return {
+        "referral": referral,
+        "person": person,
+        "assessments": person.assessments.all()[:5],
+        "gain": services.assessment_gain(beneficiary=person),
+        "decline_form": DeclineForm(),
+        **extra,
+    }
 
 
 @role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
 def mediator_referral(request, pk):
+    """What a mediator sees of a person: name, commune, contact if consented, autonomy level
+    and suggested services. Nothing else."""
     referral = get_object_or_404(selectors.referrals_for_mediator(request.membership), pk=pk)
     services.beneficiary_record_viewed(
         beneficiary=referral.beneficiary, membership=request.membership
     )
-    assessments = referral.beneficiary.assessments.all()[:5]
     return render(
-        request,
-        "orientation/mediator_referral.html",
-        {
-            "referral": referral,
-            "person": referral.beneficiary,
-            "assessments": assessments,
-            "gain": services.assessment_gain(beneficiary=referral.beneficiary),
-            "decline_form": DeclineForm(),
-        },
+        request, "orientation/mediator_referral.html", _mediator_referral_context(request, referral)
     )
 
 
@@ -67,32 +532,173 @@ def referral_accept_view(request, pk):
             request, f"{referral} acceptée. Contactez la personne pour fixer un rendez-vous."
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, " ".join(error.messages))
     return redirect("orientation:inbox")
 
 
-@require_POST
 @role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
 def referral_decline_view(request, pk):
     referral = get_object_or_404(selectors.referrals_for_mediator(request.membership), pk=pk)
-    form = DeclineForm(request.POST)
-    if form.is_valid():
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             services.referral_decline(
                 referral=referral, membership=request.membership, reason=form.cleaned_data["reason"]
             )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
             messages.success(request, f"{referral} refusée. L'accueil en est informé.")
             return redirect("orientation:inbox")
-        except ValidationError as error:
-            form.add_error(None, error)
     return render(
         request,
         "orientation/mediator_referral.html",
-        {
-            "referral": referral,
-            "person": referral.beneficiary,
-            "decline_form": form,
-            "assessments": referral.beneficiary.assessments.all()[:5],
-        },
-        status=400,
+        _mediator_referral_context(request, referral, decline_form=form),
+        status=400 if request.method == "POST" else 200,
     )
+
+
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def mediator_reassess(request, pk):
+    """A mediator re-assesses a person referred to it: the gain is evidence for the programme."""
+    referral = get_object_or_404(selectors.referrals_for_mediator(request.membership), pk=pk)
+
+    def success():
+        messages.success(request, "Nouvelle évaluation enregistrée.")
+        return redirect("orientation:mediator_referral", pk=referral.pk)
+
+    return _assess(
+        request,
+        referral.beneficiary,
+        template="orientation/mediator_reassess.html",
+        success=success,
+        extra={"referral": referral},
+    )
+
+
+# --- Questionnaire editor (programme managers) -----------------------------------------------
+
+
+@role_required(*MANAGERS)
+def questionnaire_list(request):
+    questionnaires = Questionnaire.objects.prefetch_related(
+        Prefetch("questions"), "levels"
+    ).order_by("-version")
+    if request.method == "POST":
+        draft = services.questionnaire_draft_create(membership=request.membership)
+        return redirect("orientation:questionnaire_detail", pk=draft.pk)
+    return render(
+        request, "orientation/questionnaire_list.html", {"questionnaires": questionnaires}
+    )
+
+
+@role_required(*MANAGERS)
+def questionnaire_detail(request, pk):
+    questionnaire = get_object_or_404(
+        Questionnaire.objects.prefetch_related("questions__choices", "levels__suggested_services"),
+        pk=pk,
+    )
+    question_form = QuestionForm(prefix="new")
+    level_form = LevelForm(prefix="level")
+    if request.method == "POST" and not questionnaire.is_published:
+        action = request.POST.get("action")
+        try:
+            if action == "publish":
+                services.questionnaire_publish(
+                    questionnaire=questionnaire, membership=request.membership
+                )
+                messages.success(request, f"{questionnaire} publié et mis en service.")
+                return redirect("orientation:questionnaire_detail", pk=questionnaire.pk)
+            if action == "add_question":
+                question_form = QuestionForm(request.POST, prefix="new")
+                if question_form.is_valid():
+                    services.question_save(
+                        questionnaire=questionnaire,
+                        membership=request.membership,
+                        text=question_form.cleaned_data["text"],
+                        help_text=question_form.cleaned_data["help_text"],
+                        choices=question_form.cleaned_data["choices"],
+                        position=question_form.cleaned_data["position"],
+                    )
+                    messages.success(request, "Question ajoutée.")
+                    return redirect("orientation:questionnaire_detail", pk=questionnaire.pk)
+            if action == "delete_question":
+                question = get_object_or_404(
+                    Question.objects.filter(questionnaire=questionnaire), pk=request.POST.get("id")
+                )
+                services.question_delete(question=question, membership=request.membership)
+                messages.success(request, "Question supprimée.")
+                return redirect("orientation:questionnaire_detail", pk=questionnaire.pk)
+            if action == "save_level":
+                level_form = LevelForm(request.POST, prefix="level")
+                if level_form.is_valid():
+                    data = level_form.cleaned_data
+                    level = Level.objects.filter(
+                        questionnaire=questionnaire, code=data["code"]
+                    ).first()
+                    services.level_save(
+                        questionnaire=questionnaire,
+                        membership=request.membership,
+                        code=data["code"],
+                        label=data["label"],
+                        min_score=data["min_score"],
+                        suggested_cheques=data["suggested_cheques"],
+                        suggests_handover=data["suggests_handover"],
+                        services=data["services"],
+                        level=level,
+                    )
+                    messages.success(request, "Niveau enregistré.")
+                    return redirect("orientation:questionnaire_detail", pk=questionnaire.pk)
+            if action == "delete_level":
+                level = get_object_or_404(
+                    Level.objects.filter(questionnaire=questionnaire), pk=request.POST.get("id")
+                )
+                services.level_delete(level=level, membership=request.membership)
+                messages.success(request, "Niveau supprimé.")
+                return redirect("orientation:questionnaire_detail", pk=questionnaire.pk)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return render(
+        request,
+        "orientation/questionnaire_detail.html",
+        {
+            "questionnaire": questionnaire,
+            "question_form": question_form,
+            "level_form": level_form,
+            "assessment_count": Assessment.objects.filter(questionnaire=questionnaire).count(),
+        },
+    )
+
+
+@role_required(*MANAGERS)
+def question_edit(request, pk):
+    question = get_object_or_404(
+        Question.objects.select_related("questionnaire").prefetch_related("choices"), pk=pk
+    )
+    if question.questionnaire.is_published:
+        messages.error(request, "Une version publiée ne change plus : créez une nouvelle version.")
+        return redirect("orientation:questionnaire_detail", pk=question.questionnaire_id)
+    initial = {
+        "text": question.text,
+        "help_text": question.help_text,
+        "position": question.position,
+        "choices": "\n".join(f"{c.label} | {c.score}" for c in question.choices.all()),
+    }
+    form = QuestionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_save(
+                questionnaire=question.questionnaire,
+                membership=request.membership,
+                question=question,
+                text=form.cleaned_data["text"],
+                help_text=form.cleaned_data["help_text"],
+                choices=form.cleaned_data["choices"],
+                position=form.cleaned_data["position"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Question modifiée.")
+            return redirect("orientation:questionnaire_detail", pk=question.questionnaire_id)
+    return render(request, "orientation/question_edit.html", {"form": form, "question": question})

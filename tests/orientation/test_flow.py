@@ -1,0 +1,334 @@
+"""The front desk's one flow, through the pages, as a client would drive it."""
+
+import datetime
+import io
+import json
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from chequebooks.models import ChequebookState
+from orientation.models import Assessment, Beneficiary, Referral, ReferralState
+from passnum.audit.models import JournalEntry
+from tests.factories import BeneficiaryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _answers(questionnaire, pick=0):
+    data = {}
+    for question in questionnaire.questions.all():
+        choices = list(question.choices.all())
+        data[f"q{question.pk}"] = str(choices[min(pick, len(choices) - 1)].pk)
+    return data
+
+
+def _person_data(world, **extra):
+    data = {
+        "first_name": "Jeanne",
+        "last_name": "Dupré",
+        "birth_date": "1952-03-04",
+        "commune": "Rodez (12000)",
+        "phone": "0611223344",
+        "contact_consent": "on",
+        "target_public": str(world.public.pk),
+        "consent_given": "on",
+    }
+    data.update(extra)
+    return data
+
+
+def test_new_person_to_referral_sheet_in_four_form_submissions(
+    world, login, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = login(world.agent)
+    posts = 0
+
+    response = client.post(reverse("orientation:flow_start"), _person_data(world))
+    posts += 1
+    person = Beneficiary.objects.get()
+    assert response.url == reverse("orientation:flow_assess", args=[person.pk])
+    assert person.identity_key == "dupre|jeanne|1952-03-04"
+    assert person.consent_text_version and person.commune == world.rodez
+
+    response = client.post(response.url, _answers(world.questionnaire, pick=0))
+    posts += 1
+    assessment = Assessment.objects.get()
+    assert assessment.level_code == "a-accompagner" and assessment.suggested_services
+    assert response.url == reverse("orientation:flow_handover", args=[person.pk])
+
+    page = client.get(response.url)
+    assert str(world.chequebooks[0].number) in page.content.decode()  # a candidate
+    number = world.chequebooks[0].number
+    response = client.post(
+        response.url, {"action": "hand_over", "chequebook_number": f" {number} "}
+    )
+    posts += 1
+    assert response.url == reverse("orientation:flow_refer", args=[person.pk])
+    world.chequebooks[0].refresh_from_db()
+    assert world.chequebooks[0].state == ChequebookState.HANDED_OUT
+
+    page = client.get(response.url).content.decode()
+    # nearest first: the Rodez place is listed before the Millau one
+    assert page.index("Lieu de Rodez") < page.index("Lieu de Millau")
+    assert "Surdité" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(response.url, {"place": world.place_near.pk})
+    posts += 1
+    referral = Referral.objects.get()
+    assert response.url == reverse("orientation:flow_done", args=[referral.pk])
+    assert referral.chequebook == world.chequebooks[0] and referral.assessment == assessment
+    assert len(mailoutbox) == 1
+
+    sheet = client.get(reverse("orientation:referral_sheet", args=[referral.pk]))
+    assert sheet["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(sheet.content)).pages)
+    assert "Médiateurs du Rouergue" in text
+    assert str(number) in text and "Jeanne" in text
+    assert posts == 4
+
+
+def test_registration_draft_is_kept_when_coming_back(world, login):
+    client = login(world.agent)
+    client.post(reverse("orientation:flow_start"), _person_data(world, consent_given=""))
+    assert not Beneficiary.objects.exists()
+    page = client.get(reverse("orientation:flow_start")).content.decode()
+    assert 'value="Dupré"' in page and 'value="0611223344"' in page
+
+
+def test_after_registration_step_one_shows_the_saved_person(world, login):
+    client = login(world.agent)
+    client.post(reverse("orientation:flow_start"), _person_data(world))
+    person = Beneficiary.objects.get()
+    response = client.get(reverse("orientation:flow_start"))
+    assert response.url.startswith(reverse("orientation:person_edit", args=[person.pk]))
+    page = client.get(response.url).content.decode()
+    assert 'value="Jeanne"' in page
+
+
+def test_target_public_must_be_the_desks_side(world, login):
+    client = login(world.agent)
+    from passnum.programme.models import TargetPublic
+
+    cd12_public = TargetPublic.objects.filter(side="cd12").first()
+    response = client.post(
+        reverse("orientation:flow_start"), _person_data(world, target_public=cd12_public.pk)
+    )
+    assert response.status_code == 200 and not Beneficiary.objects.exists()
+
+
+def test_duplicate_at_another_desk_is_told_without_leaking(world, login):
+    other_desk_person = BeneficiaryFactory(
+        first_name="Jeanne",
+        last_name="DUPRE",
+        birth_date=datetime.date(1952, 3, 4),
+        target_public=world.public,
+        phone="0799999999",
+    )
+    from orientation.services import identity_key_for
+
+    other_desk_person.identity_key = identity_key_for(
+        first_name="Jeanne", last_name="DUPRE", birth_date=other_desk_person.birth_date
+    )
+    other_desk_person.save()
+    client = login(world.agent)
+    page = client.post(
+        reverse("orientation:flow_start"),
+        _person_data(world, first_name=" jeanne ", last_name="Dupre"),
+    ).content.decode()
+    assert "déjà connue du programme" in page
+    assert "ne détient pas de chéquier" in page
+    assert other_desk_person.registered_by_organisation.name not in page
+    assert "0799999999" not in page
+    assert f"/personnes/{other_desk_person.pk}/" not in page
+    assert Beneficiary.objects.count() == 1
+    # on confirmation, the person is registered here too
+    client.post(
+        reverse("orientation:flow_start"), _person_data(world, confirm_known_elsewhere="on")
+    )
+    assert Beneficiary.objects.count() == 2
+
+
+def test_duplicate_holding_a_current_chequebook_is_refused(world, login):
+    from tests.factories import HandedOutChequebookFactory
+
+    chequebook = HandedOutChequebookFactory(
+        vintage=world.vintage, envelope=world.chequebooks[0].envelope
+    )
+    person = chequebook.beneficiary
+    person.first_name, person.last_name = "Jeanne", "Dupré"
+    person.birth_date = "1952-03-04"
+    person.identity_key = "dupre|jeanne|1952-03-04"
+    person.save()
+    client = login(world.agent)
+    page = client.post(
+        reverse("orientation:flow_start"), _person_data(world, confirm_known_elsewhere="on")
+    ).content.decode()
+    assert "détient déjà un chéquier du millésime en cours" in page
+    assert Beneficiary.objects.count() == 1
+
+
+def test_duplicate_at_the_same_desk_resumes_its_flow(world, login):
+    client = login(world.agent)
+    client.post(reverse("orientation:flow_start"), _person_data(world))
+    client.get(reverse("orientation:flow_start") + "?reset=1")
+    response = client.post(reverse("orientation:flow_start"), _person_data(world))
+    person = Beneficiary.objects.get()
+    assert response.url == reverse("orientation:flow_assess", args=[person.pk])
+
+
+def test_another_desks_person_is_a_404_everywhere(world, login):
+    stranger = BeneficiaryFactory(target_public=world.public)
+    client = login(world.agent)
+    for name in (
+        "person_detail",
+        "person_edit",
+        "person_export",
+        "flow_assess",
+        "flow_handover",
+        "flow_refer",
+    ):
+        assert client.get(reverse(f"orientation:{name}", args=[stranger.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("orientation:person_anonymise", args=[stranger.pk]), {"confirm": "oui"}
+        ).status_code
+        == 404
+    )
+
+
+def test_a_mediator_cannot_open_front_desk_pages(world, login):
+    client = login(world.mediator)
+    assert client.get(reverse("orientation:flow_start")).status_code == 404
+    assert client.get(reverse("orientation:person_list")).status_code == 404
+
+
+def test_viewing_a_record_is_journaled(world, login):
+    person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
+    client = login(world.agent)
+    assert client.get(reverse("orientation:person_detail", args=[person.pk])).status_code == 200
+    entry = JournalEntry.objects.get(action="orientation.beneficiary.viewed")
+    assert entry.actor == world.agent.user and entry.target_id == str(person.pk)
+    assert person.last_name not in entry.target_repr
+
+
+def test_export_gives_the_persons_data_and_is_journaled(world, login):
+    person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
+    client = login(world.agent)
+    response = client.get(reverse("orientation:person_export", args=[person.pk]))
+    data = json.loads(response.content)
+    assert data["personne"]["nom"] == person.last_name
+    assert JournalEntry.objects.filter(action="orientation.beneficiary.exported").count() == 1
+
+
+def test_people_list_query_budget(world, login, django_assert_max_num_queries):
+    for _ in range(30):
+        BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
+    BeneficiaryFactory(target_public=world.public, last_name="Zzinvisible")
+    client = login(world.agent)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("orientation:person_list"))
+    assert response.status_code == 200
+    assert "Zzinvisible" not in response.content.decode()
+
+
+def test_people_search_ignores_accents_and_case(world, login):
+    from orientation.services import beneficiary_register
+
+    person = beneficiary_register(
+        membership=world.agent,
+        consent_given=True,
+        first_name="Hélène",
+        last_name="Lefèvre",
+        birth_date=None,
+        commune=world.rodez,
+        target_public=world.public,
+    )
+    client = login(world.agent)
+    page = client.get(reverse("orientation:person_list"), {"q": "LEFEVRE helene"}).content.decode()
+    assert f"/personnes/{person.pk}/" in page
+
+
+def test_referral_list_query_budget(world, login, django_assert_max_num_queries):
+    from tests.orientation.factories import ReferralFactory
+
+    for _ in range(20):
+        ReferralFactory(
+            beneficiary=BeneficiaryFactory(registered_by_organisation=world.desk),
+            mediator=world.mediator_org,
+            place=world.place_near,
+        )
+    client = login(world.agent)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("orientation:referral_list"))
+    assert response.content.decode().count("Lieu de Rodez") == 20
+
+
+def test_mediator_inbox_accept_and_decline(world, login, django_assert_max_num_queries):
+    from tests.orientation.factories import ReferralFactory
+
+    referrals = [
+        ReferralFactory(mediator=world.mediator_org, place=world.place_near) for _ in range(5)
+    ]
+    other = ReferralFactory()
+    client = login(world.mediator)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("orientation:inbox")).content.decode()
+    assert other.beneficiary.last_name not in page
+    assert client.get(reverse("orientation:mediator_referral", args=[other.pk])).status_code == 404
+    client.post(reverse("orientation:referral_accept", args=[referrals[0].pk]))
+    response = client.post(
+        reverse("orientation:referral_decline", args=[referrals[1].pk]), {"reason": ""}
+    )
+    assert response.status_code == 400
+    client.post(
+        reverse("orientation:referral_decline", args=[referrals[1].pk]), {"reason": "Complet"}
+    )
+    states = dict(
+        Referral.objects.filter(pk__in=[r.pk for r in referrals[:2]]).values_list("pk", "state")
+    )
+    assert states == {
+        referrals[0].pk: ReferralState.ACCEPTED,
+        referrals[1].pk: ReferralState.DECLINED,
+    }
+
+
+def test_mediator_sees_only_the_allowed_fields(world, login):
+    from tests.orientation.factories import ReferralFactory
+
+    person = BeneficiaryFactory(
+        phone="0600000001", contact_consent=False, target_public=world.public
+    )
+    referral = ReferralFactory(
+        beneficiary=person, mediator=world.mediator_org, place=world.place_near
+    )
+    client = login(world.mediator)
+    page = client.get(reverse("orientation:mediator_referral", args=[referral.pk])).content.decode()
+    assert person.last_name in page
+    assert "0600000001" not in page  # no consent to be contacted
+    assert person.target_public.label not in page
+    assert "1960" not in page  # no birth date
+    assert JournalEntry.objects.filter(action="orientation.beneficiary.viewed").count() == 1
+
+
+def test_mediator_reassessment_shows_the_gain(world, login):
+    from orientation.services import assessment_record
+    from tests.orientation.factories import ReferralFactory
+
+    person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
+    assessment_record(
+        beneficiary=person,
+        membership=world.agent,
+        answers={int(k[1:]): int(v) for k, v in _answers(world.questionnaire, 0).items()},
+    )
+    referral = ReferralFactory(
+        beneficiary=person, mediator=world.mediator_org, place=world.place_near
+    )
+    client = login(world.mediator)
+    url = reverse("orientation:mediator_reassess", args=[referral.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, _answers(world.questionnaire, 2))
+    assert person.assessments.count() == 2
+    page = client.get(reverse("orientation:mediator_referral", args=[referral.pk])).content.decode()
+    assert "+20 points" in page
