@@ -25,6 +25,32 @@ class OrganisationForm(forms.ModelForm):
         self.fields["commune"].queryset = Commune.objects.order_by("name")
         self.fields["side"].choices = [("", "Sans objet")] + list(self.fields["side"].choices)[1:]
 
+    def clean(self):
+        """The rules of services.organisation_check, shown next to their field."""
+        from django.core.exceptions import ValidationError
+
+        from .services import organisation_check
+
+        cleaned = super().clean()
+        probe = Organisation(
+            kind=cleaned.get("kind") or "",
+            side=cleaned.get("side") or "",
+            epci=cleaned.get("epci"),
+        )
+        try:
+            organisation_check(probe)
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                self.add_error(field, errors)
+        return cleaned
+
+    def _post_clean(self):
+        # Once a rule is broken and shown next to its field, the database constraint that
+        # repeats it would only add a second, vaguer message.
+        if self.errors:
+            return
+        super()._post_clean()
+
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(

@@ -17,7 +17,7 @@ from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, Organis
 ORGANISATION_FIELDS = ["kind", "name", "side", "epci", "commune", "address", "phone", "email"]
 
 
-def _organisation_check(organisation: Organisation) -> None:
+def organisation_check(organisation: Organisation) -> None:
     """Rules: a front desk belongs to a side, CD12 or one EPCI; an EPCI organisation names its
     EPCI; only front desks have a side."""
     errors = {}
@@ -41,7 +41,7 @@ def organisation_create(*, membership: Membership, **data) -> Organisation:
         raise ValidationError("Seul un gestionnaire du programme crée une structure.")
     organisation = Organisation(**{k: v for k, v in data.items() if k in ORGANISATION_FIELDS})
     organisation.side = organisation.side or ""
-    _organisation_check(organisation)
+    organisation_check(organisation)
     with transaction.atomic():
         organisation.save()
         journal_record(
@@ -68,7 +68,7 @@ def organisation_update(*, organisation: Organisation, membership: Membership, *
         raise ValidationError(
             {"kind": "Cette structure a des membres actifs : son type ne peut plus changer."}
         )
-    _organisation_check(organisation)
+    organisation_check(organisation)
     changed = [
         str(Organisation._meta.get_field(f).verbose_name)
         for f in ORGANISATION_FIELDS + ["is_active"]

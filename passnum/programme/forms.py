@@ -5,10 +5,21 @@ from passnum.core.forms import EurosField
 from .models import BudgetLine, Epci, Funder, Programme, Side, TargetPublic, Vintage
 
 
-class ProgrammeForm(forms.ModelForm):
-    class Meta:
-        model = Programme
-        fields = ["name", "start_year", "end_year"]
+class ProgrammeForm(forms.Form):
+    name = forms.CharField(label="Nom du programme", max_length=200)
+    start_year = forms.IntegerField(label="Première année", min_value=2000, max_value=2100)
+    end_year = forms.IntegerField(label="Dernière année", min_value=2000, max_value=2100)
+
+    def __init__(self, *args, instance: Programme, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": instance.name,
+                "start_year": instance.start_year,
+                "end_year": instance.end_year,
+            },
+        )
+        super().__init__(*args, **kwargs)
 
 
 class FunderForm(forms.ModelForm):

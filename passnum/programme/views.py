@@ -84,7 +84,7 @@ def overview(request):
 @role_required(*MANAGERS)
 def programme_edit(request):
     programme = _programme()
-    form = ProgrammeForm(request.POST or None, instance=Programme.objects.get(pk=programme.pk))
+    form = ProgrammeForm(request.POST or None, instance=programme)
     if request.method == "POST" and form.is_valid():
         try:
             services.programme_update(
