@@ -1,7 +1,42 @@
 """Panels this app adds to the home page of each role (see passnum.core.home)."""
 
-from passnum.core.home import Panel  # noqa: F401
+from passnum.core.home import Panel
+from passnum.organisations.models import OrganisationKind, Role
 
 
 def panels(request) -> list:
+    from django.db.models import Count, Q
+
+    from .models import Chequebook, ChequebookState, PrintRun
+    from .services import chequebook_handover_candidates
+
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return []
+    org = membership.organisation
+    if org.kind == OrganisationKind.FRONT_DESK and membership.role in (
+        Role.EVALUATOR,
+        Role.ORG_ADMIN,
+    ):
+        row = Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK).aggregate(
+            awaiting=Count("pk", filter=Q(received_at__isnull=True)),
+            in_hand=Count("pk"),
+        )
+        row["ready"] = chequebook_handover_candidates(membership=membership).count()
+        return [Panel("chequebooks/panels/desk.html", row, order=20)]
+    if membership.role == Role.PROGRAMME_MANAGER:
+        stock = Chequebook.objects.aggregate(
+            in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),
+            at_desks=Count("pk", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
+            unconfirmed=Count(
+                "pk", filter=Q(state=ChequebookState.AT_FRONT_DESK, received_at__isnull=True)
+            ),
+            handed_out=Count("pk", filter=Q(state=ChequebookState.HANDED_OUT)),
+        )
+        runs = list(
+            PrintRun.objects.filter(
+                status__in=[PrintRun.Status.PENDING, PrintRun.Status.RUNNING]
+            ).select_related("envelope__epci")[:5]
+        )
+        return [Panel("chequebooks/panels/manager.html", {**stock, "runs": runs}, order=30)]
     return []

@@ -23,6 +23,14 @@ class ChequeState(models.TextChoices):
     EXPIRED = "expired", "Expiré"
 
 
+def print_run_file_path(instance, filename):
+    """Print files carry security codes: stored under an unguessable folder of private storage,
+    served only through a scoped, journaled view (never a public URL)."""
+    import secrets
+
+    return f"private/print-runs/{secrets.token_hex(16)}/{filename}"
+
+
 class PrintRun(models.Model):
     """N chequebooks created by the programme for a vintage and an envelope, and their file."""
 
@@ -41,7 +49,7 @@ class PrintRun(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
     error = models.TextField(blank=True)
-    file = models.FileField(upload_to="print-runs/", blank=True)
+    file = models.FileField(upload_to=print_run_file_path, blank=True, max_length=200)
     file_sha256 = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -165,6 +173,11 @@ class Chequebook(models.Model):
 
     def __str__(self):
         return f"Chéquier {self.number}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("chequebooks:chequebook_detail", args=[self.pk])
 
 
 class Cheque(models.Model):

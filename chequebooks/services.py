@@ -82,11 +82,12 @@ def cheque_qr_parse(text: str) -> tuple[int, str]:
 
 
 def cheque_qr_svg(*, number: int, code: str) -> str:
-    """The QR code (SVG markup, no XML declaration) of a cheque, for the print file."""
+    """The QR code of a cheque as inline SVG markup (no XML declaration), for the print file.
+    Inline, so WeasyPrint draws it as vectors without fetching any URL."""
     import segno
 
     qr = segno.make(cheque_qr_text(number=number, code=code), error="m", micro=False)
-    return qr.svg_inline(scale=2, border=1, omitsize=False)
+    return qr.svg_inline(scale=4, border=1, omitsize=True)
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -316,3 +317,881 @@ def _hand_over_check(chequebook, *, organisation) -> None:
         raise ValidationError(f"Le millésime {vintage.year} n'est pas encore valable.")
     if today > vintage.valid_until:
         raise ValidationError(f"Le millésime {vintage.year} est expiré.")
+
+
+# --- Print runs -------------------------------------------------------------------------------
+
+PRINT_RUN_MAX = 10_000
+#: Chequebooks rendered per WeasyPrint call; the chunks are merged with pypdf.
+PRINT_RUN_CHUNK = 100
+
+
+def cheque_number_for(*, chequebook_number: int, position: int) -> int:
+    """A printed cheque's number: its chequebook's number followed by two digits of rank
+    (chequebook 1042 holds cheques 104201 to 104210), so both read together on paper."""
+    return chequebook_number * 100 + position
+
+
+def _require_manager(membership, what: str) -> None:
+    if not _is_manager(membership):
+        raise ValidationError(f"Seul un gestionnaire du programme peut {what}.")
+
+
+def print_run_create(
+    *, vintage, envelope, chequebook_count: int, membership, cheques_per_chequebook=None
+):
+    """A programme manager orders ``chequebook_count`` chequebooks of a vintage for an envelope.
+
+    Rules: numbers come from the locked counter ``chequebook`` (no gaps: a refused run gives
+    its numbers back); cheques are numbered after their chequebook; chequebooks exist at once
+    (in stock) but cannot be allocated before their file is produced, because their codes are
+    generated while rendering. The rendering runs in Celery after commit."""
+    from passnum.core.services import counter_next
+
+    from .models import PrintRun
+
+    _require_manager(membership, "lancer une impression")
+    size = cheques_per_chequebook or vintage.cheques_per_chequebook
+    if size not in (5, 10):
+        raise ValidationError("Un chéquier compte 5 ou 10 chèques.")
+    if not 1 <= chequebook_count <= PRINT_RUN_MAX:
+        raise ValidationError(f"Une impression compte de 1 à {PRINT_RUN_MAX} chéquiers.")
+    if envelope.programme_id != vintage.programme_id:
+        raise ValidationError("L'enveloppe et le millésime doivent être du même programme.")
+    with transaction.atomic():
+        first = counter_next(name="chequebook", count=chequebook_count)
+        last = first + chequebook_count - 1
+        if Chequebook.objects.filter(number__range=(first, last)).exists():
+            raise ValidationError(
+                f"Des numéros de chéquier entre {first} et {last} existent déjà (import "
+                "d'un opérateur) : impression impossible."
+            )
+        run = PrintRun.objects.create(
+            vintage=vintage,
+            envelope=envelope,
+            chequebook_count=chequebook_count,
+            cheques_per_chequebook=size,
+            first_number=first,
+            last_number=last,
+            created_by=membership.user,
+        )
+        books = Chequebook.objects.bulk_create(
+            [
+                Chequebook(
+                    number=n, vintage=vintage, envelope=envelope, cheque_count=size, print_run=run
+                )
+                for n in range(first, last + 1)
+            ],
+            batch_size=1000,
+        )
+        if not all(b.pk for b in books):  # SQLite < 3.35 does not return ids
+            books = list(run.chequebooks.all())
+        Cheque.objects.bulk_create(
+            (
+                Cheque(
+                    chequebook=b,
+                    number=cheque_number_for(chequebook_number=b.number, position=p),
+                    position=p,
+                )
+                for b in books
+                for p in range(1, size + 1)
+            ),
+            batch_size=5000,
+        )
+        journal_record(
+            action="chequebooks.print_run.created",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=run,
+            details={"count": chequebook_count, "first": first, "last": last},
+        )
+        from .tasks import print_run_render_task
+
+        transaction.on_commit(lambda: print_run_render_task.delay(run.pk))
+    return run
+
+
+def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> None:
+    """Produce the print file of a run: for each chunk of chequebooks, generate fresh codes,
+    store only their keyed hashes, render the chunk (cover + cheques with QR codes), then
+    forget the codes; merge the chunks into one PDF kept in private storage.
+
+    Rule: plaintext codes never reach the database; they exist only in memory while a chunk
+    renders, and in the file. Re-running a failed run generates new codes for every cheque."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from pypdf import PdfWriter
+
+    from passnum.pdf import render_pdf, sha256
+
+    from .models import PrintRun
+
+    run = print_run
+    PrintRun.objects.filter(pk=run.pk).update(status=PrintRun.Status.RUNNING, progress=0, error="")
+    try:
+        books = list(run.chequebooks.order_by("number"))
+        writer = PdfWriter()
+        vintage = run.vintage
+        for start in range(0, len(books), chunk_size):
+            chunk = books[start : start + chunk_size]
+            cheques = list(
+                Cheque.objects.filter(chequebook__in=chunk).order_by(
+                    "chequebook__number", "position"
+                )
+            )
+            sheets = {b.pk: {"chequebook": b, "cheques": []} for b in chunk}
+            for cheque in cheques:
+                code = cheque_code_generate()
+                cheque.code_hash = cheque_code_hash(code)
+                sheets[cheque.chequebook_id]["cheques"].append(
+                    {
+                        "number": cheque.number,
+                        "position": cheque.position,
+                        "code": code,
+                        "qr": cheque_qr_svg(number=cheque.number, code=code),
+                    }
+                )
+            Cheque.objects.bulk_update(cheques, ["code_hash"], batch_size=2000)
+            pdf = render_pdf(
+                "chequebooks/pdf/print_run.html",
+                {"run": run, "vintage": vintage, "sheets": list(sheets.values())},
+                title=f"Impression n° {run.pk}",
+                created=run.created_at,
+            )
+            del sheets, cheques  # the codes leave memory with the chunk
+            writer.append(io.BytesIO(pdf))
+            done = min(start + chunk_size, len(books))
+            PrintRun.objects.filter(pk=run.pk).update(progress=int(done * 99 / len(books)))
+        out = io.BytesIO()
+        writer.add_metadata({"/Title": f"Impression n° {run.pk}", "/Producer": "passnum"})
+        writer.write(out)
+        data = out.getvalue()
+        run.refresh_from_db()
+        run.file.save(f"impression-{run.pk}.pdf", ContentFile(data), save=False)
+        run.file_sha256 = sha256(data)
+        run.status = PrintRun.Status.DONE
+        run.progress = 100
+        run.finished_at = timezone.now()
+        run.save(update_fields=["file", "file_sha256", "status", "progress", "finished_at"])
+        journal_record(action="chequebooks.print_run.rendered", target=run)
+    except Exception as exc:
+        PrintRun.objects.filter(pk=run.pk).update(
+            status=PrintRun.Status.FAILED, error=str(exc)[:1000]
+        )
+        journal_record(
+            action="chequebooks.print_run.failed", target=run, details={"error": str(exc)[:200]}
+        )
+        raise
+
+
+def print_run_download_record(*, print_run, membership) -> None:
+    """Rule: only programme managers download a print file, and each download is journaled."""
+    _require_manager(membership, "télécharger un fichier d'impression")
+    journal_record(
+        action="chequebooks.print_run.downloaded",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=print_run,
+    )
+
+
+# --- Operator import --------------------------------------------------------------------------
+
+IMPORT_COLUMNS = [
+    "numero_chequier",
+    "numero_cheque",
+    "code_securite",
+    "millesime",
+    "valeur_faciale",
+]
+_CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+
+
+class ImportRejected(ValidationError):
+    """The whole file is refused; ``messages`` name each bad line and its reason."""
+
+
+def _parse_euros(text: str) -> int | None:
+    text = text.strip().replace("€", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", text):
+        return None
+    euros, _, cents = text.partition(".")
+    return int(euros) * 100 + int((cents + "00")[:2])
+
+
+def import_batch_create(*, rows_text: str, file_name: str, envelope, membership):
+    """Import stock delivered by an external operator from a CSV (see README for columns).
+
+    Rules: all or nothing; every bad line is named with its reason: malformed, duplicate
+    number in the file, already known, unknown vintage, wrong face value (not the vintage's),
+    a chequebook of mixed vintages or of a size other than 5 or 10. Codes, when given, are
+    stored as keyed hashes only. Written with bulk inserts: 90 000 cheques in seconds."""
+    import csv
+    import io
+
+    from passnum.programme.models import Vintage
+
+    from .models import ImportBatch
+
+    _require_manager(membership, "importer du stock")
+    errors: list[tuple[int, str]] = []
+    text = rows_text.lstrip("\ufeff")
+    sample = text[:2000]
+    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    vintages = {v.year: v for v in Vintage.objects.filter(programme_id=envelope.programme_id)}
+    books: dict[int, dict] = {}
+    seen_cheques: dict[int, int] = {}
+    line_no = 0
+    for line_no, row in enumerate(reader, start=1):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if line_no == 1 and row[0].strip().lower().startswith("numero"):
+            continue  # header
+        if len(row) != 5:
+            errors.append((line_no, f"ligne mal formée ({len(row)} colonnes au lieu de 5)"))
+            continue
+        book_txt, cheque_txt, code, year_txt, value_txt = (c.strip() for c in row)
+        if not (book_txt.isdigit() and cheque_txt.isdigit() and year_txt.isdigit()):
+            errors.append((line_no, "ligne mal formée (numéro ou millésime non numérique)"))
+            continue
+        if code and not _CODE_RE.match(code):
+            errors.append((line_no, "ligne mal formée (code de sécurité invalide)"))
+            continue
+        value = _parse_euros(value_txt)
+        if value is None:
+            errors.append((line_no, f"ligne mal formée (valeur faciale « {value_txt} »)"))
+            continue
+        book_no, cheque_no, year = int(book_txt), int(cheque_txt), int(year_txt)
+        vintage = vintages.get(year)
+        if vintage is None:
+            errors.append((line_no, f"millésime inconnu ({year})"))
+            continue
+        if value != vintage.face_value_cents:
+            errors.append(
+                (
+                    line_no,
+                    f"mauvaise valeur faciale ({value_txt} au lieu de "
+                    f"{vintage.face_value_cents / 100:.2f} €)".replace(".", ","),
+                )
+            )
+            continue
+        if cheque_no in seen_cheques:
+            errors.append(
+                (
+                    line_no,
+                    f"numéro de chèque {cheque_no} en double (déjà ligne "
+                    f"{seen_cheques[cheque_no]})",
+                )
+            )
+            continue
+        seen_cheques[cheque_no] = line_no
+        book = books.setdefault(book_no, {"vintage": vintage, "cheques": [], "line": line_no})
+        if book["vintage"] != vintage:
+            errors.append(
+                (
+                    line_no,
+                    f"chéquier {book_no} de millésimes mélangés (ligne {book['line']} : "
+                    f"{book['vintage'].year})",
+                )
+            )
+            continue
+        book["cheques"].append((cheque_no, code, line_no))
+    for book_no, book in books.items():
+        if len(book["cheques"]) not in (5, 10):
+            errors.append(
+                (
+                    book["line"],
+                    f"chéquier {book_no} de {len(book['cheques'])} chèques (5 ou 10 attendus)",
+                )
+            )
+    # Already known numbers, looked up in slices (SQLite limits query parameters).
+    known_books = _existing_numbers(Chequebook, list(books))
+    for book_no in sorted(known_books):
+        errors.append((books[book_no]["line"], f"chéquier {book_no} déjà connu"))
+    for cheque_no in sorted(_existing_numbers(Cheque, list(seen_cheques))):
+        errors.append((seen_cheques[cheque_no], f"chèque {cheque_no} déjà connu"))
+    if not books and not errors:
+        errors.append((max(line_no, 1), "fichier vide"))
+    if errors:
+        errors.sort()
+        raise ImportRejected([f"Ligne {n} : {reason}." for n, reason in errors])
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            file_name=file_name[:255],
+            envelope=envelope,
+            chequebook_count=len(books),
+            cheque_count=len(seen_cheques),
+            created_by=membership.user,
+        )
+        chequebooks = Chequebook.objects.bulk_create(
+            [
+                Chequebook(
+                    number=n,
+                    vintage=b["vintage"],
+                    envelope=envelope,
+                    cheque_count=len(b["cheques"]),
+                    import_batch=batch,
+                )
+                for n, b in books.items()
+            ],
+            batch_size=2000,
+        )
+        if not all(c.pk for c in chequebooks):
+            chequebooks = list(batch.chequebooks.all())
+        ids = {c.number: c.pk for c in chequebooks}
+        Cheque.objects.bulk_create(
+            (
+                Cheque(
+                    chequebook_id=ids[n],
+                    number=cheque_no,
+                    position=position,
+                    code_hash=cheque_code_hash(code) if code else "",
+                )
+                for n, b in books.items()
+                for position, (cheque_no, code, _line) in enumerate(sorted(b["cheques"]), 1)
+            ),
+            batch_size=5000,
+        )
+        journal_record(
+            action="chequebooks.import_batch.created",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=batch,
+            details={"chequebooks": len(books), "cheques": len(seen_cheques)},
+        )
+    return batch
+
+
+def _existing_numbers(model, numbers: list[int]) -> set[int]:
+    found: set[int] = set()
+    if not numbers:
+        return found
+    ordered = sorted(numbers)
+    for i in range(0, len(ordered), 900):
+        part = ordered[i : i + 900]
+        found.update(
+            model.objects.filter(number__gte=part[0], number__lte=part[-1])
+            .filter(number__in=part)
+            .values_list("number", flat=True)
+        )
+    return found
+
+
+# --- Stock movements --------------------------------------------------------------------------
+
+
+def _allocatable(qs):
+    """Chequebooks ready to leave the programme's stock: in stock, and either imported or
+    from a print run whose file exists (the codes are generated while printing)."""
+    from .models import PrintRun
+
+    return qs.filter(state=ChequebookState.IN_STOCK).filter(
+        Q(print_run__isnull=True) | Q(print_run__status=PrintRun.Status.DONE)
+    )
+
+
+def chequebooks_allocate(
+    *, envelope, vintage, front_desk, membership, count=None, first_number=None, last_number=None
+) -> list[Chequebook]:
+    """A programme manager allocates chequebooks of an envelope to a front desk of that side:
+    the ``count`` lowest numbers in stock, or every chequebook of a range of numbers.
+
+    Rules: the front desk is served by the envelope (side, and EPCI for an EPCI desk); only
+    chequebooks in stock and ready (file produced) move; a range must be wholly available;
+    rows are locked so two allocations never take the same chequebook. Receipt is then awaited
+    from the front desk. Each chequebook's move is journaled and recorded as a StockMovement."""
+    _require_manager(membership, "attribuer du stock")
+    if not front_desk.is_active or not envelope_serves(envelope=envelope, organisation=front_desk):
+        raise ValidationError(
+            f"{front_desk} n'est pas un accueil servi par l'{envelope} : attribution impossible."
+        )
+    base = _allocatable(Chequebook.objects.filter(envelope=envelope, vintage=vintage))
+    with transaction.atomic():
+        if first_number is not None or last_number is not None:
+            if first_number is None or last_number is None or last_number < first_number:
+                raise ValidationError("Indiquez une plage de numéros valide (du … au …).")
+            wanted = last_number - first_number + 1
+            books = list(
+                base.select_for_update()
+                .filter(number__range=(first_number, last_number))
+                .order_by("number")
+            )
+            if len(books) != wanted:
+                raise ValidationError(
+                    f"Seuls {len(books)} chéquiers sur {wanted} de la plage {first_number}–"
+                    f"{last_number} sont disponibles dans le stock de l'{envelope} "
+                    f"({vintage})."
+                )
+        else:
+            if not count or count < 1:
+                raise ValidationError("Indiquez un nombre de chéquiers ou une plage de numéros.")
+            books = list(base.select_for_update().order_by("number")[:count])
+            if len(books) < count:
+                raise ValidationError(
+                    f"Stock insuffisant : {len(books)} chéquiers disponibles dans l'{envelope} "
+                    f"({vintage}), {count} demandés."
+                )
+        now = timezone.now()
+        ids = [b.pk for b in books]
+        Chequebook.objects.filter(pk__in=ids).update(
+            state=ChequebookState.AT_FRONT_DESK,
+            holder=front_desk,
+            allocated_at=now,
+            received_at=None,
+        )
+        Cheque.objects.filter(chequebook_id__in=ids, state=ChequeState.IN_STOCK).update(
+            state=ChequeState.AT_FRONT_DESK
+        )
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                chequebook_id=pk,
+                kind=StockMovement.Kind.ALLOCATION,
+                to_organisation=front_desk,
+                by=membership.user,
+            )
+            for pk in ids
+        )
+        for book in books:
+            book.state, book.holder, book.allocated_at = (
+                ChequebookState.AT_FRONT_DESK,
+                front_desk,
+                now,
+            )
+            journal_record(
+                action="chequebooks.chequebook.allocated",
+                actor=membership.user,
+                organisation=membership.organisation,
+                target=book,
+                details={"to": front_desk.name, "to_id": front_desk.pk},
+            )
+    return books
+
+
+def chequebooks_receipt_confirm(*, chequebooks, membership) -> int:
+    """The front desk confirms it received chequebooks allocated to it.
+
+    Rule: only an agent of the holding front desk confirms, and only chequebooks at that desk
+    whose receipt is not yet confirmed; returns how many were confirmed."""
+    if not _is_front_desk_agent(membership):
+        raise ValidationError("Seul un agent de l'accueil destinataire confirme la réception.")
+    organisation = membership.organisation
+    ids = [c.pk for c in chequebooks]
+    with transaction.atomic():
+        books = list(
+            Chequebook.objects.select_for_update().filter(
+                pk__in=ids,
+                holder=organisation,
+                state=ChequebookState.AT_FRONT_DESK,
+                received_at__isnull=True,
+            )
+        )
+        if len(books) != len(set(ids)):
+            raise ValidationError(
+                "Certains chéquiers ne sont pas en attente de réception dans votre accueil."
+            )
+        now = timezone.now()
+        Chequebook.objects.filter(pk__in=[b.pk for b in books]).update(received_at=now)
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                chequebook=b,
+                kind=StockMovement.Kind.RECEIPT,
+                to_organisation=organisation,
+                by=membership.user,
+            )
+            for b in books
+        )
+        for book in books:
+            journal_record(
+                action="chequebooks.chequebook.received",
+                actor=membership.user,
+                organisation=organisation,
+                target=book,
+            )
+    return len(books)
+
+
+def chequebook_return_to_stock(*, chequebook, membership) -> Chequebook:
+    """A chequebook at a front desk goes back to the programme's stock.
+
+    Rule: a programme manager, or an agent of the holding front desk, returns it; its cheques
+    go back to stock with it."""
+    with transaction.atomic():
+        book = Chequebook.objects.select_for_update().get(pk=chequebook.pk)
+        if not (
+            _is_manager(membership)
+            or (_is_front_desk_agent(membership) and book.holder_id == membership.organisation_id)
+        ):
+            raise ValidationError(
+                "Seul un gestionnaire ou l'accueil détenteur peut rendre ce chéquier."
+            )
+        _transition("chequebook", book.state, ChequebookState.IN_STOCK)
+        previous = book.holder
+        book.state, book.holder, book.allocated_at, book.received_at = (
+            ChequebookState.IN_STOCK,
+            None,
+            None,
+            None,
+        )
+        book.save(update_fields=["state", "holder", "allocated_at", "received_at"])
+        Cheque.objects.filter(chequebook=book, state=ChequeState.AT_FRONT_DESK).update(
+            state=ChequeState.IN_STOCK
+        )
+        StockMovement.objects.create(
+            chequebook=book,
+            kind=StockMovement.Kind.RETURN,
+            from_organisation=previous,
+            by=membership.user,
+        )
+        journal_record(
+            action="chequebooks.chequebook.returned",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=book,
+            details={
+                "from": previous.name if previous else "",
+                "from_id": previous.pk if previous else None,
+            },
+        )
+    return book
+
+
+def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
+    """A programme manager moves a chequebook from one front desk to another of the same side.
+
+    Rule: the receiving desk is served by the chequebook's envelope; it must confirm receipt."""
+    _require_manager(membership, "transférer un chéquier")
+    with transaction.atomic():
+        book = (
+            Chequebook.objects.select_for_update().select_related("envelope").get(pk=chequebook.pk)
+        )
+        _transition("chequebook", book.state, ChequebookState.AT_FRONT_DESK)
+        if book.state != ChequebookState.AT_FRONT_DESK:
+            raise ValidationError("Seul un chéquier déjà dans un accueil se transfère.")
+        if to_front_desk.pk == book.holder_id:
+            raise ValidationError("Le chéquier est déjà dans cet accueil.")
+        if not to_front_desk.is_active or not envelope_serves(
+            envelope=book.envelope, organisation=to_front_desk
+        ):
+            raise ValidationError(f"{to_front_desk} n'est pas servi par l'{book.envelope}.")
+        previous = book.holder
+        book.holder, book.allocated_at, book.received_at = to_front_desk, timezone.now(), None
+        book.save(update_fields=["holder", "allocated_at", "received_at"])
+        StockMovement.objects.create(
+            chequebook=book,
+            kind=StockMovement.Kind.TRANSFER,
+            from_organisation=previous,
+            to_organisation=to_front_desk,
+            by=membership.user,
+        )
+        journal_record(
+            action="chequebooks.chequebook.transferred",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=book,
+            details={"from": previous.name, "to": to_front_desk.name, "to_id": to_front_desk.pk},
+        )
+    return book
+
+
+# --- Cancellation (opposition) ----------------------------------------------------------------
+
+#: Cheque states from which a cheque can still be cancelled (never once redeemed).
+CANCELLABLE_CHEQUE_STATES = [
+    ChequeState.IN_STOCK,
+    ChequeState.AT_FRONT_DESK,
+    ChequeState.HANDED_OUT,
+]
+
+
+def _may_cancel(book, membership) -> bool:
+    if _is_manager(membership):
+        return True
+    if not _is_front_desk_agent(membership):
+        return False
+    org_id = membership.organisation_id
+    if book.state == ChequebookState.HANDED_OUT:
+        return book.handed_out_by_organisation_id == org_id
+    return book.holder_id == org_id
+
+
+def chequebook_cancel(*, chequebook, reason: str, membership) -> Chequebook:
+    """Opposition on a lost or stolen chequebook.
+
+    Rules: a reason is required; the front desk that holds it (or handed it out) or a
+    programme manager cancels it; its cheques not yet redeemed become cancelled and can never
+    be redeemed; redeemed cheques stay as they are. A replacement can then be handed over
+    (``chequebook_hand_over(..., replaces=...)``)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif de l'opposition (perte, vol…).")
+    with transaction.atomic():
+        book = Chequebook.objects.select_for_update().get(pk=chequebook.pk)
+        if not _may_cancel(book, membership):
+            raise ValidationError(
+                "Seul l'accueil du chéquier ou un gestionnaire peut y faire opposition."
+            )
+        _transition("chequebook", book.state, ChequebookState.CANCELLED)
+        now = timezone.now()
+        book.state, book.cancelled_at, book.cancellation_reason = (
+            ChequebookState.CANCELLED,
+            now,
+            reason[:255],
+        )
+        book.save(update_fields=["state", "cancelled_at", "cancellation_reason"])
+        count = Cheque.objects.filter(chequebook=book, state__in=CANCELLABLE_CHEQUE_STATES).update(
+            state=ChequeState.CANCELLED, cancelled_at=now, cancellation_reason=reason[:255]
+        )
+        journal_record(
+            action="chequebooks.chequebook.cancelled",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=book,
+            details={"reason": reason[:255], "cheques": count},
+        )
+    return book
+
+
+def cheque_cancel(*, cheque, reason: str, membership) -> Cheque:
+    """Opposition on a single cheque. Same rules as for a chequebook; a redeemed cheque, or
+    one on a statement or paid, cannot be cancelled."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif de l'opposition (perte, vol…).")
+    with transaction.atomic():
+        locked = Cheque.objects.select_for_update().get(pk=cheque.pk)
+        book = Chequebook.objects.get(pk=locked.chequebook_id)
+        if not _may_cancel(book, membership):
+            raise ValidationError(
+                "Seul l'accueil du chéquier ou un gestionnaire peut y faire opposition."
+            )
+        _transition("cheque", locked.state, ChequeState.CANCELLED)
+        locked.state, locked.cancelled_at, locked.cancellation_reason = (
+            ChequeState.CANCELLED,
+            timezone.now(),
+            reason[:255],
+        )
+        locked.save(update_fields=["state", "cancelled_at", "cancellation_reason"])
+        journal_record(
+            action="chequebooks.cheque.cancelled",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=locked,
+            details={"reason": reason[:255], "chequebook": book.number},
+        )
+    return locked
+
+
+# --- Exceptions -------------------------------------------------------------------------------
+
+
+def handover_exception_grant(*, beneficiary, vintage, reason: str, membership) -> HandoverException:
+    """Rule: only a programme manager allows a person one more chequebook of a vintage, with a
+    written reason; the exception is used by the next hand-over beyond the first."""
+    _require_manager(membership, "accorder une dérogation")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError("Écrivez le motif de la dérogation.")
+    exception = HandoverException.objects.create(
+        beneficiary=beneficiary, vintage=vintage, reason=reason, granted_by=membership.user
+    )
+    journal_record(
+        action="chequebooks.exception.granted",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=exception,
+        details={"reason": reason[:255], "beneficiary_id": beneficiary.pk, "vintage": vintage.year},
+    )
+    return exception
+
+
+# --- End of vintage ---------------------------------------------------------------------------
+
+UNREDEEMED_STATES = [ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK, ChequeState.HANDED_OUT]
+REDEEMED_STATES = [ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID]
+
+
+def vintage_alert_date(vintage):
+    import datetime
+
+    return datetime.date(vintage.year, 11, 30)
+
+
+def vintage_freeze_date(vintage):
+    import datetime
+
+    return datetime.date(vintage.year, 12, 15)
+
+
+def vintage_end_run(*, today=None) -> dict:
+    """The daily end-of-vintage step (idempotent), for every vintage, dates in Europe/Paris:
+    - from 30 November N (D-30) until the vintage ends: one alert e-mail to programme managers
+      and to front desks still holding its chequebooks (``alert_sent_at`` marks it sent);
+    - from 15 December N (D-15): hand-over is frozen, unless a manager lifted the freeze;
+    - after its last valid day (31 January N+1): unredeemed cheques (in stock, at a front desk,
+      handed out) become expired."""
+    from passnum.programme.models import Vintage
+
+    today = today or timezone.localdate()
+    done = {"alerted": [], "frozen": [], "expired": {}}
+    for vintage in Vintage.objects.order_by("year"):
+        if (
+            vintage_alert_date(vintage) <= today <= vintage.valid_until
+            and not vintage.alert_sent_at
+        ) and vintage_alert_send(vintage=vintage):
+            done["alerted"].append(vintage.year)
+        if (
+            vintage_freeze_date(vintage) <= today
+            and not vintage.handover_frozen
+            and not vintage.freeze_lifted
+            and today <= vintage.valid_until
+        ):
+            updated = Vintage.objects.filter(
+                pk=vintage.pk, handover_frozen=False, freeze_lifted=False
+            ).update(handover_frozen=True, handover_frozen_at=timezone.now())
+            if updated:
+                journal_record(action="chequebooks.vintage.frozen", target=vintage)
+                done["frozen"].append(vintage.year)
+        if today > vintage.valid_until:
+            count = vintage_expire(vintage=vintage)
+            if count:
+                done["expired"][vintage.year] = count
+    return done
+
+
+def vintage_alert_send(*, vintage) -> bool:
+    """Send the D-30 alert once: claim it by setting ``alert_sent_at`` (a conditional UPDATE,
+    so two runs never both send), then e-mail managers and front desks still holding stock."""
+    from django.core.mail import send_mass_mail
+    from django.template.loader import render_to_string
+
+    from passnum.organisations.models import Membership, Organisation
+    from passnum.programme.models import Vintage
+
+    from .selectors import vintage_reconciliation
+
+    with transaction.atomic():
+        claimed = Vintage.objects.filter(pk=vintage.pk, alert_sent_at__isnull=True).update(
+            alert_sent_at=timezone.now()
+        )
+        if not claimed:
+            return False
+        figures = vintage_reconciliation(vintage)
+        managers = set(
+            Membership.objects.filter(
+                role=Role.PROGRAMME_MANAGER, is_active=True, user__is_active=True
+            ).values_list("user__email", flat=True)
+        )
+        desks = Organisation.objects.filter(
+            held_chequebooks__vintage=vintage,
+            held_chequebooks__state=ChequebookState.AT_FRONT_DESK,
+        ).distinct()
+        messages = []
+        subject = (
+            f"Pass numérique : fin du millésime {vintage.year} le {vintage.valid_until:%d/%m/%Y}"
+        )
+        body = render_to_string(
+            "chequebooks/email/vintage_alert_managers.txt", {"vintage": vintage, "figures": figures}
+        )
+        sender = settings.DEFAULT_FROM_EMAIL
+        if managers:
+            messages.append((subject, body, sender, sorted(managers)))
+        for desk in desks:
+            held = desk.held_chequebooks.filter(
+                vintage=vintage, state=ChequebookState.AT_FRONT_DESK
+            ).count()
+            recipients = set(
+                desk.memberships.filter(is_active=True, user__is_active=True).values_list(
+                    "user__email", flat=True
+                )
+            )
+            if desk.email:
+                recipients.add(desk.email)
+            if recipients:
+                text = render_to_string(
+                    "chequebooks/email/vintage_alert_desk.txt",
+                    {
+                        "vintage": vintage,
+                        "desk": desk,
+                        "held": held,
+                        "freeze_date": vintage_freeze_date(vintage),
+                    },
+                )
+                messages.append((subject, text, sender, sorted(recipients)))
+        journal_record(
+            action="chequebooks.vintage.alert_sent",
+            target=vintage,
+            details={"recipients": sum(len(m[3]) for m in messages)},
+        )
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    return True
+
+
+def vintage_expire(*, vintage) -> int:
+    """Unredeemed cheques of an ended vintage become expired (one UPDATE; idempotent)."""
+    from passnum.programme.models import Vintage
+
+    now = timezone.now()
+    with transaction.atomic():
+        count = Cheque.objects.filter(
+            chequebook__vintage=vintage, state__in=UNREDEEMED_STATES
+        ).update(state=ChequeState.EXPIRED, expired_at=now)
+        if count:
+            Vintage.objects.filter(pk=vintage.pk, expired_at__isnull=True).update(expired_at=now)
+            journal_record(
+                action="chequebooks.vintage.expired", target=vintage, details={"count": count}
+            )
+    return count
+
+
+def vintage_freeze_lift(*, vintage, membership):
+    """Rule: a programme manager may lift the D-15 freeze; it then does not come back."""
+    from passnum.programme.models import Vintage
+
+    _require_manager(membership, "lever le gel des remises")
+    Vintage.objects.filter(pk=vintage.pk).update(handover_frozen=False, freeze_lifted=True)
+    vintage.refresh_from_db()
+    journal_record(
+        action="chequebooks.vintage.freeze_lifted",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=vintage,
+    )
+    return vintage
+
+
+# --- Receipt for the person (attestation de remise) ---------------------------------------------
+
+
+def chequebook_receipt_pdf(*, chequebook, membership) -> bytes:
+    """The "attestation de remise" given to the person: chequebook number, validity, how to
+    use it, and the chosen mediator when a referral carries this chequebook. Its download is
+    journaled (it names the person)."""
+    from passnum.pdf import render_pdf
+
+    if chequebook.state != ChequebookState.HANDED_OUT and not chequebook.beneficiary_id:
+        raise ValidationError("Ce chéquier n'a pas été remis.")
+    referral = (
+        chequebook.referrals.select_related("place", "mediator").order_by("-created_at").first()
+    )
+    pdf = render_pdf(
+        "chequebooks/pdf/receipt.html",
+        {
+            "chequebook": chequebook,
+            "vintage": chequebook.vintage,
+            "beneficiary": chequebook.beneficiary,
+            "desk": chequebook.handed_out_by_organisation,
+            "referral": referral,
+            "cheques": list(chequebook.cheques.order_by("position")),
+        },
+        title=f"Attestation de remise – chéquier {chequebook.number}",
+        created=chequebook.handed_out_at,
+    )
+    journal_record(
+        action="chequebooks.chequebook.receipt_downloaded",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=chequebook,
+    )
+    return pdf

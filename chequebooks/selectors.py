@@ -1,0 +1,164 @@
+"""Reads of the cheque stock, scoped to who asks."""
+
+from django.db.models import Count, Q
+
+from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.programme.models import Envelope, Side
+
+from .models import Cheque, Chequebook, ChequebookState, ChequeState, PrintRun
+
+
+def chequebooks_visible_to(membership):
+    """Rule: programme managers see every chequebook; an EPCI coordinator those of its EPCI's
+    envelope or held by its EPCI's front desks; a front desk those it holds or handed out;
+    nobody else any."""
+    qs = Chequebook.objects.all()
+    if membership is None or not membership.is_active:
+        return qs.none()
+    org = membership.organisation
+    if membership.role == Role.PROGRAMME_MANAGER and org.kind == OrganisationKind.OWNER:
+        return qs
+    if membership.role == Role.EPCI_COORDINATOR and org.epci_id:
+        return qs.filter(Q(envelope__epci_id=org.epci_id) | Q(holder__epci_id=org.epci_id))
+    if org.kind == OrganisationKind.FRONT_DESK and membership.role in (
+        Role.EVALUATOR,
+        Role.ORG_ADMIN,
+    ):
+        return qs.filter(Q(holder=org) | Q(handed_out_by_organisation=org))
+    return qs.none()
+
+
+def cheques_visible_to(membership):
+    return Cheque.objects.filter(chequebook__in=chequebooks_visible_to(membership))
+
+
+def print_runs_visible_to(membership):
+    """Rule: print runs (and their files, which carry codes) are for programme managers only."""
+    if (
+        membership is None
+        or membership.role != Role.PROGRAMME_MANAGER
+        or membership.organisation.kind != OrganisationKind.OWNER
+    ):
+        return PrintRun.objects.none()
+    return PrintRun.objects.all()
+
+
+def envelopes_visible_to(membership):
+    if membership is None:
+        return Envelope.objects.none()
+    if membership.role == Role.PROGRAMME_MANAGER:
+        return Envelope.objects.select_related("epci")
+    if membership.role == Role.EPCI_COORDINATOR:
+        return Envelope.objects.filter(epci_id=membership.organisation.epci_id).select_related(
+            "epci"
+        )
+    return Envelope.objects.none()
+
+
+def front_desks_served_by(envelope):
+    """The active front desks an envelope serves (its side, and its EPCI for an EPCI one)."""
+    qs = Organisation.objects.filter(kind=OrganisationKind.FRONT_DESK, is_active=True)
+    if envelope.side == Side.CD12:
+        return qs.filter(side=Side.CD12)
+    return qs.filter(side=Side.EPCI, epci_id=envelope.epci_id)
+
+
+def stock_by_envelope(membership, *, vintage=None):
+    """Per envelope: chequebooks in stock (ready or not), at front desks, handed out,
+    cancelled. Two queries."""
+    envelopes = list(envelopes_visible_to(membership))
+    qs = Chequebook.objects.filter(envelope__in=envelopes)
+    if vintage is not None:
+        qs = qs.filter(vintage=vintage)
+    counts = {
+        row["envelope"]: row
+        for row in qs.values("envelope").annotate(
+            in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),
+            at_desks=Count("pk", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
+            unconfirmed=Count(
+                "pk", filter=Q(state=ChequebookState.AT_FRONT_DESK, received_at__isnull=True)
+            ),
+            handed_out=Count("pk", filter=Q(state=ChequebookState.HANDED_OUT)),
+            cancelled=Count("pk", filter=Q(state=ChequebookState.CANCELLED)),
+            total=Count("pk"),
+        )
+    }
+    empty = {
+        "in_stock": 0,
+        "at_desks": 0,
+        "unconfirmed": 0,
+        "handed_out": 0,
+        "cancelled": 0,
+        "total": 0,
+    }
+    return [{"envelope": e, **counts.get(e.pk, empty)} for e in envelopes]
+
+
+def stock_by_organisation(membership, *, vintage=None, envelope=None):
+    """Per front desk: chequebooks held (received or awaiting receipt), handed out by it, and
+    the oldest allocation still in its drawer. One query."""
+    from django.db.models import Min
+
+    desks = Organisation.objects.filter(kind=OrganisationKind.FRONT_DESK)
+    if membership.role == Role.EPCI_COORDINATOR:
+        desks = desks.filter(epci_id=membership.organisation.epci_id)
+    elif membership.role != Role.PROGRAMME_MANAGER:
+        desks = desks.filter(pk=membership.organisation_id)
+    held = Q(held_chequebooks__state=ChequebookState.AT_FRONT_DESK)
+    handed = Q(handed_out_chequebooks__state=ChequebookState.HANDED_OUT)
+    if vintage is not None:
+        held &= Q(held_chequebooks__vintage=vintage)
+        handed &= Q(handed_out_chequebooks__vintage=vintage)
+    if envelope is not None:
+        held &= Q(held_chequebooks__envelope=envelope)
+        handed &= Q(handed_out_chequebooks__envelope=envelope)
+    # Two separate aggregations to avoid the join product of two reverse relations.
+    held_rows = desks.annotate(
+        held=Count("held_chequebooks", filter=held, distinct=True),
+        unconfirmed=Count(
+            "held_chequebooks",
+            filter=held & Q(held_chequebooks__received_at__isnull=True),
+            distinct=True,
+        ),
+        oldest=Min("held_chequebooks__allocated_at", filter=held),
+    ).values("pk", "name", "side", "epci__name", "held", "unconfirmed", "oldest")
+    handed_rows = dict(
+        desks.annotate(n=Count("handed_out_chequebooks", filter=handed, distinct=True)).values_list(
+            "pk", "n"
+        )
+    )
+    return [dict(row, handed_out=handed_rows.get(row["pk"], 0)) for row in held_rows]
+
+
+def vintage_reconciliation(vintage) -> dict:
+    """The end-of-vintage figures, in cheques (one query): bought, in stock, at front desks,
+    handed out (not yet redeemed), redeemed (incl. on a statement or paid), cancelled,
+    expired; and the value to credit back: the face value of every cheque never redeemed."""
+    row = Cheque.objects.filter(chequebook__vintage=vintage).aggregate(
+        bought=Count("pk"),
+        in_stock=Count("pk", filter=Q(state=ChequeState.IN_STOCK)),
+        at_desks=Count("pk", filter=Q(state=ChequeState.AT_FRONT_DESK)),
+        handed_out=Count("pk", filter=Q(state=ChequeState.HANDED_OUT)),
+        redeemed=Count(
+            "pk",
+            filter=Q(state__in=[ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID]),
+        ),
+        cancelled=Count("pk", filter=Q(state=ChequeState.CANCELLED)),
+        expired=Count("pk", filter=Q(state=ChequeState.EXPIRED)),
+    )
+    row["unused"] = row["bought"] - row["redeemed"]
+    row["credit_back_cents"] = row["unused"] * vintage.face_value_cents
+    row["chequebooks"] = Chequebook.objects.filter(vintage=vintage).count()
+    return row
+
+
+def chequebooks_awaiting_receipt(organisation):
+    return Chequebook.objects.filter(
+        holder=organisation, state=ChequebookState.AT_FRONT_DESK, received_at__isnull=True
+    )
+
+
+def chequebook_cheque_summary(chequebook):
+    return dict(
+        chequebook.cheques.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )

@@ -1,0 +1,543 @@
+"""Cheque stock pages: thin views that parse, call a service or a selector, and render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from passnum.audit.selectors import journal_for_object
+from passnum.organisations.models import OrganisationKind
+from passnum.organisations.permissions import COORDINATORS, FRONT_DESK, MANAGERS, role_required
+from passnum.programme.models import Vintage
+
+from . import selectors, services
+from .filters import ChequebookFilter
+from .forms import (
+    AllocationForm,
+    CancelForm,
+    ExceptionForm,
+    HandOverForm,
+    ImportForm,
+    LookupForm,
+    PrintRunForm,
+    ReceiptForm,
+    TransferForm,
+)
+from .models import Chequebook, ChequebookState, PrintRun
+from .tables import ChequebookTable, DeskStockTable, PrintRunTable
+
+ALL_STOCK_ROLES = (*COORDINATORS, *FRONT_DESK)
+FRONT_DESK_KINDS = (OrganisationKind.FRONT_DESK,)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _export_or_none(request, table, name):
+    fmt = request.GET.get("_export")
+    if fmt and TableExport.is_valid_format(fmt) and fmt in ("csv", "xlsx"):
+        return TableExport(fmt, table).response(f"{name}.{fmt}")
+    return None
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+
+@role_required(*ALL_STOCK_ROLES)
+def chequebook_list(request):
+    """Every chequebook the person may see, filtered, sorted, paginated, exportable."""
+    qs = selectors.chequebooks_visible_to(request.membership).select_related(
+        "vintage", "envelope__epci", "holder"
+    )
+    filterset = ChequebookFilter(request.GET or None, queryset=qs)
+    table = ChequebookTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    response = _export_or_none(request, table, "chequiers")
+    if response:
+        return response
+    return render(
+        request, "chequebooks/chequebook_list.html", {"filter": filterset, "table": table}
+    )
+
+
+@role_required(*COORDINATORS)
+def stock_overview(request):
+    """Stock by envelope and by front desk (managers: all; EPCI coordinators: their EPCI)."""
+    vintages = list(Vintage.objects.all())
+    vintage = None
+    if request.GET.get("vintage"):
+        vintage = next((v for v in vintages if str(v.pk) == request.GET["vintage"]), None)
+    envelopes = selectors.stock_by_envelope(request.membership, vintage=vintage)
+    desks = selectors.stock_by_organisation(request.membership, vintage=vintage)
+    table = DeskStockTable(desks, order_by="-held")
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    response = _export_or_none(request, table, "stock-par-accueil")
+    if response:
+        return response
+    return render(
+        request,
+        "chequebooks/stock_overview.html",
+        {"envelopes": envelopes, "table": table, "vintages": vintages, "vintage": vintage},
+    )
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def desk_stock(request):
+    """A front desk's stock: chequebooks to confirm, chequebooks in hand, handed out."""
+    org = request.organisation
+    awaiting = selectors.chequebooks_awaiting_receipt(org).select_related("vintage")
+    form = ReceiptForm(request.POST or None, queryset=awaiting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = services.chequebooks_receipt_confirm(
+                chequebooks=form.cleaned_data["chequebooks"], membership=request.membership
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Réception confirmée pour {n} chéquier{'s' if n > 1 else ''}."
+            )
+            return redirect("chequebooks:desk_stock")
+    in_hand = (
+        Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK)
+        .select_related("vintage", "envelope__epci", "holder")
+        .order_by("vintage__year", "number")
+    )
+    table = ChequebookTable(in_hand, exclude=("holder", "handed_out_at"))
+    table.caption = "Chéquiers en main"
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    response = _export_or_none(request, table, "stock-accueil")
+    if response:
+        return response
+    candidates = services.chequebook_handover_candidates(membership=request.membership).count()
+    return render(
+        request,
+        "chequebooks/desk_stock.html",
+        {"form": form, "awaiting": awaiting, "table": table, "candidates": candidates},
+    )
+
+
+# --- Chequebook page and actions -------------------------------------------------------------
+
+
+def _visible_chequebook(request, pk):
+    return get_object_or_404(
+        selectors.chequebooks_visible_to(request.membership).select_related(
+            "vintage",
+            "envelope__epci",
+            "holder",
+            "beneficiary",
+            "handed_out_by",
+            "handed_out_by_organisation",
+            "replaces",
+            "print_run",
+            "import_batch",
+        ),
+        pk=pk,
+    )
+
+
+@role_required(*ALL_STOCK_ROLES)
+def chequebook_detail(request, pk):
+    chequebook = _visible_chequebook(request, pk)
+    cheques = list(chequebook.cheques.order_by("position"))
+    movements = chequebook.movements.select_related("from_organisation", "to_organisation", "by")
+    membership = request.membership
+    is_manager = request.role in MANAGERS
+    is_holder_desk = request.role in FRONT_DESK and chequebook.holder_id == request.organisation.pk
+    can_hand_over = (
+        is_holder_desk
+        and chequebook.state == ChequebookState.AT_FRONT_DESK
+        and services.chequebook_handover_candidates(membership=membership)
+        .filter(pk=chequebook.pk)
+        .exists()
+    )
+    handed_by_us = request.role in FRONT_DESK and (
+        chequebook.handed_out_by_organisation_id == request.organisation.pk
+    )
+    can_cancel = chequebook.state != ChequebookState.CANCELLED and (
+        is_manager or is_holder_desk or handed_by_us
+    )
+    replaced_by = Chequebook.objects.filter(replaces=chequebook).first()
+    context = {
+        "chequebook": chequebook,
+        "cheques": cheques,
+        "movements": movements,
+        "history": journal_for_object(chequebook),
+        "is_manager": is_manager,
+        "can_hand_over": can_hand_over,
+        "can_cancel": can_cancel,
+        "can_return": chequebook.state == ChequebookState.AT_FRONT_DESK
+        and (is_manager or is_holder_desk),
+        "can_transfer": is_manager and chequebook.state == ChequebookState.AT_FRONT_DESK,
+        "can_receipt": chequebook.state == ChequebookState.HANDED_OUT
+        and (is_manager or handed_by_us),
+        "can_replace": chequebook.state == ChequebookState.CANCELLED
+        and chequebook.beneficiary_id
+        and replaced_by is None
+        and handed_by_us,
+        "replaced_by": replaced_by,
+        "show_person": is_manager or handed_by_us,
+    }
+    return render(request, "chequebooks/chequebook_detail.html", context)
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def chequebook_hand_over_view(request, pk):
+    """Hand a chequebook of this desk's stock to one of the desk's people."""
+    from orientation.selectors import beneficiaries_visible_to
+
+    chequebook = get_object_or_404(
+        services.chequebook_handover_candidates(membership=request.membership), pk=pk
+    )
+    replaces = None
+    if request.GET.get("remplace"):
+        replaces = get_object_or_404(
+            selectors.chequebooks_visible_to(request.membership).filter(
+                state=ChequebookState.CANCELLED
+            ),
+            pk=request.GET["remplace"],
+        )
+    people = beneficiaries_visible_to(request.membership).filter(
+        anonymised_at__isnull=True, target_public__side=request.organisation.side
+    )
+    if replaces is not None:
+        people = people.filter(pk=replaces.beneficiary_id)
+    form = HandOverForm(request.POST or None, queryset=people.order_by("last_name", "first_name"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.chequebook_hand_over(
+                chequebook=chequebook,
+                beneficiary=form.cleaned_data["beneficiary"],
+                membership=request.membership,
+                replaces=replaces,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Chéquier n° {chequebook.number} remis. Imprimez l'attestation de remise pour "
+                "la personne.",
+            )
+            return redirect("chequebooks:chequebook_detail", pk=chequebook.pk)
+    return render(
+        request,
+        "chequebooks/hand_over.html",
+        {"chequebook": chequebook, "form": form, "replaces": replaces},
+    )
+
+
+@role_required(*ALL_STOCK_ROLES)
+def chequebook_cancel_view(request, pk):
+    chequebook = _visible_chequebook(request, pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.chequebook_cancel(
+                chequebook=chequebook,
+                reason=form.cleaned_data["reason"],
+                membership=request.membership,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Opposition enregistrée sur le chéquier n° {chequebook.number}."
+            )
+            return redirect("chequebooks:chequebook_detail", pk=chequebook.pk)
+    return render(
+        request, "chequebooks/cancel.html", {"chequebook": chequebook, "cheque": None, "form": form}
+    )
+
+
+@role_required(*ALL_STOCK_ROLES)
+def cheque_cancel_view(request, pk):
+    cheque = get_object_or_404(
+        selectors.cheques_visible_to(request.membership).select_related("chequebook"), pk=pk
+    )
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cheque_cancel(
+                cheque=cheque, reason=form.cleaned_data["reason"], membership=request.membership
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Opposition enregistrée sur le chèque n° {cheque.number}.")
+            return redirect("chequebooks:chequebook_detail", pk=cheque.chequebook_id)
+    return render(
+        request,
+        "chequebooks/cancel.html",
+        {"chequebook": cheque.chequebook, "cheque": cheque, "form": form},
+    )
+
+
+@require_POST
+@role_required(*ALL_STOCK_ROLES)
+def chequebook_return_view(request, pk):
+    chequebook = _visible_chequebook(request, pk)
+    try:
+        services.chequebook_return_to_stock(chequebook=chequebook, membership=request.membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Le chéquier n° {chequebook.number} est revenu en stock.")
+    return redirect("chequebooks:chequebook_detail", pk=chequebook.pk)
+
+
+@role_required(*MANAGERS)
+def chequebook_transfer_view(request, pk):
+    chequebook = _visible_chequebook(request, pk)
+    desks = selectors.front_desks_served_by(chequebook.envelope).exclude(pk=chequebook.holder_id)
+    form = TransferForm(request.POST or None, queryset=desks)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.chequebook_transfer(
+                chequebook=chequebook,
+                to_front_desk=form.cleaned_data["to_front_desk"],
+                membership=request.membership,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Chéquier n° {chequebook.number} transféré.")
+            return redirect("chequebooks:chequebook_detail", pk=chequebook.pk)
+    return render(request, "chequebooks/transfer.html", {"chequebook": chequebook, "form": form})
+
+
+@role_required(*MANAGERS, *FRONT_DESK)
+def chequebook_receipt_pdf_view(request, pk):
+    chequebook = _visible_chequebook(request, pk)
+    allowed = request.role in MANAGERS or (
+        chequebook.handed_out_by_organisation_id == request.organisation.pk
+    )
+    if not allowed or chequebook.state != ChequebookState.HANDED_OUT:
+        raise Http404("Page introuvable")
+    pdf = services.chequebook_receipt_pdf(chequebook=chequebook, membership=request.membership)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="attestation-remise-{chequebook.number}.pdf"'
+    )
+    return response
+
+
+@role_required(*MANAGERS)
+def exception_grant_view(request, pk):
+    """A manager grants one more chequebook to the person who holds this chequebook."""
+    chequebook = _visible_chequebook(request, pk)
+    if not chequebook.beneficiary_id:
+        raise Http404("Page introuvable")
+    form = ExceptionForm(request.POST or None, initial={"vintage": chequebook.vintage})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.handover_exception_grant(
+                beneficiary=chequebook.beneficiary,
+                vintage=form.cleaned_data["vintage"],
+                reason=form.cleaned_data["reason"],
+                membership=request.membership,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, "Dérogation accordée : un chéquier de plus pourra être remis."
+            )
+            return redirect("chequebooks:chequebook_detail", pk=chequebook.pk)
+    return render(request, "chequebooks/exception.html", {"chequebook": chequebook, "form": form})
+
+
+@role_required(*ALL_STOCK_ROLES)
+def lookup(request):
+    """Find a cheque (or a chequebook) by its number, within what the person may see."""
+    form = LookupForm(request.GET or None)
+    cheque = chequebook = None
+    searched = False
+    if form.is_valid():
+        searched = True
+        number = form.cleaned_data["number"]
+        cheque = (
+            selectors.cheques_visible_to(request.membership)
+            .select_related("chequebook__vintage", "chequebook__holder")
+            .filter(number=number)
+            .first()
+        )
+        if cheque is None:
+            chequebook = (
+                selectors.chequebooks_visible_to(request.membership).filter(number=number).first()
+            )
+    return render(
+        request,
+        "chequebooks/lookup.html",
+        {"form": form, "cheque": cheque, "chequebook": chequebook, "searched": searched},
+    )
+
+
+# --- Print runs, imports, allocation ----------------------------------------------------------
+
+
+@role_required(*MANAGERS)
+def print_run_list(request):
+    table = PrintRunTable(
+        selectors.print_runs_visible_to(request.membership).select_related(
+            "vintage", "envelope__epci", "created_by"
+        )
+    )
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    response = _export_or_none(request, table, "impressions")
+    if response:
+        return response
+    return render(request, "chequebooks/print_run_list.html", {"table": table})
+
+
+@role_required(*MANAGERS)
+def print_run_new(request):
+    form = PrintRunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.print_run_create(membership=request.membership, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Impression n° {run.pk} lancée : le fichier se prépare.")
+            return redirect("chequebooks:print_run_detail", pk=run.pk)
+    return render(request, "chequebooks/print_run_new.html", {"form": form})
+
+
+@role_required(*MANAGERS)
+def print_run_detail(request, pk):
+    run = get_object_or_404(
+        selectors.print_runs_visible_to(request.membership).select_related(
+            "vintage", "envelope__epci", "created_by"
+        ),
+        pk=pk,
+    )
+    in_progress = run.status in (PrintRun.Status.PENDING, PrintRun.Status.RUNNING)
+    return render(
+        request,
+        "chequebooks/print_run_detail.html",
+        {"run": run, "in_progress": in_progress, "history": journal_for_object(run)},
+    )
+
+
+@role_required(*MANAGERS)
+def print_run_download(request, pk):
+    run = get_object_or_404(selectors.print_runs_visible_to(request.membership), pk=pk)
+    if run.status != PrintRun.Status.DONE or not run.file:
+        raise Http404("Fichier pas encore prêt")
+    services.print_run_download_record(print_run=run, membership=request.membership)
+    response = FileResponse(
+        run.file.open("rb"),
+        as_attachment=True,
+        filename=f"impression-{run.pk}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(*MANAGERS)
+def import_new(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", "Le fichier doit être encodé en UTF-8.")
+        else:
+            try:
+                batch = services.import_batch_create(
+                    rows_text=text,
+                    file_name=upload.name,
+                    envelope=form.cleaned_data["envelope"],
+                    membership=request.membership,
+                )
+            except ValidationError as exc:
+                errors = exc.messages
+                form.add_error(
+                    None,
+                    f"Rien n'a été importé : {len(errors)} ligne{'s' if len(errors) > 1 else ''} "
+                    "à corriger (liste ci-dessous).",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Import terminé : {batch.chequebook_count} chéquiers, "
+                    f"{batch.cheque_count} chèques.",
+                )
+                return redirect("chequebooks:chequebook_list")
+    return render(
+        request,
+        "chequebooks/import.html",
+        {"form": form, "errors": errors[:500], "error_count": len(errors)},
+    )
+
+
+@role_required(*MANAGERS)
+def allocation_new(request):
+    form = AllocationForm(request.POST or None, initial=request.GET or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            books = services.chequebooks_allocate(membership=request.membership, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{len(books)} chéquiers attribués à {data['front_desk']} "
+                f"(n° {books[0].number} à {books[-1].number}). L'accueil doit confirmer la "
+                "réception.",
+            )
+            return redirect("chequebooks:stock")
+    available = selectors.stock_by_envelope(request.membership)
+    return render(request, "chequebooks/allocation.html", {"form": form, "available": available})
+
+
+# --- Vintages: reconciliation and freeze -----------------------------------------------------
+
+
+@role_required(*COORDINATORS)
+def vintage_list(request):
+    vintages = Vintage.objects.order_by("-year")
+    rows = [(v, selectors.vintage_reconciliation(v)) for v in vintages]
+    return render(request, "chequebooks/vintage_list.html", {"rows": rows})
+
+
+@role_required(*COORDINATORS)
+def vintage_reconciliation(request, year):
+    vintage = get_object_or_404(Vintage, year=year)
+    figures = selectors.vintage_reconciliation(vintage)
+    return render(
+        request,
+        "chequebooks/vintage_reconciliation.html",
+        {
+            "vintage": vintage,
+            "figures": figures,
+            "alert_date": services.vintage_alert_date(vintage),
+            "freeze_date": services.vintage_freeze_date(vintage),
+            "history": journal_for_object(vintage),
+            "is_manager": request.role in MANAGERS,
+        },
+    )
+
+
+@require_POST
+@role_required(*MANAGERS)
+def vintage_freeze_lift_view(request, year):
+    vintage = get_object_or_404(Vintage, year=year)
+    services.vintage_freeze_lift(vintage=vintage, membership=request.membership)
+    messages.success(request, f"Le gel des remises du millésime {vintage.year} est levé.")
+    return redirect("chequebooks:vintage_reconciliation", year=vintage.year)
