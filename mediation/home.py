@@ -1,7 +1,69 @@
 """Panels this app adds to the home page of each role (see passnum.core.home)."""
 
-from passnum.core.home import Panel  # noqa: F401
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from passnum.core.home import Panel
+from passnum.organisations.models import OrganisationKind, Role
+
+from .models import MediatorProfile, QualificationStatus, Statement, StatementStatus
 
 
 def panels(request) -> list:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return []
+    organisation = membership.organisation
+    if organisation.kind == OrganisationKind.MEDIATOR and membership.role in (
+        Role.ORG_ADMIN,
+        Role.MEDIATOR,
+    ):
+        return _mediator_panels(organisation)
+    if membership.role == Role.PROGRAMME_MANAGER:
+        return _manager_panels()
     return []
+
+
+def _mediator_panels(organisation) -> list:
+    from .selectors import month_redemptions
+    from .services import Reason, mediator_redemption_refusal
+
+    today = timezone.localdate()
+    refusal = mediator_redemption_refusal(organisation, day=today)
+    month = month_redemptions(organisation=organisation, today=today).aggregate(
+        count=Count("id"), net=Sum("mediator_net_cents")
+    )
+    statements = list(organisation.statements.order_by("-period_start")[:6])
+    return [
+        Panel(
+            "mediation/home/_redeem.html",
+            {"refusal": Reason.MESSAGES.get(refusal) if refusal else "", "today": today},
+            order=10,
+        ),
+        Panel(
+            "mediation/home/_month.html",
+            {"count": month["count"] or 0, "net": month["net"] or 0, "today": today},
+            order=30,
+        ),
+        Panel("mediation/home/_statements.html", {"statements": statements}, order=40),
+    ]
+
+
+def _manager_panels() -> list:
+    to_validate = Statement.objects.filter(status=StatementStatus.ISSUED).aggregate(
+        count=Count("id"), net=Sum("net_cents")
+    )
+    applied = MediatorProfile.objects.filter(
+        qualification_status=QualificationStatus.APPLIED
+    ).select_related("organisation")
+    return [
+        Panel(
+            "mediation/home/_manager.html",
+            {
+                "to_validate": to_validate["count"] or 0,
+                "to_validate_net": to_validate["net"] or 0,
+                "applied": list(applied[:10]),
+            },
+            order=60,
+        )
+    ]

@@ -60,13 +60,13 @@ class Place(models.Model):
     )
     name = models.CharField("nom", max_length=200)
     address = models.CharField("adresse", max_length=255)
-    commune = models.ForeignKey("programme.Commune", on_delete=models.PROTECT, related_name="places")
+    commune = models.ForeignKey(
+        "programme.Commune", on_delete=models.PROTECT, related_name="places"
+    )
     postcode = models.CharField("code postal", max_length=5)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    opening_hours = models.CharField(
-        "horaires (format OpenStreetMap)", max_length=255, blank=True
-    )
+    opening_hours = models.CharField("horaires (format OpenStreetMap)", max_length=255, blank=True)
     opening_hours_text = models.CharField("horaires (en clair)", max_length=255, blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.EmailField("e-mail", blank=True)
@@ -107,7 +107,9 @@ class Agreement(models.Model):
     start_date = models.DateField("début")
     end_date = models.DateField("fin")
     signed_at = models.DateField("signée le", null=True, blank=True)
-    status = models.CharField(max_length=12, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT)
+    status = models.CharField(
+        max_length=12, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
+    )
     file = models.FileField(upload_to="agreements/", blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -168,18 +170,29 @@ class Activity(models.Model):
         "orientation.Beneficiary", related_name="activities", blank=True
     )
     referral = models.ForeignKey(
-        "orientation.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+        "orientation.Referral",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
     )
     notes = models.CharField("remarques", max_length=500, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "activité"
         ordering = ["-date", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="activity_has_duration"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="activity_has_duration"
+            ),
         ]
+
+    def __str__(self):
+        return f"Activité n° {self.pk}"
 
 
 class StatementStatus(models.TextChoices):
@@ -219,7 +232,9 @@ class Statement(models.Model):
         verbose_name = "relevé de contre-paiement"
         ordering = ["-period_start", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["mediator", "period_start"], name="statement_one_per_month"),
+            models.UniqueConstraint(
+                fields=["mediator", "period_start"], name="statement_one_per_month"
+            ),
             models.CheckConstraint(
                 condition=Q(net_cents__lte=F("face_value_cents")), name="statement_net_within_face"
             ),
@@ -254,7 +269,9 @@ class Redemption(models.Model):
     )
     face_value_cents = models.PositiveIntegerField()
     mediator_net_cents = models.PositiveIntegerField()
-    redeemed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    redeemed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     redeemed_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -262,25 +279,40 @@ class Redemption(models.Model):
         ordering = ["-redeemed_at"]
         indexes = [models.Index(fields=["mediator", "redeemed_at"])]
 
+    def __str__(self):
+        return f"Encaissement du chèque {self.cheque_id}"
+
 
 class RedemptionSubmission(models.Model):
     """One submission of the redemption form. Its token makes a retry redeem nothing more."""
 
     token = models.CharField(max_length=64, unique=True)
-    mediator = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    mediator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Saisie {self.token}"
 
 
 class RedemptionAttempt(models.Model):
     """A refused redemption, kept with its reason code (and used to throttle guessing)."""
 
     number_typed = models.CharField(max_length=40)
-    cheque = models.ForeignKey("chequebooks.Cheque", null=True, blank=True, on_delete=models.PROTECT)
+    cheque = models.ForeignKey(
+        "chequebooks.Cheque", null=True, blank=True, on_delete=models.PROTECT
+    )
     reason = models.CharField(max_length=30)
-    mediator = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    mediator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "reason", "created_at"])]
+
+    def __str__(self):
+        return f"Tentative refusée ({self.reason}) : {self.number_typed}"

@@ -1,0 +1,273 @@
+import datetime
+import secrets
+
+from django import forms
+from django.utils import timezone
+
+from passnum.organisations.models import Organisation, OrganisationKind
+from passnum.programme.models import Commune, Service
+
+from .models import Activity, MediatorProfile, Place, QualificationStatus, Theme
+from .rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES, previous_month
+
+CHEQUE_LINES = 10
+
+
+class RedemptionForm(forms.Form):
+    """One form, many cheque lines: a number (or the QR content a scanner types) and a code
+    per line, then the activity. The token makes a double submission harmless."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label="Type d'activité",
+        choices=Activity.Kind.choices,
+        initial=Activity.Kind.INDIVIDUAL,
+        widget=forms.RadioSelect,
+    )
+    date = forms.DateField(
+        label="Date de l'activité",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    duration_minutes = forms.IntegerField(
+        label="Durée (minutes)", min_value=5, max_value=600, initial=60
+    )
+    themes = forms.MultipleChoiceField(
+        label="Thèmes abordés", choices=Theme.choices, widget=forms.CheckboxSelectMultiple
+    )
+    referral = forms.ModelChoiceField(
+        label="Orientation à laquelle cette activité répond",
+        queryset=None,
+        required=False,
+        empty_label="Aucune",
+    )
+    place = forms.ModelChoiceField(label="Lieu", queryset=None, required=False, empty_label="—")
+    notes = forms.CharField(label="Remarques", required=False, max_length=500)
+
+    def __init__(self, *args, referrals=None, places=None, lines=CHEQUE_LINES, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].queryset = referrals
+        self.fields["referral"].label_from_instance = lambda r: (
+            f"{r.beneficiary} – orientation du {timezone.localtime(r.created_at):%d/%m/%Y}"
+        )
+        self.fields["place"].queryset = places
+        self.line_count = lines
+        for i in range(1, lines + 1):
+            self.fields[f"number_{i}"] = forms.CharField(
+                label=f"Chèque {i} : numéro ou QR code",
+                required=False,
+                max_length=80,
+                widget=forms.TextInput(
+                    attrs={
+                        "autocomplete": "off",
+                        "inputmode": "text",
+                        "spellcheck": "false",
+                        "class": "cheque-number",
+                        "data-line": i,
+                    }
+                ),
+            )
+            self.fields[f"code_{i}"] = forms.CharField(
+                label=f"Chèque {i} : code de sécurité",
+                required=False,
+                max_length=32,
+                widget=forms.TextInput(
+                    attrs={
+                        "autocomplete": "off",
+                        "autocapitalize": "characters",
+                        "spellcheck": "false",
+                        "class": "cheque-code",
+                        "data-line": i,
+                    }
+                ),
+            )
+        if not self.is_bound:
+            self.initial.setdefault("token", secrets.token_urlsafe(24))
+            self.initial.setdefault("date", timezone.localdate())
+
+    def line_fields(self):
+        return [(i, self[f"number_{i}"], self[f"code_{i}"]) for i in range(1, self.line_count + 1)]
+
+    def lines(self):
+        from .services import ChequeLine
+
+        return [
+            ChequeLine(
+                self.cleaned_data.get(f"number_{i}", ""), self.cleaned_data.get(f"code_{i}", "")
+            )
+            for i in range(1, self.line_count + 1)
+            if self.cleaned_data.get(f"number_{i}", "").strip()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"number_{i}", "").strip() for i in range(1, self.line_count + 1)):
+            raise forms.ValidationError("Saisissez ou scannez au moins un chèque.")
+        return data
+
+
+class ActivityForm(forms.ModelForm):
+    themes = forms.MultipleChoiceField(
+        label="Thèmes abordés", choices=Theme.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Activity
+        fields = ["kind", "date", "duration_minutes", "themes", "referral", "place", "notes"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, referrals=None, places=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].queryset = referrals
+        self.fields["referral"].required = False
+        self.fields["referral"].label = "Orientation à laquelle cette activité répond"
+        self.fields["place"].queryset = places
+        self.fields["place"].label = "Lieu"
+        self.initial.setdefault("date", timezone.localdate())
+
+
+class ProfileForm(forms.ModelForm):
+    labels = forms.MultipleChoiceField(
+        label="Labels", choices=LABEL_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    charter_accepted = forms.BooleanField(
+        label="J'accepte la charte du Pass numérique au nom de la structure", required=False
+    )
+
+    class Meta:
+        model = MediatorProfile
+        fields = [
+            "legal_name",
+            "siret",
+            "legal_representative",
+            "iban",
+            "bic",
+            "is_public_sector",
+            "labels",
+        ]
+        help_texts = {
+            "siret": "14 chiffres, sur l'avis de situation INSEE.",
+            "iban": "Le compte sur lequel les relevés sont payés, tel qu'il figure sur le RIB.",
+        }
+
+
+class PlaceForm(forms.ModelForm):
+    services = forms.ModelMultipleChoiceField(
+        label="Services proposés",
+        queryset=Service.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    accessibility = forms.MultipleChoiceField(
+        label="Prise en charge spécifique",
+        choices=ACCESSIBILITY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    support_modes = forms.MultipleChoiceField(
+        label="Modalités d'accompagnement",
+        choices=SUPPORT_MODE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    commune = forms.ModelChoiceField(label="Commune", queryset=Commune.objects.order_by("name"))
+
+    class Meta:
+        model = Place
+        fields = [
+            "name",
+            "address",
+            "commune",
+            "postcode",
+            "latitude",
+            "longitude",
+            "opening_hours",
+            "opening_hours_text",
+            "phone",
+            "email",
+            "website",
+            "contact_name",
+            "services",
+            "accessibility",
+            "support_modes",
+            "summary",
+            "is_active",
+        ]
+        help_texts = {
+            "opening_hours": "Format OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:00 ».",
+            "opening_hours_text": "Les mêmes horaires, en clair pour les bénéficiaires.",
+            "postcode": "Laissé vide : celui de la commune.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["postcode"].required = False
+
+
+class MediatorInviteForm(forms.Form):
+    name = forms.CharField(label="Nom de la structure", max_length=200)
+    commune = forms.ModelChoiceField(label="Commune", queryset=Commune.objects.order_by("name"))
+    first_name = forms.CharField(label="Prénom de l'administrateur", max_length=150, required=False)
+    last_name = forms.CharField(label="Nom de l'administrateur", max_length=150, required=False)
+    email = forms.EmailField(label="Adresse e-mail de l'administrateur")
+
+
+class QualificationForm(forms.Form):
+    status = forms.ChoiceField(label="Nouvelle qualification", choices=QualificationStatus.choices)
+    reason = forms.CharField(
+        label="Motif",
+        required=False,
+        max_length=255,
+        help_text="Obligatoire pour une suspension ou une déqualification.",
+    )
+
+
+class AgreementForm(forms.Form):
+    counterpart = forms.ModelChoiceField(
+        label="Signataire pour le programme",
+        queryset=Organisation.objects.filter(
+            kind__in=[OrganisationKind.OWNER, OrganisationKind.EPCI]
+        ).order_by("kind", "name"),
+    )
+    start_date = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AgreementActivateForm(forms.Form):
+    signed_at = forms.DateField(
+        label="Signée le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Motif", max_length=255)
+
+
+class StatementPayForm(forms.Form):
+    paid_at = forms.DateField(
+        label="Payé le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reference = forms.CharField(label="Référence du paiement", max_length=100)
+
+
+class StatementProduceForm(forms.Form):
+    """Producing statements now: for the month before (what the 1st does), or the current
+    month so far (e.g. before a mediator stops)."""
+
+    period = forms.ChoiceField(label="Période", widget=forms.RadioSelect)
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = today or timezone.localdate()
+        previous = previous_month(today)
+        current = today.replace(day=1)
+        self.fields["period"].choices = [
+            (previous.isoformat(), f"Mois précédent ({previous:%m/%Y})"),
+            (current.isoformat(), f"Mois en cours, jusqu'à aujourd'hui ({current:%m/%Y})"),
+        ]
+        self.fields["period"].initial = previous.isoformat()
+
+    def period_start(self) -> datetime.date:
+        return datetime.date.fromisoformat(self.cleaned_data["period"])

@@ -1,0 +1,91 @@
+"""Open-data export of the programme's places in the national schema (schéma des lieux de
+médiation numérique 1.0.2, copied in mediation/standards/). Multi-valued fields are joined
+with ``|``; a place that takes the pass numérique is « Gratuit sous condition »."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from django.utils import timezone
+
+from .models import Place
+from .rules import SCHEMA_NATIONAL_PROGRAMMES, phone_e164
+
+SCHEMA_PATH = (
+    Path(__file__).resolve().parent / "standards" / "lieux-mediation-numerique.schema.json"
+)
+
+
+def schema_field_names() -> list[str]:
+    return [f["name"] for f in json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["fields"]]
+
+
+def places_published():
+    """Active places of qualified mediators: what the programme publishes."""
+    return (
+        Place.objects.filter(
+            is_active=True,
+            organisation__is_active=True,
+            organisation__mediator_profile__qualification_status="qualified",
+        )
+        .select_related("commune", "organisation__mediator_profile")
+        .prefetch_related("services")
+        .order_by("pk")
+    )
+
+
+def place_row(place: Place) -> dict:
+    profile = place.organisation.mediator_profile
+    labels = list(profile.labels or [])
+    national = [label for label in labels if label in SCHEMA_NATIONAL_PROGRAMMES]
+    others = [label for label in labels if label not in SCHEMA_NATIONAL_PROGRAMMES]
+    row = dict.fromkeys(schema_field_names(), "")
+    row.update(
+        {
+            "id": f"passnum-aveyron-lieu-{place.pk}",
+            "pivot": profile.siret or "00000000000000",
+            "nom": place.name,
+            "commune": place.commune.name,
+            "code_postal": place.postcode or place.commune.postcode,
+            "code_insee": place.commune.insee_code,
+            "adresse": place.address,
+            "latitude": float(place.latitude) if place.latitude is not None else "",
+            "longitude": float(place.longitude) if place.longitude is not None else "",
+            "telephone": phone_e164(place.phone),
+            "courriels": place.email,
+            "site_web": place.website,
+            "horaires": place.opening_hours,
+            "presentation_resume": place.summary[:280],
+            "source": "Pass numérique Aveyron",
+            "itinerance": "Fixe",
+            "structure_parente": profile.legal_name or place.organisation.name,
+            "date_maj": timezone.localtime(place.updated_at).date().isoformat(),
+            "services": "|".join(s.label for s in place.services.all()),
+            "prise_en_charge_specifique": "|".join(place.accessibility or []),
+            "frais_a_charge": "Gratuit sous condition",
+            "dispositif_programmes_nationaux": "|".join(national),
+            "autres_formations_labels": "|".join(others),
+            "modalites_accompagnement": "|".join(place.support_modes or []),
+        }
+    )
+    return row
+
+
+def places_csv(places=None) -> str:
+    places = places_published() if places is None else places
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=schema_field_names(), lineterminator="\n")
+    writer.writeheader()
+    for place in places:
+        writer.writerow(place_row(place))
+    return out.getvalue()
+
+
+def places_json(places=None) -> str:
+    places = places_published() if places is None else places
+    rows = []
+    for place in places:
+        row = place_row(place)
+        rows.append({k: v for k, v in row.items() if v != ""})
+    return json.dumps(rows, ensure_ascii=False, indent=2)

@@ -1,0 +1,146 @@
+"""Reads of mediation, scoped to who asks (DOMAIN rule 5): a mediator sees its own places,
+activities, redemptions and statements; programme managers see everything."""
+
+import datetime
+
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.utils import timezone
+
+from passnum.organisations.models import Organisation, OrganisationKind, Role
+
+from .models import (
+    Activity,
+    Agreement,
+    MediatorProfile,
+    Place,
+    Redemption,
+    Statement,
+)
+from .rules import month_start, next_month, paris_midnight
+
+
+def _is_manager(membership) -> bool:
+    return membership is not None and membership.role == Role.PROGRAMME_MANAGER
+
+
+def _own_mediator(membership):
+    if membership is None or membership.organisation.kind != OrganisationKind.MEDIATOR:
+        return None
+    if membership.role not in (Role.ORG_ADMIN, Role.MEDIATOR):
+        return None
+    return membership.organisation
+
+
+def _scoped(qs, membership, field="mediator"):
+    if _is_manager(membership):
+        return qs
+    own = _own_mediator(membership)
+    if own is None:
+        return qs.none()
+    return qs.filter(**{field: own})
+
+
+def redemptions_visible_to(membership):
+    return _scoped(Redemption.objects.all(), membership)
+
+
+def activities_visible_to(membership):
+    return _scoped(Activity.objects.all(), membership)
+
+
+def statements_visible_to(membership):
+    return _scoped(Statement.objects.all(), membership)
+
+
+def places_visible_to(membership):
+    return _scoped(Place.objects.all(), membership, field="organisation")
+
+
+def agreements_visible_to(membership):
+    return _scoped(Agreement.objects.all(), membership)
+
+
+def mediators_visible_to(membership):
+    """Mediator organisations: all for a manager, its own for a mediator, none otherwise."""
+    qs = Organisation.objects.filter(kind=OrganisationKind.MEDIATOR)
+    if _is_manager(membership):
+        return qs
+    own = _own_mediator(membership)
+    return qs.filter(pk=own.pk) if own else qs.none()
+
+
+def mediators_with_figures(*, today: datetime.date | None = None):
+    """Every mediator with its qualification, places and redemption figures (one query)."""
+    today = today or timezone.localdate()
+    start = paris_midnight(month_start(today))
+    end = paris_midnight(next_month(today))
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.MEDIATOR)
+        .select_related("mediator_profile", "commune")
+        .annotate(
+            place_count=Count("places", filter=Q(places__is_active=True), distinct=True),
+            redeemed_total=Count("redemptions", distinct=True),
+            redeemed_this_month=Count(
+                "redemptions",
+                filter=Q(redemptions__redeemed_at__gte=start, redemptions__redeemed_at__lt=end),
+                distinct=True,
+            ),
+            net_total_cents=Sum("redemptions__mediator_net_cents"),
+        )
+        .order_by("name")
+    )
+
+
+def month_redemptions(*, organisation, today=None):
+    """This month's redemptions of a mediator (Europe/Paris)."""
+    today = today or timezone.localdate()
+    return Redemption.objects.filter(
+        mediator=organisation,
+        redeemed_at__gte=paris_midnight(month_start(today)),
+        redeemed_at__lt=paris_midnight(next_month(today)),
+    )
+
+
+def places_for_referral(*, service=None, commune=None):
+    """Active places of qualified mediators, nearest first: same commune, then same EPCI,
+    then the rest (then by name). ``service`` keeps only places offering it."""
+    qs = Place.objects.filter(
+        is_active=True,
+        organisation__is_active=True,
+        organisation__mediator_profile__qualification_status="qualified",
+    ).select_related("commune", "organisation")
+    if service is not None:
+        qs = qs.filter(services=service)
+    if commune is not None:
+        qs = qs.annotate(
+            distance_rank=Case(
+                When(commune=commune, then=Value(0)),
+                When(commune__epci_id=commune.epci_id, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        ).order_by("distance_rank", "name")
+    else:
+        qs = qs.order_by("name")
+    return qs.distinct()
+
+
+def referrals_open_for(membership):
+    """Referrals addressed to this mediator that an activity may answer."""
+    from orientation.models import Referral, ReferralState
+
+    own = _own_mediator(membership)
+    if own is None:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(
+            mediator=own,
+            state__in=[ReferralState.PROPOSED, ReferralState.ACCEPTED, ReferralState.FIRST_SESSION],
+        )
+        .select_related("beneficiary")
+        .order_by("-created_at")
+    )
+
+
+def profile_of(organisation) -> MediatorProfile | None:
+    return MediatorProfile.objects.filter(organisation=organisation).first()

@@ -1,0 +1,1108 @@
+"""Mediation services: every write on mediators, places, agreements, redemptions, activities
+and statements. Each docstring states the rule it enforces."""
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from chequebooks.models import Cheque, ChequeState
+from chequebooks.states import cheque_states_from, cheque_transition_check
+from passnum.audit.services import journal_record
+from passnum.core.services import counter_next
+from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.organisations.services import invitation_create
+from passnum.pdf import render_pdf, sha256
+
+from .models import (
+    Activity,
+    Agreement,
+    AgreementStatus,
+    MediatorProfile,
+    Place,
+    QualificationStatus,
+    Redemption,
+    RedemptionAttempt,
+    RedemptionSubmission,
+    Statement,
+    StatementStatus,
+)
+from .rules import (
+    PARIS,
+    Reason,
+    bic_validate,
+    iban_validate,
+    month_start,
+    next_month,
+    paris_midnight,
+    previous_month,
+    siret_validate,
+)
+
+#: Wrong codes allowed per account within the window before redemption is refused.
+WRONG_CODE_LIMIT = getattr(settings, "PASSNUM_WRONG_CODE_LIMIT", 5)
+WRONG_CODE_WINDOW = datetime.timedelta(minutes=getattr(settings, "PASSNUM_WRONG_CODE_MINUTES", 15))
+
+
+def _require_manager(membership) -> None:
+    if membership is None or membership.role != Role.PROGRAMME_MANAGER:
+        raise ValidationError("Seul un gestionnaire du programme peut faire cela.")
+
+
+def _require_mediator_member(membership, organisation, *, admin=False) -> None:
+    roles = (Role.ORG_ADMIN,) if admin else (Role.ORG_ADMIN, Role.MEDIATOR)
+    if (
+        membership is None
+        or membership.organisation_id != organisation.pk
+        or membership.role not in roles
+    ):
+        raise ValidationError("Vous n'agissez pas pour cette structure de médiation.")
+
+
+# --- Mediator organisations -------------------------------------------------------------------
+
+
+def mediator_invite(
+    *, name: str, commune, email: str, membership, first_name: str = "", last_name: str = ""
+) -> tuple[Organisation, str]:
+    """A programme manager creates a mediator organisation (qualification: applied) and
+    invites its administrator, who will complete the profile and places. Returns the
+    organisation and the invitation link's token."""
+    _require_manager(membership)
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            kind=OrganisationKind.MEDIATOR,
+            name=name,
+            commune=commune,
+            epci=commune.epci if commune else None,
+        )
+        profile = MediatorProfile.objects.create(organisation=organisation, legal_name=name)
+        _invitation, token = invitation_create(
+            organisation=organisation,
+            email=email,
+            role=Role.ORG_ADMIN,
+            by=membership,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        journal_record(
+            action="mediation.mediator.invited",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=profile,
+            details={"email": email},
+        )
+    return organisation, token
+
+
+def mediator_profile_for(organisation) -> MediatorProfile:
+    profile, _ = MediatorProfile.objects.get_or_create(
+        organisation=organisation, defaults={"legal_name": organisation.name}
+    )
+    return profile
+
+
+PROFILE_FIELDS = (
+    "siret",
+    "legal_name",
+    "legal_representative",
+    "iban",
+    "bic",
+    "is_public_sector",
+    "labels",
+)
+
+
+def mediator_profile_update(
+    *, profile: MediatorProfile, membership, charter_accepted=False, **data
+):
+    """The mediator's administrator (or a manager) completes the profile.
+
+    Rules: the SIRET is checked with its key (python-stdnum), the IBAN and BIC with
+    schwifty; a public-sector mediator is paid through a régie (the flag says so)."""
+    if membership.role != Role.PROGRAMME_MANAGER:
+        _require_mediator_member(membership, profile.organisation, admin=True)
+    errors = {}
+    checks = {"siret": siret_validate, "iban": iban_validate, "bic": bic_validate}
+    for name, check in checks.items():
+        if data.get(name):
+            try:
+                data[name] = check(data[name])
+            except ValidationError as exc:
+                errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    for name in PROFILE_FIELDS:
+        if name in data and getattr(profile, name) != data[name]:
+            setattr(profile, name, data[name])
+            changed.append(name)
+    if charter_accepted and not profile.charter_accepted_at:
+        profile.charter_accepted_at = timezone.now()
+        changed.append("charter_accepted_at")
+    if changed:
+        profile.save(update_fields=changed)
+        journal_record(
+            action="mediation.profile.updated",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=profile,
+            details={"fields": ", ".join(changed)},
+        )
+    return profile
+
+
+def mediator_profile_missing(profile: MediatorProfile) -> list[str]:
+    """What a profile still lacks before it can be qualified (French labels)."""
+    missing = []
+    for name in ("siret", "legal_name", "legal_representative", "iban", "bic"):
+        if not getattr(profile, name):
+            missing.append(str(MediatorProfile._meta.get_field(name).verbose_name))
+    if not profile.charter_accepted_at:
+        missing.append("acceptation de la charte")
+    if not profile.organisation.places.filter(is_active=True).exists():
+        missing.append("au moins un lieu de médiation")
+    return missing
+
+
+QUALIFICATION_TRANSITIONS = {
+    QualificationStatus.APPLIED: {QualificationStatus.QUALIFIED, QualificationStatus.DISQUALIFIED},
+    QualificationStatus.QUALIFIED: {
+        QualificationStatus.SUSPENDED,
+        QualificationStatus.DISQUALIFIED,
+    },
+    QualificationStatus.SUSPENDED: {
+        QualificationStatus.QUALIFIED,
+        QualificationStatus.DISQUALIFIED,
+    },
+    QualificationStatus.DISQUALIFIED: set(),
+}
+
+
+def mediator_qualification_change(
+    *, profile: MediatorProfile, status: str, membership, reason: str = ""
+) -> MediatorProfile:
+    """A programme manager qualifies, suspends, reinstates or disqualifies a mediator.
+
+    Rules: applied → qualified (only with a complete profile) or disqualified; qualified →
+    suspended or disqualified; suspended → qualified or disqualified; disqualified is final.
+    Suspension and disqualification need a reason. Only a qualified mediator redeems."""
+    _require_manager(membership)
+    with transaction.atomic():
+        profile = MediatorProfile.objects.select_for_update().get(pk=profile.pk)
+        if status not in QUALIFICATION_TRANSITIONS[profile.qualification_status]:
+            raise ValidationError(
+                f"Passage impossible de « {profile.get_qualification_status_display()} » à "
+                f"« {QualificationStatus(status).label} »."
+            )
+        reason = (reason or "").strip()
+        if (
+            status in (QualificationStatus.SUSPENDED, QualificationStatus.DISQUALIFIED)
+            and not reason
+        ):
+            raise ValidationError(
+                {"reason": "Indiquez le motif de la suspension ou de la déqualification."}
+            )
+        if status == QualificationStatus.QUALIFIED:
+            missing = mediator_profile_missing(profile)
+            if missing:
+                raise ValidationError(
+                    "Le profil est incomplet : il manque " + ", ".join(missing) + "."
+                )
+        now = timezone.now()
+        previous = profile.get_qualification_status_display()
+        profile.qualification_status = status
+        profile.status_reason = reason
+        profile.status_changed_at = now
+        if status == QualificationStatus.QUALIFIED and not profile.qualified_at:
+            profile.qualified_at = now
+        profile.save()
+        journal_record(
+            action="mediation.mediator.qualification_changed",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=profile,
+            details={
+                "from": previous,
+                "to": profile.get_qualification_status_display(),
+                "reason": reason or "—",
+            },
+        )
+    return profile
+
+
+# --- Places -----------------------------------------------------------------------------------
+
+PLACE_FIELDS = (
+    "name",
+    "address",
+    "commune",
+    "postcode",
+    "latitude",
+    "longitude",
+    "opening_hours",
+    "opening_hours_text",
+    "phone",
+    "email",
+    "website",
+    "contact_name",
+    "accessibility",
+    "support_modes",
+    "summary",
+    "is_active",
+)
+
+
+def place_save(
+    *, organisation, membership, place: Place | None = None, services=None, **data
+) -> Place:
+    """A mediator's administrator (or a manager) creates or edits one of its places.
+
+    Rules: a place belongs to a mediator organisation; its postcode defaults to the
+    commune's; services come from the national catalogue."""
+    if organisation.kind != OrganisationKind.MEDIATOR:
+        raise ValidationError("Un lieu de médiation appartient à un acteur de médiation.")
+    if membership.role != Role.PROGRAMME_MANAGER:
+        _require_mediator_member(membership, organisation, admin=True)
+    if place is not None and place.organisation_id != organisation.pk:
+        raise ValidationError("Ce lieu n'appartient pas à cette structure.")
+    created = place is None
+    place = place or Place(organisation=organisation)
+    for name in PLACE_FIELDS:
+        if name in data:
+            setattr(place, name, data[name])
+    if not place.postcode and place.commune_id:
+        place.postcode = place.commune.postcode
+    with transaction.atomic():
+        place.save()
+        if services is not None:
+            place.services.set(services)
+        journal_record(
+            action="mediation.place.created" if created else "mediation.place.updated",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=place,
+        )
+    return place
+
+
+# --- Agreements -------------------------------------------------------------------------------
+
+
+def agreement_create(
+    *, mediator, counterpart, start_date, end_date, membership, signed_at=None
+) -> Agreement:
+    """A programme manager drafts an agreement between CD12 (or an EPCI organisation) and a
+    mediator; its PDF is generated once from the template, with the mediator's details and the
+    programme's terms (the vintage's mediator net per cheque, monthly statements)."""
+    _require_manager(membership)
+    if mediator.kind != OrganisationKind.MEDIATOR:
+        raise ValidationError("Une convention se signe avec un acteur de médiation.")
+    if counterpart.kind not in (OrganisationKind.OWNER, OrganisationKind.EPCI):
+        raise ValidationError(
+            "Une convention se signe avec le Département ou une intercommunalité."
+        )
+    if end_date < start_date:
+        raise ValidationError({"end_date": "La fin de la convention précède son début."})
+    with transaction.atomic():
+        agreement = Agreement.objects.create(
+            mediator=mediator,
+            counterpart=counterpart,
+            start_date=start_date,
+            end_date=end_date,
+            signed_at=signed_at,
+        )
+        _agreement_render(agreement)
+        journal_record(
+            action="mediation.agreement.created",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=agreement,
+            details={
+                "mediator": mediator.name,
+                "start": f"{start_date:%d/%m/%Y}",
+                "end": f"{end_date:%d/%m/%Y}",
+            },
+        )
+    return agreement
+
+
+def _agreement_render(agreement: Agreement) -> None:
+    from passnum.programme.models import Vintage
+
+    profile = mediator_profile_for(agreement.mediator)
+    vintage = (
+        Vintage.objects.filter(valid_from__lte=agreement.start_date).order_by("-year").first()
+        or Vintage.objects.order_by("year").first()
+    )
+    created = datetime.datetime.combine(agreement.start_date, datetime.time(9), tzinfo=PARIS)
+    pdf = render_pdf(
+        "mediation/pdf/agreement.html",
+        {
+            "agreement": agreement,
+            "profile": profile,
+            "vintage": vintage,
+            "places": agreement.mediator.places.filter(is_active=True),
+        },
+        title=str(agreement),
+        created=created,
+    )
+    agreement.file.save(f"convention-{agreement.pk}.pdf", ContentFile(pdf), save=False)
+    agreement.file_sha256 = sha256(pdf)
+    agreement.save(update_fields=["file", "file_sha256"])
+
+
+def agreement_activate(*, agreement: Agreement, signed_at: datetime.date, membership) -> Agreement:
+    """A manager records the signature: the draft agreement comes into force."""
+    _require_manager(membership)
+    if agreement.status != AgreementStatus.DRAFT:
+        raise ValidationError("Seule une convention en brouillon peut entrer en vigueur.")
+    agreement.signed_at = signed_at
+    agreement.status = AgreementStatus.ACTIVE
+    agreement.save(update_fields=["signed_at", "status"])
+    journal_record(
+        action="mediation.agreement.activated",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=agreement,
+        details={"signed": f"{signed_at:%d/%m/%Y}"},
+    )
+    return agreement
+
+
+def agreement_terminate(*, agreement: Agreement, membership, reason: str) -> Agreement:
+    """A manager terminates an agreement in force; the mediator can no longer redeem under it."""
+    _require_manager(membership)
+    if agreement.status != AgreementStatus.ACTIVE:
+        raise ValidationError("Seule une convention en vigueur peut être résiliée.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Indiquez le motif de la résiliation."})
+    agreement.status = AgreementStatus.TERMINATED
+    agreement.save(update_fields=["status"])
+    journal_record(
+        action="mediation.agreement.terminated",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=agreement,
+        details={"reason": reason},
+    )
+    return agreement
+
+
+def mediator_redemption_refusal(organisation, *, day: datetime.date) -> str | None:
+    """Rule: a mediator redeems only while qualified and on a day covered by an agreement in
+    force. Returns the reason code that forbids it, or None."""
+    profile = (
+        MediatorProfile.objects.filter(organisation=organisation)
+        .only("qualification_status")
+        .first()
+    )
+    if profile is None or profile.qualification_status != QualificationStatus.QUALIFIED:
+        return Reason.MEDIATOR_NOT_QUALIFIED
+    if not Agreement.objects.filter(
+        mediator=organisation,
+        status=AgreementStatus.ACTIVE,
+        start_date__lte=day,
+        end_date__gte=day,
+    ).exists():
+        return Reason.NO_ACTIVE_AGREEMENT
+    return None
+
+
+# --- Redemption -------------------------------------------------------------------------------
+
+
+@dataclass
+class ChequeLine:
+    """One line of the redemption form: a number and a code (or the QR content in number)."""
+
+    number: str
+    code: str = ""
+
+
+@dataclass
+class ChequeAnswer:
+    typed: str
+    number: int | None = None
+    reason: str | None = None
+    message: str = ""
+    cheque: Cheque | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+@dataclass
+class RedemptionResult:
+    ok: bool
+    answers: list[ChequeAnswer]
+    activity: Activity | None = None
+    redemptions: list[Redemption] = field(default_factory=list)
+    replayed: bool = False
+    reason: str | None = None
+
+    @property
+    def net_cents(self) -> int:
+        return sum(r.mediator_net_cents for r in self.redemptions)
+
+
+class _Refused(Exception):
+    def __init__(self, answers):
+        self.answers = answers
+
+
+def _parse_line(line: ChequeLine) -> tuple[int | None, str]:
+    from chequebooks.services import cheque_qr_parse
+
+    typed = (line.number or "").strip()
+    if typed.upper().startswith("PASSNUM"):
+        try:
+            return cheque_qr_parse(typed)
+        except ValidationError:
+            return None, ""
+    digits = typed.replace(" ", "")
+    if not digits.isdigit() or len(digits) > 18:
+        return None, ""
+    return int(digits), (line.code or "").strip()
+
+
+def _already_redeemed_message(redemption: Redemption, organisation) -> str:
+    when = timezone.localtime(redemption.redeemed_at)
+    text = f"Ce chèque a déjà été encaissé le {when:%d/%m/%Y à %H:%M}"
+    if redemption.mediator_id == organisation.pk:
+        return f"{text} par votre structure, pour {redemption.beneficiary}."
+    return f"{text} par une autre structure de médiation."
+
+
+def _cheque_refusal(cheque: Cheque, *, code: str, organisation, day) -> tuple[str | None, str]:
+    """The reason a cheque cannot be redeemed today, and its French sentence (None if it can)."""
+    state = cheque.state
+    redeemed_states = (ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID)
+    if not cheque_code_ok(cheque, code):
+        return Reason.WRONG_CODE, Reason.MESSAGES[Reason.WRONG_CODE]
+    if state in redeemed_states:
+        redemption = Redemption.objects.filter(cheque=cheque).select_related("beneficiary").first()
+        if redemption is not None:
+            return Reason.ALREADY_REDEEMED, _already_redeemed_message(redemption, organisation)
+        return Reason.ALREADY_REDEEMED, Reason.MESSAGES[Reason.ALREADY_REDEEMED]
+    if state == ChequeState.CANCELLED:
+        return Reason.CANCELLED, Reason.MESSAGES[Reason.CANCELLED]
+    vintage = cheque.chequebook.vintage
+    if state == ChequeState.EXPIRED or day > vintage.valid_until:
+        return Reason.EXPIRED, (
+            f"Ce chèque est expiré : le millésime {vintage.year} était valable jusqu'au "
+            f"{vintage.valid_until:%d/%m/%Y}."
+        )
+    if state in (ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK):
+        return Reason.NOT_HANDED_OUT, Reason.MESSAGES[Reason.NOT_HANDED_OUT]
+    if day < vintage.valid_from:
+        return Reason.NOT_YET_VALID, (
+            f"Ce chèque n'est pas encore valable : le millésime {vintage.year} commence le "
+            f"{vintage.valid_from:%d/%m/%Y}."
+        )
+    if state != ChequeState.HANDED_OUT or cheque.chequebook.beneficiary_id is None:
+        return Reason.NOT_HANDED_OUT, Reason.MESSAGES[Reason.NOT_HANDED_OUT]
+    return None, ""
+
+
+def cheque_code_ok(cheque, code: str) -> bool:
+    from chequebooks.services import cheque_code_matches
+
+    return bool(code) and cheque_code_matches(cheque=cheque, code=code)
+
+
+def redemption_wrong_codes_recent(*, user, now=None) -> int:
+    """Wrong codes this account typed within the throttling window."""
+    now = now or timezone.now()
+    return RedemptionAttempt.objects.filter(
+        user=user, reason=Reason.WRONG_CODE, created_at__gte=now - WRONG_CODE_WINDOW
+    ).count()
+
+
+def _check_lines(answers, cheques_by_number, *, organisation, day, kind):
+    """Checks every line (codes, states, vintage, one person) and fills in the answers."""
+    seen = set()
+    beneficiary_id = None
+    for answer, code in answers:
+        if answer.reason:
+            continue
+        if answer.number in seen:
+            answer.reason, answer.message = (
+                Reason.DUPLICATE_LINE,
+                Reason.MESSAGES[Reason.DUPLICATE_LINE],
+            )
+            continue
+        seen.add(answer.number)
+        cheque = cheques_by_number.get(answer.number)
+        answer.cheque = cheque
+        if cheque is None:
+            answer.reason, answer.message = (
+                Reason.UNKNOWN_NUMBER,
+                Reason.MESSAGES[Reason.UNKNOWN_NUMBER],
+            )
+            continue
+        answer.reason, answer.message = _cheque_refusal(
+            cheque, code=code, organisation=organisation, day=day
+        )
+        if answer.reason is None and kind != Activity.Kind.WORKSHOP:
+            owner = cheque.chequebook.beneficiary_id
+            if beneficiary_id is None:
+                beneficiary_id = owner
+            elif owner != beneficiary_id:
+                answer.reason, answer.message = (
+                    Reason.OTHER_PERSON,
+                    Reason.MESSAGES[Reason.OTHER_PERSON],
+                )
+        if answer.reason is None:
+            answer.message = "Chèque valable."
+
+
+def _record_attempts(answers, *, organisation, user, only_refused=True):
+    RedemptionAttempt.objects.bulk_create(
+        RedemptionAttempt(
+            number_typed=answer.typed[:40],
+            cheque=answer.cheque,
+            reason=answer.reason,
+            mediator=organisation,
+            user=user,
+        )
+        for answer in answers
+        if answer.reason and answer.reason != Reason.DUPLICATE_LINE
+    )
+
+
+def _replay(submission, organisation) -> RedemptionResult:
+    redemptions = list(
+        submission.redemptions.select_related("cheque", "activity", "beneficiary").order_by("id")
+    )
+    answers = [
+        ChequeAnswer(
+            typed=str(r.cheque.number),
+            number=r.cheque.number,
+            cheque=r.cheque,
+            message="Chèque encaissé (cette saisie avait déjà été enregistrée).",
+        )
+        for r in redemptions
+    ]
+    return RedemptionResult(
+        ok=True,
+        answers=answers,
+        activity=redemptions[0].activity if redemptions else None,
+        redemptions=redemptions,
+        replayed=True,
+    )
+
+
+def redemption_submit(
+    *,
+    membership,
+    token: str,
+    lines: list[ChequeLine],
+    kind: str,
+    date: datetime.date,
+    duration_minutes: int,
+    themes: list[str],
+    referral=None,
+    place=None,
+    notes: str = "",
+) -> RedemptionResult:
+    """Redeem one or several cheques for one activity, all or nothing.
+
+    Rules (DOMAIN rule 1): only a qualified mediator with an agreement in force today;
+    only a cheque handed out to a beneficiary, not cancelled, inside its vintage's validity
+    today (Europe/Paris), with its security code; a cheque is redeemed at most once, ever.
+    An individual support or a procedure concerns one person (the chequebooks' beneficiary);
+    a workshop gathers the beneficiaries of all its cheques. The same submission token twice
+    (double click, retried request) redeems nothing more and returns the first result.
+    Refusals are stored (RedemptionAttempt) with their reason; after WRONG_CODE_LIMIT wrong
+    codes within WRONG_CODE_WINDOW the account is refused until the window passes.
+
+    As pretix's check-in: checks without lock first; then, in one transaction, the cheque rows
+    are locked (ordered by id, so two submissions never deadlock), re-checked under the lock
+    and only then redeemed. A one-to-one constraint between cheque and redemption backs it.
+    """
+    organisation = membership.organisation
+    user = membership.user
+    if membership.role not in (Role.ORG_ADMIN, Role.MEDIATOR) or not organisation.is_mediator:
+        raise ValidationError("Seul un acteur de médiation encaisse des chèques.")
+    if not token:
+        raise ValidationError("Jeton de saisie manquant : rechargez la page.")
+    day = timezone.localdate()
+    if date > day:
+        raise ValidationError({"date": "L'activité ne peut pas être datée dans le futur."})
+    if kind not in Activity.Kind.values:
+        raise ValidationError({"kind": "Type d'activité inconnu."})
+
+    earlier = RedemptionSubmission.objects.filter(token=token).first()
+    if earlier is not None:
+        if earlier.mediator_id != organisation.pk:
+            raise ValidationError("Jeton de saisie invalide : rechargez la page.")
+        return _replay(earlier, organisation)
+
+    answers: list[tuple[ChequeAnswer, str]] = []
+    for line in lines:
+        if not (line.number or "").strip():
+            continue
+        number, code = _parse_line(line)
+        answer = ChequeAnswer(typed=line.number.strip(), number=number)
+        if number is None:
+            answer.reason, answer.message = Reason.MALFORMED, Reason.MESSAGES[Reason.MALFORMED]
+        answers.append((answer, code))
+    if not answers:
+        raise ValidationError("Saisissez au moins un chèque.")
+    only_answers = [a for a, _ in answers]
+
+    def refuse_all(reason):
+        for a in only_answers:
+            if not a.reason:
+                a.reason, a.message = reason, Reason.MESSAGES[reason]
+        _record_attempts(only_answers, organisation=organisation, user=user)
+        return RedemptionResult(ok=False, answers=only_answers, reason=reason)
+
+    # 1. Checks that need no lock.
+    refusal = mediator_redemption_refusal(organisation, day=day)
+    if refusal:
+        return refuse_all(refusal)
+    if redemption_wrong_codes_recent(user=user) >= WRONG_CODE_LIMIT:
+        return refuse_all(Reason.THROTTLED)
+    numbers = [a.number for a in only_answers if a.number is not None]
+    cheques = {
+        c.number: c
+        for c in Cheque.objects.filter(number__in=numbers).select_related("chequebook__vintage")
+    }
+    _check_lines(answers, cheques, organisation=organisation, day=day, kind=kind)
+    if any(not a.ok for a in only_answers):
+        _record_attempts(only_answers, organisation=organisation, user=user)
+        return RedemptionResult(ok=False, answers=only_answers)
+
+    # 2. Under lock: re-check, then redeem.
+    ids = sorted(a.cheque.pk for a in only_answers)
+    try:
+        with transaction.atomic():
+            locked = {
+                c.number: c
+                for c in Cheque.objects.select_for_update(of=("self",))
+                .filter(pk__in=ids)
+                .select_related("chequebook__vintage")
+                .order_by("id")
+            }
+            earlier = RedemptionSubmission.objects.filter(token=token).first()
+            if earlier is not None:  # the same submission won the race while we waited
+                raise _Replayed(earlier)
+            for answer, _code in answers:
+                answer.reason = None
+            _check_lines(answers, locked, organisation=organisation, day=day, kind=kind)
+            if any(not a.ok for a in only_answers):
+                raise _Refused(only_answers)
+            result = _redeem_locked(
+                answers=only_answers,
+                organisation=organisation,
+                user=user,
+                token=token,
+                kind=kind,
+                date=date,
+                duration_minutes=duration_minutes,
+                themes=themes,
+                referral=referral,
+                place=place,
+                notes=notes,
+                membership=membership,
+            )
+    except _Replayed as replay:
+        return _replay(replay.submission, organisation)
+    except _Refused:
+        _record_attempts(only_answers, organisation=organisation, user=user)
+        return RedemptionResult(ok=False, answers=only_answers)
+    except IntegrityError:
+        # A concurrent identical token (unique) or a cheque redeemed meanwhile (one-to-one):
+        # the row locks make this unreachable, the constraints make it harmless.
+        earlier = RedemptionSubmission.objects.filter(token=token).first()
+        if earlier is not None:
+            return _replay(earlier, organisation)
+        raise
+    return result
+
+
+class _Replayed(Exception):
+    def __init__(self, submission):
+        self.submission = submission
+
+
+def _redeem_locked(
+    *,
+    answers,
+    organisation,
+    user,
+    token,
+    kind,
+    date,
+    duration_minutes,
+    themes,
+    referral,
+    place,
+    notes,
+    membership,
+) -> RedemptionResult:
+    now = timezone.now()
+    submission = RedemptionSubmission.objects.create(token=token, mediator=organisation, user=user)
+    beneficiary_ids = []
+    for a in answers:
+        if a.cheque.chequebook.beneficiary_id not in beneficiary_ids:
+            beneficiary_ids.append(a.cheque.chequebook.beneficiary_id)
+    if referral is not None:
+        if referral.mediator_id != organisation.pk:
+            raise ValidationError(
+                {"referral": "Cette orientation n'est pas adressée à votre structure."}
+            )
+        if referral.beneficiary_id not in beneficiary_ids:
+            raise ValidationError(
+                {
+                    "referral": "Cette orientation concerne une autre personne que les "
+                    "chèques saisis."
+                }
+            )
+    if place is not None and place.organisation_id != organisation.pk:
+        raise ValidationError({"place": "Ce lieu n'appartient pas à votre structure."})
+    activity = Activity.objects.create(
+        mediator=organisation,
+        place=place,
+        kind=kind,
+        date=date,
+        duration_minutes=duration_minutes,
+        themes=list(themes or []),
+        referral=referral,
+        notes=notes,
+        created_by=user,
+    )
+    activity.participants.add(*beneficiary_ids)
+    redemptions = Redemption.objects.bulk_create(
+        Redemption(
+            cheque=a.cheque,
+            mediator=organisation,
+            beneficiary_id=a.cheque.chequebook.beneficiary_id,
+            activity=activity,
+            submission=submission,
+            face_value_cents=a.cheque.chequebook.vintage.face_value_cents,
+            mediator_net_cents=a.cheque.chequebook.vintage.mediator_net_cents,
+            redeemed_by=user,
+            redeemed_at=now,
+        )
+        for a in answers
+    )
+    for a in answers:
+        cheque_transition_check(a.cheque.state, ChequeState.REDEEMED)
+    moved = Cheque.objects.filter(
+        pk__in=[a.cheque.pk for a in answers], state__in=cheque_states_from(ChequeState.REDEEMED)
+    ).update(state=ChequeState.REDEEMED)
+    if moved != len(answers):  # cannot happen under the lock; refuse rather than half-redeem
+        raise IntegrityError("cheque state changed under lock")
+    for a in answers:
+        a.cheque.state = ChequeState.REDEEMED
+        a.message = "Chèque encaissé."
+        journal_record(
+            action="mediation.cheque.redeemed",
+            actor=user,
+            organisation=organisation,
+            target=a.cheque,
+            details={"activity": activity.get_kind_display()},
+        )
+    if referral is not None:
+        _referral_first_session(referral, membership)
+    return RedemptionResult(ok=True, answers=answers, activity=activity, redemptions=redemptions)
+
+
+def _referral_first_session(referral, membership) -> None:
+    """Tell orientation that the referral's first session was held (their service)."""
+    from orientation.models import ReferralState
+
+    if referral.state not in (ReferralState.PROPOSED, ReferralState.ACCEPTED):
+        return
+    try:
+        from orientation.services import referral_first_session_held
+    except ImportError:  # orientation's service not written yet
+        return
+    referral_first_session_held(referral=referral, membership=membership)
+
+
+def activity_record(
+    *,
+    membership,
+    kind,
+    date,
+    duration_minutes,
+    themes,
+    participants=(),
+    referral=None,
+    place=None,
+    notes="",
+) -> Activity:
+    """Record an activity without cheques (e.g. a follow-up session). Same rules as the
+    activity of a redemption: the referral must be addressed to this mediator, and answering
+    it moves it to "first session held"."""
+    organisation = membership.organisation
+    _require_mediator_member(membership, organisation)
+    if date > timezone.localdate():
+        raise ValidationError({"date": "L'activité ne peut pas être datée dans le futur."})
+    if referral is not None and referral.mediator_id != organisation.pk:
+        raise ValidationError(
+            {"referral": "Cette orientation n'est pas adressée à votre structure."}
+        )
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            mediator=organisation,
+            place=place,
+            kind=kind,
+            date=date,
+            duration_minutes=duration_minutes,
+            themes=list(themes or []),
+            referral=referral,
+            notes=notes,
+            created_by=membership.user,
+        )
+        people = list(participants)
+        if referral is not None and referral.beneficiary not in people:
+            people.append(referral.beneficiary)
+        activity.participants.add(*people)
+        journal_record(
+            action="mediation.activity.recorded",
+            actor=membership.user,
+            organisation=organisation,
+            target=activity,
+            details={"kind": activity.get_kind_display()},
+        )
+        if referral is not None:
+            _referral_first_session(referral, membership)
+    return activity
+
+
+# --- Statements -------------------------------------------------------------------------------
+
+
+def statement_issue(*, mediator, period_start: datetime.date, membership=None) -> Statement | None:
+    """Issue the statement of ``mediator`` for the month starting ``period_start``.
+
+    Rules: it lists every redemption of the mediator made before the end of that month
+    (Europe/Paris) and not yet on a statement; one statement per mediator and month
+    (issuing again returns the existing one); its number comes from the gapless counter
+    "statement"; totals are integer cents (face value, fees = face − net, net at the
+    vintage's mediator rate copied at redemption); its cheques move redeemed → on_statement;
+    the PDF is rendered once, stored with its checksum and never re-rendered.
+    Returns None when there is nothing to put on a statement."""
+    period_start = month_start(period_start)
+    end = paris_midnight(next_month(period_start))
+    with transaction.atomic():
+        existing = Statement.objects.filter(mediator=mediator, period_start=period_start).first()
+        if existing is not None:
+            return existing
+        redemptions = list(
+            Redemption.objects.select_for_update()
+            .filter(mediator=mediator, statement__isnull=True, redeemed_at__lt=end)
+            .order_by("id")
+        )
+        if not redemptions:
+            return None
+        number = counter_next(name="statement")
+        face = sum(r.face_value_cents for r in redemptions)
+        net = sum(r.mediator_net_cents for r in redemptions)
+        statement = Statement.objects.create(
+            number=number,
+            mediator=mediator,
+            period_start=period_start,
+            cheque_count=len(redemptions),
+            face_value_cents=face,
+            fees_cents=face - net,
+            net_cents=net,
+        )
+        Redemption.objects.filter(pk__in=[r.pk for r in redemptions]).update(statement=statement)
+        cheque_ids = [r.cheque_id for r in redemptions]
+        cheque_transition_check(ChequeState.REDEEMED, ChequeState.ON_STATEMENT)
+        moved = Cheque.objects.filter(pk__in=cheque_ids, state=ChequeState.REDEEMED).update(
+            state=ChequeState.ON_STATEMENT
+        )
+        if moved != len(cheque_ids):
+            raise IntegrityError("a redeemed cheque was not in state redeemed")
+        _statement_render(statement)
+        journal_record(
+            action="mediation.statement.issued",
+            actor=membership.user if membership else None,
+            organisation=membership.organisation if membership else None,
+            target=statement,
+            details={
+                "mediator": mediator.name,
+                "count": len(redemptions),
+                "period": f"{period_start:%m/%Y}",
+            },
+        )
+    return statement
+
+
+def _statement_render(statement: Statement) -> None:
+    lines = statement.redemptions.select_related(
+        "cheque", "activity", "cheque__chequebook__vintage"
+    ).order_by("redeemed_at", "cheque__number")
+    profile = mediator_profile_for(statement.mediator)
+    pdf = render_pdf(
+        "mediation/pdf/statement.html",
+        {"statement": statement, "lines": lines, "profile": profile},
+        title=str(statement),
+        created=statement.issued_at,
+    )
+    statement.file.save(f"releve-{statement.number}.pdf", ContentFile(pdf), save=False)
+    statement.file_sha256 = sha256(pdf)
+    statement.save(update_fields=["file", "file_sha256"])
+
+
+def statements_issue_for_month(*, period_start: datetime.date, membership=None) -> list[Statement]:
+    """Issue the month's statement of every mediator that has redemptions not yet stated.
+    Idempotent: run twice, it issues nothing more."""
+    end = paris_midnight(next_month(month_start(period_start)))
+    mediator_ids = (
+        Redemption.objects.filter(statement__isnull=True, redeemed_at__lt=end)
+        .values_list("mediator_id", flat=True)
+        .distinct()
+        .order_by("mediator_id")
+    )
+    issued = []
+    for mediator in Organisation.objects.filter(pk__in=list(mediator_ids)).order_by("pk"):
+        statement = statement_issue(
+            mediator=mediator, period_start=period_start, membership=membership
+        )
+        if statement is not None:
+            issued.append(statement)
+    return issued
+
+
+def statements_issue_previous_month(*, today=None) -> list[Statement]:
+    """What Celery beat runs on the 1st: the statements of the month before (Europe/Paris)."""
+    today = today or timezone.localdate()
+    return statements_issue_for_month(period_start=previous_month(today))
+
+
+def statement_validate(*, statement: Statement, membership) -> Statement:
+    """A programme manager validates an issued statement (issued → validated)."""
+    return _statement_move(statement, membership, StatementStatus.ISSUED, StatementStatus.VALIDATED)
+
+
+def statement_send(*, statement: Statement, membership) -> Statement:
+    """A validated statement is sent to the finance department for payment."""
+    return _statement_move(
+        statement, membership, StatementStatus.VALIDATED, StatementStatus.SENT_FOR_PAYMENT
+    )
+
+
+def statement_pay(
+    *, statement: Statement, membership, paid_at: datetime.date, reference: str
+) -> Statement:
+    """The payment is recorded (date and reference); the statement's cheques become paid."""
+    if not (reference or "").strip():
+        raise ValidationError({"reference": "Indiquez la référence du paiement."})
+    return _statement_move(
+        statement,
+        membership,
+        StatementStatus.SENT_FOR_PAYMENT,
+        StatementStatus.PAID,
+        paid_at=paid_at,
+        reference=reference.strip(),
+    )
+
+
+def _statement_move(statement, membership, from_status, to_status, *, paid_at=None, reference=""):
+    _require_manager(membership)
+    with transaction.atomic():
+        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        if statement.status != from_status:
+            raise ValidationError(
+                f"Ce relevé est « {statement.get_status_display()} » : "
+                "cette étape n'est pas possible."
+            )
+        now = timezone.now()
+        statement.status = to_status
+        if to_status == StatementStatus.VALIDATED:
+            statement.validated_at, statement.validated_by = now, membership.user
+        elif to_status == StatementStatus.SENT_FOR_PAYMENT:
+            statement.sent_at = now
+        elif to_status == StatementStatus.PAID:
+            statement.paid_at, statement.payment_reference = paid_at, reference
+            cheque_transition_check(ChequeState.ON_STATEMENT, ChequeState.PAID)
+            Cheque.objects.filter(
+                redemption__statement=statement, state=ChequeState.ON_STATEMENT
+            ).update(state=ChequeState.PAID)
+        statement.save()
+        journal_record(
+            action=f"mediation.statement.{to_status}",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=statement,
+            details={"reference": reference or "—"},
+        )
+    return statement
+
+
+ACCOUNTING_COLUMNS = [
+    "numero_releve",
+    "mois",
+    "statut",
+    "structure",
+    "raison_sociale",
+    "siret",
+    "regie",
+    "iban",
+    "bic",
+    "nombre_cheques",
+    "valeur_faciale",
+    "frais",
+    "net_a_payer",
+]
+
+
+def statements_accounting_csv(*, statements, membership) -> str:
+    """The finance department's export (CSV, « ; », amounts in euros with a comma) of the
+    given statements, with the mediators' IBAN. Journaled: it carries bank details."""
+    from passnum.core.money import format_cents
+
+    _require_manager(membership)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(ACCOUNTING_COLUMNS)
+    rows = 0
+    for s in statements.select_related("mediator__mediator_profile").order_by("number"):
+        profile = getattr(s.mediator, "mediator_profile", None)
+        writer.writerow(
+            [
+                s.number,
+                f"{s.period_start:%Y-%m}",
+                s.get_status_display(),
+                s.mediator.name,
+                profile.legal_name if profile else "",
+                profile.siret if profile else "",
+                "oui" if profile and profile.is_public_sector else "non",
+                profile.iban if profile else "",
+                profile.bic if profile else "",
+                s.cheque_count,
+                format_cents(s.face_value_cents, symbol=False),
+                format_cents(s.fees_cents, symbol=False),
+                format_cents(s.net_cents, symbol=False),
+            ]
+        )
+        rows += 1
+    journal_record(
+        action="mediation.statements.exported",
+        actor=membership.user,
+        organisation=membership.organisation,
+        details={"count": rows},
+    )
+    return out.getvalue().replace("\u00a0", " ")
+
+
+def statement_totals(redemptions) -> dict:
+    agg = redemptions.aggregate(face=Sum("face_value_cents"), net=Sum("mediator_net_cents"))
+    face, net = agg["face"] or 0, agg["net"] or 0
+    return {"count": redemptions.count(), "face": face, "net": net, "fees": face - net}

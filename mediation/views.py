@@ -1,0 +1,597 @@
+"""Mediation pages: thin views that parse, call a service or a selector, and render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from passnum.audit.selectors import journal_for_object
+from passnum.audit.services import journal_record
+from passnum.organisations.models import OrganisationKind
+from passnum.organisations.permissions import MANAGERS, MEDIATION, get_scoped_or_404, role_required
+
+from . import opendata, selectors, services
+from .filters import MediatorFilter
+from .forms import (
+    ActivityForm,
+    AgreementActivateForm,
+    AgreementForm,
+    MediatorInviteForm,
+    PlaceForm,
+    ProfileForm,
+    QualificationForm,
+    ReasonForm,
+    RedemptionForm,
+    StatementPayForm,
+    StatementProduceForm,
+)
+from .models import Statement, StatementStatus, Theme
+from .tables import MediatorTable
+
+MEDIATOR_KINDS = (OrganisationKind.MEDIATOR,)
+
+
+def _apply_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Redemption -------------------------------------------------------------------------------
+
+
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def redeem(request):
+    """The redemption page: one form, many cheque lines, scanner-friendly."""
+    membership = request.membership
+    refusal = services.mediator_redemption_refusal(request.organisation, day=timezone.localdate())
+    form_kwargs = {
+        "referrals": selectors.referrals_open_for(membership),
+        "places": selectors.places_visible_to(membership).filter(is_active=True),
+    }
+    result = None
+    if request.method == "POST":
+        form = RedemptionForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = services.redemption_submit(
+                    membership=membership,
+                    token=data["token"],
+                    lines=form.lines(),
+                    kind=data["kind"],
+                    date=data["date"],
+                    duration_minutes=data["duration_minutes"],
+                    themes=data["themes"],
+                    referral=data["referral"],
+                    place=data["place"],
+                    notes=data["notes"],
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                if result.ok:
+                    return redirect("mediation:activity_detail", pk=result.activity.pk)
+                # Refused: the person corrects the lines and resubmits with a new token.
+                post = request.POST.copy()
+                post["token"] = RedemptionForm(**form_kwargs).initial["token"]
+                form = RedemptionForm(post, **form_kwargs)
+                form.is_valid()
+    else:
+        form = RedemptionForm(**form_kwargs)
+    answers = {}
+    if result is not None:
+        for answer in result.answers:
+            answers[answer.typed] = answer
+    lines = []
+    for i, number, code in form.line_fields():
+        typed = (number.value() or "").strip()
+        lines.append({"index": i, "number": number, "code": code, "answer": answers.get(typed)})
+    return render(
+        request,
+        "mediation/redeem.html",
+        {
+            "form": form,
+            "lines": lines,
+            "result": result,
+            "refusal": refusal,
+            "refusal_message": services.Reason.MESSAGES.get(refusal) if refusal else "",
+        },
+    )
+
+
+# --- Activities -------------------------------------------------------------------------------
+
+
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def activity_list(request):
+    activities = (
+        selectors.activities_visible_to(request.membership)
+        .select_related("place", "referral")
+        .prefetch_related("participants", "redemptions")
+        .order_by("-date", "-id")[:200]
+    )
+    return render(request, "mediation/activity_list.html", {"activities": activities})
+
+
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def activity_detail(request, pk):
+    activity = get_scoped_or_404(
+        selectors.activities_visible_to(request.membership).select_related("place", "referral"),
+        pk=pk,
+    )
+    redemptions = activity.redemptions.select_related("cheque", "beneficiary").order_by(
+        "cheque__number"
+    )
+    return render(
+        request,
+        "mediation/activity_detail.html",
+        {
+            "activity": activity,
+            "redemptions": redemptions,
+            "participants": activity.participants.all(),
+            "theme_labels": [Theme(t).label for t in activity.themes if t in Theme.values],
+            "net_cents": sum(r.mediator_net_cents for r in redemptions),
+            "history": journal_for_object(activity),
+        },
+    )
+
+
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def activity_create(request):
+    membership = request.membership
+    kwargs = {
+        "referrals": selectors.referrals_open_for(membership),
+        "places": selectors.places_visible_to(membership).filter(is_active=True),
+    }
+    form = ActivityForm(request.POST or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity = services.activity_record(
+                membership=membership,
+                kind=data["kind"],
+                date=data["date"],
+                duration_minutes=data["duration_minutes"],
+                themes=data["themes"],
+                referral=data["referral"],
+                place=data["place"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Activité enregistrée.")
+            return redirect("mediation:activity_detail", pk=activity.pk)
+    return render(request, "mediation/activity_form.html", {"form": form})
+
+
+# --- Statements -------------------------------------------------------------------------------
+
+
+@role_required(*MEDIATION, *MANAGERS)
+def statement_list(request):
+    membership = request.membership
+    statements = selectors.statements_visible_to(membership).select_related("mediator")
+    status = request.GET.get("statut")
+    if status in StatementStatus.values:
+        statements = statements.filter(status=status)
+    is_manager = membership.role in MANAGERS
+    return render(
+        request,
+        "mediation/statement_list.html",
+        {
+            "statements": statements[:300],
+            "is_manager": is_manager,
+            "produce_form": StatementProduceForm() if is_manager else None,
+            "statuses": StatementStatus.choices,
+            "status": status,
+        },
+    )
+
+
+@role_required(*MEDIATION, *MANAGERS)
+def statement_detail(request, pk):
+    statement = get_scoped_or_404(
+        selectors.statements_visible_to(request.membership).select_related(
+            "mediator", "validated_by"
+        ),
+        pk=pk,
+    )
+    lines = statement.redemptions.select_related("cheque", "activity").order_by(
+        "redeemed_at", "cheque__number"
+    )
+    return render(
+        request,
+        "mediation/statement_detail.html",
+        {
+            "statement": statement,
+            "lines": lines,
+            "is_manager": request.membership.role in MANAGERS,
+            "pay_form": StatementPayForm(initial={"paid_at": timezone.localdate()}),
+            "history": journal_for_object(statement),
+        },
+    )
+
+
+@role_required(*MEDIATION, *MANAGERS)
+def statement_pdf(request, pk):
+    """The stored PDF, byte for byte: rendered once at issue, never again."""
+    statement = get_scoped_or_404(selectors.statements_visible_to(request.membership), pk=pk)
+    if not statement.file:
+        raise Http404("Fichier introuvable")
+    return FileResponse(
+        statement.file.open("rb"),
+        as_attachment=True,
+        filename=f"releve-{statement.number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@role_required(*MANAGERS)
+@require_POST
+def statements_produce(request):
+    form = StatementProduceForm(request.POST)
+    if form.is_valid():
+        issued = services.statements_issue_for_month(
+            period_start=form.period_start(), membership=request.membership
+        )
+        if issued:
+            messages.success(request, f"{len(issued)} relevé(s) produit(s).")
+        else:
+            messages.info(request, "Aucun encaissement à mettre sur un relevé pour cette période.")
+    return redirect("mediation:statement_list")
+
+
+@role_required(*MANAGERS)
+@require_POST
+def statement_action(request, pk, action):
+    statement = get_scoped_or_404(selectors.statements_visible_to(request.membership), pk=pk)
+    try:
+        if action == "valider":
+            services.statement_validate(statement=statement, membership=request.membership)
+            messages.success(request, "Relevé validé.")
+        elif action == "envoyer":
+            services.statement_send(statement=statement, membership=request.membership)
+            messages.success(request, "Relevé envoyé en paiement.")
+        elif action == "payer":
+            form = StatementPayForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Indiquez la date et la référence du paiement.")
+                return redirect("mediation:statement_detail", pk=pk)
+            services.statement_pay(
+                statement=statement,
+                membership=request.membership,
+                paid_at=form.cleaned_data["paid_at"],
+                reference=form.cleaned_data["reference"],
+            )
+            messages.success(request, "Paiement enregistré.")
+        else:
+            raise Http404("Action inconnue")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("mediation:statement_detail", pk=pk)
+
+
+@role_required(*MANAGERS)
+def statements_accounting_export(request):
+    statements = Statement.objects.filter(status=StatementStatus.VALIDATED)
+    content = services.statements_accounting_csv(
+        statements=statements, membership=request.membership
+    )
+    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="releves-valides-{stamp}.csv"'
+    return response
+
+
+# --- The mediator's organisation: profile and places ------------------------------------------
+
+
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def organisation_profile(request):
+    organisation = request.organisation
+    profile = services.mediator_profile_for(organisation)
+    return render(
+        request,
+        "mediation/profile.html",
+        {
+            "profile": profile,
+            "organisation": organisation,
+            "places": organisation.places.select_related("commune").prefetch_related("services"),
+            "agreements": selectors.agreements_visible_to(request.membership).select_related(
+                "counterpart"
+            ),
+            "missing": services.mediator_profile_missing(profile),
+            "can_edit": request.role == "org_admin",
+            "history": journal_for_object(profile),
+        },
+    )
+
+
+def _profile_edit(request, profile, *, next_url):
+    form = ProfileForm(
+        request.POST or None,
+        instance=None,
+        initial={
+            **{f: getattr(profile, f) for f in ProfileForm.Meta.fields},
+            "charter_accepted": bool(profile.charter_accepted_at),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data[f] for f in ProfileForm.Meta.fields}
+        try:
+            services.mediator_profile_update(
+                profile=profile,
+                membership=request.membership,
+                charter_accepted=form.cleaned_data["charter_accepted"],
+                **data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Profil enregistré.")
+            return redirect(next_url)
+    return render(request, "mediation/profile_form.html", {"form": form, "profile": profile})
+
+
+@role_required("org_admin", kinds=MEDIATOR_KINDS)
+def profile_edit(request):
+    profile = services.mediator_profile_for(request.organisation)
+    return _profile_edit(request, profile, next_url=reverse("mediation:profile"))
+
+
+def _place_edit(request, organisation, place, *, next_url):
+    form = PlaceForm(request.POST or None, instance=place)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "services"}
+        try:
+            services.place_save(
+                organisation=organisation,
+                membership=request.membership,
+                place=place,
+                services=form.cleaned_data["services"],
+                **data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Lieu enregistré.")
+            return redirect(next_url)
+    return render(
+        request,
+        "mediation/place_form.html",
+        {"form": form, "place": place, "organisation": organisation},
+    )
+
+
+@role_required("org_admin", kinds=MEDIATOR_KINDS)
+def place_create(request):
+    return _place_edit(request, request.organisation, None, next_url=reverse("mediation:profile"))
+
+
+@role_required("org_admin", kinds=MEDIATOR_KINDS)
+def place_edit(request, pk):
+    place = get_scoped_or_404(selectors.places_visible_to(request.membership), pk=pk)
+    return _place_edit(request, request.organisation, place, next_url=reverse("mediation:profile"))
+
+
+# --- Managers: mediators, qualification, agreements -------------------------------------------
+
+
+@role_required(*MANAGERS)
+def mediator_list(request):
+    qs = selectors.mediators_with_figures()
+    filterset = MediatorFilter(request.GET or None, queryset=qs)
+    table = MediatorTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    export_format = request.GET.get("_export")
+    if TableExport.is_valid_format(export_format):
+        journal_record(
+            action="mediation.mediators.exported",
+            actor=request.user,
+            organisation=request.organisation,
+            details={"format": export_format},
+        )
+        return TableExport(export_format, table, exclude_columns=()).response(
+            f"mediateurs.{export_format}"
+        )
+    return render(request, "mediation/mediator_list.html", {"table": table, "filter": filterset})
+
+
+@role_required(*MANAGERS)
+def mediator_invite(request):
+    form = MediatorInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            organisation, token = services.mediator_invite(
+                name=data["name"],
+                commune=data["commune"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                membership=request.membership,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
+            messages.success(
+                request,
+                f"Structure créée et invitation envoyée à {data['email']}. "
+                f"Lien d'invitation : {link}",
+            )
+            return redirect("mediation:mediator_detail", pk=organisation.pk)
+    return render(request, "mediation/mediator_invite.html", {"form": form})
+
+
+@role_required(*MANAGERS)
+def mediator_detail(request, pk):
+    organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
+    profile = services.mediator_profile_for(organisation)
+    return render(
+        request,
+        "mediation/mediator_detail.html",
+        {
+            "organisation": organisation,
+            "profile": profile,
+            "places": organisation.places.select_related("commune").prefetch_related("services"),
+            "agreements": organisation.agreements.select_related("counterpart"),
+            "statements": organisation.statements.all()[:24],
+            "missing": services.mediator_profile_missing(profile),
+            "qualification_form": QualificationForm(),
+            "agreement_form": AgreementForm(),
+            "history": journal_for_object(profile),
+        },
+    )
+
+
+@role_required(*MANAGERS)
+def mediator_profile_edit(request, pk):
+    organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
+    profile = services.mediator_profile_for(organisation)
+    return _profile_edit(request, profile, next_url=reverse("mediation:mediator_detail", args=[pk]))
+
+
+@role_required(*MANAGERS)
+@require_POST
+def mediator_qualification(request, pk):
+    organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
+    form = QualificationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mediator_qualification_change(
+                profile=services.mediator_profile_for(organisation),
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                membership=request.membership,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Qualification mise à jour.")
+    return redirect("mediation:mediator_detail", pk=pk)
+
+
+@role_required(*MANAGERS)
+def agreement_list(request):
+    agreements = selectors.agreements_visible_to(request.membership).select_related(
+        "mediator", "counterpart"
+    )
+    return render(request, "mediation/agreement_list.html", {"agreements": agreements})
+
+
+@role_required(*MANAGERS)
+def agreement_create(request, pk):
+    organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
+    form = AgreementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = services.agreement_create(
+                mediator=organisation, membership=request.membership, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Convention créée : téléchargez-la pour signature.")
+            return redirect("mediation:agreement_detail", pk=agreement.pk)
+    return render(
+        request, "mediation/agreement_form.html", {"form": form, "organisation": organisation}
+    )
+
+
+@role_required(*MANAGERS, *MEDIATION)
+def agreement_detail(request, pk):
+    agreement = get_scoped_or_404(
+        selectors.agreements_visible_to(request.membership).select_related(
+            "mediator", "counterpart"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "mediation/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "is_manager": request.membership.role in MANAGERS,
+            "activate_form": AgreementActivateForm(initial={"signed_at": timezone.localdate()}),
+            "terminate_form": ReasonForm(),
+            "history": journal_for_object(agreement),
+        },
+    )
+
+
+@role_required(*MANAGERS, *MEDIATION)
+def agreement_pdf(request, pk):
+    agreement = get_scoped_or_404(selectors.agreements_visible_to(request.membership), pk=pk)
+    if not agreement.file:
+        raise Http404("Fichier introuvable")
+    return FileResponse(
+        agreement.file.open("rb"),
+        as_attachment=True,
+        filename=f"convention-{agreement.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@role_required(*MANAGERS)
+@require_POST
+def agreement_action(request, pk, action):
+    agreement = get_scoped_or_404(selectors.agreements_visible_to(request.membership), pk=pk)
+    try:
+        if action == "activer":
+            form = AgreementActivateForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Indiquez la date de signature.")
+            services.agreement_activate(
+                agreement=agreement,
+                membership=request.membership,
+                signed_at=form.cleaned_data["signed_at"],
+            )
+            messages.success(request, "Convention en vigueur.")
+        elif action == "resilier":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Indiquez le motif de la résiliation.")
+            services.agreement_terminate(
+                agreement=agreement,
+                membership=request.membership,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, "Convention résiliée.")
+        else:
+            raise Http404("Action inconnue")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("mediation:agreement_detail", pk=pk)
+
+
+@role_required(*MANAGERS)
+def mediator_place_create(request, pk):
+    organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
+    return _place_edit(
+        request, organisation, None, next_url=reverse("mediation:mediator_detail", args=[pk])
+    )
+
+
+# --- Open data (public: places are public information, no personal data) ----------------------
+
+
+def places_open_data(request, fmt):
+    if fmt == "csv":
+        response = HttpResponse(opendata.places_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            'attachment; filename="lieux-mediation-numerique-aveyron.csv"'
+        )
+        return response
+    if fmt == "json":
+        return HttpResponse(opendata.places_json(), content_type="application/json; charset=utf-8")
+    raise Http404("Format inconnu")
