@@ -720,9 +720,8 @@ def chequebooks_allocate(
             )
             if len(books) != wanted:
                 raise ValidationError(
-                    f"Seuls {len(books)} chéquiers sur {wanted} de la plage {first_number}–"
-                    f"{last_number} sont disponibles dans le stock de l'{envelope} "
-                    f"({vintage})."
+                    f"Plage {first_number}–{last_number} : {len(books)} chéquier(s) sur "
+                    f"{wanted} disponible(s) dans le stock de l'{envelope} ({vintage})."
                 )
         else:
             if not count or count < 1:
