@@ -1,0 +1,161 @@
+"""End of a vintage (year N): D-30 alert, D-15 freeze, expiry after 31 January N+1."""
+
+import pytest
+from django.core import mail
+from django.db.models import Count
+from freezegun import freeze_time
+
+from chequebooks.models import Cheque, ChequebookState, ChequeState
+from chequebooks.selectors import vintage_reconciliation
+from chequebooks.services import (
+    chequebook_hand_over,
+    vintage_end_run,
+    vintage_freeze_lift,
+)
+from chequebooks.tasks import vintage_end_run as vintage_end_task
+from passnum.programme.models import Vintage
+from tests.chequebooks.factories import cd12_beneficiary, cd12_envelope, desk_chequebook
+from tests.factories import (
+    ChequebookFactory,
+    FrontDeskFactory,
+    VintageFactory,
+    evaluator_membership,
+    manager_membership,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setting(django_capture_on_commit_callbacks):
+    """Vintage 2026: a desk holding two chequebooks, one handed out, one in stock."""
+    with freeze_time("2026-06-15 10:00"):
+        vintage = VintageFactory(year=2026)
+        manager = manager_membership()
+        desk = FrontDeskFactory(email="accueil@example.org")
+        agent = evaluator_membership(desk)
+        held = desk_chequebook(desk, vintage=vintage)
+        handed = desk_chequebook(desk, vintage=vintage)
+        chequebook_hand_over(
+            chequebook=handed, beneficiary=cd12_beneficiary(desk), membership=agent
+        )
+        stock = ChequebookFactory(vintage=vintage, envelope=cd12_envelope())
+        idle_desk = FrontDeskFactory(email="autre@example.org")
+    return {
+        "vintage": vintage,
+        "manager": manager,
+        "desk": desk,
+        "agent": agent,
+        "held": held,
+        "handed": handed,
+        "stock": stock,
+        "idle_desk": idle_desk,
+    }
+
+
+def _run(day, capture):
+    with freeze_time(f"{day} 06:00"), capture(execute=True):
+        return vintage_end_run()
+
+
+def test_nothing_happens_before_30_november(setting, django_capture_on_commit_callbacks):
+    result = _run("2026-11-29", django_capture_on_commit_callbacks)
+    assert result == {"alerted": [], "frozen": [], "expired": {}}
+    assert len(mail.outbox) == 0
+
+
+def test_the_d30_alert_goes_once_to_managers_and_desks_still_holding_stock(
+    setting, django_capture_on_commit_callbacks
+):
+    _run("2026-11-30", django_capture_on_commit_callbacks)
+    recipients = [set(m.to) for m in mail.outbox]
+    assert {setting["manager"].user.email} in recipients
+    desk_mail = next(m for m in mail.outbox if "accueil@example.org" in m.to)
+    assert setting["agent"].user.email in desk_mail.to
+    assert "1 chéquier" in desk_mail.body
+    assert not any("autre@example.org" in m.to for m in mail.outbox)
+    vintage = Vintage.objects.get(pk=setting["vintage"].pk)
+    assert vintage.alert_sent_at is not None
+    assert not vintage.handover_frozen
+    sent = len(mail.outbox)
+    _run("2026-12-01", django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == sent  # idempotent
+
+
+def test_the_beat_task_runs_the_same_step(setting, django_capture_on_commit_callbacks):
+    with freeze_time("2026-11-30 06:00"), django_capture_on_commit_callbacks(execute=True):
+        result = vintage_end_task.delay().get()
+    assert result["alerted"] == [2026]
+
+
+def test_hand_over_is_frozen_from_15_december(setting, django_capture_on_commit_callbacks):
+    _run("2026-12-14", django_capture_on_commit_callbacks)
+    assert not Vintage.objects.get(pk=setting["vintage"].pk).handover_frozen
+    result = _run("2026-12-15", django_capture_on_commit_callbacks)
+    assert result["frozen"] == [2026]
+    vintage = Vintage.objects.get(pk=setting["vintage"].pk)
+    assert vintage.handover_frozen and vintage.handover_frozen_at
+    assert _run("2026-12-16", django_capture_on_commit_callbacks)["frozen"] == []
+    from django.core.exceptions import ValidationError
+
+    with freeze_time("2026-12-16 10:00"), pytest.raises(ValidationError, match="gelées"):
+        chequebook_hand_over(
+            chequebook=setting["held"],
+            beneficiary=cd12_beneficiary(setting["desk"]),
+            membership=setting["agent"],
+        )
+
+
+def test_a_manager_lifts_the_freeze_and_it_does_not_come_back(
+    setting, django_capture_on_commit_callbacks
+):
+    _run("2026-12-15", django_capture_on_commit_callbacks)
+    vintage_freeze_lift(vintage=setting["vintage"], membership=setting["manager"])
+    _run("2026-12-16", django_capture_on_commit_callbacks)
+    vintage = Vintage.objects.get(pk=setting["vintage"].pk)
+    assert not vintage.handover_frozen and vintage.freeze_lifted
+    with freeze_time("2026-12-20 10:00"):
+        chequebook_hand_over(
+            chequebook=setting["held"],
+            beneficiary=cd12_beneficiary(setting["desk"]),
+            membership=setting["agent"],
+        )
+
+
+def test_unredeemed_cheques_expire_after_31_january(setting, django_capture_on_commit_callbacks):
+    handed = setting["handed"]
+    redeemed = handed.cheques.get(position=1)
+    cancelled = handed.cheques.get(position=2)
+    Cheque.objects.filter(pk=redeemed.pk).update(state=ChequeState.REDEEMED)
+    Cheque.objects.filter(pk=cancelled.pk).update(state=ChequeState.CANCELLED)
+
+    _run("2027-01-31", django_capture_on_commit_callbacks)
+    assert not Cheque.objects.filter(state=ChequeState.EXPIRED).exists()
+
+    result = _run("2027-02-01", django_capture_on_commit_callbacks)
+    assert result["expired"] == {2026: 28}
+    states = dict(
+        Cheque.objects.filter(chequebook__vintage=setting["vintage"])
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
+    assert states == {ChequeState.EXPIRED: 28, ChequeState.REDEEMED: 1, ChequeState.CANCELLED: 1}
+    assert Vintage.objects.get(pk=setting["vintage"].pk).expired_at is not None
+    assert _run("2027-02-02", django_capture_on_commit_callbacks)["expired"] == {}
+
+
+def test_reconciliation_counts_each_state_and_the_value_to_credit_back(setting):
+    handed = setting["handed"]
+    Cheque.objects.filter(chequebook=handed, position__in=[1, 2]).update(state=ChequeState.REDEEMED)
+    Cheque.objects.filter(chequebook=handed, position=3).update(state=ChequeState.PAID)
+    Cheque.objects.filter(chequebook=handed, position=4).update(state=ChequeState.CANCELLED)
+    figures = vintage_reconciliation(setting["vintage"])
+    assert figures["bought"] == 30
+    assert figures["in_stock"] == 10
+    assert figures["at_desks"] == 10
+    assert figures["handed_out"] == 6
+    assert figures["redeemed"] == 3
+    assert figures["cancelled"] == 1
+    assert figures["expired"] == 0
+    assert figures["credit_back_cents"] == (30 - 3) * setting["vintage"].face_value_cents
+    assert setting["held"].state == ChequebookState.AT_FRONT_DESK
