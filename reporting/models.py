@@ -28,6 +28,16 @@ def _fk(model, **kwargs):
     )
 
 
+class Tally(models.Model):
+    """A row of figures; its dimensions are its identity."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{type(self).__name__} n° {self.pk}"
+
+
 class SummaryRun(models.Model):
     """When the tallies were last rebuilt, and with which thresholds."""
 
@@ -41,8 +51,11 @@ class SummaryRun(models.Model):
     class Meta:
         ordering = ["-refreshed_at"]
 
+    def __str__(self):
+        return f"Chiffres arrêtés au {self.as_of:%d/%m/%Y}"
 
-class ChequebookTally(models.Model):
+
+class ChequebookTally(Tally):
     """Chequebooks grouped by where they are, who holds them, and how far they were used,
     with their cheques counted by state."""
 
@@ -75,7 +88,7 @@ class ChequebookTally(models.Model):
     handed = models.PositiveIntegerField(default=0)  # in the hands of a person, unused
 
 
-class HandoverTally(models.Model):
+class HandoverTally(Tally):
     """Chequebooks handed out, by month of hand-over."""
 
     vintage = _fk("programme.Vintage")
@@ -89,7 +102,7 @@ class HandoverTally(models.Model):
     cheques = models.PositiveIntegerField(default=0)
 
 
-class RedemptionTally(models.Model):
+class RedemptionTally(Tally):
     vintage = _fk("programme.Vintage")
     side = models.CharField(max_length=4, blank=True)
     envelope_epci = _fk("programme.Epci")
@@ -103,7 +116,7 @@ class RedemptionTally(models.Model):
     mediator_net_cents = models.BigIntegerField(default=0)
 
 
-class ReferralTally(models.Model):
+class ReferralTally(Tally):
     from_organisation = _fk("organisations.Organisation")
     from_epci = _fk("programme.Epci")
     side = models.CharField(max_length=4, blank=True)
@@ -115,7 +128,7 @@ class ReferralTally(models.Model):
     referrals = models.PositiveIntegerField(default=0)
 
 
-class AssessmentTally(models.Model):
+class AssessmentTally(Tally):
     """First assessment of each person by level; and, for re-assessed people, the gain."""
 
     organisation = _fk("organisations.Organisation")

@@ -146,9 +146,16 @@ CB_SUMS = {
 }
 
 
+FUNNEL_KEYS = (
+    "bought", "cheques_bought", "used", "paid_cheques", "expired", "cancelled_cheques", "usable",
+    "in_stock", "at_front_desk", "stale_stock", "cancelled", "handed_out", "cheques_handed_out",
+    "expired_after_handover", "started", "full", "not_started",
+)  # fmt: skip
+
+
 def _funnel_of(rows) -> dict:
     """Funnel figures from ChequebookTally rows grouped at least by state/handed_out/usage."""
-    f = defaultdict(int)
+    f = defaultdict(int, dict.fromkeys(FUNNEL_KEYS, 0))
     for r in rows:
         n = r["chequebooks"] or 0
         f["bought"] += n
@@ -176,8 +183,6 @@ def _funnel_of(rows) -> dict:
                 f["full"] += n
             if r["state"] == ChequebookState.HANDED_OUT and r["overdue"]:
                 f["not_started"] += n
-        else:
-            f["used"] += 0
     f["rate"] = (f["used"] / f["cheques_handed_out"]) if f["cheques_handed_out"] else None
     return dict(f)
 

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reporting"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("actualiser/", views.refresh, name="refresh"),
+    path("tableaux/<slug:name>/", views.breakdown, name="breakdown"),
+    path("radar/stock/", views.radar_stock, name="radar_stock"),
+    path("radar/non-commences/", views.radar_not_started, name="radar_not_started"),
+    path("radar/expiration/", views.radar_expiring, name="radar_expiring"),
+    path("radar/orientations/", views.radar_referrals, name="radar_referrals"),
+    path("accueils/<int:pk>/relancer/", views.front_desk_remind, name="front_desk_remind"),
+    path("rapports/", views.report_list, name="reports"),
+    path("rapports/<int:pk>/telecharger/", views.report_download, name="report_download"),
+    path("exports/", views.export_create, name="export_create"),
+    path("exports/<int:pk>/", views.export_detail, name="export"),
+    path("exports/<int:pk>/telecharger/", views.export_download, name="export_download"),
+]

@@ -1,0 +1,60 @@
+"""The dashboard's filters (django-filter renders and validates them)."""
+
+import django_filters
+from django import forms
+
+from passnum.programme.models import Epci, Side, Vintage
+
+from .models import ChequebookTally
+from .selectors import Filters, organisation_choices, scope_epci_id
+
+
+class DashboardFilter(django_filters.FilterSet):
+    vintage = django_filters.ModelChoiceFilter(
+        label="Millésime", queryset=Vintage.objects.order_by("year"), empty_label="Tous",
+        method="keep",
+    )  # fmt: skip
+    period_start = django_filters.DateFilter(
+        label="Du", method="keep", widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Remises et encaissements à partir de ce mois.",
+    )  # fmt: skip
+    period_end = django_filters.DateFilter(
+        label="Au", method="keep", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    side = django_filters.ChoiceFilter(
+        label="Côté", choices=Side.choices, empty_label="Les deux", method="keep"
+    )
+    epci = django_filters.ModelChoiceFilter(
+        label="EPCI", queryset=Epci.objects.filter(is_partner=True).order_by("name"),
+        empty_label="Tous", method="keep",
+    )  # fmt: skip
+    organisation = django_filters.ModelChoiceFilter(
+        label="Structure", queryset=None, empty_label="Toutes", method="keep"
+    )
+
+    class Meta:
+        model = ChequebookTally
+        fields: list = []
+
+    def __init__(self, *args, membership=None, **kwargs):
+        super().__init__(*args, queryset=ChequebookTally.objects.none(), **kwargs)
+        self.membership = membership
+        self.filters["organisation"].queryset = organisation_choices(membership)
+        if scope_epci_id(membership):
+            del self.filters["epci"]
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def to_filters(self) -> Filters:
+        form = self.form
+        data = form.cleaned_data if form.is_valid() else {}
+        return Filters(
+            vintage_id=getattr(data.get("vintage"), "pk", None),
+            period_start=data.get("period_start"),
+            period_end=data.get("period_end"),
+            side=data.get("side") or "",
+            epci_id=getattr(data.get("epci"), "pk", None),
+            organisation_id=getattr(data.get("organisation"), "pk", None),
+            scope_epci_id=scope_epci_id(self.membership),
+        )

@@ -1,0 +1,280 @@
+"""Reporting's writes: reminders to front desks, periodic reports, exports, tally refresh."""
+
+import csv
+import datetime
+import io
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from passnum.audit.models import JournalEntry
+from passnum.audit.services import journal_record
+from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
+from passnum.pdf import render_pdf, sha256
+
+from .models import ExportJob, Report
+from .selectors import Filters, scope_epci_id
+from .summaries import summaries_refresh  # noqa: F401  (re-exported: the tally rebuild)
+
+REMINDER_ACTION = "reporting.front_desk.reminded"
+
+
+def _coordinating(membership) -> bool:
+    return membership is not None and membership.role in (
+        Role.PROGRAMME_MANAGER,
+        Role.EPCI_COORDINATOR,
+    )
+
+
+def front_desk_remind(*, organisation, membership, topic: str, count: int = 0) -> None:
+    """Rule: a programme manager (or the EPCI coordinator of the desk's EPCI) may remind a
+    front desk of chequebooks handed out and never started, or of cheques about to expire;
+    at most once a day per desk. The desk's active members get an e-mail (through Celery)
+    and the reminder is journaled."""
+    if not _coordinating(membership):
+        raise ValidationError("Seuls les gestionnaires du programme peuvent relancer un accueil.")
+    if organisation.kind != OrganisationKind.FRONT_DESK:
+        raise ValidationError("Seul un accueil de 1er niveau peut être relancé.")
+    epci = scope_epci_id(membership)
+    if epci and organisation.epci_id != epci:
+        raise ValidationError("Cet accueil n'est pas dans votre intercommunalité.")
+    if topic not in REMINDER_TOPICS:
+        raise ValidationError("Motif de relance inconnu.")
+    since = timezone.now() - datetime.timedelta(days=1)
+    already = JournalEntry.objects.filter(
+        action=REMINDER_ACTION, target_id=str(organisation.pk), created_at__gte=since
+    ).exists()
+    if already:
+        raise ValidationError("Cet accueil a déjà été relancé dans les dernières 24 heures.")
+    journal_record(
+        action=REMINDER_ACTION,
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=organisation,
+        details={"topic": REMINDER_TOPICS[topic], "count": count},
+    )
+    from .tasks import front_desk_remind_send
+
+    transaction.on_commit(
+        lambda: front_desk_remind_send.delay(organisation.pk, topic, count, membership.pk)
+    )
+
+
+REMINDER_TOPICS = {
+    "not_started": "chéquiers remis et jamais commencés",
+    "expiring": "chèques bientôt expirés",
+    "stock": "stock de chéquiers inutilisé",
+}
+
+
+def front_desk_reminder_send(*, organisation_id: int, topic: str, count: int, membership_id: int):
+    """Send the reminder e-mail to every active member of the front desk."""
+    organisation = Organisation.objects.get(pk=organisation_id)
+    sender = Membership.objects.select_related("user", "organisation").get(pk=membership_id)
+    recipients = list(
+        Membership.objects.filter(organisation=organisation, is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+    body = render_to_string(
+        "reporting/email/front_desk_reminder.txt",
+        {"organisation": organisation, "topic": REMINDER_TOPICS[topic], "count": count,
+         "sender": sender},
+    )  # fmt: skip
+    subject = f"Pass numérique : relance – {REMINDER_TOPICS[topic]}"
+    send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients],
+        fail_silently=False,
+    )
+
+
+# --- Periodic reports -------------------------------------------------------------------------
+
+
+def report_request(*, membership, period_start, period_end) -> Report:
+    """Rule: programme managers and EPCI coordinators ask for a periodic report; an EPCI
+    coordinator's covers its EPCI only. The PDF is produced in Celery."""
+    if not _coordinating(membership):
+        raise ValidationError("Seuls les gestionnaires du programme produisent des rapports.")
+    if period_end < period_start:
+        raise ValidationError("La fin de la période doit suivre son début.")
+    epci = scope_epci_id(membership)
+    report = Report.objects.create(
+        period_start=period_start,
+        period_end=period_end,
+        epci_id=epci if epci and epci > 0 else None,
+        organisation=membership.organisation,
+        created_by=membership.user,
+    )
+    journal_record(
+        action="reporting.report.requested",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=report,
+    )
+    from .tasks import report_generate
+
+    transaction.on_commit(lambda: report_generate.delay(report.pk))
+    return report
+
+
+def report_generate(*, report_id: int) -> Report:
+    """Produce the PDF of a report: key figures, charts and tables for its period."""
+    from .views import dashboard_context
+
+    report = Report.objects.select_related("epci", "created_by").get(pk=report_id)
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING)
+    try:
+        filters = Filters(
+            period_start=report.period_start,
+            period_end=report.period_end,
+            scope_epci_id=report.epci_id,
+        )
+        context = dashboard_context(filters, today=report.period_end, for_pdf=True)
+        context.update({"report": report, "generated_at": timezone.now()})
+        created = timezone.make_aware(
+            datetime.datetime.combine(report.period_end, datetime.time(12))
+        )
+        pdf = render_pdf("reporting/report_pdf.html", context, title=str(report), created=created)
+        report.file.save(f"rapport-{report.pk}.pdf", ContentFile(pdf), save=False)
+        report.sha256 = sha256(pdf)
+        report.status = Report.Status.DONE
+        report.finished_at = timezone.now()
+        report.save(update_fields=["file", "sha256", "status", "finished_at"])
+    except Exception as exc:  # the person sees the failure; the task does not retry
+        Report.objects.filter(pk=report.pk).update(status=Report.Status.FAILED, error=str(exc))
+        raise
+    return report
+
+
+# --- Exports ----------------------------------------------------------------------------------
+
+EXPORT_KINDS = {"chequebooks": "Chéquiers, un par ligne (données pseudonymisées)"}
+
+
+def export_request(*, membership, kind: str, format: str, params: dict) -> ExportJob:
+    """Rule: a detailed export (one row per chequebook, with the person's number, commune and
+    public) is personal data: only programme managers and EPCI coordinators (their EPCI) may
+    ask, it runs in Celery, and asking for it is journaled."""
+    if not _coordinating(membership):
+        raise ValidationError("Cet export est réservé aux gestionnaires du programme.")
+    if kind not in EXPORT_KINDS or format not in ExportJob.Format.values:
+        raise ValidationError("Export inconnu.")
+    epci = scope_epci_id(membership)
+    params = {**params, "scope_epci_id": epci}
+    job = ExportJob.objects.create(
+        kind=kind, format=format, params=params, organisation=membership.organisation,
+        created_by=membership.user,
+    )  # fmt: skip
+    journal_record(
+        action="reporting.export.requested",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=job,
+        details={"kind": EXPORT_KINDS[kind], "format": format},
+    )
+    from .tasks import export_run
+
+    transaction.on_commit(lambda: export_run.delay(job.pk))
+    return job
+
+
+EXPORT_COLUMNS = [
+    ("number", "Chéquier"),
+    ("vintage__year", "Millésime"),
+    ("envelope__side", "Côté"),
+    ("envelope__epci__name", "Enveloppe EPCI"),
+    ("state", "État"),
+    ("holder__name", "Accueil détenteur"),
+    ("allocated_at", "Attribué le"),
+    ("handed_out_at", "Remis le"),
+    ("beneficiary_id", "Personne (n°)"),
+    ("beneficiary__commune__name", "Commune"),
+    ("beneficiary__target_public__label", "Public cible"),
+    ("used", "Chèques encaissés"),
+]
+EXPORT_CHUNK = 2000
+
+
+def export_run(*, job_id: int) -> ExportJob:
+    """Write the export's file chunk by chunk, saving the progress as it goes."""
+    from django.db.models import Count, Q
+
+    from .selectors import chequebooks_in_scope
+    from .summaries import USED_STATES
+
+    job = ExportJob.objects.get(pk=job_id)
+    job.status = ExportJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    try:
+        p = job.params
+        filters = Filters(
+            vintage_id=p.get("vintage_id"), side=p.get("side") or "", epci_id=p.get("epci_id"),
+            organisation_id=p.get("organisation_id"), scope_epci_id=p.get("scope_epci_id"),
+        )  # fmt: skip
+        qs = (
+            chequebooks_in_scope(filters)
+            .annotate(used=Count("cheques", filter=Q(cheques__state__in=USED_STATES)))
+            .order_by("number")
+            .values_list(*[c for c, _ in EXPORT_COLUMNS])
+        )
+        total = qs.count() or 1
+        header = [label for _, label in EXPORT_COLUMNS]
+        rows_done = 0
+        if job.format == ExportJob.Format.CSV:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, delimiter=";")
+            writer.writerow(header)
+            sink = writer.writerow
+        else:
+            from openpyxl import Workbook
+
+            workbook = Workbook(write_only=True)
+            sheet = workbook.create_sheet("Chéquiers")
+            sheet.append(header)
+            sink = sheet.append
+        for row in qs.iterator(chunk_size=EXPORT_CHUNK):
+            sink([_cell(v) for v in row])
+            rows_done += 1
+            if rows_done % EXPORT_CHUNK == 0:
+                ExportJob.objects.filter(pk=job.pk).update(
+                    progress=min(99, 100 * rows_done // total), row_count=rows_done
+                )
+        if job.format == ExportJob.Format.CSV:
+            content = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        else:
+            out = io.BytesIO()
+            workbook.save(out)
+            content = out.getvalue()
+        job.file.save(f"export-{job.pk}.{job.format}", ContentFile(content), save=False)
+        job.status = ExportJob.Status.DONE
+        job.progress = 100
+        job.row_count = rows_done
+        job.finished_at = timezone.now()
+        job.save(update_fields=["file", "status", "progress", "row_count", "finished_at"])
+    except Exception as exc:
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc))
+        raise
+    return job
+
+
+def _cell(value):
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%d/%m/%Y")
+    return "" if value is None else value
+
+
+def export_downloaded(*, job, membership) -> None:
+    """Rule: every download of an export of personal data is journaled."""
+    journal_record(
+        action="reporting.export.downloaded",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=job,
+        details={"kind": EXPORT_KINDS.get(job.kind, job.kind), "rows": job.row_count},
+    )

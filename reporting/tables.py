@@ -1,0 +1,143 @@
+"""Tables of the dashboard's breakdowns and of the radar's lists (django-tables2)."""
+
+import django_tables2 as tables
+
+from passnum.core.money import format_cents, format_number, format_percent
+
+
+class NumberColumn(tables.Column):
+    attrs = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+    def render(self, value):
+        return format_number(value)
+
+    def value(self, value):
+        return value
+
+
+class EurosColumn(NumberColumn):
+    def render(self, value):
+        return format_cents(value)
+
+    def value(self, value):
+        return round((value or 0) / 100, 2)
+
+
+class RateColumn(NumberColumn):
+    def render(self, value):
+        return format_percent(value, 1) if value is not None else "—"
+
+    def value(self, value):
+        return "" if value is None else round(value, 4)
+
+
+class BreakdownTable(tables.Table):
+    class Meta:
+        orderable = False
+        template_name = "tables/table.html"
+
+
+class EpciTable(BreakdownTable):
+    name = tables.Column("EPCI (commune de la personne)")
+    target = NumberColumn("Objectif de l'enveloppe", default=None)
+    bought = NumberColumn("Chéquiers de l'enveloppe")
+    handed_out = NumberColumn("Remis")
+    started = NumberColumn("Commencés")
+    used = NumberColumn("Chèques encaissés")
+    rate = RateColumn("Taux d'utilisation")
+    paid = EurosColumn("Payé aux médiateurs")
+
+    class Meta(BreakdownTable.Meta):
+        caption = "Par EPCI"
+
+
+class PublicTable(BreakdownTable):
+    name = tables.Column("Public cible")
+    handed_out = NumberColumn("Remis")
+    started = NumberColumn("Commencés")
+    full = NumberColumn("Entièrement utilisés")
+    used = NumberColumn("Chèques encaissés")
+    rate = RateColumn("Taux d'utilisation")
+
+    class Meta(BreakdownTable.Meta):
+        caption = "Par public cible"
+
+
+class FrontDeskTable(BreakdownTable):
+    name = tables.Column("Accueil")
+    at_front_desk = NumberColumn("En stock à l'accueil")
+    stale_stock = NumberColumn("Dont stock ancien")
+    handed_out = NumberColumn("Remis")
+    started = NumberColumn("Commencés")
+    not_started = NumberColumn("Jamais commencés (radar)")
+    rate = RateColumn("Taux d'utilisation")
+
+    class Meta(BreakdownTable.Meta):
+        caption = "Par accueil"
+
+
+class MediatorTable(BreakdownTable):
+    name = tables.Column("Acteur de médiation")
+    referrals = NumberColumn("Orientations reçues")
+    accepted = NumberColumn("Acceptées")
+    overdue = NumberColumn("En attente (radar)")
+    redemptions = NumberColumn("Chèques encaissés")
+    paid = EurosColumn("Payé")
+
+    class Meta(BreakdownTable.Meta):
+        caption = "Par acteur de médiation"
+
+
+class MonthTable(BreakdownTable):
+    month = tables.Column("Mois")
+    handed_out = NumberColumn("Chéquiers remis")
+    redeemed = NumberColumn("Chèques encaissés")
+    paid = EurosColumn("Payé (relevés payés)")
+
+    class Meta(BreakdownTable.Meta):
+        caption = "Par mois"
+
+    def render_month(self, value):
+        return value.strftime("%m/%Y")
+
+    def value_month(self, value):
+        return value.strftime("%Y-%m")
+
+
+class LevelTable(BreakdownTable):
+    level = tables.Column("Niveau à la première évaluation")
+    people = NumberColumn("Personnes")
+    reassessed = NumberColumn("Réévaluées")
+    gain = tables.Column("Gain moyen de score", attrs={"td": {"class": "num"}})
+
+    class Meta(BreakdownTable.Meta):
+        caption = "Autonomie numérique"
+
+    def render_gain(self, value):
+        return f"{value:+.1f}".replace(".", ",") if value is not None else "—"
+
+    def value_gain(self, value):
+        return "" if value is None else round(value, 2)
+
+
+BREAKDOWNS = {
+    "epci": ("Par EPCI", EpciTable),
+    "publics": ("Par public cible", PublicTable),
+    "accueils": ("Par accueil", FrontDeskTable),
+    "mediateurs": ("Par acteur de médiation", MediatorTable),
+    "mois": ("Par mois", MonthTable),
+    "autonomie": ("Autonomie numérique", LevelTable),
+}
+
+
+class StaleStockTable(tables.Table):
+    number = tables.Column("Chéquier")
+    vintage = tables.Column("Millésime", accessor="vintage__year")
+    holder = tables.Column("Accueil")
+    allocated_at = tables.DateColumn(format="d/m/Y", verbose_name="Attribué le")
+    envelope = tables.Column("Enveloppe")
+
+    class Meta:
+        orderable = False
+        template_name = "tables/table.html"
+        caption = "Stock ancien"

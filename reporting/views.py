@@ -1,0 +1,350 @@
+"""Reporting's pages: dashboard, breakdown tables and exports, the radar's lists, reports."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from passnum.audit.services import journal_record
+from passnum.organisations.models import Organisation, OrganisationKind
+from passnum.organisations.permissions import COORDINATORS, role_required
+
+from . import charts, selectors, services
+from .filters import DashboardFilter
+from .forms import ExportForm, ReportForm
+from .models import ExportJob
+from .tables import BREAKDOWNS, StaleStockTable
+
+
+def _filter(request):
+    return DashboardFilter(request.GET or None, membership=request.membership)
+
+
+def _ensure_summaries():
+    """The tallies are rebuilt by Celery beat; the very first visit builds them if none."""
+    run = selectors.last_summary_run()
+    if run is None:
+        run = services.summaries_refresh()
+    return run
+
+
+def dashboard_context(filters, *, today=None, for_pdf=False) -> dict:
+    data = selectors.dashboard_data(filters, today=today)
+    f = data["funnel"]
+    funnel_steps = [
+        ("Achetés", f.get("bought", 0)),
+        ("Distribués aux accueils", f.get("at_front_desk", 0) + f.get("handed_out", 0)),
+        ("Remis à une personne", f.get("handed_out", 0)),
+        ("Commencés", f.get("started", 0)),
+        ("Entièrement utilisés", f.get("full", 0)),
+    ]  # fmt: skip
+    prefix = "pdf-" if for_pdf else ""
+    data["charts"] = {
+        "funnel": charts.funnel_chart(
+            f"{prefix}chart-funnel", "Du chéquier acheté au chéquier utilisé", funnel_steps
+        ),
+        "epci": charts.bar_chart(
+            f"{prefix}chart-epci",
+            "Chéquiers remis par EPCI (commune de la personne)",
+            [(r["name"], r["handed_out"]) for r in data["by_epci"]],
+        ),
+        "epci_map": charts.epci_tile_map(
+            f"{prefix}chart-epci-map",
+            "Taux d'utilisation par EPCI (carte schématique)",
+            [r for r in data["by_epci"] if r["epci_id"]],
+        ),
+        "publics": charts.bar_chart(
+            f"{prefix}chart-publics",
+            "Chéquiers remis par public cible",
+            [(r["name"], r["handed_out"]) for r in data["by_public"]],
+            color=charts.PALETTE[1],
+        ),
+        "months": charts.bar_chart(
+            f"{prefix}chart-months",
+            "Chèques encaissés par mois",
+            [(r["month"].strftime("%m/%Y"), r["redeemed"]) for r in data["by_month"]],
+            color=charts.PALETTE[2],
+        ),
+    }
+    data["funnel_steps"] = funnel_steps
+    data["tables"] = {
+        key: table_class(_rows_for(key, data), prefix=f"{key}-")
+        for key, (_, table_class) in BREAKDOWNS.items()
+    }
+    data["run"] = selectors.last_summary_run()
+    data["settings_days"] = {
+        "stock": _settings("PASSNUM_RADAR_STOCK_DAYS"),
+        "not_started": _settings("PASSNUM_RADAR_NOT_STARTED_DAYS"),
+        "referral": _settings("PASSNUM_REFERRAL_FOLLOW_UP_DAYS"),
+    }
+    data["pdf"] = for_pdf
+    return data
+
+
+def _rows_for(key, data):
+    return {
+        "epci": data["by_epci"],
+        "publics": data["by_public"],
+        "accueils": data["by_front_desk"],
+        "mediateurs": data["by_mediator"],
+        "mois": data["by_month"],
+        "autonomie": data["levels"],
+    }[key]
+
+
+@role_required(*COORDINATORS)
+def dashboard(request):
+    _ensure_summaries()
+    filterset = _filter(request)
+    filters = filterset.to_filters()
+    context = dashboard_context(filters)
+    context.update(
+        {
+            "filter": filterset,
+            "query": request.GET.urlencode(),
+            "breakdowns": BREAKDOWNS,
+            "stock_url_name": _stock_action_url(),
+            "scope_epci": request.organisation.epci if filters.scope_epci_id else None,
+            "export_form": ExportForm(),
+        }
+    )
+    return render(request, "reporting/dashboard.html", context)
+
+
+@role_required(*COORDINATORS)
+def breakdown(request, name):
+    if name not in BREAKDOWNS:
+        raise Http404
+    _ensure_summaries()
+    title, table_class = BREAKDOWNS[name]
+    filterset = _filter(request)
+    filters = filterset.to_filters()
+    rows = {
+        "epci": lambda: selectors.dashboard_data(filters)["by_epci"],
+        "publics": lambda: selectors._by_public(filters),
+        "accueils": lambda: selectors.by_front_desk(filters),
+        "mediateurs": lambda: selectors.by_mediator(filters),
+        "mois": lambda: selectors.by_month(filters),
+        "autonomie": lambda: selectors._levels(filters)[0],
+    }[name]()
+    table = table_class(rows)
+    RequestConfig(request, paginate=False).configure(table)
+    export_format = request.GET.get("_export")
+    if TableExport.is_valid_format(export_format):
+        # Aggregated figures only: no personal data, so not journaled.
+        exporter = TableExport(export_format, table)
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        return exporter.response(f"passnum-{name}-{stamp}.{export_format}")
+    return render(
+        request,
+        "reporting/breakdown.html",
+        {"title": title, "name": name, "table": table, "filter": filterset,
+         "query": _query_without_export(request)},
+    )  # fmt: skip
+
+
+def _query_without_export(request):
+    q = request.GET.copy()
+    q.pop("_export", None)
+    return q.urlencode()
+
+
+@require_POST
+@role_required(*COORDINATORS)
+def refresh(request):
+    services.summaries_refresh()
+    messages.success(request, "Les chiffres sont à jour.")
+    return redirect(request.POST.get("next") or "reporting:dashboard")
+
+
+# --- Radar ------------------------------------------------------------------------------------
+
+
+def _stock_action_url():
+    """The stock engineer's page for returning or reallocating a chequebook, if it exists."""
+    for name in ("chequebooks:stock", "chequebooks:allocate", "chequebooks:list"):
+        try:
+            reverse(name)
+            return name
+        except NoReverseMatch:
+            continue
+    return None
+
+
+@role_required(*COORDINATORS)
+def radar_stock(request):
+    filters = _filter(request).to_filters()
+    qs = selectors.radar_stale_stock(filters)
+    paginator = Paginator(qs, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    table = StaleStockTable(page.object_list)
+    action = _stock_action_url()
+    return render(
+        request,
+        "reporting/radar_stock.html",
+        {"table": table, "page": page, "days": _settings("PASSNUM_RADAR_STOCK_DAYS"),
+         "action_url": reverse(action) if action else None,
+         "filter": _filter(request), "query": request.GET.urlencode()},
+    )  # fmt: skip
+
+
+@role_required(*COORDINATORS)
+def radar_not_started(request):
+    filters = _filter(request).to_filters()
+    rows = selectors.radar_not_started_by_front_desk(filters)
+    return render(
+        request,
+        "reporting/radar_front_desks.html",
+        {"rows": rows, "topic": "not_started", "days": _settings("PASSNUM_RADAR_NOT_STARTED_DAYS"),
+         "title": "Chéquiers remis et jamais commencés",
+         "filter": _filter(request), "query": request.GET.urlencode()},
+    )  # fmt: skip
+
+
+@role_required(*COORDINATORS)
+def radar_expiring(request):
+    filters = _filter(request).to_filters()
+    try:
+        days = int(request.GET.get("jours", 30))
+    except ValueError:
+        days = 30
+    rows = selectors.radar_expiring_by_front_desk(filters, days=days)
+    return render(
+        request,
+        "reporting/radar_front_desks.html",
+        {"rows": rows, "topic": "expiring", "days": days,
+         "title": f"Chèques qui expirent dans les {days} jours",
+         "filter": _filter(request), "query": request.GET.urlencode()},
+    )  # fmt: skip
+
+
+@role_required(*COORDINATORS)
+def radar_referrals(request):
+    filters = _filter(request).to_filters()
+    qs = selectors.radar_referrals_overdue(filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reporting/radar_referrals.html",
+        {"page": page, "days": _settings("PASSNUM_REFERRAL_FOLLOW_UP_DAYS"),
+         "filter": _filter(request), "query": request.GET.urlencode()},
+    )  # fmt: skip
+
+
+def _settings(name):
+    from django.conf import settings
+
+    return getattr(settings, name)
+
+
+@require_POST
+@role_required(*COORDINATORS)
+def front_desk_remind(request, pk):
+    desks = Organisation.objects.filter(kind=OrganisationKind.FRONT_DESK)
+    epci = selectors.scope_epci_id(request.membership)
+    if epci:
+        desks = desks.filter(epci_id=epci)
+    desk = get_object_or_404(desks, pk=pk)
+    try:
+        count = int(request.POST.get("count") or 0)
+    except ValueError:
+        count = 0
+    try:
+        services.front_desk_remind(
+            organisation=desk, membership=request.membership,
+            topic=request.POST.get("topic", ""), count=count,
+        )  # fmt: skip
+        messages.success(request, f"Relance envoyée à l'accueil « {desk.name} ».")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(request.POST.get("next") or "reporting:dashboard")
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+
+@role_required(*COORDINATORS)
+def report_list(request):
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.report_request(
+                membership=request.membership,
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+            )
+            messages.success(request, f"Le {report} est en cours de production.")
+            return redirect("reporting:reports")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    reports = selectors.reports_visible_to(request.membership).select_related("created_by", "epci")[
+        :50
+    ]
+    return render(request, "reporting/reports.html", {"form": form, "reports": reports})
+
+
+@role_required(*COORDINATORS)
+def report_download(request, pk):
+    report = get_object_or_404(selectors.reports_visible_to(request.membership), pk=pk)
+    if not report.file:
+        raise Http404
+    journal_record(
+        action="reporting.report.downloaded", actor=request.user,
+        organisation=request.organisation, target=report,
+    )  # fmt: skip
+    return FileResponse(
+        report.file.open("rb"), as_attachment=True, filename=f"passnum-rapport-{report.pk}.pdf",
+        content_type="application/pdf",
+    )  # fmt: skip
+
+
+# --- Exports in Celery ------------------------------------------------------------------------
+
+
+@require_POST
+@role_required(*COORDINATORS)
+def export_create(request):
+    form = ExportForm(request.POST)
+    filters = _filter(request).to_filters() if request.GET else selectors.Filters()
+    if not form.is_valid():
+        messages.error(request, "Choisissez un format d'export.")
+        return redirect("reporting:dashboard")
+    try:
+        job = services.export_request(
+            membership=request.membership, kind="chequebooks", format=form.cleaned_data["format"],
+            params={"vintage_id": filters.vintage_id, "side": filters.side,
+                    "epci_id": filters.epci_id, "organisation_id": filters.organisation_id},
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("reporting:dashboard")
+    return redirect("reporting:export", pk=job.pk)
+
+
+@role_required(*COORDINATORS)
+def export_detail(request, pk):
+    job = get_object_or_404(selectors.export_jobs_visible_to(request.membership), pk=pk)
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {"status": job.status, "status_label": job.get_status_display(),
+             "progress": job.progress, "rows": job.row_count,
+             "done": job.status == ExportJob.Status.DONE}
+        )  # fmt: skip
+    return render(request, "reporting/export.html", {"job": job})
+
+
+@role_required(*COORDINATORS)
+def export_download(request, pk):
+    job = get_object_or_404(selectors.export_jobs_visible_to(request.membership), pk=pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    services.export_downloaded(job=job, membership=request.membership)
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=f"passnum-cheques-{job.pk}.{job.format}"
+    )
