@@ -216,3 +216,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# --- reporting: the dashboard's summary tallies are rebuilt every 10 minutes. ---
+CELERY_BEAT_SCHEDULE["reporting-summaries-refresh"] = {
+    "task": "reporting.tasks.summaries_refresh",
+    "schedule": crontab(minute="*/10"),
+}
