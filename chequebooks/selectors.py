@@ -91,7 +91,7 @@ def stock_by_envelope(membership, *, vintage=None):
         "cancelled": 0,
         "total": 0,
     }
-    return [{"envelope": e, **counts.get(e.pk, empty)} for e in envelopes]
+    return [{**counts.get(e.pk, empty), "envelope": e} for e in envelopes]
 
 
 def stock_by_organisation(membership, *, vintage=None, envelope=None):

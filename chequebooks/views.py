@@ -31,6 +31,8 @@ from .tables import ChequebookTable, DeskStockTable, PrintRunTable
 
 ALL_STOCK_ROLES = (*COORDINATORS, *FRONT_DESK)
 FRONT_DESK_KINDS = (OrganisationKind.FRONT_DESK,)
+#: Mediators' administrators share the org_admin role: they have no cheque stock pages.
+STOCK_KINDS = (OrganisationKind.OWNER, OrganisationKind.EPCI, OrganisationKind.FRONT_DESK)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -51,7 +53,7 @@ def _export_or_none(request, table, name):
 # --- Lists ------------------------------------------------------------------------------------
 
 
-@role_required(*ALL_STOCK_ROLES)
+@role_required(*ALL_STOCK_ROLES, kinds=STOCK_KINDS)
 def chequebook_list(request):
     """Every chequebook the person may see, filtered, sorted, paginated, exportable."""
     qs = selectors.chequebooks_visible_to(request.membership).select_related(
@@ -146,7 +148,7 @@ def _visible_chequebook(request, pk):
     )
 
 
-@role_required(*ALL_STOCK_ROLES)
+@role_required(*ALL_STOCK_ROLES, kinds=STOCK_KINDS)
 def chequebook_detail(request, pk):
     chequebook = _visible_chequebook(request, pk)
     cheques = list(chequebook.cheques.order_by("position"))
@@ -237,7 +239,7 @@ def chequebook_hand_over_view(request, pk):
     )
 
 
-@role_required(*ALL_STOCK_ROLES)
+@role_required(*ALL_STOCK_ROLES, kinds=STOCK_KINDS)
 def chequebook_cancel_view(request, pk):
     chequebook = _visible_chequebook(request, pk)
     form = CancelForm(request.POST or None)
@@ -260,7 +262,7 @@ def chequebook_cancel_view(request, pk):
     )
 
 
-@role_required(*ALL_STOCK_ROLES)
+@role_required(*ALL_STOCK_ROLES, kinds=STOCK_KINDS)
 def cheque_cancel_view(request, pk):
     cheque = get_object_or_404(
         selectors.cheques_visible_to(request.membership).select_related("chequebook"), pk=pk
@@ -284,7 +286,7 @@ def cheque_cancel_view(request, pk):
 
 
 @require_POST
-@role_required(*ALL_STOCK_ROLES)
+@role_required(*ALL_STOCK_ROLES, kinds=STOCK_KINDS)
 def chequebook_return_view(request, pk):
     chequebook = _visible_chequebook(request, pk)
     try:
@@ -316,7 +318,7 @@ def chequebook_transfer_view(request, pk):
     return render(request, "chequebooks/transfer.html", {"chequebook": chequebook, "form": form})
 
 
-@role_required(*MANAGERS, *FRONT_DESK)
+@role_required(*MANAGERS, *FRONT_DESK, kinds=STOCK_KINDS)
 def chequebook_receipt_pdf_view(request, pk):
     chequebook = _visible_chequebook(request, pk)
     allowed = request.role in MANAGERS or (
@@ -357,7 +359,7 @@ def exception_grant_view(request, pk):
     return render(request, "chequebooks/exception.html", {"chequebook": chequebook, "form": form})
 
 
-@role_required(*ALL_STOCK_ROLES)
+@role_required(*ALL_STOCK_ROLES, kinds=STOCK_KINDS)
 def lookup(request):
     """Find a cheque (or a chequebook) by its number, within what the person may see."""
     form = LookupForm(request.GET or None)

@@ -1,0 +1,252 @@
+"""Pages: who sees what (a guessed id is a 404), query budgets, exports, the main flows."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from freezegun import freeze_time
+from pypdf import PdfReader
+
+from chequebooks.models import Chequebook, ChequebookState, PrintRun
+from passnum.audit.models import JournalEntry
+from passnum.organisations.models import Role
+from tests.chequebooks.factories import cd12_beneficiary, cd12_envelope, desk_chequebook
+from tests.factories import (
+    ChequebookFactory,
+    EpciOrganisationFactory,
+    FrontDeskFactory,
+    MembershipFactory,
+    VintageFactory,
+    evaluator_membership,
+    manager_membership,
+    mediator_membership,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_mid_year")]
+
+
+@pytest.fixture
+def _mid_year():
+    with freeze_time("2026-06-15 10:00:00"):
+        yield
+
+
+MANAGER_PAGES = [
+    "chequebooks:stock",
+    "chequebooks:chequebook_list",
+    "chequebooks:lookup",
+    "chequebooks:print_run_list",
+    "chequebooks:print_run_new",
+    "chequebooks:import",
+    "chequebooks:allocation",
+    "chequebooks:vintage_list",
+]
+
+
+def test_manager_pages_open_for_a_manager_and_are_404_for_a_front_desk(client, login):
+    VintageFactory()
+    manager, agent = manager_membership(), evaluator_membership()
+    login(manager)
+    for name in MANAGER_PAGES:
+        assert client.get(reverse(name)).status_code == 200, name
+    login(agent)
+    for name in [
+        "chequebooks:stock",
+        "chequebooks:print_run_list",
+        "chequebooks:import",
+        "chequebooks:allocation",
+        "chequebooks:vintage_list",
+    ]:
+        assert client.get(reverse(name)).status_code == 404, name
+    login(mediator_membership())
+    assert client.get(reverse("chequebooks:chequebook_list")).status_code == 404
+    assert client.get(reverse("chequebooks:lookup")).status_code == 404
+
+
+def test_a_guessed_chequebook_id_of_another_desk_is_a_404(client, login):
+    agent = evaluator_membership()
+    theirs = desk_chequebook(FrontDeskFactory())
+    mine = desk_chequebook(agent.organisation)
+    login(agent)
+    assert client.get(reverse("chequebooks:chequebook_detail", args=[mine.pk])).status_code == 200
+    for name in ["chequebook_detail", "hand_over", "chequebook_cancel"]:
+        url = reverse(f"chequebooks:{name}", args=[theirs.pk])
+        assert client.get(url).status_code == 404, name
+    cheque = theirs.cheques.first()
+    assert client.get(reverse("chequebooks:cheque_cancel", args=[cheque.pk])).status_code == 404
+    # The lookup does not reveal another desk's cheque either.
+    response = client.get(reverse("chequebooks:lookup"), {"number": cheque.number})
+    assert "Aucun chèque" in response.content.decode()
+
+
+def test_an_epci_coordinator_sees_only_its_epcis_stock(client, login):
+    from tests.chequebooks.factories import epci_envelope
+
+    coordinator_org = EpciOrganisationFactory()
+    coordinator = MembershipFactory(organisation=coordinator_org, role=Role.EPCI_COORDINATOR)
+    vintage = VintageFactory()
+    own = ChequebookFactory(vintage=vintage, envelope=epci_envelope(coordinator_org.epci))
+    cd12 = ChequebookFactory(vintage=vintage, envelope=cd12_envelope())
+    login(coordinator)
+    assert client.get(reverse("chequebooks:chequebook_detail", args=[own.pk])).status_code == 200
+    assert client.get(reverse("chequebooks:chequebook_detail", args=[cd12.pk])).status_code == 404
+    page = client.get(reverse("chequebooks:stock")).content.decode()
+    assert str(coordinator_org.epci) in page and "Enveloppe CD12" not in page
+
+
+def test_lists_keep_a_query_budget(client, login, django_assert_max_num_queries):
+    manager = manager_membership()
+    desk = FrontDeskFactory()
+    for _ in range(3):
+        desk_chequebook(desk)
+    login(manager)
+    client.get(reverse("chequebooks:chequebook_list"))  # warm caches (content types, session)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("chequebooks:chequebook_list"))
+    for _ in range(20):
+        desk_chequebook(FrontDeskFactory())
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("chequebooks:chequebook_list")).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("chequebooks:stock")).status_code == 200
+    agent = evaluator_membership(desk)
+    login(agent)
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("chequebooks:desk_stock")).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_lists_export_csv_and_xlsx(client, login):
+    desk = FrontDeskFactory()
+    book = desk_chequebook(desk)
+    login(manager_membership())
+    csv = client.get(reverse("chequebooks:chequebook_list"), {"_export": "csv"})
+    assert csv["Content-Type"].startswith("text/csv")
+    assert str(book.number) in csv.content.decode()
+    xlsx = client.get(reverse("chequebooks:stock"), {"_export": "xlsx"})
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_a_desk_confirms_receipt_then_hands_over_and_prints_the_receipt(client, login):
+    agent = evaluator_membership()
+    book = desk_chequebook(agent.organisation, received=False)
+    person = cd12_beneficiary(agent.organisation, first_name="Rose", last_name="Vidal")
+    login(agent)
+    response = client.post(reverse("chequebooks:desk_stock"), {"chequebooks": [book.pk]})
+    assert response.status_code == 302
+    book.refresh_from_db()
+    assert book.received_at is not None
+
+    url = reverse("chequebooks:hand_over", args=[book.pk])
+    assert "VIDAL Rose" in client.get(url).content.decode()
+    response = client.post(url, {"beneficiary": person.pk})
+    assert response.status_code == 302
+    book.refresh_from_db()
+    assert book.state == ChequebookState.HANDED_OUT and book.beneficiary == person
+
+    pdf = client.get(reverse("chequebooks:receipt_pdf", args=[book.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert str(book.number) in text and "Rose Vidal" in text
+    assert JournalEntry.objects.filter(action="chequebooks.chequebook.receipt_downloaded").exists()
+
+
+def test_the_hand_over_page_refuses_a_person_of_another_desk(client, login):
+    agent = evaluator_membership()
+    book = desk_chequebook(agent.organisation)
+    stranger = cd12_beneficiary(FrontDeskFactory())
+    login(agent)
+    response = client.post(
+        reverse("chequebooks:hand_over", args=[book.pk]), {"beneficiary": stranger.pk}
+    )
+    assert response.status_code == 200  # the form shows the error
+    book.refresh_from_db()
+    assert book.state == ChequebookState.AT_FRONT_DESK
+
+
+def test_the_print_file_is_for_managers_and_each_download_is_journaled(
+    client, login, django_capture_on_commit_callbacks
+):
+    manager = manager_membership()
+    login(manager)
+    vintage, envelope = VintageFactory(), cd12_envelope()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("chequebooks:print_run_new"),
+            {
+                "vintage": vintage.pk,
+                "envelope": envelope.pk,
+                "chequebook_count": 1,
+                "cheques_per_chequebook": 5,
+            },
+        )
+    run = PrintRun.objects.get()
+    assert response.url == reverse("chequebooks:print_run_detail", args=[run.pk])
+    detail = client.get(response.url).content.decode()
+    assert "Télécharger le fichier" in detail
+    download = client.get(reverse("chequebooks:print_run_download", args=[run.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Cache-Control"] == "no-store"
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert JournalEntry.objects.filter(action="chequebooks.print_run.downloaded").count() == 1
+    login(evaluator_membership())
+    assert client.get(reverse("chequebooks:print_run_download", args=[run.pk])).status_code == 404
+
+
+def test_a_running_print_run_page_refreshes_itself(client, login):
+    manager = manager_membership()
+    run = PrintRun.objects.create(
+        vintage=VintageFactory(),
+        envelope=cd12_envelope(),
+        chequebook_count=10,
+        status=PrintRun.Status.RUNNING,
+        progress=40,
+        created_by=manager.user,
+    )
+    login(manager)
+    page = client.get(reverse("chequebooks:print_run_detail", args=[run.pk])).content.decode()
+    assert 'http-equiv="refresh"' in page and "40 %" in page
+
+
+def test_the_import_page_lists_the_bad_lines(client, login):
+    VintageFactory(year=2026)
+    login(manager_membership())
+    data = (
+        "numero_chequier;numero_cheque;code_securite;millesime;valeur_faciale\n1;101;;2031;10,00\n"
+    )
+    response = client.post(
+        reverse("chequebooks:import"),
+        {"envelope": cd12_envelope().pk, "file": SimpleUploadedFile("x.csv", data.encode())},
+    )
+    page = response.content.decode()
+    assert "Rien n&#x27;a été importé" in page or "Rien n'a été importé" in page
+    assert "Ligne 2 : millésime inconnu (2031)." in page
+    assert not Chequebook.objects.exists()
+
+
+def test_the_allocation_page_allocates(client, login):
+    vintage, envelope = VintageFactory(), cd12_envelope()
+    for i in range(3):
+        ChequebookFactory(number=8000 + i, vintage=vintage, envelope=envelope)
+    desk = FrontDeskFactory()
+    login(manager_membership())
+    response = client.post(
+        reverse("chequebooks:allocation"),
+        {"envelope": envelope.pk, "vintage": vintage.pk, "front_desk": desk.pk, "count": 2},
+    )
+    assert response.status_code == 302
+    assert Chequebook.objects.filter(holder=desk).count() == 2
+
+
+def test_the_reconciliation_page_and_freeze_lift(client, login):
+    vintage = VintageFactory()
+    vintage.handover_frozen = True
+    vintage.save()
+    login(manager_membership())
+    url = reverse("chequebooks:vintage_reconciliation", args=[vintage.year])
+    assert "Lever le gel" in client.get(url).content.decode()
+    client.post(reverse("chequebooks:freeze_lift", args=[vintage.year]))
+    vintage.refresh_from_db()
+    assert vintage.freeze_lifted and not vintage.handover_frozen
