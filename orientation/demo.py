@@ -1,0 +1,227 @@
+# ruff: noqa: E501  (the demo people table reads best one person per line)
+"""Demo orientation: the default questionnaire and, at each demo front desk, people at every
+step of the flow (registered only, assessed, chequebook handed over, referred, accepted,
+declined, lapsed, waiting too long). Everything goes through the services, so the journal
+and the chequebooks' states are those of real use. Idempotent; the people are invented.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from passnum.accounts.models import User
+from passnum.core.demo import DEMO_PASSWORD
+from passnum.organisations.models import Membership, Role
+from passnum.organisations.services import membership_add
+from passnum.programme.models import Commune, TargetPublic
+
+from .models import Beneficiary, Referral
+from .services import (
+    assessment_no_handover,
+    assessment_record,
+    beneficiary_hand_over,
+    beneficiary_register,
+    questionnaire_default_create,
+    referral_accept,
+    referral_create,
+    referral_decline,
+    referral_first_session_held,
+    referral_lapse,
+)
+
+#: Which answer (0 = needs the most help, 2 = autonomous) a demo person gives.
+LOW, MID, HIGH = 0, 1, 2
+
+# step: registered | assessed | handed | no_handover | referred | follow_up | accepted |
+#       first_session | declined | lapsed
+# (desk key, first name, last name, birth date, commune, public code, answer level, step,
+#  mediator key)
+PEOPLE = [
+    ("msd_rodez", "Josiane", "Couderc", "1951-02-11", "Rodez", "cd12-apa", LOW, "referred", "med_rouergue"),
+    ("msd_rodez", "Karim", "Benali", "1984-07-23", "Onet-le-Château", "cd12-rsa", MID, "accepted", "med_rouergue"),
+    ("msd_rodez", "Paulette", "Vidal", "1946-10-02", "Luc-la-Primaube", "cd12-apa", LOW, "follow_up", "med_rouergue"),
+    ("msd_rodez", "Bernard", "Alric", "1962-05-30", "Rodez", "cd12-rsa", MID, "handed", None),
+    ("msd_rodez", "Sandrine", "Mazars", "1979-12-14", "Olemps", "cd12-parentalite", MID, "assessed", None),
+    ("msd_rodez", "Lucien", "Bouscayrol", "1958-01-19", "Rodez", "cd12-rsa", LOW, "registered", None),
+    ("caf", "Nadia", "Rouquette", "1990-03-08", "Rodez", "cd12-monoparentales-caf", MID, "declined", "med_rouergue"),
+    ("caf", "Céline", "Fabre", "1987-09-17", "Sébazac-Concourès", "cd12-monoparentales-caf", HIGH, "no_handover", None),
+    ("caf", "Aurélie", "Bru", "1993-06-05", "Rodez", "cd12-monoparentales-caf", LOW, "first_session", "med_rouergue"),
+    ("mission_locale", "Dylan", "Costes", "2005-04-21", "Millau", "cd12-jeunes-mission-locale", MID, "referred", "med_millau"),
+    ("mission_locale", "Inès", "Garrigues", "2004-11-30", "Millau", "cd12-jeunes-mission-locale", LOW, "assessed", None),
+    ("savs", "Thierry", "Lacombe", "1975-08-09", "Villefranche-de-Rouergue", "cd12-handicap-savs", LOW, "lapsed", "med_villefranche"),
+    ("savs", "Martine", "Delmas", "1969-02-27", "Villefranche-de-Rouergue", "cd12-handicap-savs", LOW, "registered", None),
+    ("ccas_rodez", "Marcel", "Cayla", "1943-09-12", "Rodez", "epci-ages-hors-apa", LOW, "follow_up", "med_rouergue"),
+    ("ccas_rodez", "Fatima", "Ouali", "1968-02-19", "Rodez", "epci-allophones", LOW, "referred", "med_rouergue"),
+    ("ccas_rodez", "Yasmina", "Haddad", "1982-01-03", "Rodez", "epci-allophones", LOW, "accepted", "med_rouergue"),
+    ("ccas_rodez", "Gérard", "Boyer", "1956-06-16", "Onet-le-Château", "epci-minimas-sociaux", MID, "assessed", None),
+    ("fs_millau", "Odette", "Pradal", "1949-05-25", "Millau", "epci-ages-hors-apa", LOW, "accepted", "med_millau"),
+    ("fs_millau", "Kevin", "Rigal", "1998-10-10", "Millau", "epci-demandeurs-emploi", MID, "handed", None),
+    ("fs_decazeville", "Ahmed", "Sahli", "1971-03-14", "Decazeville", "epci-demandeurs-emploi", MID, "referred", "med_decazeville"),
+    ("fs_decazeville", "Monique", "Carrière", "1950-12-01", "Decazeville", "epci-isoles-rural", LOW, "registered", None),
+    ("ccas_villefranche", "Roger", "Fraysse", "1945-07-07", "Villefranche-de-Rouergue", "epci-ages-hors-apa", LOW, "declined", "med_villefranche"),
+]  # fmt: skip
+
+STEPS = [
+    "registered", "assessed", "handed", "no_handover", "referred", "follow_up", "accepted",
+    "first_session", "declined", "lapsed",
+]  # fmt: skip
+
+
+def _agent(ctx, key):
+    """The demo account of a front desk (the foundation's, or one made here)."""
+    org = ctx.orgs[key]
+    membership = (
+        Membership.objects.filter(organisation=org, is_active=True, role=Role.EVALUATOR)
+        .select_related("user", "organisation")
+        .first()
+    )
+    if membership is not None:
+        return membership
+    email = f"accueil.{key.replace('_', '-')}@demo.passnum.fr"
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email, password=DEMO_PASSWORD, first_name="Agent", last_name=org.name[:100]
+    )
+    return membership_add(user=user, organisation=org, role=Role.EVALUATOR)
+
+
+def _mediator(ctx, key):
+    org = ctx.orgs[key]
+    membership = (
+        Membership.objects.filter(
+            organisation=org, is_active=True, role__in=[Role.MEDIATOR, Role.ORG_ADMIN]
+        )
+        .select_related("user", "organisation")
+        .first()
+    )
+    if membership is not None:
+        return membership
+    email = f"mediateur.{key.replace('_', '-')}@demo.passnum.fr"
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email, password=DEMO_PASSWORD, first_name="Médiateur", last_name=org.name[:100]
+    )
+    return membership_add(user=user, organisation=org, role=Role.MEDIATOR)
+
+
+def _answers(questionnaire, level):
+    answers = {}
+    for question in questionnaire.questions.all():
+        choices = list(question.choices.all())
+        answers[question.pk] = choices[min(level, len(choices) - 1)].pk
+    return answers
+
+
+def _place(ctx, key, commune):
+    from mediation.models import Place
+
+    org = ctx.orgs.get(key)
+    if org is None:
+        return None
+    places = Place.objects.filter(organisation=org, is_active=True)
+    return places.filter(commune=commune).first() or places.first()
+
+
+def load(ctx) -> None:
+    questionnaire = questionnaire_default_create()
+    questionnaire = (
+        type(questionnaire).objects.prefetch_related("questions__choices").get(pk=questionnaire.pk)
+    )
+    now = timezone.now()
+    communes = {c.name: c for c in Commune.objects.filter(name__in={p[4] for p in PEOPLE})}
+    publics = {t.code: t for t in TargetPublic.objects.all()}
+    for index, (desk, first, last, birth, commune, public, level, step, med) in enumerate(PEOPLE):
+        if desk not in ctx.orgs:
+            continue
+        agent = _agent(ctx, desk)
+        birth_date = datetime.date.fromisoformat(birth)
+        if Beneficiary.objects.filter(
+            first_name=first,
+            last_name=last,
+            birth_date=birth_date,
+            registered_by_organisation=agent.organisation,
+        ).exists():
+            continue  # already loaded
+        if publics[public].side != agent.organisation.side:
+            continue
+        person = beneficiary_register(
+            membership=agent,
+            consent_given=True,
+            first_name=first,
+            last_name=last,
+            birth_date=birth_date,
+            commune=communes.get(commune),
+            outside_aveyron=commune not in communes,
+            phone=f"06 12 34 {index:02d} {(index * 7) % 100:02d}",
+            email="",
+            contact_consent=index % 3 != 0,
+            target_public=publics[public],
+        )
+        days_ago = 3 + (index * 5) % 40
+        if step in ("follow_up",):
+            days_ago = 20
+        if step == "lapsed":
+            days_ago = 75
+        Beneficiary.objects.filter(pk=person.pk).update(
+            created_at=now - datetime.timedelta(days=days_ago),
+            consent_at=now - datetime.timedelta(days=days_ago),
+        )
+        if step == "registered":
+            continue
+        assessment = assessment_record(
+            beneficiary=person,
+            membership=agent,
+            answers=_answers(questionnaire, level),
+            questionnaire=questionnaire,
+        )
+        if step == "assessed":
+            continue
+        if step == "no_handover":
+            assessment_no_handover(
+                assessment=assessment,
+                membership=agent,
+                reason="Personne autonome : n'a pas besoin d'accompagnement.",
+            )
+            continue
+        # The mediation demo then redeems cheques of every referred chequebook (which answers
+        # the referral); people referred to Rouergue Numérique and still waiting get their
+        # chequebook at their next visit, so that its inbox shows referrals to answer.
+        if not (step in ("referred", "follow_up") and med == "med_rouergue"):
+            _hand_over(agent, person)
+        if step == "handed" or med is None:
+            continue
+        place = _place(ctx, med, communes.get(commune))
+        if place is None:
+            continue  # the mediation demo has no place for that mediator
+        referral = referral_create(
+            beneficiary=person, place=place, membership=agent, assessment=assessment
+        )
+        Referral.objects.filter(pk=referral.pk).update(
+            created_at=now - datetime.timedelta(days=max(days_ago - 1, 0)),
+            state_changed_at=now - datetime.timedelta(days=max(days_ago - 1, 0)),
+        )
+        mediator = _mediator(ctx, med)
+        if step in ("accepted", "first_session"):
+            referral_accept(referral=referral, membership=mediator)
+            if step == "first_session":
+                referral_first_session_held(referral=referral, membership=mediator)
+        elif step == "declined":
+            referral_decline(
+                referral=referral,
+                membership=mediator,
+                reason="Plus de place avant deux mois : orientez vers un lieu proche.",
+            )
+        elif step == "lapsed":
+            referral_lapse(referral=referral, reason="non acceptée en 60 jours")
+
+
+def _hand_over(agent, person):
+    from chequebooks.services import chequebook_handover_candidates
+
+    for chequebook in chequebook_handover_candidates(membership=agent)[:3]:
+        try:
+            return beneficiary_hand_over(
+                beneficiary=person, chequebook_number=chequebook.number, membership=agent
+            )
+        except ValidationError:
+            continue
+    return None
