@@ -1,3 +1,4 @@
+from allauth.account import forms as allauth_forms
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.contrib.auth import password_validation
@@ -64,3 +65,51 @@ class InvitationAcceptForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+def _plain_labels(form, labels: dict[str, tuple[str, str]]) -> None:
+    """Plain French labels, an autocomplete hint, and no placeholder standing for a label."""
+    for name, (label, autocomplete) in labels.items():
+        if name not in form.fields:
+            continue
+        field = form.fields[name]
+        field.label = label
+        field.widget.attrs.pop("placeholder", None)
+        field.widget.attrs["autocomplete"] = autocomplete
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(self, {"email": ("Adresse e-mail", "email")})
+
+
+class ChangePasswordForm(allauth_forms.ChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(
+            self,
+            {
+                "oldpassword": ("Mot de passe actuel", "current-password"),
+                "password1": ("Nouveau mot de passe", "new-password"),
+                "password2": ("Confirmez le nouveau mot de passe", "new-password"),
+            },
+        )
+
+
+class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(
+            self,
+            {
+                "password1": ("Nouveau mot de passe", "new-password"),
+                "password2": ("Confirmez le nouveau mot de passe", "new-password"),
+            },
+        )
+
+
+class ReauthenticateForm(allauth_forms.ReauthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(self, {"password": ("Mot de passe", "current-password")})

@@ -145,7 +145,13 @@ LOGIN_REDIRECT_URL = "home"
 
 # django-allauth: e-mail login, no public sign-up (invitations only).
 ACCOUNT_ADAPTER = "passnum.accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"login": "passnum.accounts.forms.LoginForm"}
+ACCOUNT_FORMS = {
+    "login": "passnum.accounts.forms.LoginForm",
+    "reset_password": "passnum.accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "passnum.accounts.forms.ResetPasswordKeyForm",
+    "change_password": "passnum.accounts.forms.ChangePasswordForm",
+    "reauthenticate": "passnum.accounts.forms.ReauthenticateForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -222,3 +228,13 @@ CELERY_BEAT_SCHEDULE["reporting-summaries-refresh"] = {
     "task": "reporting.tasks.summaries_refresh",
     "schedule": crontab(minute="*/10"),
 }
+
+# --- orientation ---------------------------------------------------------------------------
+# A referral still unanswered this many days after it was made lapses (Celery beat,
+# orientation.tasks.referrals_lapse); an accepted one without a first session, this many days
+# after acceptance. The follow-up on the front desk's home shows from
+# PASSNUM_REFERRAL_FOLLOW_UP_DAYS.
+PASSNUM_REFERRAL_LAPSE_DAYS = env.int("PASSNUM_REFERRAL_LAPSE_DAYS", default=60)
+PASSNUM_REFERRAL_LAPSE_ACCEPTED_DAYS = env.int("PASSNUM_REFERRAL_LAPSE_ACCEPTED_DAYS", default=90)
+# Version of the information text read to a person before registration (orientation.services).
+PASSNUM_CONSENT_TEXT_VERSION = env("PASSNUM_CONSENT_TEXT_VERSION", default="2026-01")
