@@ -1,9 +1,12 @@
 """Panels this app adds to the home page of each role (see passnum.core.home)."""
 
+from django.conf import settings
+
 from passnum.core.home import Panel
 from passnum.organisations.models import OrganisationKind, Role
 
 from . import selectors
+from .models import Questionnaire
 
 
 def panels(request) -> list:
@@ -20,6 +23,7 @@ def panels(request) -> list:
                 {
                     "follow_up": list(follow_up[:10]),
                     "follow_up_count": follow_up.count(),
+                    "days": settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS,
                     "declined": list(declined.order_by("-state_changed_at")[:5]),
                 },
                 order=10,
@@ -38,7 +42,7 @@ def panels(request) -> list:
         return [
             Panel(
                 "orientation/panels/manager.html",
-                {"current": selectors.questionnaire_current()},
+                {"current": Questionnaire.objects.filter(is_current=True).first()},
                 order=80,
             )
         ]

@@ -30,7 +30,7 @@ from .models import (
 from .selectors import _is_front_desk, _is_mediator, beneficiaries_visible_to
 
 #: Version of the information text read to the person before registration (shown to the agent).
-CONSENT_TEXT_VERSION = getattr(settings, "PASSNUM_CONSENT_TEXT_VERSION", "2026-01")
+CONSENT_TEXT_VERSION = settings.PASSNUM_CONSENT_TEXT_VERSION
 CONSENT_TEXT = (
     "Vos nom, prénom, date de naissance, commune et, si vous le souhaitez, votre téléphone ou "
     "votre e-mail sont enregistrés par le Conseil départemental de l'Aveyron pour vous remettre "
@@ -1041,12 +1041,6 @@ def referral_complete(*, referral: Referral, membership) -> Referral:
     )
 
 
-#: A referral nobody accepted for this many days lapses (the follow-up shows at 14 days).
-REFERRAL_LAPSE_PROPOSED_DAYS = getattr(settings, "PASSNUM_REFERRAL_LAPSE_DAYS", 60)
-#: An accepted referral with no first session for this many days after acceptance lapses.
-REFERRAL_LAPSE_ACCEPTED_DAYS = getattr(settings, "PASSNUM_REFERRAL_LAPSE_ACCEPTED_DAYS", 90)
-
-
 def referral_lapse(*, referral: Referral, membership=None, reason: str = "") -> Referral:
     """Mark a referral lapsed ("sans suite"): by the system (``membership`` None) or by the
     front desk that made it or the mediator it is addressed to. Allowed from proposed or
@@ -1065,26 +1059,28 @@ def referral_lapse(*, referral: Referral, membership=None, reason: str = "") -> 
 
 
 def referrals_lapse_overdue(*, now=None) -> int:
-    """Rule (run daily by Celery beat): a referral still proposed
-    REFERRAL_LAPSE_PROPOSED_DAYS (60) days after it was made, or accepted but without a first
-    session REFERRAL_LAPSE_ACCEPTED_DAYS (90) days after acceptance, lapses. Idempotent."""
+    """Rule (run daily by Celery beat): a referral still proposed PASSNUM_REFERRAL_LAPSE_DAYS
+    (default 60) days after it was made, or accepted but without a first session
+    PASSNUM_REFERRAL_LAPSE_ACCEPTED_DAYS (default 90) days after its acceptance, lapses
+    ("sans suite"), journaled as done by the system. Why 60: the follow-up shows at 14 days,
+    which leaves the front desk six weeks to call the mediator or refer elsewhere. Idempotent."""
     now = now or timezone.now()
-    proposed_limit = now - timedelta(days=REFERRAL_LAPSE_PROPOSED_DAYS)
-    accepted_limit = now - timedelta(days=REFERRAL_LAPSE_ACCEPTED_DAYS)
+    proposed_days = settings.PASSNUM_REFERRAL_LAPSE_DAYS
+    accepted_days = settings.PASSNUM_REFERRAL_LAPSE_ACCEPTED_DAYS
+    proposed_limit = now - timedelta(days=proposed_days)
+    accepted_limit = now - timedelta(days=accepted_days)
     count = 0
     for referral in Referral.objects.filter(
         state=ReferralState.PROPOSED, created_at__lt=proposed_limit
     ):
-        referral_lapse(
-            referral=referral, reason=f"non acceptée en {REFERRAL_LAPSE_PROPOSED_DAYS} jours"
-        )
+        referral_lapse(referral=referral, reason=f"non acceptée en {proposed_days} jours")
         count += 1
     for referral in Referral.objects.filter(
         state=ReferralState.ACCEPTED, accepted_at__lt=accepted_limit
     ):
         referral_lapse(
             referral=referral,
-            reason=f"aucune première séance en {REFERRAL_LAPSE_ACCEPTED_DAYS} jours",
+            reason=f"aucune première séance en {accepted_days} jours",
         )
         count += 1
     return count

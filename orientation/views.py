@@ -7,6 +7,7 @@ every step stays reachable from the steps bar, so going back loses nothing.
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -72,10 +73,12 @@ def _flow_context(person, step, **extra):
 def flow_start(request):
     """Step 1: register a new person (or find them already known). The form's content is kept
     in the session until the person is registered, so nothing typed is lost."""
-    if request.GET.get("reset"):
-        request.session.pop(DRAFT_KEY, None)
-        return redirect("orientation:flow_start")
     draft = request.session.get(DRAFT_KEY) or {}
+    if request.GET.get("reset"):
+        # "Nouvelle personne": forget the person registered last, keep anything typed since.
+        draft.pop("beneficiary", None)
+        request.session[DRAFT_KEY] = draft
+        return redirect("orientation:flow_start")
     if draft.get("beneficiary") and request.method == "GET":
         person = _people(request).filter(pk=draft["beneficiary"]).first()
         if person is not None:
@@ -475,6 +478,7 @@ def referral_list(request):
             "states": ReferralState.choices,
             "state": state,
             "follow_up": selectors.referrals_needing_follow_up(request.membership).count(),
+            "follow_up_days": settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS,
         },
     )
 

@@ -1,0 +1,57 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from orientation.models import Referral
+from tests.factories import BeneficiaryFactory
+from tests.orientation.factories import ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _referrals(world, n, days_ago):
+    made = []
+    for _ in range(n):
+        referral = ReferralFactory(
+            beneficiary=BeneficiaryFactory(registered_by_organisation=world.desk),
+            mediator=world.mediator_org,
+            place=world.place_near,
+        )
+        Referral.objects.filter(pk=referral.pk).update(
+            created_at=timezone.now() - datetime.timedelta(days=days_ago)
+        )
+        made.append(referral)
+    return made
+
+
+def test_front_desk_home_shows_the_main_action_and_referrals_to_follow_up(
+    world, login, settings, django_assert_max_num_queries
+):
+    settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS = 14
+    late = _referrals(world, 3, days_ago=15)
+    recent = _referrals(world, 2, days_ago=3)
+    client = login(world.agent)
+    with django_assert_max_num_queries(25):
+        page = client.get(reverse("home")).content.decode()
+    assert "Nouvelle personne" in page
+    assert "3 orientations sans réponse" in page
+    for referral in late:
+        assert referral.beneficiary.last_name in page
+    for referral in recent:
+        assert referral.beneficiary.last_name not in page
+
+
+def test_mediator_home_lists_referrals_waiting_for_an_answer(
+    world, login, django_assert_max_num_queries
+):
+    waiting = _referrals(world, 4, days_ago=1)
+    other = ReferralFactory()
+    client = login(world.mediator)
+    with django_assert_max_num_queries(25):
+        page = client.get(reverse("home")).content.decode()
+    for referral in waiting:
+        assert referral.beneficiary.last_name in page
+    assert other.beneficiary.last_name not in page
+    assert reverse("orientation:inbox") in page
