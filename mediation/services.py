@@ -680,6 +680,11 @@ def redemption_submit(
     }
     _check_lines(answers, cheques, organisation=organisation, day=day, kind=kind)
     if any(not a.ok for a in only_answers):
+        # The same submission may have been committed by a concurrent request since the first
+        # token check (a double click): its cheques then read as redeemed. Answer as a retry.
+        earlier = RedemptionSubmission.objects.filter(token=token, mediator=organisation).first()
+        if earlier is not None:
+            return _replay(earlier, organisation)
         _record_attempts(only_answers, organisation=organisation, user=user)
         return RedemptionResult(ok=False, answers=only_answers)
 

@@ -34,6 +34,7 @@ from .models import Statement, StatementStatus, Theme
 from .tables import MediatorTable
 
 MEDIATOR_KINDS = (OrganisationKind.MEDIATOR,)
+MIXED_KINDS = (OrganisationKind.MEDIATOR, OrganisationKind.OWNER)
 
 
 def _apply_errors(form, exc: ValidationError):
@@ -176,7 +177,7 @@ def activity_create(request):
 # --- Statements -------------------------------------------------------------------------------
 
 
-@role_required(*MEDIATION, *MANAGERS)
+@role_required(*MEDIATION, *MANAGERS, kinds=MIXED_KINDS)
 def statement_list(request):
     membership = request.membership
     statements = selectors.statements_visible_to(membership).select_related("mediator")
@@ -197,7 +198,7 @@ def statement_list(request):
     )
 
 
-@role_required(*MEDIATION, *MANAGERS)
+@role_required(*MEDIATION, *MANAGERS, kinds=MIXED_KINDS)
 def statement_detail(request, pk):
     statement = get_scoped_or_404(
         selectors.statements_visible_to(request.membership).select_related(
@@ -221,7 +222,7 @@ def statement_detail(request, pk):
     )
 
 
-@role_required(*MEDIATION, *MANAGERS)
+@role_required(*MEDIATION, *MANAGERS, kinds=MIXED_KINDS)
 def statement_pdf(request, pk):
     """The stored PDF, byte for byte: rendered once at issue, never again."""
     statement = get_scoped_or_404(selectors.statements_visible_to(request.membership), pk=pk)
@@ -508,7 +509,7 @@ def agreement_create(request, pk):
     )
 
 
-@role_required(*MANAGERS, *MEDIATION)
+@role_required(*MANAGERS, *MEDIATION, kinds=MIXED_KINDS)
 def agreement_detail(request, pk):
     agreement = get_scoped_or_404(
         selectors.agreements_visible_to(request.membership).select_related(
@@ -529,7 +530,7 @@ def agreement_detail(request, pk):
     )
 
 
-@role_required(*MANAGERS, *MEDIATION)
+@role_required(*MANAGERS, *MEDIATION, kinds=MIXED_KINDS)
 def agreement_pdf(request, pk):
     agreement = get_scoped_or_404(selectors.agreements_visible_to(request.membership), pk=pk)
     if not agreement.file:

@@ -4,6 +4,7 @@ and handed-out chequebooks (every factory cheque has the code TEST_CHEQUE_CODE).
 import itertools
 
 import pytest
+from django.utils import timezone
 
 from passnum.organisations.models import Role
 from tests.factories import (
@@ -31,6 +32,7 @@ def make_mediator(*, qualified=True, agreement=True, name=None):
     organisation = MediatorOrganisationFactory(**({"name": name} if name else {}))
     MediatorProfileFactory(
         organisation=organisation,
+        charter_accepted_at=timezone.now(),
         **({} if qualified else {"qualification_status": "applied", "qualified_at": None}),
     )
     PlaceFactory(organisation=organisation)

@@ -1,0 +1,288 @@
+"""Mediator organisations: onboarding, SIRET/IBAN/BIC, qualification, places, agreements,
+open-data export of places."""
+
+import datetime
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from mediation.models import AgreementStatus, MediatorProfile, QualificationStatus
+from mediation.services import (
+    agreement_activate,
+    agreement_create,
+    agreement_terminate,
+    mediator_invite,
+    mediator_profile_update,
+    mediator_qualification_change,
+    place_save,
+)
+from passnum.organisations.models import Invitation, OrganisationKind, Role
+from passnum.programme.models import Service
+from tests.factories import CommuneFactory, OwnerFactory, PlaceFactory
+
+pytestmark = pytest.mark.django_db
+
+VALID_SIRET = "73282932000074"
+VALID_IBAN = "FR76 3000 6000 0112 3456 7890 189"
+
+
+@pytest.fixture
+def applicant(manager):
+    organisation, token = mediator_invite(
+        name="Numérique pour tous",
+        commune=CommuneFactory(),
+        email="Admin@Example.org",
+        membership=manager,
+    )
+    from passnum.organisations.services import invitation_accept, invitation_find
+
+    user = invitation_accept(
+        invitation=invitation_find(token=token),
+        password="un-mot-de-passe-solide",
+        first_name="Alex",
+        last_name="Admin",
+    )
+    return user.memberships.get(organisation=organisation)
+
+
+def complete(profile, membership):
+    return mediator_profile_update(
+        profile=profile,
+        membership=membership,
+        charter_accepted=True,
+        siret=VALID_SIRET,
+        legal_name="Association Numérique pour tous",
+        legal_representative="Alex Admin",
+        iban=VALID_IBAN,
+        bic="AGRIFRPP",
+    )
+
+
+def test_a_manager_invites_a_mediator_which_starts_as_applied(manager, applicant):
+    organisation = applicant.organisation
+    assert organisation.kind == OrganisationKind.MEDIATOR
+    assert organisation.mediator_profile.qualification_status == QualificationStatus.APPLIED
+    assert applicant.role == Role.ORG_ADMIN
+    assert Invitation.objects.get(organisation=organisation).accepted_at is not None
+
+
+def test_only_a_manager_invites(mediator):
+    with pytest.raises(ValidationError):
+        mediator_invite(name="X", commune=None, email="x@example.org", membership=mediator)
+
+
+@pytest.mark.parametrize("siret", ["73282932000075", "123", "7328293200007A", "00000000000001"])
+def test_an_invalid_siret_is_refused(applicant, siret):
+    profile = applicant.organisation.mediator_profile
+    with pytest.raises(ValidationError) as exc:
+        mediator_profile_update(profile=profile, membership=applicant, siret=siret)
+    assert "siret" in exc.value.message_dict
+
+
+@pytest.mark.parametrize("iban", ["FR7630006000011234567890188", "FR76300060", "XX00"])
+def test_an_invalid_iban_is_refused(applicant, iban):
+    with pytest.raises(ValidationError) as exc:
+        mediator_profile_update(
+            profile=applicant.organisation.mediator_profile, membership=applicant, iban=iban
+        )
+    assert "iban" in exc.value.message_dict
+
+
+def test_an_invalid_bic_is_refused(applicant):
+    with pytest.raises(ValidationError) as exc:
+        mediator_profile_update(
+            profile=applicant.organisation.mediator_profile, membership=applicant, bic="AGRI"
+        )
+    assert "bic" in exc.value.message_dict
+
+
+def test_valid_siret_and_iban_are_stored_compact(applicant):
+    profile = complete(applicant.organisation.mediator_profile, applicant)
+    profile.refresh_from_db()
+    assert profile.siret == VALID_SIRET
+    assert profile.iban == VALID_IBAN.replace(" ", "")
+    assert profile.charter_accepted_at is not None
+
+
+def test_a_mediator_admin_cannot_edit_another_profile(applicant, mediator):
+    with pytest.raises(ValidationError):
+        mediator_profile_update(
+            profile=mediator.organisation.mediator_profile, membership=applicant, legal_name="X"
+        )
+
+
+def test_qualification_needs_a_complete_profile_and_a_place(manager, applicant):
+    profile = applicant.organisation.mediator_profile
+    with pytest.raises(ValidationError):
+        mediator_qualification_change(profile=profile, status="qualified", membership=manager)
+    complete(profile, applicant)
+    with pytest.raises(ValidationError) as exc:
+        mediator_qualification_change(profile=profile, status="qualified", membership=manager)
+    assert "lieu" in str(exc.value)
+    place_save(
+        organisation=applicant.organisation,
+        membership=applicant,
+        name="Salle numérique",
+        address="1 rue Haute",
+        commune=CommuneFactory(),
+        services=Service.objects.all()[:2],
+    )
+    profile = mediator_qualification_change(profile=profile, status="qualified", membership=manager)
+    assert profile.qualification_status == QualificationStatus.QUALIFIED
+    assert profile.qualified_at is not None
+
+
+def test_suspension_needs_a_reason_and_disqualification_is_final(manager, mediator):
+    profile = mediator.organisation.mediator_profile
+    with pytest.raises(ValidationError):
+        mediator_qualification_change(profile=profile, status="suspended", membership=manager)
+    profile = mediator_qualification_change(
+        profile=profile, status="suspended", reason="Contrôle en cours", membership=manager
+    )
+    assert profile.status_reason == "Contrôle en cours" and profile.status_changed_at
+    profile = mediator_qualification_change(profile=profile, status="qualified", membership=manager)
+    mediator_qualification_change(
+        profile=profile, status="disqualified", reason="Fraude", membership=manager
+    )
+    with pytest.raises(ValidationError):
+        mediator_qualification_change(profile=profile, status="qualified", membership=manager)
+
+
+def test_only_a_manager_changes_qualification(mediator):
+    with pytest.raises(ValidationError):
+        mediator_qualification_change(
+            profile=mediator.organisation.mediator_profile,
+            status="suspended",
+            reason="x",
+            membership=mediator,
+        )
+
+
+def test_agreement_pdf_carries_the_terms_and_the_lifecycle(manager, mediator, vintage):
+    from pypdf import PdfReader
+
+    start = timezone.localdate().replace(month=1, day=1)
+    agreement = agreement_create(
+        mediator=mediator.organisation,
+        counterpart=OwnerFactory(),
+        start_date=start,
+        end_date=start.replace(year=start.year + 1),
+        membership=manager,
+    )
+    assert agreement.status == AgreementStatus.DRAFT and len(agreement.file_sha256) == 64
+    text = "".join(p.extract_text() for p in PdfReader(agreement.file.open("rb")).pages)
+    assert "9,60" in text and "mois" in text
+    assert mediator.organisation.mediator_profile.siret in text
+    agreement_activate(agreement=agreement, signed_at=start, membership=manager)
+    with pytest.raises(ValidationError):
+        agreement_terminate(agreement=agreement, membership=manager, reason="")
+    agreement_terminate(agreement=agreement, membership=manager, reason="Fin d'activité")
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.TERMINATED
+
+
+def test_an_agreement_is_signed_with_cd12_or_an_epci(manager, mediator, other_mediator):
+    with pytest.raises(ValidationError):
+        agreement_create(
+            mediator=mediator.organisation,
+            counterpart=other_mediator.organisation,
+            start_date=datetime.date(2026, 1, 1),
+            end_date=datetime.date(2026, 12, 31),
+            membership=manager,
+        )
+
+
+def test_a_place_takes_its_communes_postcode(applicant):
+    commune = CommuneFactory(postcodes="12850|12000")
+    place = place_save(
+        organisation=applicant.organisation,
+        membership=applicant,
+        name="Lieu",
+        address="Rue",
+        commune=commune,
+    )
+    assert place.postcode == "12850"
+
+
+def test_places_for_referral_come_nearest_first(db):
+    from mediation.selectors import places_for_referral
+    from tests.factories import EpciFactory, MediatorProfileFactory
+
+    epci = EpciFactory()
+    here, neighbour, far = (CommuneFactory(epci=epci), CommuneFactory(epci=epci), CommuneFactory())
+    places = {}
+    for key, commune in (("far", far), ("neighbour", neighbour), ("here", here)):
+        profile = MediatorProfileFactory()
+        places[key] = PlaceFactory(
+            organisation=profile.organisation, commune=commune, name=f"A {key}"
+        )
+    unqualified = MediatorProfileFactory(qualification_status="applied")
+    PlaceFactory(organisation=unqualified.organisation, commune=here)
+    assert list(places_for_referral(commune=here)) == [
+        places["here"],
+        places["neighbour"],
+        places["far"],
+    ]
+
+
+# --- Open data ----------------------------------------------------------------------------------
+
+
+def _schema():
+    from frictionless import Schema
+
+    from mediation.opendata import SCHEMA_PATH
+
+    return Schema.from_descriptor(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def published_places(reference_data, mediator):
+    profile = MediatorProfile.objects.get(organisation=mediator.organisation)
+    profile.labels = ["#APTIC", "France Services"]
+    profile.save()
+    place = mediator.organisation.places.get()
+    place.accessibility = ["Surdité", "Handicaps moteurs"]
+    place.support_modes = ["Accompagnement individuel", "Dans un atelier collectif"]
+    place.latitude, place.longitude = 44.35, 2.57
+    place.save()
+    place.services.set(Service.objects.all()[:3])
+    return [place]
+
+
+def test_open_data_csv_is_valid_against_the_national_schema(published_places, client):
+    from frictionless import Resource
+
+    response = client.get("/mediation/lieux/open-data.csv")
+    assert response.status_code == 200
+    report = Resource(response.content, format="csv", schema=_schema()).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    header, row = response.content.decode().splitlines()[:2]
+    assert header.split(",")[:3] == ["id", "pivot", "nom"]
+    assert "Gratuit sous condition" in row and "Surdité|Handicaps moteurs" in row
+
+
+def test_open_data_json_uses_the_schema_field_names(published_places, client):
+    from frictionless import Resource
+
+    rows = json.loads(client.get("/mediation/lieux/open-data.json").content)
+    assert rows and set(rows[0]) <= {f.name for f in _schema().fields}
+    assert rows[0]["frais_a_charge"] == "Gratuit sous condition"
+    assert rows[0]["dispositif_programmes_nationaux"] == "France Services"
+    assert rows[0]["date_maj"] == timezone.localdate().isoformat()
+    report = Resource(rows, schema=_schema()).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_places_of_unqualified_mediators_are_not_published(
+    published_places, mediator, manager, client
+):
+    mediator_qualification_change(
+        profile=mediator.organisation.mediator_profile,
+        status="suspended",
+        reason="Contrôle",
+        membership=manager,
+    )
+    assert json.loads(client.get("/mediation/lieux/open-data.json").content) == []

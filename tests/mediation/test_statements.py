@@ -1,0 +1,272 @@
+"""Monthly statements: totals in cents, Paris months, gapless numbers, frozen PDF, statuses,
+cheques frozen once on a statement, accounting export."""
+
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
+
+from chequebooks.models import Cheque, ChequeState
+from chequebooks.states import IllegalTransition, cheque_transition_check
+from mediation.models import Redemption, Statement, StatementStatus
+from mediation.rules import PARIS
+from mediation.services import (
+    statement_issue,
+    statement_pay,
+    statement_send,
+    statement_validate,
+    statements_accounting_csv,
+    statements_issue_for_month,
+)
+from mediation.tasks import statements_issue_monthly
+from passnum.audit.models import JournalEntry
+
+from .conftest import handed_out, make_mediator
+
+pytestmark = pytest.mark.django_db
+
+
+def paris(*args):
+    return datetime.datetime(*args, tzinfo=PARIS)
+
+
+def redeem_at(redeem, cheques, when, **kwargs):
+    """Redeem now, then date the redemptions (statements only read ``redeemed_at``)."""
+    result = redeem(cheques, **kwargs)
+    assert result.ok, [a.message for a in result.answers]
+    Redemption.objects.filter(activity=result.activity).update(redeemed_at=when)
+    return result
+
+
+def last_month():
+    first = timezone.localdate().replace(day=1)
+    return (first - datetime.timedelta(days=1)).replace(day=1)
+
+
+def test_seven_cheques_give_integer_cent_totals(mediator, chequebook, redeem):
+    redeem_at(
+        redeem,
+        list(chequebook.cheques.order_by("position")[:7]),
+        paris(*last_month().timetuple()[:3], 10),
+    )
+    statement = statement_issue(mediator=mediator.organisation, period_start=last_month())
+    vintage = chequebook.vintage
+    assert statement.cheque_count == 7
+    assert statement.face_value_cents == 7 * vintage.face_value_cents == 7000
+    assert statement.net_cents == 7 * vintage.mediator_net_cents == 6720  # 67,20 €
+    assert statement.fees_cents == statement.face_value_cents - statement.net_cents == 280
+
+
+def test_a_statement_takes_the_paris_month(mediator, chequebook, redeem):
+    """23:30 on 31 October in Paris is October, although 22:30 UTC... and 00:30 on
+    1 November in Paris is November, although it is still 31 October in UTC."""
+    one, two = chequebook.cheques.order_by("position")[:2]
+    redeem_at(redeem, [one], paris(2026, 10, 31, 23, 30))
+    redeem_at(redeem, [two], paris(2026, 11, 1, 0, 30))
+    october = statement_issue(
+        mediator=mediator.organisation, period_start=datetime.date(2026, 10, 1)
+    )
+    assert october.cheque_count == 1
+    assert october.redemptions.get().cheque == one
+    november = statement_issue(
+        mediator=mediator.organisation, period_start=datetime.date(2026, 11, 1)
+    )
+    assert november.redemptions.get().cheque == two
+
+
+def test_statement_cheques_move_to_on_statement_then_paid(mediator, chequebook, redeem, manager):
+    cheques = list(chequebook.cheques.order_by("position")[:3])
+    redeem_at(redeem, cheques, paris(*last_month().timetuple()[:3], 10))
+    statement = statement_issue(mediator=mediator.organisation, period_start=last_month())
+    assert set(
+        Cheque.objects.filter(pk__in=[c.pk for c in cheques]).values_list("state", flat=True)
+    ) == {ChequeState.ON_STATEMENT}
+    statement_validate(statement=statement, membership=manager)
+    statement_send(statement=statement, membership=manager)
+    with pytest.raises(ValidationError):
+        statement_pay(
+            statement=statement, membership=manager, paid_at=timezone.localdate(), reference=""
+        )
+    statement = statement_pay(
+        statement=statement, membership=manager, paid_at=timezone.localdate(), reference="VIR-1"
+    )
+    assert statement.status == StatementStatus.PAID and statement.payment_reference == "VIR-1"
+    assert set(
+        Cheque.objects.filter(pk__in=[c.pk for c in cheques]).values_list("state", flat=True)
+    ) == {ChequeState.PAID}
+
+
+def test_statuses_follow_their_order(mediator, chequebook, redeem, manager):
+    redeem_at(redeem, list(chequebook.cheques.all()[:1]), paris(*last_month().timetuple()[:3], 10))
+    statement = statement_issue(mediator=mediator.organisation, period_start=last_month())
+    with pytest.raises(ValidationError):
+        statement_send(statement=statement, membership=manager)  # not validated yet
+    with pytest.raises(ValidationError):
+        statement_validate(statement=statement, membership=mediator)  # not a manager
+    statement_validate(statement=statement, membership=manager)
+    with pytest.raises(ValidationError):
+        statement_validate(statement=statement, membership=manager)
+
+
+def test_a_cheque_on_a_statement_can_no_longer_be_cancelled_or_unredeemed(
+    mediator, chequebook, redeem, manager
+):
+    from chequebooks.services import cheque_cancel, chequebook_cancel
+
+    cheque = chequebook.cheques.order_by("position").first()
+    redeem_at(redeem, [cheque], paris(*last_month().timetuple()[:3], 10))
+    statement_issue(mediator=mediator.organisation, period_start=last_month())
+    cheque.refresh_from_db()
+    assert cheque.state == ChequeState.ON_STATEMENT
+    for target in (ChequeState.CANCELLED, ChequeState.HANDED_OUT, ChequeState.REDEEMED):
+        with pytest.raises(IllegalTransition):
+            cheque_transition_check(cheque.state, target)
+    with pytest.raises(ValidationError):
+        cheque_cancel(cheque=cheque, reason="Perte", membership=manager)
+    chequebook_cancel(chequebook=chequebook, reason="Vol", membership=manager)
+    cheque.refresh_from_db()
+    assert cheque.state == ChequeState.ON_STATEMENT  # the stated cheque stays as it was
+
+
+def test_issuing_twice_changes_nothing_and_the_monthly_task_is_idempotent(
+    mediator, other_mediator, vintage, envelope, redeem
+):
+    when = paris(*last_month().timetuple()[:3], 10)
+    redeem_at(redeem, list(handed_out(vintage, envelope).cheques.all()[:2]), when)
+    redeem_at(
+        redeem,
+        list(handed_out(vintage, envelope).cheques.all()[:3]),
+        when,
+        membership=other_mediator,
+    )
+    first = statements_issue_monthly.delay()
+    assert Statement.objects.count() == 2
+    statements_issue_monthly.delay()
+    assert Statement.objects.count() == 2
+    assert first is not None
+    assert (
+        statement_issue(mediator=mediator.organisation, period_start=last_month()).cheque_count == 2
+    )
+
+
+def test_nothing_to_state_gives_no_statement(mediator):
+    assert statement_issue(mediator=mediator.organisation, period_start=last_month()) is None
+    assert not Statement.objects.exists()
+
+
+def test_numbers_follow_each_other(mediator, other_mediator, vintage, envelope, redeem):
+    when = paris(*last_month().timetuple()[:3], 10)
+    redeem_at(redeem, list(handed_out(vintage, envelope).cheques.all()[:1]), when)
+    redeem_at(
+        redeem,
+        list(handed_out(vintage, envelope).cheques.all()[:1]),
+        when,
+        membership=other_mediator,
+    )
+    numbers = sorted(s.number for s in statements_issue_for_month(period_start=last_month()))
+    assert numbers == list(range(numbers[0], numbers[0] + 2))
+
+
+def test_the_pdf_is_the_same_bytes_at_every_download(mediator, chequebook, redeem, login):
+    redeem_at(redeem, list(chequebook.cheques.all()[:3]), paris(*last_month().timetuple()[:3], 10))
+    statement = statement_issue(mediator=mediator.organisation, period_start=last_month())
+    client = login(mediator)
+    url = reverse("mediation:statement_pdf", args=[statement.pk])
+    first = b"".join(client.get(url).streaming_content)
+    with freeze_time(timezone.now() + datetime.timedelta(days=40)):
+        client = login(mediator)
+        second = b"".join(client.get(url).streaming_content)
+    assert first.startswith(b"%PDF") and first == second
+    from passnum.pdf import sha256
+
+    assert sha256(first) == statement.file_sha256
+
+
+def test_the_pdf_is_rendered_once(mediator, chequebook, redeem, monkeypatch):
+    from mediation import services
+
+    redeem_at(redeem, list(chequebook.cheques.all()[:1]), paris(*last_month().timetuple()[:3], 10))
+    calls = []
+    real = services.render_pdf
+    monkeypatch.setattr(services, "render_pdf", lambda *a, **k: calls.append(1) or real(*a, **k))
+    statement_issue(mediator=mediator.organisation, period_start=last_month())
+    statement_issue(mediator=mediator.organisation, period_start=last_month())
+    assert len(calls) == 1
+
+
+def test_accounting_export_lists_validated_statements_with_iban(
+    mediator, other_mediator, vintage, envelope, redeem, manager, login
+):
+    when = paris(*last_month().timetuple()[:3], 10)
+    redeem_at(redeem, list(handed_out(vintage, envelope).cheques.all()[:2]), when)
+    redeem_at(
+        redeem,
+        list(handed_out(vintage, envelope).cheques.all()[:1]),
+        when,
+        membership=other_mediator,
+    )
+    a, b = statements_issue_for_month(period_start=last_month())
+    statement_validate(statement=a, membership=manager)
+    response = login(manager).get(reverse("mediation:statements_export"))
+    content = response.content.decode("utf-8-sig")
+    assert response.status_code == 200
+    assert a.mediator.name in content and b.mediator.name not in content
+    assert a.mediator.mediator_profile.iban in content
+    assert JournalEntry.objects.filter(action="mediation.statements.exported").exists()
+    with pytest.raises(ValidationError):
+        statements_accounting_csv(statements=Statement.objects.all(), membership=mediator)
+
+
+# --- PostgreSQL: gapless numbers under concurrency --------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_statement_numbers_have_no_gap_nor_duplicate_under_concurrency(vintage, envelope):
+    from mediation.services import ChequeLine, redemption_submit
+
+    when = paris(*last_month().timetuple()[:3], 10)
+    mediators = [make_mediator(name=f"Concurrent {i}") for i in range(6)]
+    for i, membership in enumerate(mediators):
+        book = handed_out(vintage, envelope)
+        result = redemption_submit(
+            membership=membership,
+            token=f"gapless-{i}",
+            lines=[ChequeLine(str(c.number), "K7M9P2QX") for c in book.cheques.all()[:2]],
+            kind="individual",
+            date=timezone.localdate(),
+            duration_minutes=30,
+            themes=[],
+        )
+        assert result.ok
+    Redemption.objects.update(redeemed_at=when)
+    barrier = threading.Barrier(len(mediators) * 2)
+    errors = []
+
+    def issue(organisation):
+        try:
+            barrier.wait()
+            statement_issue(mediator=organisation, period_start=last_month())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # Each mediator twice: the second call finds the statement (or nothing left to state).
+    threads = [
+        threading.Thread(target=issue, args=(m.organisation,)) for m in mediators for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    numbers = sorted(Statement.objects.values_list("number", flat=True))
+    assert len(numbers) == len(mediators)
+    assert numbers == list(range(numbers[0], numbers[0] + len(mediators)))
+    assert Redemption.objects.filter(statement__isnull=True).count() == 0

@@ -1,0 +1,218 @@
+"""Pages: the redemption form end to end, scoping (a guessed id is a 404), query budgets."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from mediation.models import Redemption, Statement
+from mediation.rules import PARIS
+from mediation.services import statement_issue
+from tests.factories import evaluator_membership
+
+from .conftest import CODE, handed_out, make_mediator
+
+pytestmark = pytest.mark.django_db
+
+
+def last_month():
+    return (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def post_redeem(client, cheques, *, code=CODE, token="tok-1", **extra):
+    data = {
+        "token": token,
+        "kind": "individual",
+        "date": timezone.localdate().isoformat(),
+        "duration_minutes": "60",
+        "themes": ["email", "procedures"],
+        "referral": "",
+        "place": "",
+        "notes": "",
+    }
+    for i, cheque in enumerate(cheques, start=1):
+        data[f"number_{i}"] = str(cheque.number)
+        data[f"code_{i}"] = code
+    data.update(extra)
+    return client.post(reverse("mediation:redeem"), data)
+
+
+def test_the_redeem_page_redeems_and_shows_the_activity(mediator, chequebook, login):
+    client = login(mediator)
+    page = client.get(reverse("mediation:redeem"))
+    assert page.status_code == 200 and 'name="number_10"' in page.content.decode()
+    cheques = list(chequebook.cheques.order_by("position")[:3])
+    response = post_redeem(client, cheques)
+    assert response.status_code == 302
+    assert Redemption.objects.filter(cheque__in=cheques).count() == 3
+    detail = client.get(response["Location"])
+    assert "3 chèques encaissés" in detail.content.decode()
+
+
+def test_a_double_submission_of_the_form_redeems_once(mediator, chequebook, login):
+    client = login(mediator)
+    cheques = list(chequebook.cheques.order_by("position")[:2])
+    first = post_redeem(client, cheques, token="same")
+    second = post_redeem(client, cheques, token="same")
+    assert first["Location"] == second["Location"]
+    assert Redemption.objects.count() == 2
+
+
+def test_the_redeem_page_shows_each_refusal_in_french(mediator, chequebook, login):
+    client = login(mediator)
+    cheques = list(chequebook.cheques.order_by("position")[:2])
+    assert post_redeem(client, cheques[:1], token="a").status_code == 302
+    response = post_redeem(client, cheques, token="b")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Aucun chèque n&#x27;a été encaissé" in body or "Aucun chèque n'a été encaissé" in body
+    assert "déjà été encaissé le" in body
+    assert Redemption.objects.count() == 1
+    # A fresh token is given for the corrected resubmission.
+    assert 'value="b"' not in body
+
+
+def test_only_mediators_reach_the_redeem_page(db, login, manager):
+    assert login(evaluator_membership()).get(reverse("mediation:redeem")).status_code == 404
+    assert login(manager).get(reverse("mediation:redeem")).status_code == 404
+
+
+def test_a_mediator_never_sees_another_mediators_records(
+    mediator, other_mediator, chequebook, redeem, login
+):
+    result = redeem(list(chequebook.cheques.all()[:2]), membership=other_mediator)
+    Redemption.objects.update(
+        redeemed_at=datetime.datetime.combine(last_month(), datetime.time(10), tzinfo=PARIS)
+    )
+    statement = statement_issue(mediator=other_mediator.organisation, period_start=last_month())
+    client = login(mediator)
+    for url in (
+        reverse("mediation:activity_detail", args=[result.activity.pk]),
+        reverse("mediation:statement_detail", args=[statement.pk]),
+        reverse("mediation:statement_pdf", args=[statement.pk]),
+        reverse("mediation:place_edit", args=[other_mediator.organisation.places.get().pk]),
+        reverse("mediation:agreement_pdf", args=[other_mediator.organisation.agreements.get().pk]),
+        reverse("mediation:mediator_detail", args=[other_mediator.organisation.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    listing = client.get(reverse("mediation:statement_list")).content.decode()
+    assert f"Relevé n° {statement.number}" not in listing
+    owner = login(other_mediator)
+    assert owner.get(reverse("mediation:statement_detail", args=[statement.pk])).status_code == 200
+
+
+def test_mediator_lists_and_home_keep_their_query_budget(
+    mediator, vintage, envelope, redeem, login, django_assert_max_num_queries
+):
+    for _ in range(6):
+        redeem(list(handed_out(vintage, envelope).cheques.all()[:3]))
+    Redemption.objects.update(
+        redeemed_at=datetime.datetime.combine(last_month(), datetime.time(10), tzinfo=PARIS)
+    )
+    statement_issue(mediator=mediator.organisation, period_start=last_month())
+    client = login(mediator)
+    for name, budget in (
+        ("mediation:activity_list", 14),
+        ("mediation:statement_list", 12),
+        ("mediation:profile", 18),
+        ("home", 30),
+    ):
+        with django_assert_max_num_queries(budget):
+            assert client.get(reverse(name)).status_code == 200, name
+
+
+def test_manager_pages_keep_their_query_budget_and_export(
+    manager, login, django_assert_max_num_queries, reference_data
+):
+    for i in range(8):
+        make_mediator(name=f"Structure {i}")
+    client = login(manager)
+    for name, budget in (
+        ("mediation:mediator_list", 14),
+        ("mediation:agreement_list", 12),
+        ("mediation:statement_list", 12),
+    ):
+        with django_assert_max_num_queries(budget):
+            assert client.get(reverse(name)).status_code == 200, name
+    csv = client.get(reverse("mediation:mediator_list") + "?_export=csv")
+    assert csv.status_code == 200 and "Structure 7" in csv.content.decode()
+    xlsx = client.get(reverse("mediation:mediator_list") + "?_export=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    filtered = client.get(reverse("mediation:mediator_list") + "?q=Structure+3").content.decode()
+    assert "Structure 3" in filtered and "Structure 4" not in filtered
+
+
+def test_a_manager_produces_validates_and_downloads_a_statement(
+    manager, mediator, chequebook, redeem, login
+):
+    redeem(list(chequebook.cheques.all()[:3]))
+    client = login(manager)
+    response = client.post(
+        reverse("mediation:statements_produce"),
+        {"period": timezone.localdate().replace(day=1).isoformat()},
+    )
+    assert response.status_code == 302
+    statement = Statement.objects.get(mediator=mediator.organisation)
+    assert statement.cheque_count == 3
+    client.post(reverse("mediation:statement_action", args=[statement.pk, "valider"]))
+    statement.refresh_from_db()
+    assert statement.status == "validated"
+    pdf = client.get(reverse("mediation:statement_pdf", args=[statement.pk]))
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+
+def test_a_manager_invites_and_qualifies_through_the_pages(manager, login, reference_data):
+    from passnum.programme.models import Commune
+
+    client = login(manager)
+    response = client.post(
+        reverse("mediation:mediator_invite"),
+        {
+            "name": "Nouveau lieu",
+            "commune": Commune.objects.first().pk,
+            "email": "nouveau@example.org",
+            "first_name": "",
+            "last_name": "",
+        },
+    )
+    assert response.status_code == 302
+    detail = client.get(response["Location"])
+    assert "Profil incomplet" in detail.content.decode()
+
+
+def test_the_mediator_admin_completes_the_profile_through_the_page(mediator, login):
+    client = login(mediator)
+    response = client.post(
+        reverse("mediation:profile_edit"),
+        {
+            "legal_name": "Asso",
+            "siret": "73282932000075",
+            "legal_representative": "X",
+            "iban": "FR7630006000011234567890189",
+            "bic": "AGRIFRPP",
+            "labels": ["#APTIC"],
+        },
+    )
+    assert response.status_code == 200
+    assert "clé de contrôle doit être juste" in response.content.decode()
+    mediator.organisation.mediator_profile.refresh_from_db()
+    assert mediator.organisation.mediator_profile.legal_name != "Asso"
+
+
+def test_other_mediators_redemptions_are_invisible_in_figures(
+    mediator, other_mediator, vintage, envelope, redeem, login
+):
+    redeem(list(handed_out(vintage, envelope).cheques.all()[:4]), membership=other_mediator)
+    client = login(mediator)
+    home = client.get(reverse("home")).content.decode()
+    assert "38,40" not in home  # the other's 4 × 9,60 €
+
+
+def test_an_org_admin_of_a_front_desk_cannot_use_mediation_pages(db, login):
+    from passnum.organisations.models import Role
+    from tests.factories import MembershipFactory
+
+    admin = MembershipFactory(role=Role.ORG_ADMIN)
+    assert login(admin).get(reverse("mediation:profile")).status_code == 404
+    assert login(admin).get(reverse("mediation:statement_list")).status_code == 404
