@@ -55,7 +55,7 @@ def bar_chart(chart_id: str, title: str, items: list[tuple[str, int]], *, unit_f
 
 def funnel_chart(chart_id: str, title: str, steps: list[tuple[str, int]]) -> str:
     """A funnel: each step a centred bar as wide as its share of the first step."""
-    width, row_h, max_w = 720, 44, 460
+    width, row_h, max_w = 860, 44, 460
     height = row_h * len(steps) + 10
     top = max((v for _, v in steps), default=0) or 1
     parts = []
