@@ -3,6 +3,7 @@ radar link, exports XLSX, produces the PDF report. Every page passes the accessi
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -56,7 +57,7 @@ def test_manager_dashboard_radar_export_and_report(page, demo, log_in, check_a11
     check_a11y(page, "reporting-breakdown-epci")
     with page.expect_download() as info:
         page.get_by_role("link", name="Exporter en XLSX").click()
-    book = openpyxl.load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
+    book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
     header = next(book.active.iter_rows(values_only=True))
     assert "Taux d'utilisation" in header
 
@@ -70,7 +71,7 @@ def test_manager_dashboard_radar_export_and_report(page, demo, log_in, check_a11
     check_a11y(page, "reporting-export")
     with page.expect_download() as info:
         download_link.click()
-    assert open(info.value.path(), "rb").read(2) == b"PK"
+    assert Path(info.value.path()).read_bytes()[:2] == b"PK"
 
     # Produce the periodic PDF report.
     menu = page.get_by_role("navigation", name="Menu principal")
@@ -84,7 +85,7 @@ def test_manager_dashboard_radar_export_and_report(page, demo, log_in, check_a11
     check_a11y(page, "reporting-reports-done")
     with page.expect_download() as info:
         page.get_by_role("link", name=re.compile("Télécharger le PDF")).first.click()
-    assert open(info.value.path(), "rb").read(4) == b"%PDF"
+    assert Path(info.value.path()).read_bytes()[:4] == b"%PDF"
 
 
 def test_coordinator_dashboard_and_homes_with_figures(page, demo, log_in, check_a11y):
