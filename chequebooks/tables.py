@@ -6,9 +6,7 @@ from .models import Chequebook, PrintRun
 
 class ChequebookTable(tables.Table):
     caption = "Chéquiers"
-    number = tables.LinkColumn(
-        "chequebooks:chequebook_detail", args=[tables.A("pk")], verbose_name="Chéquier"
-    )
+    number = tables.Column(verbose_name="Chéquier")
     vintage = tables.Column(
         verbose_name="Millésime", accessor="vintage.year", order_by=("vintage__year",)
     )
