@@ -7,7 +7,7 @@ the panels for the current role, in order. A panel is a template and its context
 from dataclasses import dataclass, field
 from importlib import import_module
 
-HOME_APPS = ["chequebooks", "orientation", "mediation", "reporting"]
+HOME_APPS = ["chequebooks", "orientation", "mediation", "reporting", "passnum.organisations"]
 
 
 @dataclass

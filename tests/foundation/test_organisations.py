@@ -241,3 +241,39 @@ def test_the_switcher_refuses_a_deactivated_membership(client, login):
     old = mediator_membership(user=user, is_active=False, deactivated_at=timezone.now())
     login(active)
     assert client.post(reverse("organisation_switch"), {"membership": old.pk}).status_code == 404
+
+
+# --- Home panels ---------------------------------------------------------------------------------
+
+
+def test_an_admins_home_panel_shows_its_team_and_pending_invitations():
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    from passnum.organisations.home import panels
+
+    admin = mediator_membership(role=Role.ORG_ADMIN)
+    mediator_membership(organisation=admin.organisation, role=Role.MEDIATOR)
+    invitation_create(
+        organisation=admin.organisation, email="bientot@example.org", role=Role.MEDIATOR, by=admin
+    )
+    invitation_create(
+        organisation=MediatorOrganisationFactory(),
+        email="ailleurs@example.org",
+        role=Role.MEDIATOR,
+        by=manager_membership(),
+    )
+    [panel] = panels(SimpleNamespace(membership=admin))
+    assert panel.context["active_members"] == 2
+    html = render_to_string(panel.template, {"panel": panel.context})
+    assert "bientot@example.org" in html and "ailleurs@example.org" not in html
+    assert reverse("organisations:invite", args=[admin.organisation.pk]) in html
+
+
+def test_an_evaluator_gets_no_foundation_panel():
+    from types import SimpleNamespace
+
+    from passnum.organisations.home import panels
+
+    assert panels(SimpleNamespace(membership=evaluator_membership())) == []

@@ -1,0 +1,39 @@
+"""The foundation's panels on the home pages: an admin's team, a manager's invitations."""
+
+from django.utils import timezone
+
+from passnum.core.home import Panel
+
+from .models import Invitation, Role
+from .selectors import invitations_pending
+
+
+def panels(request) -> list[Panel]:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return []
+    if membership.role == Role.ORG_ADMIN:
+        organisation = membership.organisation
+        return [
+            Panel(
+                "organisations/panels/team.html",
+                {
+                    "organisation": organisation,
+                    "active_members": organisation.memberships.filter(is_active=True).count(),
+                    "invitations": list(invitations_pending(organisation)[:5]),
+                },
+                order=900,
+            )
+        ]
+    if membership.role == Role.PROGRAMME_MANAGER:
+        pending = Invitation.objects.filter(
+            accepted_at__isnull=True, expires_at__gte=timezone.now()
+        ).select_related("organisation")
+        return [
+            Panel(
+                "organisations/panels/invitations.html",
+                {"count": pending.count(), "invitations": list(pending[:5])},
+                order=900,
+            )
+        ]
+    return []
