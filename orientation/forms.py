@@ -144,12 +144,11 @@ class AssessmentForm(forms.Form):
 class HandOverForm(forms.Form):
     chequebook_number = forms.CharField(
         label="Numéro du chéquier",
-        max_length=30,
-        help_text="Scannez le code du chéquier ou tapez son numéro.",
+        max_length=80,
+        help_text="Tapez le numéro du chéquier, ou scannez le QR code de l'un de ses chèques.",
         widget=forms.TextInput(
             attrs={
                 "autofocus": True,
-                "inputmode": "numeric",
                 "autocomplete": "off",
                 "list": "chequebook-candidates",
             }
@@ -157,13 +156,7 @@ class HandOverForm(forms.Form):
     )
 
     def clean_chequebook_number(self):
-        value = self.cleaned_data["chequebook_number"].strip()
-        # A scanner may type the QR text of a cheque ("PASSNUM:<number>:<code>"): not a
-        # chequebook number; digits only are accepted here.
-        value = value.replace(" ", "")
-        if not value.isdigit():
-            raise forms.ValidationError("Le numéro du chéquier ne contient que des chiffres.")
-        return value
+        return self.cleaned_data["chequebook_number"].strip()
 
 
 class NoHandOverForm(forms.Form):

@@ -271,7 +271,7 @@ def test_mediator_inbox_accept_and_decline(world, login, django_assert_max_num_q
     referrals = [
         ReferralFactory(mediator=world.mediator_org, place=world.place_near) for _ in range(5)
     ]
-    other = ReferralFactory()
+    other = ReferralFactory(beneficiary__last_name="Zzautre-Personne")
     client = login(world.mediator)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("orientation:inbox")).content.decode()
@@ -332,3 +332,77 @@ def test_mediator_reassessment_shows_the_gain(world, login):
     assert person.assessments.count() == 2
     page = client.get(reverse("orientation:mediator_referral", args=[referral.pk])).content.decode()
     assert "+20 points" in page
+
+
+def _registered(world):
+    return BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
+
+
+def test_scanning_a_cheques_qr_code_hands_over_its_chequebook(world, login):
+    from tests.factories import TEST_CHEQUE_CODE
+
+    person = _registered(world)
+    book = world.chequebooks[1]
+    cheque = book.cheques.order_by("position").first()
+    client = login(world.agent)
+    url = reverse("orientation:flow_handover", args=[person.pk])
+    bad = client.post(url, {"chequebook_number": f"PASSNUM:{cheque.number}:WRONG000"})
+    assert bad.status_code == 200
+    book.refresh_from_db()
+    assert book.state == ChequebookState.AT_FRONT_DESK
+    response = client.post(
+        url, {"chequebook_number": f"PASSNUM;{cheque.number};{TEST_CHEQUE_CODE}"}
+    )
+    assert response.status_code == 302
+    book.refresh_from_db()
+    assert book.state == ChequebookState.HANDED_OUT and book.beneficiary == person
+
+
+def test_a_chequebook_of_another_desk_cannot_be_handed_over(world, login):
+    from tests.factories import ChequebookFactory
+
+    person = _registered(world)
+    elsewhere = ChequebookFactory(
+        state=ChequebookState.AT_FRONT_DESK,
+        holder=BeneficiaryFactory().registered_by_organisation,
+        vintage=world.vintage,
+        envelope=world.chequebooks[0].envelope,
+    )
+    client = login(world.agent)
+    page = client.post(
+        reverse("orientation:flow_handover", args=[person.pk]),
+        {"chequebook_number": str(elsewhere.number)},
+    ).content.decode()
+    assert "Aucun chéquier de ce numéro" in page
+    elsewhere.refresh_from_db()
+    assert elsewhere.state == ChequebookState.AT_FRONT_DESK
+
+
+def test_an_autonomous_person_may_leave_without_a_chequebook(world, login):
+    from orientation.services import assessment_record
+
+    person = _registered(world)
+    answers = {int(k[1:]): int(v) for k, v in _answers(world.questionnaire, 2).items()}
+    assessment = assessment_record(beneficiary=person, membership=world.agent, answers=answers)
+    client = login(world.agent)
+    url = reverse("orientation:flow_handover", args=[person.pk])
+    assert "Ne pas remettre de chéquier" in client.get(url).content.decode()
+    response = client.post(url, {"action": "no_handover", "reason": "Autonome, pas de besoin"})
+    assert response.url == reverse("orientation:flow_refer", args=[person.pk])
+    assessment.refresh_from_db()
+    assert assessment.handover_decision is False
+
+
+def test_going_back_to_the_assessment_shows_the_answers_and_corrects_them(world, login):
+    person = _registered(world)
+    client = login(world.agent)
+    url = reverse("orientation:flow_assess", args=[person.pk])
+    answers = _answers(world.questionnaire, 1)
+    client.post(url, answers)
+    page = client.get(url).content.decode()
+    for choice_id in answers.values():
+        assert f'value="{choice_id}" required id' in page or f'value="{choice_id}"' in page
+    assert page.count("checked") >= len(answers)
+    client.post(url, {**_answers(world.questionnaire, 2), "correct": "1"})
+    assert person.assessments.count() == 1
+    assert person.assessments.get().level_code == "autonome"

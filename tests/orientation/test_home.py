@@ -47,7 +47,7 @@ def test_mediator_home_lists_referrals_waiting_for_an_answer(
     world, login, django_assert_max_num_queries
 ):
     waiting = _referrals(world, 4, days_ago=1)
-    other = ReferralFactory()
+    other = ReferralFactory(beneficiary__last_name="Zzautre-Personne")
     client = login(world.mediator)
     with django_assert_max_num_queries(25):
         page = client.get(reverse("home")).content.decode()
