@@ -53,3 +53,9 @@ def world(reference_data):
     w.public = TargetPublic.objects.get(code="epci-familles")
     w.questionnaire = questionnaire_default_create()
     return w
+
+
+@pytest.fixture
+def default_questionnaire(reference_data):
+    """The default pre-assessment questionnaire, published and in service."""
+    return questionnaire_default_create()
