@@ -330,7 +330,7 @@ def load_activity(ctx) -> None:
     unstated. Keeps one handed-out chequebook referred to med_rouergue untouched (browser
     test)."""
     from chequebooks.models import Chequebook, ChequebookState, ChequeState
-    from orientation.models import Referral
+    from orientation.models import Referral, ReferralState
 
     from .services import (
         ChequeLine,
@@ -357,9 +357,10 @@ def load_activity(ctx) -> None:
         .order_by("number")
     )
     referrals = {}
-    for r in Referral.objects.filter(beneficiary__chequebooks__in=candidates).select_related(
-        "mediator"
-    ):
+    live = [ReferralState.PROPOSED, ReferralState.ACCEPTED, ReferralState.FIRST_SESSION]
+    for r in Referral.objects.filter(
+        beneficiary__chequebooks__in=candidates, state__in=live
+    ).select_related("mediator"):
         referrals.setdefault(r.beneficiary_id, r)
     mediators = [ctx.orgs[k] for k, *_ in MEDIATORS if k in ctx.orgs]
     kept_for_browser = False
@@ -396,11 +397,10 @@ def load_activity(ctx) -> None:
         membership = memberships.get(mediator.pk)
         if membership is None:
             continue
-        cheques = list(chequebook.cheques.order_by("position"))
-        used = 3 + index % 4  # 3 to 6 cheques, over up to two months
-        start = index % max(len(months) - 1, 1)
-        for step, month in enumerate(months[start : start + 2]):
-            batch = cheques[step * (used // 2 or 1) : (step + 1) * (used // 2 or 1)]
+        cheques = iter(chequebook.cheques.order_by("position"))
+        per_month = 2 if index % 3 == 0 else 1  # one or two sessions a month, every month
+        for step, month in enumerate(months):
+            batch = [c for _, c in zip(range(per_month), cheques, strict=False)]
             if not batch:
                 continue
             day = min(month.replace(day=3 + index % 20), ctx.today)
@@ -428,7 +428,7 @@ def load_activity(ctx) -> None:
                 mediator=mediator, period_start=month_start(month)
             ).exists():
                 continue
-            if mediator != rouergue and position < len(past) - 2:
+            if mediator != rouergue and position < len(past) - 1:
                 continue  # fewer PDFs for speed: all months for Rouergue, recent ones for others
             statement = statement_issue(mediator=mediator, period_start=month, membership=manager)
             if statement is None or manager is None:
