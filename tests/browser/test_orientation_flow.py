@@ -120,6 +120,21 @@ def test_front_desk_flow_then_mediator_accepts(page, demo, log_in, check_a11y):
     referral.refresh_from_db()
     assert referral.state == ReferralState.ACCEPTED
 
+    # The mediator re-assesses the person (the gain is shown on the referral's page)
+    page.get_by_role("link", name=name, exact=True).click()
+    page.get_by_role("link", name="Réévaluer l'autonomie").click()
+    check_a11y(page, "orientation-mediator-reassess")
+    for group in page.locator("form.assessment-form fieldset").all():
+        group.locator("input[type=radio]").last.check()
+    page.get_by_role("button", name="Enregistrer l'évaluation").click()
+    page.wait_for_url(re.compile(r".*/orientations-recues/\d+/$"))
+    assert "Progression" in page.content()
+
+    # Declining another referral asks for a reason
+    page.get_by_role("link", name="← Orientations reçues").click()
+    page.get_by_role("link", name=re.compile("^Refuser l'orientation de")).first.click()
+    check_a11y(page, "orientation-mediator-decline")
+
 
 def test_manager_questionnaire_pages_are_accessible(page, demo, log_in, check_a11y):
     log_in("gestionnaire@demo.passnum.fr")
