@@ -9,10 +9,16 @@ from .models import ChequebookTally
 from .selectors import Filters, organisation_choices, scope_epci_id
 
 
+class FastSelect(forms.Select):
+    """A select whose options are written in one template (hundreds of organisations)."""
+
+    template_name = "reporting/widgets/select.html"
+
+
 class DashboardFilter(django_filters.FilterSet):
     vintage = django_filters.ModelChoiceFilter(
         label="Millésime", queryset=Vintage.objects.order_by("year"), empty_label="Tous",
-        method="keep",
+        method="keep", widget=FastSelect,
     )  # fmt: skip
     period_start = django_filters.DateFilter(
         label="Du", method="keep", widget=forms.DateInput(attrs={"type": "date"}),
@@ -22,14 +28,22 @@ class DashboardFilter(django_filters.FilterSet):
         label="Au", method="keep", widget=forms.DateInput(attrs={"type": "date"})
     )
     side = django_filters.ChoiceFilter(
-        label="Côté", choices=Side.choices, empty_label="Les deux", method="keep"
+        label="Côté",
+        choices=Side.choices,
+        empty_label="Les deux",
+        method="keep",
+        widget=FastSelect,
     )
     epci = django_filters.ModelChoiceFilter(
         label="EPCI", queryset=Epci.objects.filter(is_partner=True).order_by("name"),
-        empty_label="Tous", method="keep",
+        empty_label="Tous", method="keep", widget=FastSelect,
     )  # fmt: skip
     organisation = django_filters.ModelChoiceFilter(
-        label="Structure", queryset=None, empty_label="Toutes", method="keep"
+        label="Structure",
+        queryset=None,
+        empty_label="Toutes",
+        method="keep",
+        widget=FastSelect,
     )
 
     class Meta:

@@ -5,6 +5,16 @@ import django_tables2 as tables
 from passnum.core.money import format_cents, format_number, format_percent
 
 
+def custom_none(render) -> bool:
+    """Rates and gains show "—" for an absent value; other columns their default."""
+    owner = getattr(render, "__self__", None)
+    return isinstance(owner, RateColumn) or getattr(render, "__name__", "") == "render_gain"
+
+
+def column_default(render) -> str:
+    return "—"
+
+
 class NumberColumn(tables.Column):
     attrs = {"td": {"class": "num"}, "th": {"class": "num"}}
 
@@ -35,6 +45,20 @@ class BreakdownTable(tables.Table):
     class Meta:
         orderable = False
         template_name = "tables/table.html"
+
+    def plain_rows(self):
+        """The rendered cells, row by row, without django-tables2's per-cell introspection
+        (the dashboard renders hundreds of cells; the exports still go through TableExport)."""
+        renderers = []
+        for column in self.columns:
+            custom = getattr(self, f"render_{column.name}", None)
+            renderers.append((column.name, custom or column.column.render))
+        for record in self.data:
+            yield [
+                render(record.get(name)) if record.get(name) is not None or custom_none(render)
+                else column_default(render)
+                for name, render in renderers
+            ]  # fmt: skip
 
 
 class EpciTable(BreakdownTable):

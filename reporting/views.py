@@ -84,15 +84,27 @@ def dashboard_context(filters, *, today=None, for_pdf=False) -> dict:
         "referral": _settings("PASSNUM_REFERRAL_FOLLOW_UP_DAYS"),
     }
     data["pdf"] = for_pdf
+    data["counts"] = {
+        "accueils": len(data["by_front_desk"]),
+        "mediateurs": len(data["by_mediator"]),
+    }
+    data["top"] = DASHBOARD_TOP
     return data
+
+
+DASHBOARD_TOP = 10
+
+
+def _top(rows, key):
+    return sorted(rows, key=lambda r: -(r[key] or 0))[:DASHBOARD_TOP]
 
 
 def _rows_for(key, data):
     return {
         "epci": data["by_epci"],
         "publics": data["by_public"],
-        "accueils": data["by_front_desk"],
-        "mediateurs": data["by_mediator"],
+        "accueils": _top(data["by_front_desk"], "handed_out"),
+        "mediateurs": _top(data["by_mediator"], "redemptions"),
         "mois": data["by_month"],
         "autonomie": data["levels"],
     }[key]
