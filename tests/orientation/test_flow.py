@@ -406,3 +406,27 @@ def test_going_back_to_the_assessment_shows_the_answers_and_corrects_them(world,
     client.post(url, {**_answers(world.questionnaire, 2), "correct": "1"})
     assert person.assessments.count() == 1
     assert person.assessments.get().level_code == "autonome"
+
+
+def test_the_same_person_registered_at_two_desks_gets_one_chequebook_per_vintage(world, login):
+    from orientation.services import beneficiary_hand_over
+    from tests.factories import HandedOutChequebookFactory
+
+    here = _registered(world)
+    here.identity_key = "dupre|jeanne|1952-03-04"
+    here.save()
+    elsewhere = HandedOutChequebookFactory(
+        vintage=world.vintage, envelope=world.chequebooks[0].envelope
+    )
+    elsewhere.beneficiary.identity_key = here.identity_key
+    elsewhere.beneficiary.save()
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        beneficiary_hand_over(
+            beneficiary=here,
+            chequebook_number=world.chequebooks[0].number,
+            membership=world.agent,
+        )
+    world.chequebooks[0].refresh_from_db()
+    assert world.chequebooks[0].state == ChequebookState.AT_FRONT_DESK
