@@ -687,8 +687,11 @@ def _allocatable(qs):
     from a print run whose file exists (the codes are generated while printing)."""
     from .models import PrintRun
 
+    # A subquery, not a join: rows are then locked with FOR UPDATE, which PostgreSQL refuses
+    # on the nullable side of an outer join.
+    done = PrintRun.objects.filter(status=PrintRun.Status.DONE).values("pk")
     return qs.filter(state=ChequebookState.IN_STOCK).filter(
-        Q(print_run__isnull=True) | Q(print_run__status=PrintRun.Status.DONE)
+        Q(print_run_id__isnull=True) | Q(print_run_id__in=done)
     )
 
 
