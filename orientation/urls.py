@@ -32,6 +32,11 @@ urlpatterns = [
         name="referral_decline",
     ),
     path(
+        "orientations-recues/<int:pk>/suivi/",
+        views.referral_progress_view,
+        name="referral_progress",
+    ),
+    path(
         "orientations-recues/<int:pk>/reevaluer/",
         views.mediator_reassess,
         name="mediator_reassess",

@@ -540,6 +540,25 @@ def referral_accept_view(request, pk):
     return redirect("orientation:inbox")
 
 
+@require_POST
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def referral_progress_view(request, pk):
+    """The mediator records the first session (when no redemption did it) or closes the
+    support."""
+    referral = get_object_or_404(selectors.referrals_for_mediator(request.membership), pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "first_session":
+            services.referral_first_session_held(referral=referral, membership=request.membership)
+            messages.success(request, "Première séance enregistrée.")
+        elif action == "complete":
+            services.referral_complete(referral=referral, membership=request.membership)
+            messages.success(request, "Accompagnement terminé.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("orientation:mediator_referral", pk=referral.pk)
+
+
 @role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
 def referral_decline_view(request, pk):
     referral = get_object_or_404(selectors.referrals_for_mediator(request.membership), pk=pk)

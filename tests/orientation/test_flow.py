@@ -430,3 +430,23 @@ def test_the_same_person_registered_at_two_desks_gets_one_chequebook_per_vintage
         )
     world.chequebooks[0].refresh_from_db()
     assert world.chequebooks[0].state == ChequebookState.AT_FRONT_DESK
+
+
+def test_mediator_records_the_first_session_then_completes(world, login):
+    from tests.orientation.factories import ReferralFactory
+
+    referral = ReferralFactory(
+        mediator=world.mediator_org, place=world.place_near, state=ReferralState.ACCEPTED
+    )
+    client = login(world.mediator)
+    url = reverse("orientation:referral_progress", args=[referral.pk])
+    client.post(url, {"action": "complete"})  # not yet: refused, nothing changes
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.ACCEPTED
+    client.post(url, {"action": "first_session"})
+    client.post(url, {"action": "complete"})
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.COMPLETED
+    other = ReferralFactory(state=ReferralState.ACCEPTED)
+    url = reverse("orientation:referral_progress", args=[other.pk])
+    assert client.post(url, {"action": "first_session"}).status_code == 404
