@@ -1,0 +1,80 @@
+"""The other cheque stock pages, each checked for accessibility: import (with its list of bad
+lines), vintages and reconciliation, transfer, opposition, exception, a coordinator's stock."""
+
+import pytest
+
+from chequebooks.models import Chequebook, ChequebookState
+from chequebooks.services import chequebook_hand_over
+from passnum.programme.models import Side, TargetPublic
+from tests.factories import BeneficiaryFactory
+
+pytestmark = pytest.mark.browser
+
+
+def test_manager_pages(page, demo, log_in, check_a11y, tmp_path):
+    msd = demo.orgs["msd_rodez"]
+    evaluator = demo.users["accueil@demo.passnum.fr"]
+    agent = evaluator.memberships.get(organisation=msd)
+    person = BeneficiaryFactory(
+        registered_by_organisation=msd,
+        registered_by=evaluator,
+        target_public=TargetPublic.objects.filter(side=Side.CD12).first(),
+        commune=msd.commune,
+    )
+    held = list(
+        Chequebook.objects.filter(
+            holder=msd, state=ChequebookState.AT_FRONT_DESK, vintage__year=demo.current_year
+        ).order_by("number")[:2]
+    )
+    handed = chequebook_hand_over(chequebook=held[0], beneficiary=person, membership=agent)
+
+    log_in("gestionnaire@demo.passnum.fr")
+    sub = page.get_by_role("navigation", name="Chéquiers")
+    page.goto("/cheques/import/")
+    csv = tmp_path / "livraison.csv"
+    csv.write_text(
+        "numero_chequier;numero_cheque;code_securite;millesime;valeur_faciale\n"
+        "990001;99000101;;1999;10,00\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("Enveloppe").select_option(label="Enveloppe CD12")
+    page.get_by_label("Fichier CSV de l'opérateur").set_input_files(str(csv))
+    page.get_by_role("button", name="Importer").click()
+    assert "Ligne 2 : millésime inconnu (1999)." in page.content()
+    check_a11y(page, "chequebooks-import-errors")
+
+    sub.get_by_role("link", name="Millésimes").click()
+    check_a11y(page, "chequebooks-vintages")
+    page.get_by_role("link", name=str(demo.current_year), exact=True).click()
+    assert "à recréditer" in page.content()
+    check_a11y(page, "chequebooks-reconciliation")
+
+    page.goto(f"/cheques/chequiers/{held[1].pk}/")
+    page.get_by_role("link", name="Transférer").click()
+    check_a11y(page, "chequebooks-transfer")
+    page.get_by_label("Nouvel accueil").select_option(label=demo.orgs["caf"].name)
+    page.get_by_role("button", name="Transférer").click()
+    assert "transféré" in page.content()
+
+    page.goto(f"/cheques/chequiers/{handed.pk}/")
+    page.get_by_role("link", name="Accorder une dérogation").click()
+    check_a11y(page, "chequebooks-exception")
+    page.get_by_label("Motif de la dérogation").fill("Chéquier détruit dans un incendie")
+    page.get_by_role("button", name="Accorder la dérogation").click()
+    assert "Dérogation accordée" in page.content()
+    page.get_by_role("link", name="Faire opposition").click()
+    check_a11y(page, "chequebooks-cancel")
+    page.get_by_label("Motif de l'opposition").fill("Perte déclarée")
+    page.get_by_role("button", name="Enregistrer l'opposition").click()
+    assert "Opposition enregistrée" in page.content()
+    check_a11y(page, "chequebooks-chequebook-cancelled")
+    handed.refresh_from_db()
+    assert handed.state == ChequebookState.CANCELLED
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    log_in("epci@demo.passnum.fr")
+    page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Chéquiers"
+    ).click()
+    assert "Enveloppe CD12" not in page.content()
+    check_a11y(page, "chequebooks-stock-epci")
