@@ -228,7 +228,8 @@ class HandoverException(models.Model):
         ]
 
     def __str__(self):
-        return f"Dérogation pour {self.beneficiary}"
+        # Never the person's name: this text is copied into the journal.
+        return f"Dérogation n° {self.pk}"
 
 
 class StockMovement(models.Model):
