@@ -2,23 +2,19 @@ from passnum.audit.sentences import register
 
 register(
     {
-        "chequebooks.chequebook.handed_over": "{actor} ({organisation}) a remis le {target}",
+        "chequebooks.chequebook.handed_over": "{actor} a remis le {target}",
         "chequebooks.chequebook.allocated": "{actor} a attribué le {target} à {to}",
-        "chequebooks.chequebook.received": (
-            "{actor} ({organisation}) a confirmé la réception du {target}"
-        ),
+        "chequebooks.chequebook.received": ("{actor} a confirmé la réception du {target}"),
         "chequebooks.chequebook.returned": (
             "{actor} a remis le {target} dans le stock du programme (depuis {from})"
         ),
         "chequebooks.chequebook.transferred": "{actor} a transféré le {target} de {from} à {to}",
         "chequebooks.chequebook.cancelled": (
-            "{actor} ({organisation}) a fait opposition sur le {target} : {reason}"
+            "{actor} a fait opposition sur le {target} : {reason}"
         ),
-        "chequebooks.cheque.cancelled": (
-            "{actor} ({organisation}) a fait opposition sur le {target} : {reason}"
-        ),
+        "chequebooks.cheque.cancelled": ("{actor} a fait opposition sur le {target} : {reason}"),
         "chequebooks.chequebook.receipt_downloaded": (
-            "{actor} ({organisation}) a téléchargé l'attestation de remise du {target}"
+            "{actor} a téléchargé l'attestation de remise du {target}"
         ),
         "chequebooks.print_run.created": "{actor} a lancé l'{target} ({count} chéquiers)",
         "chequebooks.print_run.rendered": "Le fichier de l'{target} a été produit",
