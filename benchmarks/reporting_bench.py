@@ -1,6 +1,6 @@
 """The dashboard's server time at 90 000 and at 2 000 000 cheques (PostgreSQL).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/passnum_bench \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/passnum_bench_reporting \\
         .venv/bin/python benchmarks/reporting_bench.py [--scales 90000 2000000] [--runs 7]
 
 For each scale: generate the programme (``manage.py generate_scale``), rebuild the summary
@@ -9,6 +9,9 @@ client (the whole view: filters, selectors, charts, template), median of several
 its number of queries. For comparison it also times one live aggregation of the cheques
 (what the dashboard would cost without the tallies), which is why the tallies exist.
 Target: < 300 ms at 2 000 000 cheques, and 2 M ÷ 90 k < 1.5.
+
+Its database is its own (``passnum_bench_reporting``): ``passnum_bench`` is dropped and
+recreated by benchmarks/mediation_bench.py.
 """
 
 import argparse

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (long tuples of generated rows read better on one line)
 """Generate a programme at national scale on PostgreSQL, for the reporting benchmark.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/passnum_bench \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/passnum_bench_reporting \\
         manage.py generate_scale --cheques 2000000
 
 Realistic spread: 150 front desks (a third on the CD12 side, the rest in the partner EPCI),
