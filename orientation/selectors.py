@@ -138,3 +138,23 @@ def places_for_referral(*, commune=None, services=None):
         .prefetch_related("services")
         .order_by("distance_rank", "-matched_services", "name")
     )
+
+
+def beneficiary_history(beneficiary, *, limit=100):
+    """A person's journal: their record's events and those of their referrals, newest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from passnum.audit.models import JournalEntry
+
+    referral_ids = [str(pk) for pk in beneficiary.referrals.values_list("pk", flat=True)]
+    return (
+        JournalEntry.objects.filter(
+            Q(
+                target_type=ContentType.objects.get_for_model(Beneficiary),
+                target_id=str(beneficiary.pk),
+            )
+            | Q(target_type=ContentType.objects.get_for_model(Referral), target_id__in=referral_ids)
+        )
+        .select_related("actor", "organisation")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from passnum.audit.selectors import journal_for_object
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import FRONT_DESK, MANAGERS, MEDIATION, role_required
 from passnum.pdf import render_pdf
@@ -425,7 +424,7 @@ def person_detail(request, pk):
             "gain": services.assessment_gain(beneficiary=person),
             "chequebooks": Chequebook.objects.filter(beneficiary=person).select_related("vintage"),
             "referrals": person.referrals.select_related("place", "mediator"),
-            "history": journal_for_object(person),
+            "history": selectors.beneficiary_history(person),
             "can_anonymise": request.role in MANAGERS or is_own_desk,
             "is_front_desk": request.organisation.kind == OrganisationKind.FRONT_DESK,
         },

@@ -450,3 +450,17 @@ def test_mediator_records_the_first_session_then_completes(world, login):
     other = ReferralFactory(state=ReferralState.ACCEPTED)
     url = reverse("orientation:referral_progress", args=[other.pk])
     assert client.post(url, {"action": "first_session"}).status_code == 404
+
+
+def test_person_history_includes_its_referrals_events(world, login):
+    from orientation.services import referral_decline
+    from tests.orientation.factories import ReferralFactory
+
+    person = _registered(world)
+    referral = ReferralFactory(
+        beneficiary=person, mediator=world.mediator_org, place=world.place_near
+    )
+    referral_decline(referral=referral, membership=world.mediator, reason="Atelier complet")
+    client = login(world.agent)
+    page = client.get(reverse("orientation:person_detail", args=[person.pk])).content.decode()
+    assert "a refusé Orientation n°" in page and "Atelier complet" in page
