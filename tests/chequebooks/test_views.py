@@ -250,3 +250,14 @@ def test_the_reconciliation_page_and_freeze_lift(client, login):
     client.post(reverse("chequebooks:freeze_lift", args=[vintage.year]))
     vintage.refresh_from_db()
     assert vintage.freeze_lifted and not vintage.handover_frozen
+
+
+def test_the_chequebook_page_keeps_a_query_budget(client, login, django_assert_max_num_queries):
+    agent = evaluator_membership()
+    book = desk_chequebook(agent.organisation)
+    login(agent)
+    url = reverse("chequebooks:chequebook_detail", args=[book.pk])
+    client.get(url)
+    with django_assert_max_num_queries(14):
+        page = client.get(url).content.decode()
+    assert "Remettre" in page and str(book.number) in page
