@@ -47,7 +47,9 @@ class Commune(models.Model):
 
     @property
     def postcode(self):
-        return self.postcodes.split("|")[0] if self.postcodes else ""
+        """The first postcode (the data lists several separated by spaces)."""
+        codes = self.postcodes.replace("|", " ").split()
+        return codes[0] if codes else ""
 
 
 class Service(models.Model):

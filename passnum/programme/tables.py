@@ -17,7 +17,7 @@ class CommuneTable(tables.Table):
         empty_text = "Aucune commune ne correspond à cette recherche."
 
     def render_postcodes(self, value):
-        return ", ".join(value.split("|"))
+        return ", ".join(value.replace("|", " ").split())
 
     def render_population(self, value):
         from passnum.core.money import format_number

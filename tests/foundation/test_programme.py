@@ -294,3 +294,10 @@ def test_a_coordinator_cannot_edit_programme_data(client, login, reference_data)
     assert response.status_code == 404
     line.refresh_from_db()
     assert line.label != "X"
+
+
+def test_a_communes_postcode_is_its_first_one(reference_data):
+    rodez = Commune.objects.get(name="Rodez")
+    assert len(rodez.postcode) == 5 and rodez.postcode in rodez.postcodes
+    for commune in Commune.objects.all():
+        assert len(commune.postcode) == 5, commune.postcodes
