@@ -6,7 +6,7 @@ from django import forms
 
 from passnum.programme.models import Commune, Service, TargetPublic
 
-from .services import CONSENT_TEXT, CONSENT_TEXT_VERSION
+from .services import CONSENT_TEXT_VERSION
 
 
 class DeclineForm(forms.Form):
@@ -43,6 +43,11 @@ class CommuneField(forms.CharField):
             )
         return communes[0]
 
+    def validate(self, value):
+        # Required unless "outside Aveyron" is ticked: the form's clean() decides.
+        if value is not None:
+            super().validate(value)
+
     def prepare_value(self, value):
         if isinstance(value, Commune):
             return commune_label(value)
@@ -63,8 +68,8 @@ class BeneficiaryForm(forms.Form):
     )
     commune = CommuneField(
         label="Commune de résidence",
-        required=False,
-        help_text="Tapez les premières lettres puis choisissez dans la liste.",
+        help_text="Tapez les premières lettres puis choisissez dans la liste. Hors Aveyron : "
+        "laissez vide et cochez la case ci-dessous.",
     )
     outside_aveyron = forms.BooleanField(label="Réside hors Aveyron", required=False)
     phone = forms.CharField(
@@ -107,7 +112,8 @@ class BeneficiaryForm(forms.Form):
 class RegistrationForm(BeneficiaryForm):
     consent_given = forms.BooleanField(
         label="J'ai lu l'information à la personne et elle accepte le traitement de ses données",
-        help_text=f"Information (version {CONSENT_TEXT_VERSION}) : {CONSENT_TEXT}",
+        help_text=f"Information version {CONSENT_TEXT_VERSION}, ci-dessus. Sans accord, la "
+        "personne n'est pas inscrite.",
     )
     confirm_known_elsewhere = forms.BooleanField(
         label="La personne est déjà connue d'un autre accueil : l'inscrire aussi ici",

@@ -464,3 +464,15 @@ def test_person_history_includes_its_referrals_events(world, login):
     client = login(world.agent)
     page = client.get(reverse("orientation:person_detail", args=[person.pk])).content.decode()
     assert "a refusé Orientation n°" in page and "Atelier complet" in page
+
+
+def test_outside_aveyron_needs_no_commune_but_one_of_them_is_needed(world, login):
+    client = login(world.agent)
+    url = reverse("orientation:flow_start")
+    page = client.post(url, _person_data(world, commune="")).content.decode()
+    assert "Indiquez la commune" in page and not Beneficiary.objects.exists()
+    page = client.post(url, _person_data(world, commune="Paris")).content.decode()
+    assert "Choisissez une commune de l" in page
+    client.post(url, _person_data(world, commune="", outside_aveyron="on"))
+    person = Beneficiary.objects.get()
+    assert person.outside_aveyron and person.commune is None
