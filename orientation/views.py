@@ -622,6 +622,19 @@ def questionnaire_detail(request, pk):
     )
     question_form = QuestionForm(prefix="new")
     level_form = LevelForm(prefix="level")
+    editing_level = questionnaire.levels.filter(pk=request.GET.get("niveau") or 0).first()
+    if editing_level is not None:
+        level_form = LevelForm(
+            prefix="level",
+            initial={
+                "label": editing_level.label,
+                "code": editing_level.code,
+                "min_score": editing_level.min_score,
+                "suggested_cheques": editing_level.suggested_cheques,
+                "suggests_handover": editing_level.suggests_handover,
+                "services": list(editing_level.suggested_services.all()),
+            },
+        )
     if request.method == "POST" and not questionnaire.is_published:
         action = request.POST.get("action")
         try:
@@ -687,6 +700,7 @@ def questionnaire_detail(request, pk):
             "questionnaire": questionnaire,
             "question_form": question_form,
             "level_form": level_form,
+            "editing_level": editing_level,
             "assessment_count": Assessment.objects.filter(questionnaire=questionnaire).count(),
         },
     )

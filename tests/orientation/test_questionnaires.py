@@ -178,3 +178,33 @@ def test_questionnaire_pages_are_for_managers_only(world, login):
     assert client.get(reverse("orientation:questionnaire_list")).status_code == 404
     url = reverse("orientation:questionnaire_detail", args=[world.questionnaire.pk])
     assert client.get(url).status_code == 404
+
+
+def test_manager_changes_a_levels_threshold_and_suggestions_in_a_draft(world, login):
+    from passnum.programme.models import Service
+
+    manager = manager_membership()
+    draft = questionnaire_draft_create(membership=manager)
+    level = draft.levels.get(code="autonome")
+    client = login(manager)
+    url = reverse("orientation:questionnaire_detail", args=[draft.pk])
+    page = client.get(url, {"niveau": level.pk}).content.decode()
+    assert 'value="autonome"' in page
+    service = Service.objects.get(code="loisirs")
+    client.post(
+        url,
+        {
+            "action": "save_level",
+            "level-label": "Autonome",
+            "level-code": "autonome",
+            "level-min_score": 18,
+            "level-suggested_cheques": 2,
+            "level-services": [service.pk],
+        },
+    )
+    level.refresh_from_db()
+    assert level.min_score == 18 and level.suggested_cheques == 2
+    assert not level.suggests_handover
+    assert list(level.suggested_services.all()) == [service]
+    published = world.questionnaire.levels.get(code="autonome")
+    assert published.min_score != 18  # the version in service did not change
