@@ -371,14 +371,16 @@ def beneficiary_anonymise(
 
 def beneficiaries_purge(*, now=None) -> int:
     """Rule: a person is anonymised PASSNUM_RETENTION_MONTHS months (default 36) after their
-    last activity (registration, assessment, hand-over, referral). Idempotent."""
+    last activity (registration, assessment, hand-over, referral, a cheque redeemed).
+    Idempotent."""
     now = now or timezone.now()
     months = settings.PASSNUM_RETENTION_MONTHS
     limit = now - timedelta(days=round(months * 365.25 / 12))
     count = 0
-    for beneficiary in Beneficiary.objects.filter(
-        anonymised_at__isnull=True, last_activity_at__lt=limit
-    ).only("pk"):
+    idle = Beneficiary.objects.filter(anonymised_at__isnull=True, last_activity_at__lt=limit)
+    # A cheque redeemed with a mediator is activity too.
+    idle = idle.exclude(redemptions__redeemed_at__gte=limit)
+    for beneficiary in idle.only("pk").distinct():
         beneficiary_anonymise(beneficiary=beneficiary, reason="durée de conservation")
         count += 1
     return count

@@ -113,3 +113,46 @@ def test_purge_after_the_retention_period_since_last_activity(world, settings):
     assert Counter((c, t) for (c, t, _d), n in before[0].items() for _ in range(n)) == Counter(
         (c, t) for (c, t, _d), n in _figures()[0].items() for _ in range(n)
     )
+
+
+def test_a_recent_redemption_keeps_a_person_from_the_purge(world, settings):
+    from mediation.models import Activity, Redemption, RedemptionSubmission
+    from tests.factories import HandedOutChequebookFactory
+
+    settings.PASSNUM_RETENTION_MONTHS = 36
+    start = timezone.now()
+    with freeze_time(start):
+        book = HandedOutChequebookFactory(
+            vintage=world.vintage, envelope=world.chequebooks[0].envelope
+        )
+    person = book.beneficiary
+    later = start + datetime.timedelta(days=365 * 2)
+    activity = Activity.objects.create(
+        mediator=world.mediator_org,
+        kind="individual",
+        date=later.date(),
+        duration_minutes=60,
+        created_by=world.mediator.user,
+    )
+    submission = RedemptionSubmission.objects.create(
+        token="t1", mediator=world.mediator_org, user=world.mediator.user
+    )
+    Redemption.objects.create(
+        cheque=book.cheques.first(),
+        mediator=world.mediator_org,
+        beneficiary=person,
+        activity=activity,
+        submission=submission,
+        face_value_cents=1000,
+        mediator_net_cents=960,
+        redeemed_by=world.mediator.user,
+        redeemed_at=later,
+    )
+    with freeze_time(start + datetime.timedelta(days=365 * 3 + 30)):
+        beneficiaries_purge()
+    person.refresh_from_db()
+    assert person.anonymised_at is None
+    with freeze_time(start + datetime.timedelta(days=365 * 5 + 30)):
+        beneficiaries_purge()
+    person.refresh_from_db()
+    assert person.anonymised_at is not None
