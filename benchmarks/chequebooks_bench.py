@@ -79,6 +79,8 @@ def main():
             "ms par chéquier)"
         )
 
+    if not args.cheques:
+        return
     books = args.cheques // 10
     lines = ["numero_chequier;numero_cheque;code_securite;millesime;valeur_faciale"]
     for b in range(books):
