@@ -5,7 +5,7 @@ register(
         "orientation.beneficiary.registered": "{actor} a inscrit {target}",
         "orientation.beneficiary.updated": "{actor} a modifié la fiche de {target} ({fields})",
         "orientation.beneficiary.viewed": "{actor} a consulté la fiche de {target}",
-        "orientation.beneficiary.exported": "{actor} a exporté les données de {target}",
+        "orientation.beneficiary.exported": "{actor} a exporté les données de {target} ({format})",
         "orientation.beneficiary.anonymised": "{actor} a anonymisé {target} ({reason})",
         "orientation.assessment.recorded": (
             "{actor} a fait la pré-évaluation de {target} : {level} ({score} points)"

@@ -259,8 +259,8 @@ def beneficiary_record_viewed(*, beneficiary: Beneficiary, membership) -> None:
     )
 
 
-def beneficiary_export(*, beneficiary: Beneficiary, membership) -> dict:
-    """A person's data (right of access), as a dict ready for JSON. Journaled."""
+def beneficiary_export(*, beneficiary: Beneficiary, membership, format: str = "json") -> dict:
+    """A person's data (right of access), as a dict ready for JSON or the PDF. Journaled."""
     if not beneficiaries_visible_to(membership).filter(pk=beneficiary.pk).exists():
         raise ValidationError("Cette personne n'est pas suivie par votre accueil.")
     b = beneficiary
@@ -322,6 +322,7 @@ def beneficiary_export(*, beneficiary: Beneficiary, membership) -> dict:
         actor=membership.user,
         organisation=membership.organisation,
         target=_ref(beneficiary),
+        details={"format": format.upper()},
     )
     return data
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("personnes/<int:pk>/modifier/", views.person_edit, name="person_edit"),
     path("personnes/<int:pk>/donnees.json", views.person_export, name="person_export"),
+    path("personnes/<int:pk>/donnees.pdf", views.person_export_pdf, name="person_export_pdf"),
     path("personnes/<int:pk>/anonymiser/", views.person_anonymise, name="person_anonymise"),
     # The mediator's inbox
     path("orientations-recues/", views.inbox, name="inbox"),

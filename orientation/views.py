@@ -443,6 +443,23 @@ def person_export(request, pk):
     return response
 
 
+@role_required(*FRONT_DESK, *MANAGERS, kinds=PEOPLE_KINDS)
+def person_export_pdf(request, pk):
+    """Right of access, for the person: the same data as a PDF to print. Journaled."""
+    person = get_object_or_404(selectors.beneficiaries_visible_to(request.membership), pk=pk)
+    data = services.beneficiary_export(
+        beneficiary=person, membership=request.membership, format="pdf"
+    )
+    pdf = render_pdf(
+        "orientation/person_export.html",
+        {"data": data, "organisation": request.organisation, "today": timezone.localdate()},
+        title=f"Données personnelles – personne n° {person.pk}",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="donnees-personne-{person.pk}.pdf"'
+    return response
+
+
 @require_POST
 @role_required(*FRONT_DESK, *MANAGERS, kinds=PEOPLE_KINDS)
 def person_anonymise(request, pk):

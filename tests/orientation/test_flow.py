@@ -476,3 +476,15 @@ def test_outside_aveyron_needs_no_commune_but_one_of_them_is_needed(world, login
     client.post(url, _person_data(world, commune="", outside_aveyron="on"))
     person = Beneficiary.objects.get()
     assert person.outside_aveyron and person.commune is None
+
+
+def test_export_as_pdf_for_the_person_is_journaled(world, login):
+    person = _registered(world)
+    client = login(world.agent)
+    response = client.get(reverse("orientation:person_export_pdf", args=[person.pk]))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert person.last_name in text
+    entry = JournalEntry.objects.get(action="orientation.beneficiary.exported")
+    assert entry.details == {"format": "PDF"}
+    other = BeneficiaryFactory()
+    assert client.get(reverse("orientation:person_export_pdf", args=[other.pk])).status_code == 404
