@@ -8,12 +8,24 @@ from .models import ROLES_BY_KIND, Organisation, Role
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["kind", "name", "side", "epci", "commune", "address", "phone", "email"]
+        fields = [
+            "kind",
+            "name",
+            "side",
+            "epci",
+            "commune",
+            "address",
+            "phone",
+            "email",
+            "is_active",
+        ]
         help_texts = {
             "side": (
                 "Pour un accueil de 1er niveau seulement : le côté CD12, ou son intercommunalité."
             ),
             "epci": "Obligatoire pour une intercommunalité et pour un accueil du côté EPCI.",
+            "is_active": "Une structure inactive n'apparaît plus dans les choix ; ses membres ne "
+            "peuvent plus agir pour elle. Rien n'est effacé.",
         }
         widgets = {
             "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),

@@ -2,6 +2,7 @@
 invitations, account security pages. Every page visited passes the accessibility check."""
 
 import re
+import time
 
 import pytest
 from django.core import mail
@@ -142,6 +143,26 @@ def test_the_mfa_setup_pages(page, foundation, log_in, check_a11y):
     page.get_by_role("button", name="Activer").click()
     check_a11y(page, "mfa-totp-activate-error")
 
+    from allauth.mfa.totp.internal.auth import hotp_value
+
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_label("Code de l'authentificateur").fill(
+        f"{hotp_value(secret, int(time.time()) // 30):06d}"
+    )
+    page.get_by_role("button", name="Activer").click()
+    page.goto("/compte/2fa/recovery-codes/")
+    check_a11y(page, "mfa-recovery-codes")
+    recovery_code = page.locator("#recovery_codes").input_value().split()[0]
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    log_in(MANAGER)
+    assert "/2fa/authenticate/" in page.url
+    check_a11y(page, "mfa-authenticate")
+    page.get_by_label("Code").fill(recovery_code)
+    page.get_by_role("button", name=re.compile("^(Connexion|Se connecter)$")).click()
+    page.wait_for_url("**/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Bonjour Claire"
+
 
 def test_the_password_pages(page, foundation, log_in, check_a11y):
     mail.outbox.clear()
@@ -161,3 +182,15 @@ def test_the_password_pages(page, foundation, log_in, check_a11y):
     check_a11y(page, "password-change")
     page.goto("/compte/logout/")
     check_a11y(page, "logout")
+
+
+def test_the_managers_pages_fit_a_phone(page, foundation, log_in, check_a11y):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(MANAGER)
+    for url in ["/programme/", "/programme/budget/", "/organisations/", "/journal/"]:
+        page.goto(url)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{url} déborde de {overflow} px"
+    check_a11y(page, "journal-phone")

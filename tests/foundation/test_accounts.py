@@ -362,6 +362,7 @@ def test_login_is_blocked_after_five_failures_even_with_the_right_password(clien
     )
     assert "_auth_user_id" not in client.session
     assert response.status_code in (200, 429)
+    assert "Trop de tentatives" in response.content.decode()
 
 
 def test_login_works_below_the_limit(client):

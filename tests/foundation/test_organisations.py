@@ -102,7 +102,7 @@ def test_a_manager_edits_an_organisation_and_the_change_is_journaled(client, log
     desk = FrontDeskFactory(name="Ancien nom")
     response = client.post(
         reverse("organisations:edit", args=[desk.pk]),
-        {"kind": desk.kind, "name": "Nouveau nom", "side": Side.CD12},
+        {"kind": desk.kind, "name": "Nouveau nom", "side": Side.CD12, "is_active": "on"},
     )
     assert response.status_code == 302
     desk.refresh_from_db()
@@ -277,3 +277,25 @@ def test_an_evaluator_gets_no_foundation_panel():
     from passnum.organisations.home import panels
 
     assert panels(SimpleNamespace(membership=evaluator_membership())) == []
+
+
+def test_a_deactivated_organisation_is_kept_and_its_members_no_longer_act_for_it(client, login):
+    manager = manager_membership()
+    member = evaluator_membership()
+    desk = member.organisation
+    login(manager)
+    client.post(
+        reverse("organisations:edit", args=[desk.pk]),
+        {"kind": desk.kind, "name": desk.name, "side": desk.side},
+    )
+    desk.refresh_from_db()
+    assert not desk.is_active
+    login(member)
+    assert client.get(reverse("home")).wsgi_request.membership is None
+
+
+def test_an_admins_team_link_leads_to_its_own_organisation(client, login):
+    admin = mediator_membership(role=Role.ORG_ADMIN)
+    login(admin)
+    response = client.get(reverse("organisations:members"))
+    assert response.url == reverse("organisations:detail", args=[admin.organisation.pk])
