@@ -1,5 +1,7 @@
 """Panels this app adds to the home page of each role (see passnum.core.home)."""
 
+from django.utils import timezone
+
 from passnum.core.home import Panel
 from passnum.organisations.models import OrganisationKind, Role
 
@@ -24,8 +26,15 @@ def panels(request) -> list:
         )
         row["ready"] = chequebook_handover_candidates(membership=membership).count()
         return [Panel("chequebooks/panels/desk.html", row, order=20)]
+    if membership.role == Role.EPCI_COORDINATOR:
+        from .selectors import stock_by_envelope
+
+        rows = stock_by_envelope(membership)
+        return [Panel("chequebooks/panels/coordinator.html", {"rows": rows}, order=30)]
     if membership.role == Role.PROGRAMME_MANAGER:
-        stock = Chequebook.objects.aggregate(
+        # Vintages still running: an ended vintage's leftovers are on its reconciliation page.
+        today = timezone.localdate()
+        stock = Chequebook.objects.filter(vintage__valid_until__gte=today).aggregate(
             in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),
             at_desks=Count("pk", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
             unconfirmed=Count(

@@ -66,3 +66,15 @@ def test_the_manager_home_shows_print_runs_in_progress(client, login):
     page = client.get(reverse("home")).content.decode()
     assert reverse("chequebooks:print_run_detail", args=[run.pk]) in page
     assert "60 %" in page
+
+
+def test_the_epci_coordinator_home_shows_its_envelope(client, login):
+    from passnum.organisations.models import Role
+    from tests.chequebooks.factories import epci_envelope
+    from tests.factories import EpciOrganisationFactory, MembershipFactory
+
+    org = EpciOrganisationFactory()
+    envelope = epci_envelope(org.epci)
+    login(MembershipFactory(organisation=org, role=Role.EPCI_COORDINATOR))
+    page = client.get(reverse("home")).content.decode()
+    assert str(envelope) in page and "Enveloppe CD12" not in page
