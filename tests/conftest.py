@@ -48,3 +48,14 @@ def login(client):
         return c
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: login rate limits (allauth counts attempts in the
+    cache, per IP and per account) and cached values never leak from one test to the next,
+    with the local-memory cache as with Redis."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
