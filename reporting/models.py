@@ -56,13 +56,11 @@ class SummaryRun(models.Model):
 
 
 class ChequebookTally(Tally):
-    """Chequebooks grouped by where they are, who holds them, and how far they were used,
-    with their cheques counted by state."""
+    """Chequebooks grouped by vintage, envelope, front desk, public and the person's EPCI,
+    counted by where they are and how far they were used, with their cheques by state.
 
-    class Usage(models.TextChoices):
-        NONE = "none", "Non commencé"
-        STARTED = "started", "Commencé"
-        FULL = "full", "Entièrement utilisé"
+    States and usage are measures, not dimensions, so that a group holds every chequebook of
+    a desk, vintage and public: the tally stays small whatever the number of cheques."""
 
     vintage = _fk("programme.Vintage")
     envelope = _fk("programme.Envelope")
@@ -72,20 +70,29 @@ class ChequebookTally(Tally):
     front_desk_epci = _fk("programme.Epci")
     target_public = _fk("programme.TargetPublic")
     beneficiary_epci = _fk("programme.Epci")
-    state = models.CharField(max_length=16)
-    handed_out = models.BooleanField(default=False)  # was handed to a person at some point
-    usage = models.CharField(max_length=8, choices=Usage.choices)
-    #: At the refresh: stock held longer than the radar's threshold (at a front desk), or
-    #: handed out longer than the threshold and never started.
-    overdue = models.BooleanField(default=False)
-    chequebooks = models.PositiveIntegerField(default=0)
+    # Chequebooks.
+    chequebooks = models.PositiveIntegerField(default=0)  # bought (opposed ones included)
+    in_stock = models.PositiveIntegerField(default=0)
+    at_front_desk = models.PositiveIntegerField(default=0)
+    #: At a front desk longer than the radar's threshold, at the refresh.
+    stale_stock = models.PositiveIntegerField(default=0)
+    cancelled_books = models.PositiveIntegerField(default=0)
+    handed_out = models.PositiveIntegerField(default=0)  # ever handed to a person
+    started = models.PositiveIntegerField(default=0)  # handed out, at least one cheque used
+    full = models.PositiveIntegerField(default=0)  # every cheque used
+    #: Handed out longer than the radar's threshold and never started, at the refresh.
+    not_started = models.PositiveIntegerField(default=0)
+    # Cheques.
     cheques = models.PositiveIntegerField(default=0)
     used = models.PositiveIntegerField(default=0)  # redeemed, on a statement or paid
     paid = models.PositiveIntegerField(default=0)
     expired = models.PositiveIntegerField(default=0)
+    expired_handed = models.PositiveIntegerField(default=0)  # expired after the hand-over
     cancelled = models.PositiveIntegerField(default=0)
     usable = models.PositiveIntegerField(default=0)  # in stock, at a front desk, handed out
     handed = models.PositiveIntegerField(default=0)  # in the hands of a person, unused
+    #: Cheques of handed-out chequebooks except opposed ones: in hand, used, or expired.
+    cheques_handed_out = models.PositiveIntegerField(default=0)
 
 
 class HandoverTally(Tally):

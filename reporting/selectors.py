@@ -134,57 +134,37 @@ def _tally(model, filters):
     return model.objects.filter(tally_filter(model, filters)).order_by()
 
 
-CB_SUMS = {
-    "chequebooks": Sum("chequebooks"),
-    "cheques": Sum("cheques"),
-    "used": Sum("used"),
-    "paid": Sum("paid"),
-    "expired": Sum("expired"),
-    "cancelled": Sum("cancelled"),
-    "usable": Sum("usable"),
-    "handed": Sum("handed"),
+#: Dashboard key → ChequebookTally measure.
+FUNNEL_MEASURES = {
+    "bought": "chequebooks",
+    "cheques_bought": "cheques",
+    "used": "used",
+    "paid_cheques": "paid",
+    "expired": "expired",
+    "cancelled_cheques": "cancelled",
+    "usable": "usable",
+    "in_stock": "in_stock",
+    "at_front_desk": "at_front_desk",
+    "stale_stock": "stale_stock",
+    "cancelled": "cancelled_books",
+    "handed_out": "handed_out",
+    "cheques_handed_out": "cheques_handed_out",
+    "expired_after_handover": "expired_handed",
+    "started": "started",
+    "full": "full",
+    "not_started": "not_started",
 }
-
-
-FUNNEL_KEYS = (
-    "bought", "cheques_bought", "used", "paid_cheques", "expired", "cancelled_cheques", "usable",
-    "in_stock", "at_front_desk", "stale_stock", "cancelled", "handed_out", "cheques_handed_out",
-    "expired_after_handover", "started", "full", "not_started",
-)  # fmt: skip
+CB_SUMS = {f"s_{m}": Sum(m) for m in FUNNEL_MEASURES.values()}
 
 
 def _funnel_of(rows) -> dict:
-    """Funnel figures from ChequebookTally rows grouped at least by state/handed_out/usage."""
-    f = defaultdict(int, dict.fromkeys(FUNNEL_KEYS, 0))
+    """Funnel figures: the sums of ChequebookTally rows annotated with CB_SUMS."""
+    f = dict.fromkeys(FUNNEL_MEASURES, 0)
     for r in rows:
-        n = r["chequebooks"] or 0
-        f["bought"] += n
-        f["cheques_bought"] += r["cheques"] or 0
-        f["used"] += r["used"] or 0
-        f["paid_cheques"] += r["paid"] or 0
-        f["expired"] += r["expired"] or 0
-        f["cancelled_cheques"] += r["cancelled"] or 0
-        f["usable"] += r["usable"] or 0
-        if r["state"] == ChequebookState.IN_STOCK:
-            f["in_stock"] += n
-        elif r["state"] == ChequebookState.AT_FRONT_DESK:
-            f["at_front_desk"] += n
-            if r["overdue"]:
-                f["stale_stock"] += n
-        elif r["state"] == ChequebookState.CANCELLED:
-            f["cancelled"] += n
-        if r["handed_out"]:
-            f["handed_out"] += n
-            f["cheques_handed_out"] += (r["handed"] or 0) + (r["used"] or 0) + (r["expired"] or 0)
-            f["expired_after_handover"] += r["expired"] or 0
-            if r["usage"] in (ChequebookTally.Usage.STARTED, ChequebookTally.Usage.FULL):
-                f["started"] += n
-            if r["usage"] == ChequebookTally.Usage.FULL:
-                f["full"] += n
-            if r["state"] == ChequebookState.HANDED_OUT and r["overdue"]:
-                f["not_started"] += n
+        for key, measure in FUNNEL_MEASURES.items():
+            f[key] += r[f"s_{measure}"] or 0
     f["rate"] = (f["used"] / f["cheques_handed_out"]) if f["cheques_handed_out"] else None
-    return dict(f)
+    return f
 
 
 def last_summary_run():
@@ -200,9 +180,7 @@ def dashboard_data(filters: Filters, *, today=None) -> dict:
 
     # 1. Chequebooks by vintage, envelope, state, usage: funnel, envelopes, budget, radar.
     rows = list(
-        _tally(ChequebookTally, filters)
-        .values("vintage_id", "envelope_id", "state", "handed_out", "usage", "overdue")
-        .annotate(**CB_SUMS)
+        _tally(ChequebookTally, filters).values("vintage_id", "envelope_id").annotate(**CB_SUMS)
     )
     funnel = _funnel_of(rows)
     by_vintage = defaultdict(list)
@@ -347,12 +325,12 @@ def _by_epci(filters, epci_names, envelopes) -> list[dict]:
     """By EPCI of the person's commune (handed out, started, used) and the EPCI's envelope."""
     rows = (
         _tally(ChequebookTally, filters)
-        .filter(handed_out=True)
+        .filter(handed_out__gt=0)
         .values("beneficiary_epci_id")
         .annotate(
-            n_cheques_handed_out=Sum(F("handed") + F("used") + F("expired")),
-            n_handed_out=Sum("chequebooks"),
-            n_started=Sum("chequebooks", filter=~Q(usage="none")),
+            n_cheques_handed_out=Sum("cheques_handed_out"),
+            n_handed_out=Sum("handed_out"),
+            n_started=Sum("started"),
             n_used=Sum("used"),
         )
     )
@@ -404,13 +382,13 @@ def _by_public(filters) -> list[dict]:
     labels = dict(TargetPublic.objects.values_list("pk", "label"))
     rows = (
         _tally(ChequebookTally, filters)
-        .filter(handed_out=True)
+        .filter(handed_out__gt=0)
         .values("target_public_id")
         .annotate(
-            n_cheques_handed_out=Sum(F("handed") + F("used") + F("expired")),
-            n_handed_out=Sum("chequebooks"),
-            n_started=Sum("chequebooks", filter=~Q(usage="none")),
-            n_full=Sum("chequebooks", filter=Q(usage="full")),
+            n_cheques_handed_out=Sum("cheques_handed_out"),
+            n_handed_out=Sum("handed_out"),
+            n_started=Sum("started"),
+            n_full=Sum("full"),
             n_used=Sum("used"),
         )
     )
@@ -435,18 +413,12 @@ def by_front_desk(filters) -> list[dict]:
         .exclude(front_desk_id=None)
         .values("front_desk_id")
         .annotate(
-            n_cheques_handed_out=Sum(
-                F("handed") + F("used") + F("expired"), filter=Q(handed_out=True)
-            ),
-            n_at_front_desk=Sum("chequebooks", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
-            n_stale_stock=Sum(
-                "chequebooks", filter=Q(state=ChequebookState.AT_FRONT_DESK, overdue=True)
-            ),
-            n_handed_out=Sum("chequebooks", filter=Q(handed_out=True)),
-            n_started=Sum("chequebooks", filter=Q(handed_out=True) & ~Q(usage="none")),
-            n_not_started=Sum(
-                "chequebooks", filter=Q(state=ChequebookState.HANDED_OUT, overdue=True)
-            ),
+            n_cheques_handed_out=Sum("cheques_handed_out"),
+            n_at_front_desk=Sum("at_front_desk"),
+            n_stale_stock=Sum("stale_stock"),
+            n_handed_out=Sum("handed_out"),
+            n_started=Sum("started"),
+            n_not_started=Sum("not_started"),
             n_used=Sum("used"),
         )
     )

@@ -229,6 +229,34 @@ CHEQUEBOOK_DIMS = {
 }
 
 
+def _count_if(condition: str) -> str:
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+CHEQUEBOOK_MEASURES = {
+    "chequebooks": "COUNT(*)",
+    "in_stock": _count_if("t.d_state = 'in_stock'"),
+    "at_front_desk": _count_if("t.d_state = 'at_front_desk'"),
+    "stale_stock": _count_if("t.d_state = 'at_front_desk' AND t.d_overdue"),
+    "cancelled_books": _count_if("t.d_state = 'cancelled'"),
+    "handed_out": _count_if("t.d_handed_out"),
+    "started": _count_if("t.d_handed_out AND t.m_used > 0"),
+    "full": _count_if("t.d_handed_out AND t.d_usage = 'full'"),
+    "not_started": _count_if("t.d_state = 'handed_out' AND t.d_overdue"),
+    "cheques": "SUM(t.m_cheques)",
+    "used": "SUM(t.m_used)",
+    "paid": "SUM(t.m_paid)",
+    "expired": "SUM(t.m_expired)",
+    "expired_handed": "SUM(CASE WHEN t.d_handed_out THEN t.m_expired ELSE 0 END)",
+    "cancelled": "SUM(t.m_cancelled)",
+    "usable": "SUM(t.m_usable)",
+    "handed": "SUM(t.m_handed)",
+    "cheques_handed_out": (
+        "SUM(CASE WHEN t.d_handed_out THEN t.m_handed + t.m_used + t.m_expired ELSE 0 END)"
+    ),
+}
+
+
 def summaries_refresh(*, as_of=None) -> SummaryRun:
     """Rebuild every tally from the live tables, at once (one transaction), as of ``as_of``
     (today by default: the radar's thresholds count from that day)."""
@@ -244,27 +272,7 @@ def summaries_refresh(*, as_of=None) -> SummaryRun:
         ):
             model.objects.all().delete()
         cb = chequebook_facts(as_of=as_of)
-        _insert_grouped(
-            ChequebookTally,
-            cb,
-            {
-                **CHEQUEBOOK_DIMS,
-                "state": "d_state",
-                "handed_out": "d_handed_out",
-                "usage": "d_usage",
-                "overdue": "d_overdue",
-            },
-            {
-                "chequebooks": "COUNT(*)",
-                "cheques": "SUM(t.m_cheques)",
-                "used": "SUM(t.m_used)",
-                "paid": "SUM(t.m_paid)",
-                "expired": "SUM(t.m_expired)",
-                "cancelled": "SUM(t.m_cancelled)",
-                "usable": "SUM(t.m_usable)",
-                "handed": "SUM(t.m_handed)",
-            },
-        )
+        _insert_grouped(ChequebookTally, cb, CHEQUEBOOK_DIMS, CHEQUEBOOK_MEASURES)
         _insert_grouped(
             HandoverTally,
             cb.filter(handed_out_at__isnull=False),
