@@ -3,12 +3,22 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from passnum.organisations.models import OrganisationKind, Role
 
-from .models import Beneficiary, Questionnaire, Referral, ReferralState
+from .models import Assessment, Beneficiary, Questionnaire, Referral, ReferralState
 
 
 def _is_front_desk(membership) -> bool:
@@ -49,10 +59,24 @@ def beneficiaries_visible_to(membership):
 
 def beneficiaries_for_list(membership, *, search: str = ""):
     """The front desk's people list (anonymised records left out), with what the list shows."""
+    from chequebooks.models import Chequebook, ChequebookState
+
+    person = OuterRef("pk")
     qs = (
         beneficiaries_visible_to(membership)
         .filter(anonymised_at__isnull=True)
         .select_related("commune", "target_public")
+        .annotate(
+            assessed=Exists(Assessment.objects.filter(beneficiary=person)),
+            holds_chequebook=Exists(
+                Chequebook.objects.filter(beneficiary=person, state=ChequebookState.HANDED_OUT)
+            ),
+            last_referral_state=Subquery(
+                Referral.objects.filter(beneficiary=person)
+                .order_by("-created_at")
+                .values("state")[:1]
+            ),
+        )
     )
     if search:
         from .services import identity_normalise

@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Beneficiary, Referral
+from .models import Beneficiary, Referral, ReferralState
 
 STATE_BADGES = {
     "proposed": "badge-info",
@@ -25,13 +25,36 @@ class BeneficiaryTable(tables.Table):
     )
     target_public = tables.Column(verbose_name="Public cible", accessor="target_public__label")
     created_at = tables.DateColumn(verbose_name="Inscrit(e) le", format="d/m/Y")
+    step = tables.Column(verbose_name="Où en est la personne", empty_values=(), orderable=False)
 
     class Meta:
         model = Beneficiary
         fields = ("last_name", "first_name", "birth_date", "commune", "target_public", "created_at")
+        sequence = (
+            "last_name",
+            "first_name",
+            "birth_date",
+            "commune",
+            "target_public",
+            "created_at",
+            "step",
+        )
         caption = "Personnes suivies"
         empty_text = "Aucune personne."
         order_by = ("last_name",)
+
+    def render_step(self, record):
+        state = getattr(record, "last_referral_state", None)
+        if state:
+            label = f"Orientation : {ReferralState(state).label.lower()}"
+            return format_html('<span class="badge {}">{}</span>', STATE_BADGES[state], label)
+        if getattr(record, "holds_chequebook", False):
+            return format_html(
+                '<span class="badge badge-warning">{}</span>', "Chéquier remis, à orienter"
+            )
+        if getattr(record, "assessed", False):
+            return format_html('<span class="badge">{}</span>', "Pré-évaluée")
+        return format_html('<span class="badge">{}</span>', "Inscrite")
 
     def render_last_name(self, value, record):
         return format_html(

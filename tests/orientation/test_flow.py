@@ -488,3 +488,15 @@ def test_export_as_pdf_for_the_person_is_journaled(world, login):
     assert entry.details == {"format": "PDF"}
     other = BeneficiaryFactory()
     assert client.get(reverse("orientation:person_export_pdf", args=[other.pk])).status_code == 404
+
+
+def test_people_list_says_where_each_person_is(world, login):
+    from tests.orientation.factories import ReferralFactory
+
+    registered = _registered(world)
+    referred = _registered(world)
+    ReferralFactory(beneficiary=referred, mediator=world.mediator_org, place=world.place_near)
+    client = login(world.agent)
+    page = client.get(reverse("orientation:person_list")).content.decode()
+    assert "Inscrite" in page and "Orientation : proposée" in page
+    assert registered.last_name in page

@@ -13,9 +13,11 @@ pytestmark = pytest.mark.django_db
 
 def _referrals(world, n, days_ago):
     made = []
-    for _ in range(n):
+    for i in range(n):
         referral = ReferralFactory(
-            beneficiary=BeneficiaryFactory(registered_by_organisation=world.desk),
+            beneficiary=BeneficiaryFactory(
+                registered_by_organisation=world.desk, last_name=f"Personne{days_ago}x{i}"
+            ),
             mediator=world.mediator_org,
             place=world.place_near,
         )
