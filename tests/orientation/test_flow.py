@@ -500,3 +500,14 @@ def test_people_list_says_where_each_person_is(world, login):
     page = client.get(reverse("orientation:person_list")).content.decode()
     assert "Inscrite" in page and "Orientation : proposée" in page
     assert registered.last_name in page
+
+
+def test_new_person_link_forgets_the_last_person_but_not_what_was_typed(world, login):
+    client = login(world.agent)
+    url = reverse("orientation:flow_start")
+    client.post(url, _person_data(world))  # registered
+    client.get(url + "?reset=1")
+    assert client.get(url).status_code == 200  # an empty form, not the last person's page
+    client.post(url, _person_data(world, last_name="Autre", consent_given=""))  # not yet
+    client.get(url + "?reset=1")
+    assert 'value="Autre"' in client.get(url).content.decode()
