@@ -218,3 +218,38 @@ def test_old_referrals_lapse_by_the_rule_and_the_task_is_idempotent():
         assert referrals_lapse.delay().get() == 2
     accepted.refresh_from_db()
     assert accepted.state == S.LAPSED
+
+
+def test_a_person_has_one_open_referral_per_mediator():
+    desk = evaluator_membership()
+    person = BeneficiaryFactory(registered_by_organisation=desk.organisation)
+    place = PlaceFactory()
+    referral_create(beneficiary=person, place=place, membership=desk)
+    with pytest.raises(ValidationError):
+        referral_create(
+            beneficiary=person, place=PlaceFactory(organisation=place.organisation), membership=desk
+        )
+    referral_create(beneficiary=person, place=PlaceFactory(), membership=desk)  # another one
+    assert Referral.objects.filter(beneficiary=person).count() == 2
+
+
+def test_who_sees_whom():
+    from tests.factories import (
+        EpciOrganisationFactory,
+        HandedOutChequebookFactory,
+        MembershipFactory,
+        manager_membership,
+    )
+
+    registering = evaluator_membership()
+    person = BeneficiaryFactory(registered_by_organisation=registering.organisation)
+    handing = evaluator_membership()
+    HandedOutChequebookFactory(beneficiary=person, holder=handing.organisation)
+    stranger_desk = evaluator_membership()
+    coordinator = MembershipFactory(organisation=EpciOrganisationFactory(), role="epci_coordinator")
+    assert person in beneficiaries_visible_to(registering)
+    assert person in beneficiaries_visible_to(handing)
+    assert person in beneficiaries_visible_to(manager_membership())
+    assert person not in beneficiaries_visible_to(stranger_desk)
+    assert person not in beneficiaries_visible_to(coordinator)
+    assert person not in beneficiaries_visible_to(mediator_membership())
