@@ -261,3 +261,30 @@ def test_the_chequebook_page_keeps_a_query_budget(client, login, django_assert_m
     with django_assert_max_num_queries(14):
         page = client.get(url).content.decode()
     assert "Remettre" in page and str(book.number) in page
+
+
+def test_the_receipt_names_the_chosen_mediation_place(client, login):
+    from orientation.models import Referral
+    from tests.factories import PlaceFactory
+
+    agent = evaluator_membership()
+    person = cd12_beneficiary(agent.organisation, first_name="Paul", last_name="Bru")
+    from chequebooks.services import chequebook_hand_over
+
+    book = chequebook_hand_over(
+        chequebook=desk_chequebook(agent.organisation), beneficiary=person, membership=agent
+    )
+    place = PlaceFactory(name="Espace numérique des Causses")
+    Referral.objects.create(
+        beneficiary=person,
+        place=place,
+        mediator=place.organisation,
+        from_organisation=agent.organisation,
+        created_by=agent.user,
+        chequebook=book,
+    )
+    login(agent)
+    pdf = client.get(reverse("chequebooks:receipt_pdf", args=[book.pk]))
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Espace numérique des Causses" in text
+    assert place.phone in text
