@@ -12,7 +12,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from passnum.audit.services import journal_record
@@ -195,7 +195,8 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
       uses the exception. The database's unique constraint backs this rule;
     - the chequebook row is locked and everything re-checked under the lock, so two desks
       handing out the same chequebook at once: exactly one succeeds;
-    - ``replaces``: a cancelled chequebook of the same person and vintage this one replaces.
+    - ``replaces``: a cancelled chequebook of the same person and vintage this one replaces;
+      the replacement takes its rank, so replacing a chequebook needs no new exception.
     Its cheques move to "handed out" in one UPDATE; the hand-over is journaled."""
     if not _is_front_desk_agent(membership):
         raise ValidationError("Seul un agent d'un accueil peut remettre un chéquier.")
@@ -218,24 +219,6 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
             _hand_over_check(locked, organisation=organisation)
             # Serialise hand-overs to the same person: the count below is read under a lock.
             type(beneficiary).objects.select_for_update().filter(pk=beneficiary.pk).first()
-            active = Chequebook.objects.filter(
-                beneficiary=beneficiary, vintage=locked.vintage
-            ).exclude(state=ChequebookState.CANCELLED)
-            exception = None
-            rank = 0
-            if active.exists():
-                exception = (
-                    HandoverException.objects.select_for_update()
-                    .filter(beneficiary=beneficiary, vintage=locked.vintage, used_by__isnull=True)
-                    .order_by("granted_at", "pk")
-                    .first()
-                )
-                if exception is None:
-                    raise ValidationError(
-                        f"Cette personne a déjà un chéquier du millésime {locked.vintage.year}. "
-                        "Un gestionnaire du programme peut accorder une dérogation motivée."
-                    )
-                rank = (active.aggregate(m=Max("holding_rank"))["m"] or 0) + 1
             if replaces is not None:
                 replaces = Chequebook.objects.select_for_update().get(pk=replaces.pk)
                 if (
@@ -249,6 +232,28 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
                     )
                 if Chequebook.objects.filter(replaces=replaces).exists():
                     raise ValidationError("Ce chéquier opposé a déjà été remplacé.")
+            active = Chequebook.objects.filter(
+                beneficiary=beneficiary, vintage=locked.vintage
+            ).exclude(state=ChequebookState.CANCELLED)
+            taken = set(active.values_list("holding_rank", flat=True))
+            exception = None
+            rank = 0
+            if replaces is not None and replaces.holding_rank not in taken:
+                # A replacement takes the rank of the chequebook it replaces: no new exception.
+                rank = replaces.holding_rank
+            elif taken:
+                exception = (
+                    HandoverException.objects.select_for_update()
+                    .filter(beneficiary=beneficiary, vintage=locked.vintage, used_by__isnull=True)
+                    .order_by("granted_at", "pk")
+                    .first()
+                )
+                if exception is None:
+                    raise ValidationError(
+                        f"Cette personne a déjà un chéquier du millésime {locked.vintage.year}. "
+                        "Un gestionnaire du programme peut accorder une dérogation motivée."
+                    )
+                rank = max(taken) + 1
             _transition("chequebook", locked.state, ChequebookState.HANDED_OUT)
             received_now = locked.received_at is None
             locked.state = ChequebookState.HANDED_OUT

@@ -111,3 +111,37 @@ def test_a_chequebook_at_a_desk_is_cancelled_by_that_desk():
     book = desk_chequebook(desk)
     chequebook_cancel(chequebook=book, reason="Abîmé", membership=evaluator_membership(desk))
     assert set(book.cheques.values_list("state", flat=True)) == {ChequeState.CANCELLED}
+
+
+def test_replacing_a_chequebook_granted_by_exception_needs_no_new_exception():
+    from chequebooks.models import HandoverException
+    from tests.factories import manager_membership
+
+    agent, person, first = _handed_out()
+    HandoverException.objects.create(
+        beneficiary=person,
+        vintage=first.vintage,
+        reason="Deux enfants à charge",
+        granted_by=manager_membership().user,
+    )
+    second = chequebook_hand_over(
+        chequebook=desk_chequebook(agent.organisation, vintage=first.vintage),
+        beneficiary=person,
+        membership=agent,
+    )
+    assert second.holding_rank == 1
+    chequebook_cancel(chequebook=second, reason="Vol", membership=agent)
+    replacement = chequebook_hand_over(
+        chequebook=desk_chequebook(agent.organisation, vintage=first.vintage),
+        beneficiary=person,
+        membership=agent,
+        replaces=second,
+    )
+    assert replacement.holding_rank == 1
+    # Without "replaces", the same hand-over would have needed another exception.
+    with pytest.raises(ValidationError, match="déjà un chéquier"):
+        chequebook_hand_over(
+            chequebook=desk_chequebook(agent.organisation, vintage=first.vintage),
+            beneficiary=person,
+            membership=agent,
+        )
