@@ -55,6 +55,12 @@ def test_manager_pages(page, demo, log_in, check_a11y, tmp_path):
     page.get_by_label("Nouvel accueil").select_option(label=demo.orgs["caf"].name)
     page.get_by_role("button", name="Transférer").click()
     assert "transféré" in page.content()
+    cheque = held[1].cheques.order_by("position").first()
+    page.get_by_role("link", name=f"Opposition sur le chèque {cheque.number}").click()
+    check_a11y(page, "chequebooks-cheque-cancel")
+    page.get_by_label("Motif de l'opposition").fill("Chèque déchiré")
+    page.get_by_role("button", name="Enregistrer l'opposition").click()
+    assert f"Opposition enregistrée sur le chèque n° {cheque.number}" in page.content()
 
     page.goto(f"/cheques/chequiers/{handed.pk}/")
     page.get_by_role("link", name="Accorder une dérogation").click()
