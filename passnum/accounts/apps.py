@@ -7,4 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self):
-        from . import journal  # noqa: F401  (registers the journal's sentences)
+        from . import (
+            journal,  # noqa: F401  (registers the journal's sentences)
+            receivers,  # noqa: F401  (journals allauth's security events)
+        )

@@ -12,3 +12,18 @@ def user_must_set_up_mfa(*, user) -> bool:
     if not needs:
         return False
     return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def account_security_event_record(*, action: str, user, request=None, **details) -> None:
+    """Rule: the security events of an account (login, password changed or reset, two-factor
+    authentication set up or removed) are journaled, with the organisation the person acted
+    for when there was one."""
+    from passnum.audit.services import journal_record
+
+    journal_record(
+        action=action,
+        actor=user,
+        organisation=getattr(request, "organisation", None),
+        target=user,
+        details=details,
+    )

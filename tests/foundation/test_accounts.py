@@ -239,6 +239,7 @@ def test_password_reset_sends_a_link_and_the_pages_render(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(STRONG)
+    assert JournalEntry.objects.filter(action="accounts.password.reset", actor=user).exists()
 
 
 def test_password_change_and_logout(client, login):
@@ -252,6 +253,9 @@ def test_password_change_and_logout(client, login):
     assert response.status_code == 302
     membership.user.refresh_from_db()
     assert membership.user.check_password(STRONG)
+    entry = JournalEntry.objects.get(action="accounts.password.changed")
+    assert entry.actor == membership.user and entry.organisation == membership.organisation
+    assert entry.sentence == f"{membership.user.get_full_name()} a changé son mot de passe"
     assert client.get(reverse("account_logout")).status_code == 200
     client.post(reverse("account_logout"))
     assert client.get(reverse("home")).status_code == 302
@@ -286,7 +290,7 @@ def test_mfa_pages_render_in_our_look(client):
     assert 'class="form-card"' in totp and "Code QR" in totp
 
 
-def test_totp_activation_then_mfa_is_asked_at_login(client):
+def test_totp_activation_then_mfa_is_asked_at_login(client, django_capture_on_commit_callbacks):
     from allauth.mfa.totp.internal.auth import hotp_value
 
     membership = manager_membership()
@@ -294,9 +298,15 @@ def test_totp_activation_then_mfa_is_asked_at_login(client):
     page = client.get(reverse("mfa_activate_totp"))
     secret = page.context["form"].secret
     code = f"{hotp_value(secret, int(time.time()) // 30):06d}"
-    response = client.post(reverse("mfa_activate_totp"), {"code": code})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mfa_activate_totp"), {"code": code})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=membership.user, type="totp").exists()
+    assert JournalEntry.objects.filter(
+        action="accounts.mfa.added",
+        actor=membership.user,
+        details__kind="application d'authentification",
+    ).exists()
     codes = client.get(reverse("mfa_view_recovery_codes"))
     assert codes.status_code == 200 and "skip-link" in codes.content.decode()
     client.logout()
@@ -374,6 +384,7 @@ def test_login_works_below_the_limit(client):
     )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+    assert JournalEntry.objects.filter(action="accounts.user.logged_in", actor=user).count() == 1
 
 
 def test_the_session_ends_after_inactivity(client, login, settings):

@@ -1,0 +1,45 @@
+"""allauth runs the login, password and MFA flows; these receivers journal their outcome
+through accounts.services (the only place the rule lives)."""
+
+from allauth.account import signals as account_signals
+from allauth.mfa import signals as mfa_signals
+from django.dispatch import receiver
+
+from .services import account_security_event_record
+
+MFA_KINDS = {"totp": "application d'authentification", "recovery_codes": "codes de secours"}
+
+
+@receiver(account_signals.user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    account_security_event_record(action="accounts.user.logged_in", user=user, request=request)
+
+
+@receiver(account_signals.password_changed)
+def _password_changed(sender, request, user, **kwargs):
+    account_security_event_record(action="accounts.password.changed", user=user, request=request)
+
+
+@receiver(account_signals.password_reset)
+def _password_reset(sender, request, user, **kwargs):
+    account_security_event_record(action="accounts.password.reset", user=user, request=request)
+
+
+@receiver(mfa_signals.authenticator_added)
+def _mfa_added(sender, request, user, authenticator, **kwargs):
+    account_security_event_record(
+        action="accounts.mfa.added",
+        user=user,
+        request=request,
+        kind=MFA_KINDS.get(authenticator.type, authenticator.type),
+    )
+
+
+@receiver(mfa_signals.authenticator_removed)
+def _mfa_removed(sender, request, user, authenticator, **kwargs):
+    account_security_event_record(
+        action="accounts.mfa.removed",
+        user=user,
+        request=request,
+        kind=MFA_KINDS.get(authenticator.type, authenticator.type),
+    )
