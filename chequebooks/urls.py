@@ -23,6 +23,7 @@ urlpatterns = [
     path("impressions/", views.print_run_list, name="print_run_list"),
     path("impressions/nouvelle/", views.print_run_new, name="print_run_new"),
     path("impressions/<int:pk>/", views.print_run_detail, name="print_run_detail"),
+    path("impressions/<int:pk>/avancement/", views.print_run_progress, name="print_run_progress"),
     path("impressions/<int:pk>/fichier/", views.print_run_download, name="print_run_download"),
     path("import/", views.import_new, name="import"),
     path("attribution/", views.allocation_new, name="allocation"),

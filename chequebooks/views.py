@@ -433,6 +433,15 @@ def print_run_detail(request, pk):
 
 
 @role_required(*MANAGERS)
+def print_run_progress(request, pk):
+    """The progress of a print run, for the page's small polling script."""
+    from django.http import JsonResponse
+
+    run = get_object_or_404(selectors.print_runs_visible_to(request.membership), pk=pk)
+    return JsonResponse({"status": run.status, "progress": run.progress})
+
+
+@role_required(*MANAGERS)
 def print_run_download(request, pk):
     run = get_object_or_404(selectors.print_runs_visible_to(request.membership), pk=pk)
     if run.status != PrintRun.Status.DONE or not run.file:

@@ -3,7 +3,7 @@ lines), vintages and reconciliation, transfer, opposition, exception, a coordina
 
 import pytest
 
-from chequebooks.models import Chequebook, ChequebookState
+from chequebooks.models import Chequebook, ChequebookState, PrintRun
 from chequebooks.services import chequebook_hand_over
 from passnum.programme.models import Side, TargetPublic
 from tests.factories import BeneficiaryFactory
@@ -30,6 +30,20 @@ def test_manager_pages(page, demo, log_in, check_a11y, tmp_path):
 
     log_in("gestionnaire@demo.passnum.fr")
     sub = page.get_by_role("navigation", name="Chéquiers")
+    running = PrintRun.objects.create(
+        vintage=held[1].vintage,
+        envelope=held[1].envelope,
+        chequebook_count=500,
+        status=PrintRun.Status.RUNNING,
+        progress=42,
+        created_by=demo.users["gestionnaire@demo.passnum.fr"],
+    )
+    page.goto(f"/cheques/impressions/{running.pk}/")
+    assert "42 %" in page.content()
+    check_a11y(page, "chequebooks-print-run-in-progress")
+    # The page's script polls the progress and reloads itself once the file is ready.
+    PrintRun.objects.filter(pk=running.pk).update(status=PrintRun.Status.DONE, progress=100)
+    page.get_by_text("Aucun fichier.").wait_for(timeout=10_000)
     page.goto("/cheques/import/")
     csv = tmp_path / "livraison.csv"
     csv.write_text(

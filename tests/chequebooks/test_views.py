@@ -195,7 +195,7 @@ def test_the_print_file_is_for_managers_and_each_download_is_journaled(
     assert client.get(reverse("chequebooks:print_run_download", args=[run.pk])).status_code == 404
 
 
-def test_a_running_print_run_page_refreshes_itself(client, login):
+def test_a_running_print_run_page_follows_its_progress(client, login):
     manager = manager_membership()
     run = PrintRun.objects.create(
         vintage=VintageFactory(),
@@ -207,7 +207,12 @@ def test_a_running_print_run_page_refreshes_itself(client, login):
     )
     login(manager)
     page = client.get(reverse("chequebooks:print_run_detail", args=[run.pk])).content.decode()
-    assert 'http-equiv="refresh"' in page and "40 %" in page
+    assert "40 %" in page and "chequebooks-print-run.js" in page
+    progress = client.get(reverse("chequebooks:print_run_progress", args=[run.pk])).json()
+    assert progress == {"status": "running", "progress": 40}
+    login(evaluator_membership())
+    url = reverse("chequebooks:print_run_progress", args=[run.pk])
+    assert client.get(url).status_code == 404
 
 
 def test_the_import_page_lists_the_bad_lines(client, login):
