@@ -121,7 +121,6 @@ def dashboard(request):
             "filter": filterset,
             "query": request.GET.urlencode(),
             "breakdowns": BREAKDOWNS,
-            "stock_url_name": _stock_action_url(),
             "scope_epci": request.organisation.epci if filters.scope_epci_id else None,
             "export_form": ExportForm(),
         }
@@ -179,14 +178,22 @@ def refresh(request):
 
 
 def _stock_action_url():
-    """The stock engineer's page for returning or reallocating a chequebook, if it exists."""
-    for name in ("chequebooks:stock", "chequebooks:allocate", "chequebooks:list"):
+    """The stock app's page for reallocating stock, if it exists."""
+    for name in ("chequebooks:allocation", "chequebooks:stock", "chequebooks:chequebook_list"):
         try:
             reverse(name)
             return name
         except NoReverseMatch:
             continue
     return None
+
+
+def _url_exists(name, *args) -> bool:
+    try:
+        reverse(name, args=args)
+        return True
+    except NoReverseMatch:
+        return False
 
 
 @role_required(*COORDINATORS)
@@ -202,6 +209,9 @@ def radar_stock(request):
         "reporting/radar_stock.html",
         {"table": table, "page": page, "days": _settings("PASSNUM_RADAR_STOCK_DAYS"),
          "action_url": reverse(action) if action else None,
+         "detail_links": _url_exists("chequebooks:chequebook_detail", 1),
+         "transfer_links": request.membership.role == "programme_manager"
+         and _url_exists("chequebooks:chequebook_transfer", 1),
          "filter": _filter(request), "query": request.GET.urlencode()},
     )  # fmt: skip
 

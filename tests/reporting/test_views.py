@@ -94,6 +94,10 @@ def test_radar_stock_lists_the_stale_chequebooks(manager, small, django_assert_m
         response = manager.get(reverse("reporting:radar_stock"), {"vintage": small.vintage.pk})
     numbers = [cb.number for cb in response.context["page"].object_list]
     assert numbers == [small.chequebooks["cb2"].number]
+    # The action at hand: move the chequebook to a desk that needs it (the stock app's page).
+    html = response.content.decode()
+    assert reverse("chequebooks:chequebook_transfer", args=[small.chequebooks["cb2"].pk]) in html
+    assert reverse("chequebooks:allocation") in html
 
 
 def test_radar_not_started_lists_front_desks_to_remind(manager, small):
