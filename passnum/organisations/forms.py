@@ -2,7 +2,7 @@ from django import forms
 
 from passnum.programme.models import Commune, Epci
 
-from .models import ROLES_BY_KIND, Organisation, Role
+from .models import ROLES_BY_KIND, Organisation, OrganisationKind, Role
 
 
 class OrganisationForm(forms.ModelForm):
@@ -36,6 +36,11 @@ class OrganisationForm(forms.ModelForm):
         self.fields["epci"].queryset = Epci.objects.order_by("name")
         self.fields["commune"].queryset = Commune.objects.order_by("name")
         self.fields["side"].choices = [("", "Sans objet")] + list(self.fields["side"].choices)[1:]
+        if self.instance.kind != OrganisationKind.OWNER:
+            # The programme owner (CD12) exists once; managers create the other kinds.
+            self.fields["kind"].choices = [
+                c for c in self.fields["kind"].choices if c[0] != OrganisationKind.OWNER
+            ]
 
     def clean(self):
         """The rules of services.organisation_check, shown next to their field."""

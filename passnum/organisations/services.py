@@ -36,9 +36,12 @@ def organisation_check(organisation: Organisation) -> None:
 
 def organisation_create(*, membership: Membership, **data) -> Organisation:
     """A programme manager creates an organisation (front desk on the CD12 side or of an EPCI,
-    mediator, EPCI). Rule: only programme managers create organisations."""
+    mediator, EPCI). Rules: only programme managers create organisations; the programme owner
+    (CD12) is not created again."""
     if membership.role != Role.PROGRAMME_MANAGER:
         raise ValidationError("Seul un gestionnaire du programme crée une structure.")
+    if data.get("kind") == OrganisationKind.OWNER:
+        raise ValidationError({"kind": "Le porteur du programme existe déjà."})
     organisation = Organisation(**{k: v for k, v in data.items() if k in ORGANISATION_FIELDS})
     organisation.side = organisation.side or ""
     organisation_check(organisation)

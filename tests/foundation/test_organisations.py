@@ -299,3 +299,13 @@ def test_an_admins_team_link_leads_to_its_own_organisation(client, login):
     login(admin)
     response = client.get(reverse("organisations:members"))
     assert response.url == reverse("organisations:detail", args=[admin.organisation.pk])
+
+
+def test_a_second_programme_owner_cannot_be_created(client, login):
+    login(manager_membership())
+    response = client.post(
+        reverse("organisations:new"), {"kind": OrganisationKind.OWNER, "name": "Autre CD"}
+    )
+    assert response.status_code == 200
+    assert "kind" in response.context["form"].errors
+    assert not Organisation.objects.filter(name="Autre CD").exists()
