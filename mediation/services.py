@@ -48,6 +48,7 @@ from .rules import (
 
 #: Wrong codes allowed per account within the window before redemption is refused.
 WRONG_CODE_LIMIT = getattr(settings, "PASSNUM_WRONG_CODE_LIMIT", 5)
+MAX_LINES = 20
 WRONG_CODE_WINDOW = datetime.timedelta(minutes=getattr(settings, "PASSNUM_WRONG_CODE_MINUTES", 15))
 
 
@@ -527,10 +528,13 @@ def redemption_wrong_codes_recent(*, user, now=None) -> int:
     ).count()
 
 
-def _check_lines(answers, cheques_by_number, *, organisation, day, kind):
-    """Checks every line (codes, states, vintage, one person) and fills in the answers."""
+def _check_lines(answers, cheques_by_number, *, organisation, day, kind, code_budget=None):
+    """Checks every line (codes, states, vintage, one person) and fills in the answers.
+    ``code_budget``: how many more wrong codes this account may type; once spent, further
+    lines are refused as throttled without their code being tried."""
     seen = set()
     beneficiary_id = None
+    wrong = 0
     for answer, code in answers:
         if answer.reason:
             continue
@@ -549,9 +553,13 @@ def _check_lines(answers, cheques_by_number, *, organisation, day, kind):
                 Reason.MESSAGES[Reason.UNKNOWN_NUMBER],
             )
             continue
+        if code_budget is not None and wrong >= code_budget:
+            answer.reason, answer.message = Reason.THROTTLED, Reason.MESSAGES[Reason.THROTTLED]
+            continue
         answer.reason, answer.message = _cheque_refusal(
             cheque, code=code, organisation=organisation, day=day
         )
+        wrong += answer.reason == Reason.WRONG_CODE
         if answer.reason is None and kind != Activity.Kind.WORKSHOP:
             owner = cheque.chequebook.beneficiary_id
             if beneficiary_id is None:
@@ -658,6 +666,8 @@ def redemption_submit(
         answers.append((answer, code))
     if not answers:
         raise ValidationError("Saisissez au moins un chèque.")
+    if len(answers) > MAX_LINES:
+        raise ValidationError(f"Au plus {MAX_LINES} chèques par saisie.")
     only_answers = [a for a, _ in answers]
 
     def refuse_all(reason):
@@ -671,14 +681,17 @@ def redemption_submit(
     refusal = mediator_redemption_refusal(organisation, day=day)
     if refusal:
         return refuse_all(refusal)
-    if redemption_wrong_codes_recent(user=user) >= WRONG_CODE_LIMIT:
+    code_budget = WRONG_CODE_LIMIT - redemption_wrong_codes_recent(user=user)
+    if code_budget <= 0:
         return refuse_all(Reason.THROTTLED)
     numbers = [a.number for a in only_answers if a.number is not None]
     cheques = {
         c.number: c
         for c in Cheque.objects.filter(number__in=numbers).select_related("chequebook__vintage")
     }
-    _check_lines(answers, cheques, organisation=organisation, day=day, kind=kind)
+    _check_lines(
+        answers, cheques, organisation=organisation, day=day, kind=kind, code_budget=code_budget
+    )
     if any(not a.ok for a in only_answers):
         # The same submission may have been committed by a concurrent request since the first
         # token check (a double click): its cheques then read as redeemed. Answer as a retry.

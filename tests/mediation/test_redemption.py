@@ -413,3 +413,17 @@ def test_race_the_same_token_sent_concurrently_redeems_once(chequebook):
     assert all(r.ok for r in results)
     assert sum(not r.replayed for r in results) == 1
     assert Redemption.objects.count() == 3 and Activity.objects.count() == 1
+
+
+def test_one_submission_cannot_try_more_codes_than_the_budget(mediator, vintage, envelope, redeem):
+    """Ten lines with wrong codes in one form: only WRONG_CODE_LIMIT codes are tried."""
+    books = [handed_out(vintage, envelope) for _ in range(2)]
+    cheques = [c for b in books for c in b.cheques.order_by("position")][:12]
+    result = redeem(cheques, code="WRONGONE", kind="workshop")
+    assert reasons(result).count(Reason.WRONG_CODE) == WRONG_CODE_LIMIT
+    assert reasons(result).count(Reason.THROTTLED) == len(cheques) - WRONG_CODE_LIMIT
+
+
+def test_a_submission_has_at_most_twenty_lines(chequebook, redeem):
+    with pytest.raises(ValidationError):
+        redeem([ChequeLine(str(n), CODE) for n in range(1, 22)])
