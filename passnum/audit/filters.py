@@ -21,9 +21,7 @@ class JournalFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(
         label="Action (code)",
         lookup_expr="startswith",
-        help_text=(
-            "Le début du code suffit, par exemple « programme. » ou « organisations.invitation »."
-        ),
+        help_text="Son début suffit : « programme. »",
     )
     date_from = django_filters.DateFilter(
         label="Du",

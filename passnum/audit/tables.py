@@ -20,4 +20,4 @@ class JournalTable(tables.Table):
         empty_text = "Aucune entrée ne correspond à ces critères."
 
     def render_created_at(self, value):
-        return date_format(timezone.localtime(value), "j M Y, H:i")
+        return date_format(timezone.localtime(value), "j F Y, H:i")
