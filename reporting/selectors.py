@@ -22,7 +22,7 @@ Definitions (the dashboard states them too):
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -67,7 +67,6 @@ class Filters:
     epci_id: int | None = None
     organisation_id: int | None = None
     scope_epci_id: int | None = None
-    epcis: list = field(default_factory=list)
 
     @property
     def has_period(self):

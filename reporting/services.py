@@ -130,6 +130,8 @@ def report_generate(*, report_id: int) -> Report:
     report = Report.objects.select_related("epci", "created_by").get(pk=report_id)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING)
     try:
+        # The report states the figures of the day it is produced, not of the last refresh.
+        summaries_refresh()
         filters = Filters(
             period_start=report.period_start,
             period_end=report.period_end,

@@ -169,9 +169,24 @@ def _query_without_export(request):
 @require_POST
 @role_required(*COORDINATORS)
 def refresh(request):
-    services.summaries_refresh()
-    messages.success(request, "Les chiffres sont à jour.")
-    return redirect(request.POST.get("next") or "reporting:dashboard")
+    from django.db import transaction
+
+    from .tasks import summaries_refresh
+
+    transaction.on_commit(summaries_refresh.delay)
+    messages.success(
+        request, "La mise à jour des chiffres est lancée ; elle prend moins d'une minute."
+    )
+    return redirect(_safe_next(request) or "reporting:dashboard")
+
+
+def _safe_next(request):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return None
 
 
 # --- Radar ------------------------------------------------------------------------------------
@@ -285,7 +300,7 @@ def front_desk_remind(request, pk):
         messages.success(request, f"Relance envoyée à l'accueil « {desk.name} ».")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect(request.POST.get("next") or "reporting:dashboard")
+    return redirect(_safe_next(request) or "reporting:dashboard")
 
 
 # --- Reports ----------------------------------------------------------------------------------

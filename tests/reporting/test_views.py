@@ -289,9 +289,49 @@ def test_mediator_home_shows_its_figures(small, login):
     assert panel.context["paid_cents"] == 13 * small.vintage.mediator_net_cents
 
 
-def test_refresh_rebuilds_the_tallies(manager, small):
+def test_refresh_rebuilds_the_tallies(manager, small, django_capture_on_commit_callbacks):
     before = timezone.now()
-    manager.post(reverse("reporting:refresh"))
+    with django_capture_on_commit_callbacks(execute=True):
+        manager.post(reverse("reporting:refresh"))
     from reporting.models import SummaryRun
 
     assert SummaryRun.objects.get().refreshed_at >= before
+
+
+def test_coordinator_reminds_a_desk_of_its_epci(small, login, django_capture_on_commit_callbacks):
+    evaluator_membership(organisation=small.desk2)
+    client = login(small.coordinator)
+    url = reverse("reporting:front_desk_remind", args=[small.desk2.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"topic": "expiring", "count": 7})
+    assert len(mail.outbox) == 1
+    assert "chèques bientôt expirés" in mail.outbox[0].subject
+
+
+def test_reminder_never_redirects_outside(manager, small):
+    url = reverse("reporting:front_desk_remind", args=[small.desk1.pk])
+    response = manager.post(url, {"topic": "stock", "next": "https://example.org/"})
+    assert response.url == reverse("reporting:dashboard")
+
+
+@pytest.mark.parametrize("name", ["accueils", "mediateurs", "epci"])
+def test_breakdown_query_budget_does_not_grow(manager, small, name, django_assert_max_num_queries):
+    url = reverse("reporting:breakdown", args=[name])
+    before = _budget(django_assert_max_num_queries, manager, url)
+    for _ in range(20):
+        HandedOutChequebookFactory(vintage=small.vintage,
+                                   envelope=small.chequebooks["cb1"].envelope)  # fmt: skip
+    summaries_refresh(as_of=small.today)
+    assert _budget(django_assert_max_num_queries, manager, url) == before
+
+
+def test_radar_lists_query_budget_does_not_grow(manager, small, django_assert_max_num_queries):
+    urls = [reverse(n) for n in ("reporting:radar_stock", "reporting:radar_not_started",
+                                 "reporting:radar_referrals")]  # fmt: skip
+    before = [_budget(django_assert_max_num_queries, manager, u) for u in urls]
+    for _ in range(20):
+        HandedOutChequebookFactory(
+            vintage=small.vintage, envelope=small.chequebooks["cb1"].envelope,
+            handed_out_at=timezone.now() - timedelta(days=200),
+        )  # fmt: skip
+    assert [_budget(django_assert_max_num_queries, manager, u) for u in urls] == before
