@@ -46,5 +46,12 @@ class RequireMFAMiddleware:
             from .services import user_must_set_up_mfa
 
             if user_must_set_up_mfa(user=request.user):
+                from django.contrib import messages
+
+                messages.info(
+                    request,
+                    "Votre rôle demande la double authentification : activez une application "
+                    "d'authentification pour continuer.",
+                )
                 return redirect("mfa_activate_totp")
         return self.get_response(request)

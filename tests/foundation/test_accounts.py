@@ -408,3 +408,10 @@ def test_the_session_survives_activity_within_the_limit(client, login, settings)
     session[SESSION_LAST_SEEN] = int(time.time()) - 599
     session.save()
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_mfa_redirect_says_why(client, login, settings):
+    settings.PASSNUM_REQUIRE_MFA = True
+    login(manager_membership())
+    page = client.get(reverse("home"), follow=True)
+    assert "Votre rôle demande la double authentification" in page.content.decode()

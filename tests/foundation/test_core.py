@@ -114,3 +114,22 @@ def test_concurrent_callers_never_get_the_same_number():
     assert len(results) == 80
     numbers = sorted(n for first in results for n in (first, first + 1))
     assert numbers == list(range(1, 161))
+
+
+@pytest.mark.django_db
+def test_the_demo_foundation_is_idempotent():
+    from passnum.accounts.models import User
+    from passnum.audit.models import JournalEntry
+    from passnum.core.demo import DEMO_ACCOUNTS, demo_load_foundation
+    from passnum.organisations.models import Membership, Organisation
+
+    def counts():
+        return [m.objects.count() for m in (User, Organisation, Membership, JournalEntry)]
+
+    ctx = demo_load_foundation()
+    first = counts()
+    demo_load_foundation()
+    assert counts() == first
+    for email, *_rest in DEMO_ACCOUNTS:
+        assert ctx.users[email].check_password("passnum-demo")
+        assert ctx.users[email].memberships.filter(is_active=True).count() == 1
