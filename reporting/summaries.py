@@ -262,14 +262,15 @@ def summaries_refresh(*, as_of=None) -> SummaryRun:
     (today by default: the radar's thresholds count from that day)."""
     as_of = as_of or timezone.localdate()
     started = time.monotonic()
+    tallies = (ChequebookTally, HandoverTally, RedemptionTally, ReferralTally, AssessmentTally)
     with transaction.atomic():
-        for model in (
-            ChequebookTally,
-            HandoverTally,
-            RedemptionTally,
-            ReferralTally,
-            AssessmentTally,
-        ):
+        if connection.vendor == "postgresql":
+            # Two refreshes at once (beat and a button) must not both insert: the second
+            # waits, then deletes what the first wrote. Readers are not blocked.
+            names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tallies)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+        for model in tallies:
             model.objects.all().delete()
         cb = chequebook_facts(as_of=as_of)
         _insert_grouped(ChequebookTally, cb, CHEQUEBOOK_DIMS, CHEQUEBOOK_MEASURES)
