@@ -52,7 +52,6 @@ def _apply_errors(form, exc: ValidationError):
 def redeem(request):
     """The redemption page: one form, many cheque lines, scanner-friendly."""
     membership = request.membership
-    refusal = services.mediator_redemption_refusal(request.organisation, day=timezone.localdate())
     form_kwargs = {
         "referrals": selectors.referrals_open_for(membership),
         "places": selectors.places_visible_to(membership).filter(is_active=True),
@@ -87,6 +86,12 @@ def redeem(request):
                 form.is_valid()
     else:
         form = RedemptionForm(**form_kwargs)
+    # Shown before anything is typed; on a refused POST the answers already say it.
+    refusal = None
+    if result is None:
+        refusal = services.mediator_redemption_refusal(
+            request.organisation, day=timezone.localdate()
+        )
     answers = {}
     if result is not None:
         for answer in result.answers:

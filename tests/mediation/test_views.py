@@ -216,3 +216,9 @@ def test_an_org_admin_of_a_front_desk_cannot_use_mediation_pages(db, login):
     admin = MembershipFactory(role=Role.ORG_ADMIN)
     assert login(admin).get(reverse("mediation:profile")).status_code == 404
     assert login(admin).get(reverse("mediation:statement_list")).status_code == 404
+
+
+def test_a_mediator_without_agreement_is_told_before_typing(db, login):
+    alone = make_mediator(agreement=False)
+    body = login(alone).get(reverse("mediation:redeem")).content.decode()
+    assert "pas de convention en vigueur" in body
