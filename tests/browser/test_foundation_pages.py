@@ -194,3 +194,9 @@ def test_the_managers_pages_fit_a_phone(page, foundation, log_in, check_a11y):
         )
         assert overflow <= 0, f"{url} déborde de {overflow} px"
     check_a11y(page, "journal-phone")
+
+
+def test_the_closed_sign_up_page(page, transactional_db, check_a11y):
+    page.goto("/compte/signup/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Pas d'inscription libre"
+    check_a11y(page, "signup-closed")
