@@ -5,20 +5,28 @@ the same bytes, which lets a statement keep one checksum.
 """
 
 import hashlib
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 
-def _static_url_fetcher(url, *args, **kwargs):
-    from weasyprint import default_url_fetcher
+def _url_fetcher():
+    """Resolves ``static:css/print.css`` to the project's static file; fetches only local
+    files and data URIs, never the network."""
+    from weasyprint.urls import URLFetcher
 
-    if url.startswith("static:"):
-        path = finders.find(url.removeprefix("static:"))
-        if path:
-            url = f"file://{path}"
-    return default_url_fetcher(url, *args, **kwargs)
+    class StaticURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("static:"):
+                path = finders.find(url.removeprefix("static:"))
+                if not path:
+                    raise ValueError(f"Fichier statique introuvable : {url}")
+                url = Path(path).resolve().as_uri()
+            return super().fetch(url, headers)
+
+    return StaticURLFetcher(allowed_protocols={"file", "data"}, timeout=5)
 
 
 def render_pdf(template_name: str, context: dict, *, title: str = "", created=None) -> bytes:
@@ -27,7 +35,7 @@ def render_pdf(template_name: str, context: dict, *, title: str = "", created=No
 
     html = render_to_string(template_name, context)
     document = HTML(
-        string=html, base_url=str(settings.BASE_DIR), url_fetcher=_static_url_fetcher
+        string=html, base_url=str(settings.BASE_DIR), url_fetcher=_url_fetcher()
     ).render()
     metadata = document.metadata
     metadata.title = title or metadata.title
