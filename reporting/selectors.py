@@ -650,7 +650,7 @@ def reports_visible_to(membership):
         return Report.objects.none()
     if membership.role == Role.PROGRAMME_MANAGER:
         return Report.objects.all()
-    if membership.role == Role.EPCI_COORDINATOR:
+    if membership.role == Role.EPCI_COORDINATOR and membership.organisation.epci_id:
         return Report.objects.filter(epci_id=membership.organisation.epci_id)
     return Report.objects.none()
 

@@ -104,10 +104,12 @@ def report_request(*, membership, period_start, period_end) -> Report:
     if period_end < period_start:
         raise ValidationError("La fin de la période doit suivre son début.")
     epci = scope_epci_id(membership)
+    if epci == -1:
+        raise ValidationError("Votre structure n'est rattachée à aucune intercommunalité.")
     report = Report.objects.create(
         period_start=period_start,
         period_end=period_end,
-        epci_id=epci if epci and epci > 0 else None,
+        epci_id=epci,
         organisation=membership.organisation,
         created_by=membership.user,
     )
