@@ -273,3 +273,26 @@ def invitation_accept(
             target=invitation,
         )
     return user
+
+
+def invitation_cancel(*, invitation: Invitation, by: Membership) -> Invitation:
+    """Withdraw a pending invitation: its link stops working at once (it expires now).
+
+    Rules: whoever may invite to the organisation may withdraw; an accepted invitation is not
+    withdrawn (deactivate the membership instead)."""
+    if not membership_can_manage(by=by, organisation=invitation.organisation):
+        raise ValidationError("Vous ne gérez pas l'équipe de cette structure.")
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at:
+            raise ValidationError("Cette invitation a déjà été acceptée.")
+        invitation.expires_at = timezone.now()
+        invitation.save(update_fields=["expires_at"])
+        journal_record(
+            action="organisations.invitation.cancelled",
+            actor=by.user,
+            organisation=by.organisation,
+            target=invitation,
+            details={"email": invitation.email, "organisation_name": invitation.organisation.name},
+        )
+    return invitation

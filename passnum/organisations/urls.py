@@ -11,6 +11,11 @@ urlpatterns = [
     path("<int:pk>/modifier/", views.organisation_edit, name="edit"),
     path("<int:pk>/inviter/", views.invite, name="invite"),
     path(
+        "<int:pk>/invitations/<int:invitation_pk>/retirer/",
+        views.invitation_cancel_view,
+        name="invitation_cancel",
+    ),
+    path(
         "<int:pk>/membres/<int:membership_pk>/desactiver/",
         views.membership_deactivate_view,
         name="membership_deactivate",

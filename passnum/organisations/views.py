@@ -17,6 +17,7 @@ from .selectors import (
     organisations_manageable_by,
 )
 from .services import (
+    invitation_cancel,
     invitation_create,
     invitation_send,
     membership_deactivate,
@@ -134,4 +135,18 @@ def membership_deactivate_view(request, pk, membership_pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"L'accès de {membership.user} est désactivé.")
+    return redirect("organisations:detail", pk=organisation.pk)
+
+
+@role_required(*TEAM_MANAGERS)
+@require_POST
+def invitation_cancel_view(request, pk, invitation_pk):
+    organisation = get_object_or_404(organisations_manageable_by(request.membership), pk=pk)
+    invitation = get_object_or_404(invitations_pending(organisation), pk=invitation_pk)
+    try:
+        invitation_cancel(invitation=invitation, by=request.membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"L'invitation de {invitation.email} est retirée.")
     return redirect("organisations:detail", pk=organisation.pk)

@@ -106,6 +106,7 @@ def test_a_manager_invites_a_person_who_accepts_and_lands_on_their_home(
     page.get_by_label("Rôle").select_option("evaluator")
     page.get_by_role("button", name="Envoyer l'invitation").click()
     assert "nouvelle.agente@example.org" in page.content()
+    check_a11y(page, "organisation-detail-pending")
 
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/compte/invitation/\S+/", mail.outbox[0].body).group(0)

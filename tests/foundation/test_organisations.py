@@ -309,3 +309,31 @@ def test_a_second_programme_owner_cannot_be_created(client, login):
     assert response.status_code == 200
     assert "kind" in response.context["form"].errors
     assert not Organisation.objects.filter(name="Autre CD").exists()
+
+
+def test_an_admin_withdraws_a_pending_invitation_and_its_link_stops_working(client, login):
+    admin = mediator_membership(role=Role.ORG_ADMIN)
+    invitation, token = invitation_create(
+        organisation=admin.organisation, email="retiree@example.org", role=Role.MEDIATOR, by=admin
+    )
+    login(admin)
+    url = reverse("organisations:invitation_cancel", args=[admin.organisation.pk, invitation.pk])
+    assert client.post(url).status_code == 302
+    assert JournalEntry.objects.filter(action="organisations.invitation.cancelled").exists()
+    client.logout()
+    assert client.get(reverse("accounts:invitation_accept", args=[token])).status_code == 404
+
+
+def test_an_admin_cannot_withdraw_another_organisations_invitation(client, login):
+    admin = mediator_membership(role=Role.ORG_ADMIN)
+    manager = manager_membership()
+    other = MediatorOrganisationFactory()
+    invitation, token = invitation_create(
+        organisation=other, email="autre@example.org", role=Role.MEDIATOR, by=manager
+    )
+    login(admin)
+    for org in (admin.organisation, other):
+        url = reverse("organisations:invitation_cancel", args=[org.pk, invitation.pk])
+        assert client.post(url).status_code == 404
+    client.logout()
+    assert client.get(reverse("accounts:invitation_accept", args=[token])).status_code == 200
