@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=passnum.settings.production \
-    PASSNUM_MEDIA_ROOT=/app/var/media
+    PASSNUM_MEDIA_ROOT=/app/var/media \
+    PYTHONPATH=/app
 
 # WeasyPrint's system libraries (Pango, HarfBuzz) and a font for the PDFs.
 RUN apt-get update \
@@ -24,7 +25,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# The code runs from /app (manage.py, gunicorn --chdir and celery all put it on sys.path).
+# The code runs from /app, which PYTHONPATH puts on sys.path for gunicorn, celery and manage.py.
 COPY . .
 
 # Static files are collected at build time; the production settings need their variables to
