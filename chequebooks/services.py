@@ -12,7 +12,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from passnum.audit.services import journal_record
@@ -348,10 +348,10 @@ def print_run_create(
     """A programme manager orders ``chequebook_count`` chequebooks of a vintage for an envelope.
 
     Rules: numbers come from the locked counter ``chequebook`` (no gaps: a refused run gives
-    its numbers back); cheques are numbered after their chequebook; chequebooks exist at once
+    its numbers back), after the highest number an operator's import already used; cheques are numbered after their chequebook; chequebooks exist at once
     (in stock) but cannot be allocated before their file is produced, because their codes are
     generated while rendering. The rendering runs in Celery after commit."""
-    from passnum.core.services import counter_next
+    from passnum.core.services import counter_advance, counter_next
 
     from .models import PrintRun
 
@@ -364,13 +364,12 @@ def print_run_create(
     if envelope.programme_id != vintage.programme_id:
         raise ValidationError("L'enveloppe et le millésime doivent être du même programme.")
     with transaction.atomic():
+        # Numbers an operator's import already took are skipped: the run starts after the
+        # highest known chequebook number, and its own numbers follow without gaps.
+        highest = Chequebook.objects.aggregate(m=Max("number"))["m"] or 0
+        counter_advance(name="chequebook", at_least=highest)
         first = counter_next(name="chequebook", count=chequebook_count)
         last = first + chequebook_count - 1
-        if Chequebook.objects.filter(number__range=(first, last)).exists():
-            raise ValidationError(
-                f"Des numéros de chéquier entre {first} et {last} existent déjà (import "
-                "d'un opérateur) : impression impossible."
-            )
         run = PrintRun.objects.create(
             vintage=vintage,
             envelope=envelope,

@@ -180,6 +180,7 @@ class ChequebookFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Chequebook
+        skip_postgeneration_save = True
 
     number = factory.Sequence(lambda n: 100000 + n)
     vintage = factory.SubFactory(VintageFactory)

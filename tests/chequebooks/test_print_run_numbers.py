@@ -1,0 +1,21 @@
+def test_a_print_run_after_an_import_skips_the_imported_numbers(reference_data):
+    """An operator's import took numbers the counter would give next: the run goes after them."""
+    from passnum.core.models import Counter
+    from passnum.programme.models import Envelope, Vintage
+    from tests.factories import ChequebookFactory, manager_membership
+
+    from chequebooks.services import print_run_create
+
+    manager = manager_membership()
+    vintage = Vintage.objects.order_by("-year").first()
+    envelope = Envelope.objects.get(side="cd12")
+    Counter.objects.update_or_create(name="chequebook", defaults={"value": 100})
+    ChequebookFactory(number=102, vintage=vintage, envelope=envelope)
+    run = print_run_create(
+        vintage=vintage, envelope=envelope, chequebook_count=3, membership=manager
+    )
+    assert (run.first_number, run.last_number) == (103, 105)
+    following = print_run_create(
+        vintage=vintage, envelope=envelope, chequebook_count=2, membership=manager
+    )
+    assert (following.first_number, following.last_number) == (106, 107)
