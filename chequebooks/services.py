@@ -348,7 +348,8 @@ def print_run_create(
     """A programme manager orders ``chequebook_count`` chequebooks of a vintage for an envelope.
 
     Rules: numbers come from the locked counter ``chequebook`` (no gaps: a refused run gives
-    its numbers back), after the highest number an operator's import already used; cheques are numbered after their chequebook; chequebooks exist at once
+    its numbers back), after the highest number an operator's import already used; cheques
+    are numbered after their chequebook; chequebooks exist at once
     (in stock) but cannot be allocated before their file is produced, because their codes are
     generated while rendering. The rendering runs in Celery after commit."""
     from passnum.core.services import counter_advance, counter_next

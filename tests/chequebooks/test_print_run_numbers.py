@@ -1,10 +1,9 @@
 def test_a_print_run_after_an_import_skips_the_imported_numbers(reference_data):
     """An operator's import took numbers the counter would give next: the run goes after them."""
+    from chequebooks.services import print_run_create
     from passnum.core.models import Counter
     from passnum.programme.models import Envelope, Vintage
     from tests.factories import ChequebookFactory, manager_membership
-
-    from chequebooks.services import print_run_create
 
     manager = manager_membership()
     vintage = Vintage.objects.order_by("-year").first()
