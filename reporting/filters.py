@@ -8,6 +8,8 @@ from passnum.programme.models import Epci, Side, Vintage
 from .models import ChequebookTally
 from .selectors import Filters, organisation_choices, scope_epci_id
 
+DATE_INPUT = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+
 
 class FastSelect(forms.Select):
     """A select whose options are written in one template (hundreds of organisations)."""
@@ -21,11 +23,11 @@ class DashboardFilter(django_filters.FilterSet):
         method="keep", widget=FastSelect,
     )  # fmt: skip
     period_start = django_filters.DateFilter(
-        label="Du", method="keep", widget=forms.DateInput(attrs={"type": "date"}),
+        label="Du", method="keep", widget=forms.DateInput(**DATE_INPUT),
         help_text="Remises et encaissements à partir de ce mois.",
     )  # fmt: skip
     period_end = django_filters.DateFilter(
-        label="Au", method="keep", widget=forms.DateInput(attrs={"type": "date"})
+        label="Au", method="keep", widget=forms.DateInput(**DATE_INPUT)
     )
     side = django_filters.ChoiceFilter(
         label="Côté",

@@ -14,10 +14,11 @@ def _last_month():
 
 class ReportForm(forms.Form):
     period_start = forms.DateField(
-        label="Début de la période", widget=forms.DateInput(attrs={"type": "date"})
+        label="Début de la période",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     period_end = forms.DateField(
-        label="Fin de la période", widget=forms.DateInput(attrs={"type": "date"})
+        label="Fin de la période", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args, **kwargs):

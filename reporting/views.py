@@ -316,7 +316,11 @@ def report_list(request):
                 period_start=form.cleaned_data["period_start"],
                 period_end=form.cleaned_data["period_end"],
             )
-            messages.success(request, f"Le {report} est en cours de production.")
+            messages.success(
+                request,
+                f"Rapport du {report.period_start:%d/%m/%Y} au {report.period_end:%d/%m/%Y} "
+                "demandé : il apparaît dans la liste ci-dessous dès qu'il est prêt.",
+            )
             return redirect("reporting:reports")
         except ValidationError as exc:
             form.add_error(None, exc)
