@@ -190,7 +190,8 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
     - the chequebook's envelope is the front desk's side (CD12 envelope for a CD12 desk, the
       desk's own EPCI envelope for an EPCI desk) and the person's target public is of that side;
     - the vintage is distributable: not frozen, today (Europe/Paris) within its validity;
-    - one chequebook per person and vintage (cancelled ones do not count), unless a programme
+    - one chequebook per person and vintage (cancelled ones do not count; the records other
+      front desks made of the same person, by identity key, count too), unless a programme
       manager granted an exception not yet used: the chequebook then takes the next rank and
       uses the exception. The database's unique constraint backs this rule;
     - the chequebook row is locked and everything re-checked under the lock, so two desks
@@ -232,9 +233,17 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
                     )
                 if Chequebook.objects.filter(replaces=replaces).exists():
                     raise ValidationError("Ce chéquier opposé a déjà été remplacé.")
-            active = Chequebook.objects.filter(
-                beneficiary=beneficiary, vintage=locked.vintage
-            ).exclude(state=ChequebookState.CANCELLED)
+            # The same person may have been registered by two front desks (same identity key):
+            # their records count together.
+            same_person = Q(beneficiary=beneficiary)
+            if beneficiary.identity_key:
+                same_person |= Q(
+                    beneficiary__identity_key=beneficiary.identity_key,
+                    beneficiary__anonymised_at__isnull=True,
+                )
+            active = Chequebook.objects.filter(same_person, vintage=locked.vintage).exclude(
+                state=ChequebookState.CANCELLED
+            )
             taken = set(active.values_list("holding_rank", flat=True))
             exception = None
             rank = 0
@@ -249,9 +258,11 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
                     .first()
                 )
                 if exception is None:
+                    elsewhere = not active.filter(beneficiary=beneficiary).exists()
                     raise ValidationError(
-                        f"Cette personne a déjà un chéquier du millésime {locked.vintage.year}. "
-                        "Un gestionnaire du programme peut accorder une dérogation motivée."
+                        f"Cette personne a déjà un chéquier du millésime {locked.vintage.year}"
+                        + (", remis par un autre accueil" if elsewhere else "")
+                        + ". Un gestionnaire du programme peut accorder une dérogation motivée."
                     )
                 rank = max(taken) + 1
             _transition("chequebook", locked.state, ChequebookState.HANDED_OUT)

@@ -827,30 +827,6 @@ def chequebook_from_scan(*, text, membership):
     return chequebook
 
 
-def _same_person_holds_vintage(*, beneficiary: Beneficiary, vintage_id) -> None:
-    """Rule: one chequebook per person and vintage, also when the same person (same identity
-    key) was registered by two front desks: the chequebooks app checks the record, this checks
-    the person's other records. Nothing about the other record is revealed."""
-    from chequebooks.models import Chequebook, ChequebookState
-
-    if not beneficiary.identity_key:
-        return
-    if (
-        Chequebook.objects.filter(
-            beneficiary__identity_key=beneficiary.identity_key,
-            beneficiary__anonymised_at__isnull=True,
-            vintage_id=vintage_id,
-            state=ChequebookState.HANDED_OUT,
-        )
-        .exclude(beneficiary=beneficiary)
-        .exists()
-    ):
-        raise ValidationError(
-            "Cette personne détient déjà un chéquier de ce millésime, remis par un autre "
-            "accueil : un second chéquier demande une dérogation du gestionnaire du programme."
-        )
-
-
 def beneficiary_hand_over(*, beneficiary: Beneficiary, chequebook_number, membership):
     """Hand over the chequebook whose number (or one of whose cheques' QR code) the agent
     scanned or typed, through the chequebooks app's service (which holds the rules: held by
@@ -868,7 +844,6 @@ def beneficiary_hand_over(*, beneficiary: Beneficiary, chequebook_number, member
         raise ValidationError(
             {"chequebook_number": "Aucun chéquier de ce numéro n'est détenu par votre accueil."}
         )
-    _same_person_holds_vintage(beneficiary=beneficiary, vintage_id=chequebook.vintage_id)
     with transaction.atomic():
         chequebook = chequebook_hand_over(
             chequebook=chequebook, beneficiary=beneficiary, membership=membership

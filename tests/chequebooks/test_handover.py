@@ -197,6 +197,24 @@ def test_one_chequebook_per_person_and_vintage():
     assert second.state == ChequebookState.AT_FRONT_DESK
 
 
+def test_the_same_person_registered_by_two_desks_gets_one_chequebook_per_vintage():
+    first_agent, second_agent = cd12_desk_agent(), cd12_desk_agent()
+    here = cd12_beneficiary(first_agent.organisation)
+    there = cd12_beneficiary(second_agent.organisation)
+    here.identity_key = there.identity_key = "durand|emile|1960-05-17"
+    here.save(), there.save()
+    chequebook_hand_over(
+        chequebook=desk_chequebook(first_agent.organisation),
+        beneficiary=here,
+        membership=first_agent,
+    )
+    second = desk_chequebook(second_agent.organisation)
+    with pytest.raises(ValidationError, match="remis par un autre accueil"):
+        chequebook_hand_over(chequebook=second, beneficiary=there, membership=second_agent)
+    second.refresh_from_db()
+    assert second.state == ChequebookState.AT_FRONT_DESK
+
+
 def test_another_vintage_is_a_separate_allowance():
     agent = cd12_desk_agent()
     person = cd12_beneficiary(agent.organisation)
