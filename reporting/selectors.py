@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from chequebooks.models import Cheque, Chequebook, ChequebookState, ChequeState
+from chequebooks.models import Chequebook, ChequebookState
 from mediation.models import Redemption, StatementStatus
 from orientation.models import Referral, ReferralState
 from passnum.organisations.models import Organisation, OrganisationKind, Role
@@ -53,7 +53,6 @@ from .models import (
     Report,
     SummaryRun,
 )
-from .summaries import USABLE_STATES, USED_STATES
 
 
 @dataclass
@@ -564,49 +563,44 @@ def radar_stale_stock(filters: Filters, *, today=None):
     )
 
 
-def _not_started_q(today):
-    cutoff = _day_start(today - timedelta(days=settings.PASSNUM_RADAR_NOT_STARTED_DAYS))
-    used = Cheque.objects.filter(chequebook=OuterRef("pk"), state__in=USED_STATES)
-    return Q(state=ChequebookState.HANDED_OUT, handed_out_at__lt=cutoff) & ~Q(Exists(used))
-
-
-def radar_not_started_by_front_desk(filters: Filters, *, today=None):
+def radar_not_started_by_front_desk(filters: Filters):
     """Front desks whose chequebooks were handed out more than PASSNUM_RADAR_NOT_STARTED_DAYS
-    days ago and never started, with how many and since when."""
-    today = today or timezone.localdate()
-    desks = (
-        chequebooks_in_scope(filters)
-        .filter(_not_started_q(today))
-        .values("handed_out_by_organisation_id")
-        .annotate(chequebooks=Count("pk"), oldest=Min("handed_out_at"))
-        .order_by("-chequebooks")
+    days ago and never started, with how many (from the tallies: the same figures as the
+    dashboard's radar, whose numbers link here)."""
+    rows = (
+        _tally(ChequebookTally, filters)
+        .filter(not_started__gt=0)
+        .exclude(front_desk_id=None)
+        .values("front_desk_id")
+        .annotate(chequebooks=Sum("not_started"))
+        .order_by("-chequebooks", "front_desk_id")
     )
-    return _with_organisations(list(desks), "handed_out_by_organisation_id")
+    return _with_organisations(list(rows), "front_desk_id")
 
 
 def radar_expiring_by_front_desk(filters: Filters, *, days: int, today=None):
     """Front desks with cheques still unused (at the desk or in people's hands) of vintages
-    that end within ``days`` days."""
+    that end within ``days`` days (from the tallies, like the dashboard's radar)."""
     today = today or timezone.localdate()
-    vintages = Vintage.objects.filter(
-        valid_until__gte=today, valid_until__lte=today + timedelta(days=days)
-    )
-    qs = (
-        Cheque.objects.filter(
-            chequebook__in=chequebooks_in_scope(filters).filter(vintage__in=vintages),
-            state__in=USABLE_STATES,
+    rows = (
+        _tally(ChequebookTally, filters)
+        .filter(
+            usable__gt=0,
+            vintage__valid_until__gte=today,
+            vintage__valid_until__lte=today + timedelta(days=days),
         )
-        .exclude(chequebook__holder_id=None)
-        .annotate(desk=F("chequebook__holder_id"))
-        .values("desk")
-        .annotate(
-            at_front_desk=Count("pk", filter=Q(state=ChequeState.AT_FRONT_DESK)),
-            handed_out=Count("pk", filter=Q(state=ChequeState.HANDED_OUT)),
-            until=Max("chequebook__vintage__valid_until"),
-        )
-        .order_by("-handed_out")
+        .exclude(front_desk_id=None)
+        .values("front_desk_id")
+        .annotate(n_usable=Sum("usable"), n_handed=Sum("handed"), until=Max("vintage__valid_until"))
+        .order_by("-n_handed", "front_desk_id")
     )
-    return _with_organisations(list(qs), "desk")
+    rows = list(rows)
+    for r in rows:
+        # A chequebook with a front desk is at the desk or handed out: its usable cheques are
+        # at the desk or in the person's hands.
+        r["handed_out"] = r["n_handed"] or 0
+        r["at_front_desk"] = (r["n_usable"] or 0) - r["handed_out"]
+    return _with_organisations(rows, "front_desk_id")
 
 
 def _with_organisations(rows, key):

@@ -235,10 +235,12 @@ def radar_stock(request):
 def radar_not_started(request):
     filters = _filter(request).to_filters()
     rows = selectors.radar_not_started_by_front_desk(filters)
+    run = selectors.last_summary_run()
     return render(
         request,
         "reporting/radar_front_desks.html",
         {"rows": rows, "topic": "not_started", "days": _settings("PASSNUM_RADAR_NOT_STARTED_DAYS"),
+         "run": run,
          "title": "Chéquiers remis et jamais commencés",
          "filter": _filter(request), "query": request.GET.urlencode()},
     )  # fmt: skip
@@ -252,10 +254,11 @@ def radar_expiring(request):
     except ValueError:
         days = 30
     rows = selectors.radar_expiring_by_front_desk(filters, days=days)
+    run = selectors.last_summary_run()
     return render(
         request,
         "reporting/radar_front_desks.html",
-        {"rows": rows, "topic": "expiring", "days": days,
+        {"rows": rows, "topic": "expiring", "days": days, "run": run,
          "title": f"Chèques qui expirent dans les {days} jours",
          "filter": _filter(request), "query": request.GET.urlencode()},
     )  # fmt: skip

@@ -335,3 +335,12 @@ def test_radar_lists_query_budget_does_not_grow(manager, small, django_assert_ma
             handed_out_at=timezone.now() - timedelta(days=200),
         )  # fmt: skip
     assert [_budget(django_assert_max_num_queries, manager, u) for u in urls] == before
+
+
+def test_radar_lists_add_up_to_the_dashboards_numbers(manager, small):
+    dashboard = manager.get(reverse("reporting:dashboard")).context
+    (radar,) = dashboard["radar"]
+    rows = manager.get(reverse("reporting:radar_not_started")).context["rows"]
+    assert sum(r["chequebooks"] for r in rows) == radar["not_started"]
+    stock = manager.get(reverse("reporting:radar_stock")).context["page"]
+    assert stock.paginator.count == radar["stale_stock"]
