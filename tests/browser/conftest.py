@@ -22,7 +22,9 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "tests/browser" in str(item.fspath):
                 item.add_marker(
-                    pytest.mark.skip(reason=f"Chromium not installed ({CHROMIUM}): apt-get install chromium")
+                    pytest.mark.skip(
+                        reason=f"Chromium not installed ({CHROMIUM}): apt-get install chromium"
+                    )
                 )
 
 
@@ -59,8 +61,11 @@ def browser(_playwright):
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(
-        base_url=live_server.url, locale="fr-FR", timezone_id="Europe/Paris",
-        viewport={"width": 1280, "height": 720}, accept_downloads=True,
+        base_url=live_server.url,
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        viewport={"width": 1280, "height": 720},
+        accept_downloads=True,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
