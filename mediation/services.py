@@ -35,7 +35,9 @@ from .models import (
     StatementStatus,
 )
 from .rules import (
+    ACCESSIBILITY_CHOICES,
     PARIS,
+    SUPPORT_MODE_CHOICES,
     Reason,
     bic_validate,
     iban_validate,
@@ -267,13 +269,25 @@ def place_save(
     """A mediator's administrator (or a manager) creates or edits one of its places.
 
     Rules: a place belongs to a mediator organisation; its postcode defaults to the
-    commune's; services come from the national catalogue."""
+    commune's; services come from the national catalogue; accessibility (prise en charge
+    spécifique) and support modes use the national schema's vocabulary, so that the open-data
+    export stays valid whatever the caller sends."""
     if organisation.kind != OrganisationKind.MEDIATOR:
         raise ValidationError("Un lieu de médiation appartient à un acteur de médiation.")
     if membership.role != Role.PROGRAMME_MANAGER:
         _require_mediator_member(membership, organisation, admin=True)
     if place is not None and place.organisation_id != organisation.pk:
         raise ValidationError("Ce lieu n'appartient pas à cette structure.")
+    allowed = {
+        "accessibility": {v for v, _ in ACCESSIBILITY_CHOICES},
+        "support_modes": {v for v, _ in SUPPORT_MODE_CHOICES},
+    }
+    for name, values in allowed.items():
+        unknown = set(data.get(name) or []) - values
+        if unknown:
+            raise ValidationError(
+                {name: "Valeur hors du schéma national : " + ", ".join(sorted(unknown))}
+            )
     created = place is None
     place = place or Place(organisation=organisation)
     for name in PLACE_FIELDS:

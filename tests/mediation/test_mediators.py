@@ -286,3 +286,16 @@ def test_places_of_unqualified_mediators_are_not_published(
         membership=manager,
     )
     assert json.loads(client.get("/mediation/lieux/open-data.json").content) == []
+
+
+def test_a_place_uses_the_schemas_vocabulary(applicant):
+    with pytest.raises(ValidationError) as exc:
+        place_save(
+            organisation=applicant.organisation,
+            membership=applicant,
+            name="Lieu",
+            address="Rue",
+            commune=CommuneFactory(),
+            accessibility=["Surdité", "Braille"],
+        )
+    assert "accessibility" in exc.value.message_dict
