@@ -8,7 +8,7 @@ class ChequebookTable(tables.Table):
     caption = "Chéquiers"
     number = tables.Column(verbose_name="Chéquier")
     vintage = tables.Column(
-        verbose_name="Millésime", accessor="vintage.year", order_by=("vintage__year",)
+        verbose_name="Millésime", accessor="vintage__year", order_by=("vintage__year",)
     )
     envelope = tables.Column(
         verbose_name="Enveloppe", order_by=("envelope__side", "envelope__epci__name")
@@ -66,7 +66,7 @@ class PrintRunTable(tables.Table):
     caption = "Impressions"
     id = tables.LinkColumn("chequebooks:print_run_detail", args=[tables.A("pk")], verbose_name="N°")
     vintage = tables.Column(
-        verbose_name="Millésime", accessor="vintage.year", order_by=("vintage__year",)
+        verbose_name="Millésime", accessor="vintage__year", order_by=("vintage__year",)
     )
     envelope = tables.Column(verbose_name="Enveloppe")
     chequebook_count = tables.Column(verbose_name="Chéquiers")

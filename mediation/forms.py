@@ -173,6 +173,7 @@ class PlaceForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     commune = forms.ModelChoiceField(label="Commune", queryset=Commune.objects.order_by("name"))
+    website = forms.URLField(label="Site web", required=False, assume_scheme="https")
 
     class Meta:
         model = Place

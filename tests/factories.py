@@ -18,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"personne{n}@example.org")
     first_name = factory.Faker("first_name", locale="fr_FR")
     last_name = factory.Faker("last_name", locale="fr_FR")
-    password = factory.PostGenerationMethodCall("set_password", "mot-de-passe-de-test")
+    password = factory.django.Password("mot-de-passe-de-test")
 
 
 class EpciFactory(factory.django.DjangoModelFactory):
