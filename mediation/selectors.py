@@ -3,7 +3,8 @@ activities, redemptions and statements; programme managers see everything."""
 
 import datetime
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from passnum.organisations.models import Organisation, OrganisationKind, Role
@@ -69,8 +70,26 @@ def mediators_visible_to(membership):
     return qs.filter(pk=own.pk) if own else qs.none()
 
 
+def _redemptions_of_outer():
+    return Redemption.objects.filter(mediator=OuterRef("pk"))
+
+
+def _per_mediator(qs, aggregate, *, field="mediator"):
+    """One aggregate of ``qs`` per outer mediator, 0 when it has no row."""
+    return Coalesce(
+        Subquery(
+            qs.order_by().values(field).annotate(value=aggregate).values("value")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
 def mediators_with_figures(*, today: datetime.date | None = None):
-    """Every mediator with its qualification, places and redemption figures (one query)."""
+    """Every mediator with its qualification, places and redemption figures (one query).
+
+    The counts and the net total are computed in subqueries per mediator: a join over places
+    and redemptions at once would multiply the sum by the number of places."""
     today = today or timezone.localdate()
     start = paris_midnight(month_start(today))
     end = paris_midnight(next_month(today))
@@ -78,14 +97,17 @@ def mediators_with_figures(*, today: datetime.date | None = None):
         Organisation.objects.filter(kind=OrganisationKind.MEDIATOR)
         .select_related("mediator_profile", "commune")
         .annotate(
-            place_count=Count("places", filter=Q(places__is_active=True), distinct=True),
-            redeemed_total=Count("redemptions", distinct=True),
-            redeemed_this_month=Count(
-                "redemptions",
-                filter=Q(redemptions__redeemed_at__gte=start, redemptions__redeemed_at__lt=end),
-                distinct=True,
+            place_count=_per_mediator(
+                Place.objects.filter(organisation=OuterRef("pk"), is_active=True),
+                Count("id"),
+                field="organisation",
             ),
-            net_total_cents=Sum("redemptions__mediator_net_cents"),
+            redeemed_total=_per_mediator(_redemptions_of_outer(), Count("id")),
+            redeemed_this_month=_per_mediator(
+                _redemptions_of_outer().filter(redeemed_at__gte=start, redeemed_at__lt=end),
+                Count("id"),
+            ),
+            net_total_cents=_per_mediator(_redemptions_of_outer(), Sum("mediator_net_cents")),
         )
         .order_by("name")
     )

@@ -222,3 +222,24 @@ def test_a_mediator_without_agreement_is_told_before_typing(db, login):
     alone = make_mediator(agreement=False)
     body = login(alone).get(reverse("mediation:redeem")).content.decode()
     assert "pas de convention en vigueur" in body
+
+
+def test_the_managers_figures_are_not_multiplied_by_the_places(
+    mediator, vintage, envelope, redeem, login, manager
+):
+    """Three redemptions of a mediator with three places (one inactive): 28,80 € net, not
+    three times that, on the page and in the CSV export."""
+    from mediation.selectors import mediators_with_figures
+    from tests.factories import PlaceFactory
+
+    PlaceFactory(organisation=mediator.organisation)
+    PlaceFactory(organisation=mediator.organisation, is_active=False)
+    assert redeem(list(handed_out(vintage, envelope).cheques.all()[:3])).ok
+    row = mediators_with_figures().get(pk=mediator.organisation.pk)
+    assert (row.place_count, row.redeemed_total, row.redeemed_this_month) == (2, 3, 3)
+    assert row.net_total_cents == 3 * 960
+    client = login(manager)
+    body = client.get(reverse("mediation:mediator_list")).content.decode()
+    assert "28,80" in body and "86,40" not in body
+    csv = client.get(reverse("mediation:mediator_list") + "?_export=csv").content.decode()
+    assert "86,40" not in csv and "86.40" not in csv
