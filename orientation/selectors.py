@@ -127,9 +127,11 @@ def questionnaire_current() -> Questionnaire | None:
     )
 
 
-def places_for_referral(*, commune=None, services=None):
+def places_for_referral(*, commune=None, services=None, suggested_only=False):
     """Active mediation places a person can be referred to, nearest first: same commune, then
     same EPCI, then the rest; among equals, those offering more of the suggested services.
+    ``suggested_only`` (the referral step's default): only the places offering at least one of
+    the suggested ``services`` (ignored when there are none).
 
     Rule: a place of a mediator organisation with a profile is listed only when qualified
     (an organisation without a profile yet is listed: the qualification register may not be
@@ -155,6 +157,8 @@ def places_for_referral(*, commune=None, services=None):
         qs = qs.annotate(
             matched_services=Count("services", filter=Q(services__in=service_ids), distinct=True)
         )
+        if suggested_only:
+            qs = qs.filter(matched_services__gte=1)
     else:
         qs = qs.annotate(matched_services=Value(0, output_field=IntegerField()))
     return (

@@ -692,7 +692,10 @@ def assessment_record(
     every question answered; the questionnaire must be published. The answers' texts, the
     score, the level and its suggestions are copied in, so that they keep their meaning when
     the questionnaire changes. ``replaces``: the agent corrects, during the same visit, the
-    assessment made moments before (not yet used by a referral); it is updated in place."""
+    assessment made moments before (not yet used by a referral); it is updated in place, and
+    correcting the answers never undoes what step 3 decided: a chequebook handed over stays
+    recorded as handed over, a recorded no-hand-over keeps its reason (step 3 shows it, and a
+    chequebook can still be handed over from there)."""
     if not (_is_front_desk(membership) or _is_mediator(membership)):
         raise ValidationError("Seuls un accueil ou un médiateur évaluent une personne.")
     if not beneficiaries_visible_to(membership).filter(pk=beneficiary.pk).exists():
@@ -737,7 +740,6 @@ def assessment_record(
         ):
             for key, value in fields.items():
                 setattr(replaces, key, value)
-            replaces.handover_decision, replaces.no_handover_reason = None, ""
             replaces.save()
             assessment, action = replaces, "orientation.assessment.corrected"
         else:

@@ -43,6 +43,7 @@ FRONT_DESK_KINDS = (OrganisationKind.FRONT_DESK,)
 MEDIATOR_KINDS = (OrganisationKind.MEDIATOR,)
 PEOPLE_KINDS = (OrganisationKind.FRONT_DESK, OrganisationKind.OWNER)
 DRAFT_KEY = "orientation_new_person"
+SUGGESTED, ALL_PLACES = "suggeres", "tous"
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -240,7 +241,12 @@ def flow_handover(request, pk):
 
     person = get_object_or_404(_people(request), pk=pk)
     assessment = _latest_assessment(person, request.organisation)
-    form, no_form = HandOverForm(), NoHandOverForm()
+    saved_reason = (
+        assessment.no_handover_reason
+        if assessment is not None and assessment.handover_decision is False
+        else ""
+    )
+    form, no_form = HandOverForm(), NoHandOverForm(initial={"reason": saved_reason})
     if request.method == "POST":
         if request.POST.get("action") == "no_handover" and assessment is not None:
             no_form = NoHandOverForm(request.POST)
@@ -280,6 +286,7 @@ def flow_handover(request, pk):
             form=form,
             no_form=no_form,
             assessment=assessment,
+            saved_reason=saved_reason,
             current=_current_chequebook(person),
             candidates=candidates[:200],
             candidate_count=candidates.count(),
@@ -295,15 +302,20 @@ def _suggested_services(assessment):
 
 @role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
 def flow_refer(request, pk):
-    """Step 4: choose a mediation place, nearest first, those offering the suggested services
-    first among equals."""
+    """Step 4: choose a mediation place, nearest first. By default only the places offering
+    at least one suggested service; "Tous les lieux" or one service on request."""
     person = get_object_or_404(_people(request), pk=pk)
     assessment = person.assessments.first()
     suggested = _suggested_services(assessment)
+    choice = request.GET.get("service") or (SUGGESTED if suggested else ALL_PLACES)
     service = None
-    if request.GET.get("service"):
-        service = Service.objects.filter(code=request.GET["service"]).first()
-    places = selectors.places_for_referral(commune=person.commune, services=suggested)
+    if choice not in (SUGGESTED, ALL_PLACES):
+        service = Service.objects.filter(code=choice).first()
+        if service is None:
+            choice = ALL_PLACES
+    places = selectors.places_for_referral(
+        commune=person.commune, services=suggested, suggested_only=choice == SUGGESTED
+    )
     if service is not None:
         places = places.filter(services=service)
     form = ReferralForm(request.POST or None, places=places)
@@ -332,6 +344,7 @@ def flow_refer(request, pk):
             suggested_ids={s.pk for s in suggested},
             services=Service.objects.all(),
             service=service,
+            choice=choice,
             assessment=assessment,
             open_referrals=person.referrals.filter(
                 state__in=[ReferralState.PROPOSED, ReferralState.ACCEPTED]

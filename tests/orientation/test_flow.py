@@ -511,3 +511,65 @@ def test_new_person_link_forgets_the_last_person_but_not_what_was_typed(world, l
     client.post(url, _person_data(world, last_name="Autre", consent_given=""))  # not yet
     client.get(url + "?reset=1")
     assert 'value="Autre"' in client.get(url).content.decode()
+
+
+def test_correcting_the_assessment_keeps_the_no_handover_reason_and_step_3_shows_it(world, login):
+    person = _registered(world)
+    client = login(world.agent)
+    url = reverse("orientation:flow_assess", args=[person.pk])
+    handover = reverse("orientation:flow_handover", args=[person.pk])
+    client.post(url, _answers(world.questionnaire, 2))
+    client.post(handover, {"action": "no_handover", "reason": "Autonome, pas de besoin"})
+    # back to step 2, the same answers sent again with "Corriger" ticked (its default)
+    assert 'id="id_correct" checked' in client.get(url).content.decode()
+    client.post(url, {**_answers(world.questionnaire, 2), "correct": "1"})
+    assessment = Assessment.objects.get()
+    assert assessment.handover_decision is False
+    assert assessment.no_handover_reason == "Autonome, pas de besoin"
+    page = client.get(handover).content.decode()
+    assert "Non-remise déjà enregistrée" in page
+    assert page.count("Autonome, pas de besoin") == 2  # in the notice and in the field
+
+
+def test_correcting_the_assessment_keeps_the_handed_over_flag(world, login):
+    person = _registered(world)
+    client = login(world.agent)
+    url = reverse("orientation:flow_assess", args=[person.pk])
+    client.post(url, _answers(world.questionnaire, 0))
+    client.post(
+        reverse("orientation:flow_handover", args=[person.pk]),
+        {"action": "hand_over", "chequebook_number": str(world.chequebooks[0].number)},
+    )
+    assert Assessment.objects.get().handover_decision is True
+    client.post(url, {**_answers(world.questionnaire, 1), "correct": "1"})
+    assessment = Assessment.objects.get()
+    assert assessment.handover_decision is True and assessment.level_code == "avec-guidage"
+
+
+def test_referral_step_lists_by_default_only_places_offering_a_suggested_service(world, login):
+    from orientation.services import assessment_record
+    from tests.factories import PlaceFactory
+
+    person = _registered(world)
+    person.commune = world.rodez
+    person.save()
+    assessment = assessment_record(
+        beneficiary=person,
+        membership=world.agent,
+        answers={int(k[1:]): int(v) for k, v in _answers(world.questionnaire, 0).items()},
+    )
+    assert assessment.suggested_services
+    bare = PlaceFactory(organisation=world.mediator_org, commune=world.rodez, name="Lieu nu")
+    bare.services.clear()
+    client = login(world.agent)
+    url = reverse("orientation:flow_refer", args=[person.pk])
+    page = client.get(url).content.decode()
+    assert "Lieu nu" not in page
+    assert "Lieu de Millau" in page and "Voir tous les lieux" in page
+    # a place outside the list shown cannot be posted
+    response = client.post(url, {"place": bare.pk})
+    assert response.status_code == 200 and not Referral.objects.exists()
+    page = client.get(url, {"service": "tous"}).content.decode()
+    assert page.index("Lieu de Rodez") < page.index("Lieu nu") < page.index("Lieu de Millau")
+    response = client.post(f"{url}?service=tous", {"place": bare.pk})
+    assert Referral.objects.get().place == bare
