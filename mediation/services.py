@@ -534,6 +534,13 @@ def cheque_code_ok(cheque, code: str) -> bool:
     return bool(code) and cheque_code_matches(cheque=cheque, code=code)
 
 
+def _account_lock(user) -> None:
+    """Serialise the submissions of one account (its user row, locked until commit)."""
+    from django.contrib.auth import get_user_model
+
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
 def redemption_wrong_codes_recent(*, user, now=None) -> int:
     """Wrong codes this account typed within the throttling window."""
     now = now or timezone.now()
@@ -645,7 +652,10 @@ def redemption_submit(
     a workshop gathers the beneficiaries of all its cheques. The same submission token twice
     (double click, retried request) redeems nothing more and returns the first result.
     Refusals are stored (RedemptionAttempt) with their reason; after WRONG_CODE_LIMIT wrong
-    codes within WRONG_CODE_WINDOW the account is refused until the window passes.
+    codes within WRONG_CODE_WINDOW the account is refused until the window passes. The
+    account's row is locked (select_for_update) from the count of its recent wrong codes to
+    the end of the submission, so parallel submissions of one account are checked one after
+    the other and together never try more than WRONG_CODE_LIMIT wrong codes per window.
 
     As pretix's check-in: checks without lock first; then, in one transaction, the cheque rows
     are locked (ordered by id, so two submissions never deadlock), re-checked under the lock
@@ -691,76 +701,81 @@ def redemption_submit(
         _record_attempts(only_answers, organisation=organisation, user=user)
         return RedemptionResult(ok=False, answers=only_answers, reason=reason)
 
-    # 1. Checks that need no lock.
     refusal = mediator_redemption_refusal(organisation, day=day)
     if refusal:
         return refuse_all(refusal)
-    code_budget = WRONG_CODE_LIMIT - redemption_wrong_codes_recent(user=user)
-    if code_budget <= 0:
-        return refuse_all(Reason.THROTTLED)
-    numbers = [a.number for a in only_answers if a.number is not None]
-    cheques = {
-        c.number: c
-        for c in Cheque.objects.filter(number__in=numbers).select_related("chequebook__vintage")
-    }
-    _check_lines(
-        answers, cheques, organisation=organisation, day=day, kind=kind, code_budget=code_budget
-    )
-    if any(not a.ok for a in only_answers):
-        # The same submission may have been committed by a concurrent request since the first
-        # token check (a double click): its cheques then read as redeemed. Answer as a retry.
-        earlier = RedemptionSubmission.objects.filter(token=token, mediator=organisation).first()
-        if earlier is not None:
-            return _replay(earlier, organisation)
-        _record_attempts(only_answers, organisation=organisation, user=user)
-        return RedemptionResult(ok=False, answers=only_answers)
+    # 1. Checks that need no cheque lock; the account is locked for the whole submission,
+    # so that parallel submissions of one account count their wrong codes one after another.
+    with transaction.atomic():
+        _account_lock(user)
+        code_budget = WRONG_CODE_LIMIT - redemption_wrong_codes_recent(user=user)
+        if code_budget <= 0:
+            return refuse_all(Reason.THROTTLED)
+        numbers = [a.number for a in only_answers if a.number is not None]
+        cheques = {
+            c.number: c
+            for c in Cheque.objects.filter(number__in=numbers).select_related("chequebook__vintage")
+        }
+        _check_lines(
+            answers, cheques, organisation=organisation, day=day, kind=kind, code_budget=code_budget
+        )
+        if any(not a.ok for a in only_answers):
+            # The same submission may have been committed by a concurrent request since the first
+            # token check (a double click): its cheques then read as redeemed. Answer as a retry.
+            earlier = RedemptionSubmission.objects.filter(
+                token=token, mediator=organisation
+            ).first()
+            if earlier is not None:
+                return _replay(earlier, organisation)
+            _record_attempts(only_answers, organisation=organisation, user=user)
+            return RedemptionResult(ok=False, answers=only_answers)
 
-    # 2. Under lock: re-check, then redeem.
-    ids = sorted(a.cheque.pk for a in only_answers)
-    try:
-        with transaction.atomic():
-            locked = {
-                c.number: c
-                for c in Cheque.objects.select_for_update(of=("self",))
-                .filter(pk__in=ids)
-                .select_related("chequebook__vintage")
-                .order_by("id")
-            }
+        # 2. Under lock: re-check, then redeem.
+        ids = sorted(a.cheque.pk for a in only_answers)
+        try:
+            with transaction.atomic():
+                locked = {
+                    c.number: c
+                    for c in Cheque.objects.select_for_update(of=("self",))
+                    .filter(pk__in=ids)
+                    .select_related("chequebook__vintage")
+                    .order_by("id")
+                }
+                earlier = RedemptionSubmission.objects.filter(token=token).first()
+                if earlier is not None:  # the same submission won the race while we waited
+                    raise _Replayed(earlier)
+                for answer, _code in answers:
+                    answer.reason = None
+                _check_lines(answers, locked, organisation=organisation, day=day, kind=kind)
+                if any(not a.ok for a in only_answers):
+                    raise _Refused(only_answers)
+                result = _redeem_locked(
+                    answers=only_answers,
+                    organisation=organisation,
+                    user=user,
+                    token=token,
+                    kind=kind,
+                    date=date,
+                    duration_minutes=duration_minutes,
+                    themes=themes,
+                    referral=referral,
+                    place=place,
+                    notes=notes,
+                    membership=membership,
+                )
+        except _Replayed as replay:
+            return _replay(replay.submission, organisation)
+        except _Refused:
+            _record_attempts(only_answers, organisation=organisation, user=user)
+            return RedemptionResult(ok=False, answers=only_answers)
+        except IntegrityError:
+            # A concurrent identical token (unique) or a cheque redeemed meanwhile (one-to-one):
+            # the row locks make this unreachable, the constraints make it harmless.
             earlier = RedemptionSubmission.objects.filter(token=token).first()
-            if earlier is not None:  # the same submission won the race while we waited
-                raise _Replayed(earlier)
-            for answer, _code in answers:
-                answer.reason = None
-            _check_lines(answers, locked, organisation=organisation, day=day, kind=kind)
-            if any(not a.ok for a in only_answers):
-                raise _Refused(only_answers)
-            result = _redeem_locked(
-                answers=only_answers,
-                organisation=organisation,
-                user=user,
-                token=token,
-                kind=kind,
-                date=date,
-                duration_minutes=duration_minutes,
-                themes=themes,
-                referral=referral,
-                place=place,
-                notes=notes,
-                membership=membership,
-            )
-    except _Replayed as replay:
-        return _replay(replay.submission, organisation)
-    except _Refused:
-        _record_attempts(only_answers, organisation=organisation, user=user)
-        return RedemptionResult(ok=False, answers=only_answers)
-    except IntegrityError:
-        # A concurrent identical token (unique) or a cheque redeemed meanwhile (one-to-one):
-        # the row locks make this unreachable, the constraints make it harmless.
-        earlier = RedemptionSubmission.objects.filter(token=token).first()
-        if earlier is not None:
-            return _replay(earlier, organisation)
-        raise
-    return result
+            if earlier is not None:
+                return _replay(earlier, organisation)
+            raise
+        return result
 
 
 class _Replayed(Exception):

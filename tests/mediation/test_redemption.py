@@ -427,3 +427,31 @@ def test_one_submission_cannot_try_more_codes_than_the_budget(mediator, vintage,
 def test_a_submission_has_at_most_twenty_lines(chequebook, redeem):
     with pytest.raises(ValidationError):
         redeem([ChequeLine(str(n), CODE) for n in range(1, 22)])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_race_parallel_submissions_of_one_account_share_the_wrong_code_budget(vintage, envelope):
+    """Six parallel submissions of five wrong codes each from one account: together they try
+    WRONG_CODE_LIMIT codes, not six times as many; the rest are refused as throttled."""
+    a = make_mediator(name="Devineur")
+    books = [handed_out(vintage, envelope) for _ in range(6)]
+
+    def attempt(book):
+        return lambda: redemption_submit(
+            membership=a,
+            token=f"guess-{book.pk}",
+            lines=[ChequeLine(str(c.number), "WRONGONE") for c in cheques_of(book, 5)],
+            kind="workshop",
+            date=timezone.localdate(),
+            duration_minutes=30,
+            themes=[],
+        )
+
+    results, errors = _run_threads([attempt(b) for b in books])
+
+    assert not errors, errors
+    tried = [r for res in results for r in reasons(res)]
+    assert tried.count(Reason.WRONG_CODE) == WRONG_CODE_LIMIT
+    assert tried.count(Reason.THROTTLED) == 30 - WRONG_CODE_LIMIT
+    assert RedemptionAttempt.objects.filter(reason=Reason.WRONG_CODE).count() == WRONG_CODE_LIMIT
