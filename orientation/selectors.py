@@ -37,9 +37,19 @@ def _is_mediator(membership) -> bool:
     )
 
 
+#: The states in which a referral lets its mediator see the person: not once declined or lapsed.
+MEDIATOR_VISIBLE_STATES = (
+    ReferralState.PROPOSED,
+    ReferralState.ACCEPTED,
+    ReferralState.FIRST_SESSION,
+    ReferralState.COMPLETED,
+)
+
+
 def beneficiaries_visible_to(membership):
     """Rule: a front desk sees the people it registered or handed a chequebook to; a mediator
-    the people referred to it; programme managers everyone; anyone else nobody."""
+    the people referred to it by a referral still open or completed (not one it declined or
+    that lapsed); programme managers everyone; anyone else nobody."""
     qs = Beneficiary.objects.all()
     if membership is None:
         return qs.none()
@@ -52,7 +62,9 @@ def beneficiaries_visible_to(membership):
         handed = Chequebook.objects.filter(handed_out_by_organisation=org).values("beneficiary_id")
         return qs.filter(Q(registered_by_organisation=org) | Q(pk__in=handed))
     if _is_mediator(membership):
-        referred = Referral.objects.filter(mediator=org).values("beneficiary_id")
+        referred = Referral.objects.filter(mediator=org, state__in=MEDIATOR_VISIBLE_STATES).values(
+            "beneficiary_id"
+        )
         return qs.filter(pk__in=referred)
     return qs.none()
 
@@ -88,10 +100,13 @@ def beneficiaries_for_list(membership, *, search: str = ""):
 
 
 def referrals_for_mediator(membership):
-    """Rule: a mediator organisation sees only the referrals made to it."""
+    """Rule: a mediator organisation sees only the referrals made to it, and only while they
+    are open or completed: once declined or lapsed, the person is no longer its to see."""
     if not _is_mediator(membership):
         return Referral.objects.none()
-    return Referral.objects.filter(mediator=membership.organisation).select_related(
+    return Referral.objects.filter(
+        mediator=membership.organisation, state__in=MEDIATOR_VISIBLE_STATES
+    ).select_related(
         "beneficiary", "beneficiary__commune", "place", "assessment", "from_organisation"
     )
 

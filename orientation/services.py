@@ -157,8 +157,10 @@ def beneficiary_register(
     commune is in Aveyron or "outside Aveyron" is ticked; the person's consent to the
     processing is recorded with its date and the information text's version. A person already
     registered here is not registered twice; one already known elsewhere is registered here
-    only on the agent's confirmation, and never when they already hold a chequebook of the
-    current vintage (a second one needs a programme manager's exception)."""
+    only on the agent's confirmation, even when they already hold a chequebook of the current
+    vintage (the agent is told, and may still assess and refer them): the hand-over step is
+    where a second chequebook is refused (chequebooks.services.chequebook_hand_over, one per
+    person and vintage whoever made the records)."""
     if not consent_given:
         raise ValidationError(
             {"consent_given": "Le consentement de la personne est nécessaire pour l'inscrire."}
@@ -172,18 +174,14 @@ def beneficiary_register(
     )
     if check.visible is not None:
         raise ValidationError("Cette personne est déjà inscrite par votre accueil.")
-    if check.known:
-        if check.holds_current_chequebook:
-            raise ValidationError(
-                "Cette personne est déjà connue du programme et détient déjà un chéquier du "
-                "millésime en cours : un second chéquier demande une dérogation du "
-                "gestionnaire du programme."
-            )
-        if not confirm_known_elsewhere:
-            raise ValidationError(
-                "Cette personne est déjà connue du programme (inscrite par un autre accueil). "
-                "Confirmez pour l'inscrire aussi auprès de votre accueil."
-            )
+    if check.known and not confirm_known_elsewhere:
+        raise ValidationError(
+            {
+                "confirm_known_elsewhere": "Cette personne est déjà connue du programme "
+                "(inscrite par un autre accueil). Cochez la case pour l'inscrire aussi auprès "
+                "de votre accueil."
+            }
+        )
     fields = {k: data.get(k) for k in BENEFICIARY_FIELDS}
     fields["phone"] = (fields["phone"] or "").strip()
     fields["email"] = (fields["email"] or "").strip().lower()

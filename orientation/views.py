@@ -109,7 +109,7 @@ def flow_start(request):
                 person = services.beneficiary_register(membership=request.membership, **data)
             except ValidationError as error:
                 _add_errors(form, error)
-                if duplicate.known and not duplicate.holds_current_chequebook:
+                if duplicate.known:
                     form.show_confirmation()
             else:
                 request.session[DRAFT_KEY] = {"beneficiary": person.pk}
@@ -156,6 +156,7 @@ def person_edit(request, pk):
                 messages.success(request, "Fiche mise à jour.")
                 return redirect("orientation:person_detail", pk=person.pk)
     else:
+        services.beneficiary_record_viewed(beneficiary=person, membership=request.membership)
         form = BeneficiaryForm(
             initial={f: getattr(person, f) for f in fields}, side=request.organisation.side
         )

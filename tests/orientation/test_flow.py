@@ -150,7 +150,9 @@ def test_duplicate_at_another_desk_is_told_without_leaking(world, login):
     assert Beneficiary.objects.count() == 2
 
 
-def test_duplicate_holding_a_current_chequebook_is_refused(world, login):
+def test_duplicate_holding_a_current_chequebook_is_registered_and_referred_not_handed_one(
+    world, login, django_capture_on_commit_callbacks
+):
     from tests.factories import HandedOutChequebookFactory
 
     chequebook = HandedOutChequebookFactory(
@@ -162,11 +164,31 @@ def test_duplicate_holding_a_current_chequebook_is_refused(world, login):
     person.identity_key = "dupre|jeanne|1952-03-04"
     person.save()
     client = login(world.agent)
-    page = client.post(
-        reverse("orientation:flow_start"), _person_data(world, confirm_known_elsewhere="on")
-    ).content.decode()
+    url = reverse("orientation:flow_start")
+    page = client.post(url, _person_data(world)).content.decode()
     assert "détient déjà un chéquier du millésime en cours" in page
+    assert 'type="checkbox" name="confirm_known_elsewhere"' in page
+    assert "Cochez la case pour l" in page
     assert Beneficiary.objects.count() == 1
+    # on confirmation, registered here
+    response = client.post(url, _person_data(world, confirm_known_elsewhere="on"))
+    here = Beneficiary.objects.get(registered_by_organisation=world.desk)
+    assert response.url == reverse("orientation:flow_assess", args=[here.pk])
+    # the hand-over is refused (one chequebook per person and vintage)...
+    page = client.post(
+        reverse("orientation:flow_handover", args=[here.pk]),
+        {"action": "hand_over", "chequebook_number": str(world.chequebooks[0].number)},
+    ).content.decode()
+    assert "déjà un chéquier du millésime" in page
+    world.chequebooks[0].refresh_from_db()
+    assert world.chequebooks[0].state == ChequebookState.AT_FRONT_DESK
+    # ...but the person can be referred
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("orientation:flow_refer", args=[here.pk]) + "?service=tous",
+            {"place": world.place_near.pk},
+        )
+    assert Referral.objects.get().beneficiary == here
 
 
 def test_duplicate_at_the_same_desk_resumes_its_flow(world, login):
@@ -573,3 +595,57 @@ def test_referral_step_lists_by_default_only_places_offering_a_suggested_service
     assert page.index("Lieu de Rodez") < page.index("Lieu nu") < page.index("Lieu de Millau")
     response = client.post(f"{url}?service=tous", {"place": bare.pk})
     assert Referral.objects.get().place == bare
+
+
+def test_opening_a_record_to_edit_it_is_journaled(world, login):
+    person = _registered(world)
+    client = login(world.agent)
+    page = client.get(reverse("orientation:person_edit", args=[person.pk])).content.decode()
+    assert person.first_name in page
+    entry = JournalEntry.objects.get(action="orientation.beneficiary.viewed")
+    assert entry.actor == world.agent.user and entry.target_id == str(person.pk)
+    assert entry.organisation == world.desk
+
+
+@pytest.mark.parametrize("state", [ReferralState.DECLINED, ReferralState.LAPSED])
+def test_a_mediator_no_longer_sees_a_person_once_the_referral_is_declined_or_lapsed(
+    world, login, state
+):
+    from orientation.selectors import beneficiaries_visible_to
+    from orientation.services import referral_decline, referral_lapse
+    from tests.orientation.factories import ReferralFactory
+
+    person = BeneficiaryFactory(
+        registered_by_organisation=world.desk,
+        target_public=world.public,
+        phone="0622222222",
+        contact_consent=True,
+    )
+    referral = ReferralFactory(
+        beneficiary=person, mediator=world.mediator_org, place=world.place_near
+    )
+    client = login(world.mediator)
+    detail = reverse("orientation:mediator_referral", args=[referral.pk])
+    reassess = reverse("orientation:mediator_reassess", args=[referral.pk])
+    assert "0622222222" in client.get(detail).content.decode()
+    assert client.get(reassess).status_code == 200
+    if state == ReferralState.DECLINED:
+        referral_decline(referral=referral, membership=world.mediator, reason="Complet")
+    else:
+        referral_lapse(referral=referral)
+    assert client.get(detail).status_code == 404
+    assert client.get(reassess).status_code == 404
+    assert client.post(reassess, _answers(world.questionnaire, 2)).status_code == 404
+    assert not beneficiaries_visible_to(world.mediator).filter(pk=person.pk).exists()
+    assert person.last_name not in client.get(reverse("orientation:inbox")).content.decode()
+
+
+def test_a_mediator_still_sees_a_person_whose_support_is_completed(world, login):
+    from tests.orientation.factories import ReferralFactory
+
+    referral = ReferralFactory(
+        mediator=world.mediator_org, place=world.place_near, state=ReferralState.COMPLETED
+    )
+    client = login(world.mediator)
+    url = reverse("orientation:mediator_referral", args=[referral.pk])
+    assert client.get(url).status_code == 200
