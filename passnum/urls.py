@@ -1,8 +1,13 @@
-from django.conf import settings
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from passnum.core import views as core_views
+
+# The technical admin logs in through allauth (rate limits, two-factor authentication), never
+# through its own password-only form. Private files (MEDIA_ROOT) are served only by views that
+# check who asks, never by a URL of their own, not even in DEBUG.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -20,8 +25,3 @@ urlpatterns = [
     path("pilotage/", include("reporting.urls")),
     path("gestion-technique/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

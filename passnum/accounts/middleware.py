@@ -32,7 +32,7 @@ class RequireMFAMiddleware:
     """When PASSNUM_REQUIRE_MFA is on, programme managers and organisation admins must set up
     two-factor authentication before anything else."""
 
-    ALLOWED_PREFIXES = ("/compte/", "/static/", "/admin/login")
+    ALLOWED_PREFIXES = ("/compte/", "/static/")
 
     def __init__(self, get_response):
         self.get_response = get_response

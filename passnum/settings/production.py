@@ -19,6 +19,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 PASSNUM_CHEQUE_CODE_KEY = env("PASSNUM_CHEQUE_CODE_KEY")
 PASSNUM_REQUIRE_MFA = env.bool("PASSNUM_REQUIRE_MFA", default=True)
 
+# Production runs behind one TLS proxy (README): per-IP login limits use the address it reports.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("PASSNUM_TRUSTED_PROXY_COUNT", default=1)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

@@ -414,3 +414,48 @@ def test_the_mfa_redirect_says_why(client, login, settings):
     login(manager_membership())
     page = client.get(reverse("home"), follow=True)
     assert "Votre rôle demande la double authentification" in page.content.decode()
+
+
+def test_the_technical_admin_logs_in_through_allauth_only(client):
+    """The admin's own password-only form would skip two-factor authentication and the
+    login rate limits: it sends to the application's login page instead."""
+    UserFactory(email="technique@example.org", is_staff=True, is_superuser=True)
+    response = client.get("/gestion-technique/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    response = client.post(
+        "/gestion-technique/login/",
+        {"username": "technique@example.org", "password": "mot-de-passe-de-test"},
+    )
+    assert "_auth_user_id" not in client.session
+
+
+def test_behind_a_trusted_proxy_the_ip_limit_is_per_client(client, settings):
+    """With the proxy trusted, 20 failures from one person's address do not lock out the
+    others who reach the site through the same proxy."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    for i in range(20):
+        user = UserFactory(email=f"essai{i}@example.org")
+        client.post(
+            reverse("account_login"),
+            {"login": user.email, "password": "mauvais"},
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+            REMOTE_ADDR="10.0.0.1",
+        )
+    blocked = client.post(
+        reverse("account_login"),
+        {"login": UserFactory().email, "password": "mot-de-passe-de-test"},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert "_auth_user_id" not in client.session
+    assert "Trop de tentatives" in blocked.content.decode()
+    other = UserFactory(email="voisin@example.org")
+    response = client.post(
+        reverse("account_login"),
+        {"login": other.email, "password": "mot-de-passe-de-test"},
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(other.pk)

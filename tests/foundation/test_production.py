@@ -60,7 +60,14 @@ def test_production_settings_refuse_a_weak_secret_key():
 
 
 @pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "PASSNUM_CHEQUE_CODE_KEY"]
+    "missing",
+    [
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PASSNUM_CHEQUE_CODE_KEY",
+    ],
 )
 def test_production_settings_need_their_variables(missing):
     env = _production_env()
@@ -74,3 +81,14 @@ def test_the_demo_is_refused_under_production_settings():
     result = _manage("demo", env=_production_env())
     assert result.returncode != 0
     assert "production" in result.stderr
+
+
+def test_production_trusts_one_proxy_for_client_addresses():
+    """Behind the TLS proxy, per-IP login limits must see each person's address, not the
+    proxy's (else 20 failures lock everyone out)."""
+    code = "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    result = _manage("shell", "-c", code, env=_production_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "1"
+    result = _manage("shell", "-c", code, env=_production_env(PASSNUM_TRUSTED_PROXY_COUNT="2"))
+    assert result.stdout.strip().splitlines()[-1] == "2"
