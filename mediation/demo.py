@@ -326,9 +326,9 @@ def _demo_code(number):
 
 def load_activity(ctx) -> None:
     """Redemptions through the real service, activities, and statements in every status for
-    past months (July → paid, then sent, validated, issued); this month's redemptions stay
-    unstated. Keeps one handed-out chequebook referred to med_rouergue untouched (browser
-    test)."""
+    the four past months, whatever the year (oldest paid, then sent, validated, issued);
+    this month's redemptions stay unstated. Keeps one handed-out chequebook referred to
+    med_rouergue untouched (browser test)."""
     from chequebooks.models import Chequebook, ChequebookState, ChequeState
     from orientation.models import Referral, ReferralState
 
@@ -376,14 +376,16 @@ def load_activity(ctx) -> None:
         plan.append((chequebook, mediator, referral))
     if not plan or _demo_code(plan[0][0].cheques.first().number) is None:
         return
-    # Months: four past months (each gets a statement), then this month (no statement).
+    # Months: the four months before this one, whatever the calendar year (each gets a
+    # statement, so that every status shows all year round), then this month (no statement).
+    # Demo only: in the first months of a year, some of those redemptions are dated before
+    # the vintage's 1 January (the real service would have refused them on those days).
     months = []
     first = ctx.today.replace(day=1)
     m = first
     for _ in range(4):
         m = previous_month(m)
-        if m.year == ctx.today.year:
-            months.insert(0, m)
+        months.insert(0, m)
     months.append(first)
     memberships = {
         org.pk: Membership.objects.filter(organisation=org, is_active=True, role=Role.ORG_ADMIN)
@@ -442,6 +444,6 @@ def load_activity(ctx) -> None:
                 statement_pay(
                     statement=statement,
                     membership=manager,
-                    paid_at=month_start(month) + datetime.timedelta(days=45),
+                    paid_at=min(month_start(month) + datetime.timedelta(days=45), ctx.today),
                     reference=f"VIR-{month:%Y%m}-{statement.number:04d}",
                 )
