@@ -992,7 +992,8 @@ def referral_create(
 
 def referral_notify_mediator(*, referral: Referral) -> int:
     """E-mail the mediator that a referral waits for an answer. No personal data in the
-    e-mail: the mediator reads it in the application."""
+    e-mail: the mediator reads it in the application, through an absolute link built on
+    PASSNUM_SITE_URL (the e-mail is sent by Celery, outside any request)."""
     from django.core.mail import send_mail
     from django.urls import reverse
 
@@ -1011,7 +1012,8 @@ def referral_notify_mediator(*, referral: Referral) -> int:
         message=(
             f"Bonjour,\n\n{referral.from_organisation.name} vous oriente une personne pour le "
             f"lieu « {referral.place.name} ».\nAcceptez ou refusez cette orientation depuis votre "
-            f"boîte de réception : {reverse('orientation:inbox')}\n\nPass numérique Aveyron"
+            f"boîte de réception : {settings.PASSNUM_SITE_URL}{reverse('orientation:inbox')}"
+            "\n\nPass numérique Aveyron"
         ),
         from_email=None,
         recipient_list=sorted(recipients),

@@ -181,6 +181,8 @@ MFA_TOTP_ISSUER = "Pass numérique Aveyron"
 PASSNUM_REQUIRE_MFA = env.bool("PASSNUM_REQUIRE_MFA", default=False)
 PASSNUM_SESSION_IDLE_SECONDS = env.int("PASSNUM_SESSION_IDLE_SECONDS", default=30 * 60)
 PASSNUM_INVITATION_DAYS = env.int("PASSNUM_INVITATION_DAYS", default=7)
+# Scheme and host of links in e-mails sent outside a request (Celery tasks), no trailing slash.
+PASSNUM_SITE_URL = env("PASSNUM_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Key of the keyed hash of cheque security codes. It must live outside the database.
 PASSNUM_CHEQUE_CODE_KEY = env("PASSNUM_CHEQUE_CODE_KEY", default="passnum-development-cheque-key")
 PASSNUM_RETENTION_MONTHS = env.int("PASSNUM_RETENTION_MONTHS", default=36)

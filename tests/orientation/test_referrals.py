@@ -253,3 +253,18 @@ def test_who_sees_whom():
     assert person not in beneficiaries_visible_to(stranger_desk)
     assert person not in beneficiaries_visible_to(coordinator)
     assert person not in beneficiaries_visible_to(mediator_membership())
+
+
+def test_the_mediators_email_links_to_its_inbox_with_an_absolute_url(
+    world, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from orientation.services import referral_create
+    from tests.factories import BeneficiaryFactory
+
+    settings.PASSNUM_SITE_URL = "https://passnum.aveyron.fr"
+    person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_create(beneficiary=person, place=world.place_near, membership=world.agent)
+    (mail,) = mailoutbox
+    assert "https://passnum.aveyron.fr/orientation/orientations-recues/" in mail.body
+    assert person.last_name not in mail.body
