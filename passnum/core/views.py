@@ -21,9 +21,10 @@ def home(request):
 @login_required
 @require_POST
 def organisation_switch(request):
+    chosen = request.POST.get("membership", "")
     membership = get_object_or_404(
         request.user.memberships.filter(is_active=True, organisation__is_active=True),
-        pk=request.POST.get("membership"),
+        pk=int(chosen) if chosen.isdigit() else None,
     )
     request.session[SESSION_KEY] = membership.pk
     messages.success(request, f"Vous agissez maintenant pour {membership.organisation}.")

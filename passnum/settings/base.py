@@ -201,7 +201,10 @@ LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: a template prints an identifier (a pk in a form value, a cheque or statement number) as
+# it is. Figures are grouped the French way by the |number and |euros filters (9 000,
+# 1 064 920,00 €), which do not depend on this setting.
+USE_THOUSAND_SEPARATOR = False
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 PASSNUM_PRODUCTION = False

@@ -224,6 +224,25 @@ def test_a_person_with_two_memberships_switches_organisation(client, login):
     assert after.wsgi_request.role == Role.ORG_ADMIN
 
 
+def test_the_switcher_posts_back_the_ids_it_shows_even_past_a_thousand(client, login):
+    """Ids are printed as they are (no thousands separator), so the chosen option posts a
+    number the switcher reads; a malformed value is a 404, never an error page."""
+    import re
+
+    user = UserFactory()
+    first = evaluator_membership(user=user, pk=1499)
+    second = mediator_membership(user=user, pk=1500)
+    login(first)
+    page = client.get(reverse("home")).content.decode()
+    values = re.findall(r'<option value="([^"]+)"', page)
+    assert values == ["1499", "1500"]
+    response = client.post(reverse("organisation_switch"), {"membership": values[1]})
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == second.pk
+    for wrong in ["1\u00a0500", "abc", ""]:
+        assert client.post(reverse("organisation_switch"), {"membership": wrong}).status_code == 404
+
+
 def test_the_switcher_refuses_a_membership_of_another_person(client, login):
     mine = evaluator_membership()
     someone_else = mediator_membership()
