@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django_tables2 import RequestConfig
 
 from passnum.audit.models import JournalEntry
+from passnum.audit.selectors import journal_for_object
 from passnum.organisations.permissions import MANAGERS, role_required
 
 from . import services
@@ -135,7 +136,12 @@ def funder_edit(request, pk):
     return render(
         request,
         "programme/form.html",
-        {"form": form, "title": f"Modifier le financeur « {funder} »", "back": "programme:budget"},
+        {
+            "form": form,
+            "title": f"Modifier le financeur « {funder} »",
+            "back": "programme:budget",
+            "history": journal_for_object(funder),
+        },
     )
 
 
@@ -160,7 +166,14 @@ def budget_line_edit(request, pk=None):
             return redirect("programme:budget")
     title = f"Modifier la ligne « {line.label} »" if line else "Ajouter une ligne budgétaire"
     return render(
-        request, "programme/form.html", {"form": form, "title": title, "back": "programme:budget"}
+        request,
+        "programme/form.html",
+        {
+            "form": form,
+            "title": title,
+            "back": "programme:budget",
+            "history": journal_for_object(line) if line else None,
+        },
     )
 
 
@@ -224,7 +237,14 @@ def vintage_edit(request, pk=None):
             return redirect("programme:vintages")
     title = f"Modifier le {vintage}" if vintage else "Créer un millésime"
     return render(
-        request, "programme/form.html", {"form": form, "title": title, "back": "programme:vintages"}
+        request,
+        "programme/form.html",
+        {
+            "form": form,
+            "title": title,
+            "back": "programme:vintages",
+            "history": journal_for_object(vintage) if vintage else None,
+        },
     )
 
 
@@ -267,6 +287,7 @@ def target_public_edit(request, pk):
             "form": form,
             "title": f"Modifier le public cible « {public} »",
             "back": "programme:publics",
+            "history": journal_for_object(public),
         },
     )
 

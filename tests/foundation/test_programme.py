@@ -232,6 +232,9 @@ def test_a_manager_creates_and_edits_a_vintage_with_its_rules(client, manager):
     vintage.refresh_from_db()
     assert not vintage.handover_frozen and vintage.freeze_lifted
     assert JournalEntry.objects.filter(action="programme.vintage.updated").count() == 2
+    page = client.get(reverse("programme:vintage_edit", args=[vintage.pk])).content.decode()
+    history = page.split('id="historique"', 1)[1]
+    assert history.count("<li>") == 3  # created, then updated twice, in French sentences
 
 
 def test_a_manager_adds_renames_and_deactivates_a_target_public(client, manager):
