@@ -248,8 +248,45 @@ class Statement(models.Model):
         return f"Relevé n° {self.number}"
 
 
+class RedemptionOnStatement(Exception):
+    """Raised on an attempt to delete a redemption that is on a statement, or to change what
+    a statement was computed from (its statement, cheque, mediator, amounts, date)."""
+
+
+#: What a redemption on a statement keeps for ever (PostgreSQL's trigger checks the same),
+#: by column name.
+REDEMPTION_FROZEN_COLUMNS = (
+    "statement_id",
+    "cheque_id",
+    "mediator_id",
+    "face_value_cents",
+    "mediator_net_cents",
+    "redeemed_at",
+)
+_FROZEN_KWARGS = set(REDEMPTION_FROZEN_COLUMNS) | {"statement", "cheque", "mediator"}
+
+
+class RedemptionQuerySet(models.QuerySet):
+    """Rule: a redemption on a statement can no longer be un-redeemed: it is never deleted and
+    its statement link, cheque, mediator, amounts and date never change. Rows not yet on a
+    statement are free (statement_issue sets their statement)."""
+
+    def delete(self):
+        if self.filter(statement__isnull=False).exists():
+            raise RedemptionOnStatement(
+                "Un chèque porté sur un relevé ne peut plus être désencaissé."
+            )
+        return super().delete()
+
+    def update(self, **kwargs):
+        if _FROZEN_KWARGS & set(kwargs) and self.filter(statement__isnull=False).exists():
+            raise RedemptionOnStatement("Un encaissement porté sur un relevé ne se modifie plus.")
+        return super().update(**kwargs)
+
+
 class Redemption(models.Model):
-    """A cheque redeemed by a mediator. One per cheque, ever (one-to-one)."""
+    """A cheque redeemed by a mediator. One per cheque, ever (one-to-one). Once on a
+    statement it is frozen (RedemptionQuerySet; on PostgreSQL a trigger too)."""
 
     cheque = models.OneToOneField(
         "chequebooks.Cheque", on_delete=models.PROTECT, related_name="redemption"
@@ -274,6 +311,8 @@ class Redemption(models.Model):
     )
     redeemed_at = models.DateTimeField(db_index=True)
 
+    objects = RedemptionQuerySet.as_manager()
+
     class Meta:
         verbose_name = "encaissement"
         ordering = ["-redeemed_at"]
@@ -281,6 +320,26 @@ class Redemption(models.Model):
 
     def __str__(self):
         return f"Encaissement du chèque {self.cheque_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and self.pk is not None:
+            stored = (
+                Redemption.objects.filter(pk=self.pk, statement__isnull=False)
+                .values(*REDEMPTION_FROZEN_COLUMNS)
+                .first()
+            )
+            if stored and any(getattr(self, name) != stored[name] for name in stored):
+                raise RedemptionOnStatement(
+                    "Un encaissement porté sur un relevé ne se modifie plus."
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Redemption.objects.filter(pk=self.pk, statement__isnull=False).exists():
+            raise RedemptionOnStatement(
+                "Un chèque porté sur un relevé ne peut plus être désencaissé."
+            )
+        return super().delete(*args, **kwargs)
 
 
 class RedemptionSubmission(models.Model):

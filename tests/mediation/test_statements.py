@@ -13,7 +13,7 @@ from freezegun import freeze_time
 
 from chequebooks.models import Cheque, ChequeState
 from chequebooks.states import IllegalTransition, cheque_transition_check
-from mediation.models import Redemption, Statement, StatementStatus
+from mediation.models import Redemption, RedemptionOnStatement, Statement, StatementStatus
 from mediation.rules import PARIS
 from mediation.services import (
     statement_issue,
@@ -131,6 +131,74 @@ def test_a_cheque_on_a_statement_can_no_longer_be_cancelled_or_unredeemed(
     chequebook_cancel(chequebook=chequebook, reason="Vol", membership=manager)
     cheque.refresh_from_db()
     assert cheque.state == ChequeState.ON_STATEMENT  # the stated cheque stays as it was
+
+
+@pytest.fixture
+def stated(mediator, chequebook, redeem):
+    """A statement with two redemptions, and one redemption of this month not yet stated."""
+    cheques = list(chequebook.cheques.order_by("position")[:3])
+    redeem_at(redeem, cheques[:2], paris(*last_month().timetuple()[:3], 10))
+    statement = statement_issue(mediator=mediator.organisation, period_start=last_month())
+    assert redeem([cheques[2]]).ok
+    return statement
+
+
+def test_a_redemption_on_a_statement_cannot_be_deleted_nor_unlinked(stated):
+    on = stated.redemptions.order_by("id").first()
+    with pytest.raises(RedemptionOnStatement):
+        on.delete()
+    with pytest.raises(RedemptionOnStatement):
+        Redemption.objects.filter(pk=on.pk).delete()
+    with pytest.raises(RedemptionOnStatement):
+        Redemption.objects.all().delete()
+    with pytest.raises(RedemptionOnStatement):
+        Redemption.objects.filter(pk=on.pk).update(statement=None)
+    with pytest.raises(RedemptionOnStatement):
+        stated.redemptions.update(mediator_net_cents=1)
+    on.statement = None
+    with pytest.raises(RedemptionOnStatement):
+        on.save()
+    assert stated.redemptions.count() == 2 and Redemption.objects.count() == 3
+
+
+def test_a_redemption_not_yet_stated_stays_free(stated):
+    free = Redemption.objects.get(statement__isnull=True)
+    Redemption.objects.filter(pk=free.pk).update(redeemed_at=paris(2020, 1, 1, 10))
+    free.refresh_from_db()
+    free.save()  # nothing frozen yet
+    on = stated.redemptions.first()
+    on.save()  # saving unchanged is harmless
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM mediation_redemption WHERE id = %s",
+        "UPDATE mediation_redemption SET statement_id = NULL WHERE id = %s",
+        "UPDATE mediation_redemption SET mediator_net_cents = 1 WHERE id = %s",
+        "UPDATE mediation_redemption SET cheque_id = cheque_id + 1000000 WHERE id = %s",
+    ],
+)
+def test_postgresql_refuses_to_unredeem_a_stated_cheque(stated, sql):
+    from django.db import DatabaseError, transaction
+
+    on = stated.redemptions.order_by("id").first()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [on.pk])
+    on.refresh_from_db()
+    assert on.statement_id == stated.pk and on.mediator_net_cents == 960
+
+
+@pytest.mark.postgres
+def test_postgresql_leaves_a_redemption_not_yet_stated_free(stated):
+    free = Redemption.objects.get(statement__isnull=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE mediation_redemption SET statement_id = %s WHERE id = %s",
+            [stated.pk, free.pk],
+        )
+    assert Redemption.objects.get(pk=free.pk).statement_id == stated.pk
 
 
 def test_issuing_twice_changes_nothing_and_the_monthly_task_is_idempotent(
