@@ -20,6 +20,7 @@ Definitions (the dashboard states them too):
   their planned budget (the programme pools the money; no cheque is tied to one funder).
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -79,11 +80,15 @@ def scope_epci_id(membership) -> int | None:
     return None
 
 
-# Which columns of each tally place a row in an EPCI, and name its organisation.
+# Which columns of each tally place a row in an EPCI, and name its organisation. Rule: an
+# EPCI's chequebooks (bought, handed out, redeemed, paid) are those of its envelope, one base
+# for the funnel, the target and the budget; the chequebooks handed to the EPCI's residents
+# from any envelope are shown apart (``residents_figures``). Referrals and assessments have
+# no envelope: they are the EPCI's when made by its desks, at its places or for its residents.
 EPCI_FIELDS = {
-    ChequebookTally: ("envelope_epci", "front_desk_epci", "beneficiary_epci"),
-    HandoverTally: ("envelope_epci", "front_desk_epci", "beneficiary_epci"),
-    RedemptionTally: ("envelope_epci", "beneficiary_epci", "place_epci"),
+    ChequebookTally: ("envelope_epci",),
+    HandoverTally: ("envelope_epci",),
+    RedemptionTally: ("envelope_epci",),
     ReferralTally: ("from_epci", "place_epci", "beneficiary_epci"),
     AssessmentTally: ("organisation_epci", "beneficiary_epci"),
 }
@@ -202,28 +207,48 @@ def dashboard_data(filters: Filters, *, today=None) -> dict:
         if r["overdue"]:
             referrals["overdue"] += r["n"]
 
+    target = sum(e.chequebook_target for e in envelopes.values() if _envelope_in_scope(e, filters))
+    total_target = sum(e.chequebook_target for e in envelopes.values())
     data = {
         "filters": filters,
         "today": today,
         "funnel": funnel,
-        "budget": _budget(vintages, by_vintage, red_rows),
+        "budget": _budget(
+            vintages, by_vintage, red_rows, share=_target_share(target, total_target, filters)
+        ),
         "envelopes": _envelopes(envelopes, by_envelope, filters),
         "radar": _radar(vintages, by_vintage, today, filters),
         "referrals": dict(referrals),
+        # The radar's number is the length of the list it links to (read live, like it).
+        "referrals_overdue": radar_referrals_overdue(filters, today=today).count(),
         "referral_states": [
             (label, referrals.get(value, 0)) for value, label in ReferralState.choices
         ],
-        "target": sum(
-            e.chequebook_target for e in envelopes.values() if _envelope_in_scope(e, filters)
-        ),
+        "target": target,
+        "total_target": total_target,
     }
     data["by_epci"] = _by_epci(filters, epci_names, envelopes)
+    data["residents"] = residents_figures(filters, epci_names)
     data["by_public"] = _by_public(filters)
     data["by_front_desk"] = by_front_desk(filters)
     data["by_mediator"] = by_mediator(filters)
     data["by_month"] = by_month(filters)
     data["levels"], data["gain"] = _levels(filters)
     return data
+
+
+def _selected_epci(filters) -> int | None:
+    """The EPCI the figures are restricted to (the coordinator's, or the filter's)."""
+    return filters.scope_epci_id or filters.epci_id
+
+
+def _target_share(target, total_target, filters) -> float:
+    """Rule: restricted to envelopes (an EPCI or a side), the planned budget is the
+    programme's in proportion of their chequebook target (the money is pooled: an envelope
+    of 177 chequebooks out of 9 000 plans 177/9 000 of each funder's budget)."""
+    if not (_selected_epci(filters) or filters.side) or not total_target:
+        return 1.0
+    return target / total_target
 
 
 def _envelope_in_scope(envelope, filters) -> bool:
@@ -233,15 +258,17 @@ def _envelope_in_scope(envelope, filters) -> bool:
     return not (filters.side and envelope.side != filters.side)
 
 
-def _budget(vintages, by_vintage, red_rows) -> dict:
-    """Planned per funder; committed, paid and credited back per vintage, split pro rata."""
+def _budget(vintages, by_vintage, red_rows, *, share=1.0) -> dict:
+    """Planned per funder (× ``share``, the envelopes' part of the programme's target);
+    committed, paid and credited back per vintage, split across funders pro rata."""
     funders = list(Funder.objects.order_by("id"))
     planned = defaultdict(int)
     planned_by_year = defaultdict(int)
     for line in BudgetLine.objects.values("funder_id", "year").annotate(total=Sum("amount_cents")):
-        planned[line["funder_id"]] += line["total"]
+        amount = round(line["total"] * share)
+        planned[line["funder_id"]] += amount
         if line["year"]:
-            planned_by_year[(line["funder_id"], line["year"])] += line["total"]
+            planned_by_year[(line["funder_id"], line["year"])] += amount
     total_planned = sum(planned.values())
     paid_by_vintage = defaultdict(int)
     for r in red_rows:
@@ -276,6 +303,7 @@ def _budget(vintages, by_vintage, red_rows) -> dict:
     return {
         "funders": rows,
         "planned": total_planned,
+        "share": share,
         "years": years,
         **totals,
     }
@@ -292,10 +320,21 @@ def _envelopes(envelopes, by_envelope, filters) -> list[dict]:
 
 
 def _radar(vintages, by_vintage, today, filters) -> list[dict]:
+    """Per vintage still valid: stale stock (live, like its list), never started and
+    cheques expiring soon (from the tallies, like their lists). A vintage past its
+    ``valid_until`` is left out: its cheques have expired, nothing is left to act on."""
     expiry_days = sorted(settings.PASSNUM_RADAR_EXPIRY_DAYS)
+    stale = dict(
+        radar_stale_stock(filters, today=today)
+        .order_by()
+        .values_list("vintage_id")
+        .annotate(n=Count("pk"))
+    )
     result = []
     for vid, vintage in vintages.items():
         if filters.vintage_id and vid != filters.vintage_id:
+            continue
+        if vintage.valid_until < today:
             continue
         f = _funnel_of(by_vintage.get(vid, []))
         if not f.get("bought"):
@@ -307,7 +346,7 @@ def _radar(vintages, by_vintage, today, filters) -> list[dict]:
         result.append(
             {
                 "vintage": vintage,
-                "stale_stock": f.get("stale_stock", 0),
+                "stale_stock": stale.get(vid, 0),
                 "not_started": f.get("not_started", 0),
                 "expiring": expiring,
             }
@@ -319,61 +358,93 @@ def _rate(used, handed):
     return used / handed if handed else None
 
 
+def _without_epci(filters) -> Filters:
+    return dataclasses.replace(filters, scope_epci_id=None, epci_id=None)
+
+
 def _by_epci(filters, epci_names, envelopes) -> list[dict]:
-    """By EPCI of the person's commune (handed out, started, used) and the EPCI's envelope."""
+    """Per EPCI, two bases side by side, each named in its column: the EPCI's envelope
+    (target, bought, at front desks) and the EPCI's residents (chequebooks handed to people
+    living in its communes, from any envelope: handed out, started, fully used, redeemed,
+    rate, paid). Restricted to an EPCI, only its row is kept."""
+    unscoped = _without_epci(filters)
     rows = (
-        _tally(ChequebookTally, filters)
+        _tally(ChequebookTally, unscoped)
         .filter(handed_out__gt=0)
         .values("beneficiary_epci_id")
         .annotate(
             n_cheques_handed_out=Sum("cheques_handed_out"),
             n_handed_out=Sum("handed_out"),
             n_started=Sum("started"),
+            n_full=Sum("full"),
             n_used=Sum("used"),
         )
     )
     targets = {e.epci_id: e.chequebook_target for e in envelopes.values() if e.epci_id}
-    bought = dict(
-        _tally(ChequebookTally, filters)
+    envelope_rows = {
+        r["envelope_epci_id"]: r
+        for r in _tally(ChequebookTally, unscoped)
         .exclude(envelope_epci_id=None)
-        .values_list("envelope_epci_id")
-        .annotate(n=Sum("chequebooks"))
-    )
+        .values("envelope_epci_id")
+        .annotate(n=Sum("chequebooks"), at_desk=Sum("at_front_desk"))
+    }
     paid = dict(
-        _tally(RedemptionTally, filters)
+        _tally(RedemptionTally, unscoped)
         .filter(paid=True)
         .values_list("beneficiary_epci_id")
         .annotate(n=Sum("mediator_net_cents"))
     )
-    result = []
-    seen = set()
+    by_id = {}
     for r in rows:
-        epci_id = r["beneficiary_epci_id"]
-        seen.add(epci_id)
-        result.append(
-            {
-                "epci_id": epci_id,
-                "name": epci_names.get(epci_id, "Hors Aveyron ou inconnue"),
-                "target": targets.get(epci_id),
-                "bought": bought.get(epci_id, 0),
-                "handed_out": r["n_handed_out"] or 0,
-                "started": r["n_started"] or 0,
-                "used": r["n_used"] or 0,
-                "cheques_handed_out": r["n_cheques_handed_out"] or 0,
-                "rate": _rate(r["n_used"] or 0, r["n_cheques_handed_out"] or 0),
-                "paid": paid.get(epci_id, 0),
-            }
-        )
-    for epci_id, n in bought.items():
-        if epci_id not in seen:
-            result.append(
-                {
-                    "epci_id": epci_id, "name": epci_names.get(epci_id, "?"),
-                    "target": targets.get(epci_id), "bought": n, "handed_out": 0, "started": 0,
-                    "used": 0, "cheques_handed_out": 0, "rate": None, "paid": paid.get(epci_id, 0),
-                }
-            )  # fmt: skip
+        by_id[r["beneficiary_epci_id"]] = {
+            "handed_out": r["n_handed_out"] or 0,
+            "started": r["n_started"] or 0,
+            "full": r["n_full"] or 0,
+            "used": r["n_used"] or 0,
+            "cheques_handed_out": r["n_cheques_handed_out"] or 0,
+        }
+    for epci_id in envelope_rows:
+        by_id.setdefault(epci_id, {})
+    selected = _selected_epci(filters)
+    result = []
+    for epci_id, r in by_id.items():
+        if selected and epci_id != selected:
+            continue
+        env = envelope_rows.get(epci_id) or {}
+        row = {
+            "epci_id": epci_id,
+            "name": epci_names.get(epci_id, "Hors Aveyron ou inconnue"),
+            "target": targets.get(epci_id),
+            "bought": env.get("n") or 0,
+            "at_front_desk": env.get("at_desk") or 0,
+            "handed_out": 0, "started": 0, "full": 0, "used": 0, "cheques_handed_out": 0,
+            "paid": paid.get(epci_id, 0),
+        }  # fmt: skip
+        row.update(r)
+        row["rate"] = _rate(row["used"], row["cheques_handed_out"])
+        result.append(row)
     return sorted(result, key=lambda r: r["name"])
+
+
+def by_epci(filters) -> list[dict]:
+    """The breakdown by EPCI alone (its page and exports)."""
+    envelopes = {e.pk: e for e in Envelope.objects.select_related("epci")}
+    return _by_epci(filters, dict(Epci.objects.values_list("pk", "name")), envelopes)
+
+
+def residents_figures(filters, epci_names) -> dict | None:
+    """Restricted to an EPCI: the chequebooks handed to its residents, from any envelope
+    (CD12's included), the other filters applying. None when no EPCI is selected."""
+    selected = _selected_epci(filters)
+    if not selected:
+        return None
+    f = _funnel_of(
+        _tally(ChequebookTally, _without_epci(filters))
+        .filter(beneficiary_epci_id=selected)
+        .values("beneficiary_epci_id")
+        .annotate(**CB_SUMS)
+    )
+    return {"name": epci_names.get(selected, ""), **f}
 
 
 def _by_public(filters) -> list[dict]:
@@ -531,14 +602,11 @@ def _levels(filters):
 
 
 def chequebooks_in_scope(filters: Filters):
+    """Chequebooks the filters select; an EPCI's are those of its envelope (EPCI_FIELDS)."""
     qs = Chequebook.objects.all()
     for epci in (filters.scope_epci_id, filters.epci_id):
         if epci:
-            qs = qs.filter(
-                Q(envelope__epci_id=epci)
-                | Q(holder__epci_id=epci)
-                | Q(beneficiary__commune__epci_id=epci)
-            )
+            qs = qs.filter(envelope__epci_id=epci)
     if filters.side:
         qs = qs.filter(envelope__side=filters.side)
     if filters.vintage_id:
@@ -552,12 +620,18 @@ def chequebooks_in_scope(filters: Filters):
 
 
 def radar_stale_stock(filters: Filters, *, today=None):
-    """Chequebooks held by a front desk for more than PASSNUM_RADAR_STOCK_DAYS days."""
+    """Chequebooks held by a front desk for more than PASSNUM_RADAR_STOCK_DAYS days, of
+    vintages still valid (an ended vintage's stock can no longer be used). Read live: the
+    radar's number counts this very list."""
     today = today or timezone.localdate()
     cutoff = _day_start(today - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
     return (
         chequebooks_in_scope(filters)
-        .filter(state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=cutoff)
+        .filter(
+            state=ChequebookState.AT_FRONT_DESK,
+            allocated_at__lt=cutoff,
+            vintage__valid_until__gte=today,
+        )
         .select_related("holder", "vintage", "envelope__epci")
         .order_by("allocated_at", "number")
     )
@@ -580,7 +654,9 @@ def radar_not_started_by_front_desk(filters: Filters):
 
 def radar_expiring_by_front_desk(filters: Filters, *, days: int, today=None):
     """Front desks with cheques still unused (at the desk or in people's hands) of vintages
-    that end within ``days`` days (from the tallies, like the dashboard's radar)."""
+    that end within ``days`` days (from the tallies, like the dashboard's radar), and the
+    programme's own stock (not yet allocated to a desk) apart: ``(rows, programme_stock)``,
+    which add up to the radar's number."""
     today = today or timezone.localdate()
     rows = (
         _tally(ChequebookTally, filters)
@@ -589,18 +665,19 @@ def radar_expiring_by_front_desk(filters: Filters, *, days: int, today=None):
             vintage__valid_until__gte=today,
             vintage__valid_until__lte=today + timedelta(days=days),
         )
-        .exclude(front_desk_id=None)
         .values("front_desk_id")
         .annotate(n_usable=Sum("usable"), n_handed=Sum("handed"), until=Max("vintage__valid_until"))
         .order_by("-n_handed", "front_desk_id")
     )
     rows = list(rows)
+    programme_stock = sum(r["n_usable"] or 0 for r in rows if r["front_desk_id"] is None)
+    rows = [r for r in rows if r["front_desk_id"] is not None]
     for r in rows:
         # A chequebook with a front desk is at the desk or handed out: its usable cheques are
         # at the desk or in the person's hands.
         r["handed_out"] = r["n_handed"] or 0
         r["at_front_desk"] = (r["n_usable"] or 0) - r["handed_out"]
-    return _with_organisations(rows, "front_desk_id")
+    return _with_organisations(rows, "front_desk_id"), programme_stock
 
 
 def _with_organisations(rows, key):

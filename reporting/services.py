@@ -132,14 +132,16 @@ def report_generate(*, report_id: int) -> Report:
     report = Report.objects.select_related("epci", "created_by").get(pk=report_id)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING)
     try:
-        # The report states the figures of the day it is produced, not of the last refresh.
+        # The report states the figures of the day it is produced, not of the last refresh:
+        # hand-overs and redemptions over the period, everything else (stock, funnel,
+        # budget, radar and its expiry windows) to the day of production, as it says.
         summaries_refresh()
         filters = Filters(
             period_start=report.period_start,
             period_end=report.period_end,
             scope_epci_id=report.epci_id,
         )
-        context = dashboard_context(filters, today=report.period_end, for_pdf=True)
+        context = dashboard_context(filters, for_pdf=True)
         context.update({"report": report, "generated_at": timezone.now()})
         created = timezone.make_aware(
             datetime.datetime.combine(report.period_end, datetime.time(12))

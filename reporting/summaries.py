@@ -92,7 +92,10 @@ def chequebook_facts(*, as_of):
                 default=Value("started"),
                 output_field=CharField(),
             ),
+            # Stale stock / never started, for the radar: only while the vintage is valid
+            # (once it ended, its cheques expired and there is nothing left to act on).
             d_overdue=Case(
+                When(vintage__valid_until__lt=as_of, then=Value(False)),
                 When(
                     Q(state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=stock_cutoff),
                     then=Value(True),

@@ -62,14 +62,16 @@ class BreakdownTable(tables.Table):
 
 
 class EpciTable(BreakdownTable):
-    name = tables.Column("EPCI (commune de la personne)")
+    name = tables.Column("EPCI")
     target = NumberColumn("Objectif de l'enveloppe", default=None)
-    bought = NumberColumn("Chéquiers de l'enveloppe")
-    handed_out = NumberColumn("Remis")
-    started = NumberColumn("Commencés")
-    used = NumberColumn("Chèques encaissés")
-    rate = RateColumn("Taux d'utilisation")
-    paid = EurosColumn("Payé aux médiateurs")
+    bought = NumberColumn("Achetés sur l'enveloppe")
+    at_front_desk = NumberColumn("Enveloppe : en stock aux accueils")
+    handed_out = NumberColumn("Remis aux habitants")
+    started = NumberColumn("Habitants : commencés")
+    full = NumberColumn("Habitants : entièrement utilisés")
+    used = NumberColumn("Habitants : chèques encaissés")
+    rate = RateColumn("Habitants : taux d'utilisation")
+    paid = EurosColumn("Habitants : payé aux médiateurs")
 
     class Meta(BreakdownTable.Meta):
         caption = "Par EPCI"

@@ -137,7 +137,7 @@ def breakdown(request, name):
     filterset = _filter(request)
     filters = filterset.to_filters()
     rows = {
-        "epci": lambda: selectors.dashboard_data(filters)["by_epci"],
+        "epci": lambda: selectors.by_epci(filters),
         "publics": lambda: selectors._by_public(filters),
         "accueils": lambda: selectors.by_front_desk(filters),
         "mediateurs": lambda: selectors.by_mediator(filters),
@@ -146,18 +146,24 @@ def breakdown(request, name):
     }[name]()
     table = table_class(rows)
     RequestConfig(request, paginate=False).configure(table)
+    run = selectors.last_summary_run()
     export_format = request.GET.get("_export")
     if TableExport.is_valid_format(export_format):
-        # Aggregated figures only: no personal data, so not journaled.
+        # Aggregated figures only: no personal data, so not journaled. The file is named
+        # after the moment its figures were frozen, not the day it is downloaded.
         exporter = TableExport(export_format, table)
-        stamp = timezone.localdate().strftime("%Y%m%d")
-        return exporter.response(f"passnum-{name}-{stamp}.{export_format}")
+        return exporter.response(f"passnum-{name}-{_frozen_stamp(run)}.{export_format}")
     return render(
         request,
         "reporting/breakdown.html",
-        {"title": title, "name": name, "table": table, "filter": filterset,
+        {"title": title, "name": name, "table": table, "filter": filterset, "run": run,
          "query": _query_without_export(request)},
     )  # fmt: skip
+
+
+def _frozen_stamp(run) -> str:
+    """``chiffres-du-20261201-0710``: when the tallies behind a file were rebuilt."""
+    return "chiffres-du-" + timezone.localtime(run.refreshed_at).strftime("%Y%m%d-%H%M")
 
 
 def _query_without_export(request):
@@ -249,16 +255,22 @@ def radar_not_started(request):
 @role_required(*COORDINATORS)
 def radar_expiring(request):
     filters = _filter(request).to_filters()
+    expiry_days = sorted(_settings("PASSNUM_RADAR_EXPIRY_DAYS"))
     try:
-        days = int(request.GET.get("jours", 30))
+        days = int(request.GET.get("jours", expiry_days[0]))
     except ValueError:
-        days = 30
-    rows = selectors.radar_expiring_by_front_desk(filters, days=days)
+        days = None
+    if days is None or not 1 <= days <= 366:  # a window of at most a year (the radar's: 30, 60)
+        raise Http404
+    rows, programme_stock = selectors.radar_expiring_by_front_desk(filters, days=days)
     run = selectors.last_summary_run()
+    action = _stock_action_url()
     return render(
         request,
         "reporting/radar_front_desks.html",
         {"rows": rows, "topic": "expiring", "days": days, "run": run,
+         "programme_stock": programme_stock,
+         "stock_url": reverse(action) if action else None,
          "title": f"Chèques qui expirent dans les {days} jours",
          "filter": _filter(request), "query": request.GET.urlencode()},
     )  # fmt: skip

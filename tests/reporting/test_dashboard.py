@@ -1,8 +1,13 @@
 """Every figure of the dashboard against the small programme of conftest.py (hand-computed)."""
 
-import pytest
+from collections import defaultdict
+from datetime import timedelta
 
-from chequebooks.models import ChequeState
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from chequebooks.models import ChequebookState, ChequeState
 from passnum.programme.models import BudgetLine, Funder
 from reporting.selectors import Filters, dashboard_data, scope_epci_id
 from reporting.summaries import summaries_refresh
@@ -56,18 +61,39 @@ def test_budget_committed_paid_and_credited_back(data, small):
 
 
 def test_funders_share_committed_pro_rata_of_planned_budget(data):
-    b = data["budget"]
-    assert sum(r["committed"] for r in b["funders"]) == b["committed"]
-    assert sum(r["paid"] for r in b["funders"]) == b["paid"]
-    for row in b["funders"]:
-        expected = b["committed"] * row["planned"] / b["planned"]
-        assert abs(row["committed"] - expected) <= 1
+    # Shares of the planned budget: CD12 300 000 / 1 064 920 = 28,17 %, EPCI 12,83 %,
+    # State the rest. Committed 83 200 c: 23 438,4 → 23 438 and 10 673,8 → 10 674, the State
+    # takes the remainder 49 088. Paid 12 480 c: 3 515,8 → 3 516, 1 601,1 → 1 601, 7 363.
+    # Credited back 6 000 c: 1 690,3 → 1 690, 769,7 → 770, 3 540.
+    rows = {r["funder"].kind: r for r in data["budget"]["funders"]}
+    figures = {k: (r["committed"], r["paid"], r["credit_back"]) for k, r in rows.items()}
+    assert figures == {
+        Funder.Kind.CD12: (23_438, 3_516, 1_690),
+        Funder.Kind.EPCI: (10_674, 1_601, 770),
+        Funder.Kind.STATE: (49_088, 7_363, 3_540),
+    }
+
+
+def test_budget_shares_used_and_key_cards_as_the_page_shows_them(small, login):
+    summaries_refresh(as_of=small.today)
+    html = login(small.manager).get(reverse("reporting:dashboard")).content.decode()
+    nb = "\u00a0"
+    # Committed 832,00 € of 1 064 920,00 € = 0,078 % → "0,1 %"; bought 8 of 9 000 → 0,1 %;
+    # handed out 4 of 9 000 → 0,0 %; rate 15 ÷ 38 = 39,5 %.
+    assert f'<td class="num">832,00{nb}€</td>' in html
+    assert f"objectif 9{nb}000 (0,1{nb}%)" in html
+    assert f"0,0{nb}% de l'objectif" in html
+    assert f"39,5{nb}%" in html
 
 
 def test_budget_per_year_follows_the_vintage(data, small):
-    years = {y["year"]: y for y in data["budget"]["years"]}
-    assert years[small.vintage.year]["committed"] == data["budget"]["committed"]
-    assert years[2020]["committed"] == 0
+    years = {
+        y["year"]: (y["cheques_bought"], y["committed"], y["paid"], y["credit_back"])
+        for y in data["budget"]["years"]
+    }
+    # 80 cheques × 10,40 €; 13 paid × 9,60 €; 6 expired × 10,00 €: all of vintage V.
+    assert years[small.vintage.year] == (80, 83_200, 12_480, 6_000)
+    assert years[2020] == years[2021] == years[2022] == (0, 0, 0, 0)
 
 
 def test_budget_lines_of_one_year_show_as_planned_for_that_year(small):
@@ -83,13 +109,20 @@ def test_envelopes_against_their_target(data, small):
     cd12 = envelopes[None]
     assert cd12["target"] == 6000
     assert (cd12["bought"], cd12["handed_out"], cd12["started"]) == (6, 2, 1)
+    # Programme stock cb1 (cb8 is cancelled), at desk1 cb2 and cb3; rate: cb4 0 + cb7 2
+    # redeemed ÷ (cb4 10 + cb7 8) handed out.
+    assert (cd12["in_stock"], cd12["at_front_desk"], cd12["cancelled"]) == (1, 2, 1)
+    assert cd12["rate"] == pytest.approx(2 / 18)
     epci_a = envelopes[small.epci_a.pk]
+    assert epci_a["target"] == 177  # 3 000 split among 17 partners: the first 8 get 177
     assert (epci_a["bought"], epci_a["handed_out"], epci_a["started"], epci_a["full"]) == (
         2,
         2,
         2,
         1,
     )
+    assert (epci_a["in_stock"], epci_a["at_front_desk"]) == (0, 0)
+    assert epci_a["rate"] == pytest.approx(13 / 20)
     assert data["target"] == 9000
 
 
@@ -125,9 +158,11 @@ def test_breakdown_by_epci_of_the_persons_commune(data, small):
     rows = {r["epci_id"]: r for r in data["by_epci"]}
     a, b = rows[small.epci_a.pk], rows[small.epci_b.pk]
     assert (a["handed_out"], a["started"], a["used"], a["cheques_handed_out"]) == (2, 2, 13, 20)
-    assert a["bought"] == 2
-    assert a["paid"] == 11 * small.vintage.mediator_net_cents
-    assert (b["handed_out"], b["started"], b["used"]) == (2, 1, 2)
+    assert (a["bought"], a["at_front_desk"], a["full"]) == (2, 0, 1)
+    assert a["paid"] == 11 * 960
+    assert a["rate"] == pytest.approx(13 / 20)
+    assert (b["handed_out"], b["started"], b["used"], b["full"]) == (2, 1, 2, 0)
+    assert b["rate"] == pytest.approx(2 / 18)  # cb4 10 + cb7 8 handed out, 2 redeemed
 
 
 def test_breakdown_by_public(data):
@@ -159,11 +194,19 @@ def test_breakdown_by_mediator(data, small):
 
 
 def test_breakdown_by_month(data, small):
-    assert sum(r["handed_out"] for r in data["by_month"]) == 4
-    assert sum(r["redeemed"] for r in data["by_month"]) == 15
-    month = small.today.replace(day=1)
-    this_month = {r["month"]: r for r in data["by_month"]}[month]
-    assert this_month["redeemed"] == 15  # every redemption was recorded today
+    def month(days_ago):
+        return (small.today - timedelta(days=days_ago)).replace(day=1)
+
+    # Hand-overs: cb7 200 days ago, cb4 and cb6 100 days ago, cb5 30 days ago; the 15
+    # redemptions today, 13 of them paid (9,60 € each).
+    expected = defaultdict(lambda: [0, 0, 0])
+    expected[month(200)][0] += 1
+    expected[month(100)][0] += 2
+    expected[month(30)][0] += 1
+    expected[month(0)][1] += 15
+    expected[month(0)][2] += 13 * 960
+    got = {r["month"]: [r["handed_out"], r["redeemed"], r["paid"]] for r in data["by_month"]}
+    assert got == dict(expected)
 
 
 def test_period_restricts_hand_overs_and_redemptions(small):
@@ -226,3 +269,90 @@ def test_figures_follow_the_data_after_a_refresh(small):
     after = dashboard_data(Filters())["funnel"]
     assert after["used"] == before + 1
     assert after["not_started"] == 0
+
+
+def _hand_cd12_chequebook_to_a_resident_of(epci, small):
+    """A CD12 chequebook handed out by desk1 (a CD12 desk) to a person living in ``epci``."""
+    from passnum.programme.models import Commune, Envelope, Side, TargetPublic
+    from tests.factories import BeneficiaryFactory, HandedOutChequebookFactory
+
+    person = BeneficiaryFactory(
+        commune=Commune.objects.filter(epci=epci).first(),
+        target_public=TargetPublic.objects.get(code="cd12-rsa"),
+        registered_by_organisation=small.desk1,
+    )
+    return HandedOutChequebookFactory(
+        vintage=small.vintage, envelope=Envelope.objects.get(side=Side.CD12),
+        holder=small.desk1, beneficiary=person,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("who", ["coordinator", "manager_filter"])
+def test_an_epcis_figures_rest_on_its_envelope_residents_apart(small, who):
+    _hand_cd12_chequebook_to_a_resident_of(small.epci_a, small)
+    summaries_refresh(as_of=small.today)
+    if who == "coordinator":
+        filters = Filters(scope_epci_id=scope_epci_id(small.coordinator))
+    else:
+        filters = Filters(epci_id=small.epci_a.pk)
+    data = dashboard_data(filters)
+    # Bought, target and budget: envelope A (cb5, cb6) against its target of 177.
+    assert (data["funnel"]["bought"], data["funnel"]["handed_out"], data["target"]) == (2, 2, 177)
+    assert [(e["envelope"].epci_id, e["target"], e["bought"]) for e in data["envelopes"]] == [
+        (small.epci_a.pk, 177, 2)
+    ]
+    b = data["budget"]
+    # Planned: each funder's budget × 177 / 9 000 (3 000 000 → 5 900 €, 136 620 € → 2 686,86
+    # €, 628 300 € → 12 356,57 €); committed 20 cheques × 10,40 €; paid 11 × 9,60 €.
+    assert {r["funder"].kind: r["planned"] for r in b["funders"]} == {
+        "cd12": 590_000, "epci": 268_686, "state": 1_235_657,
+    }  # fmt: skip
+    assert (b["planned"], b["committed"], b["paid"], b["credit_back"]) == (
+        2_094_343, 20_800, 10_560, 0,
+    )  # fmt: skip
+    # Residents of A: cb5, cb6 and the CD12 chequebook, shown apart.
+    r = data["residents"]
+    assert (r["handed_out"], r["started"], r["full"], r["used"]) == (3, 2, 1, 13)
+    assert r["cheques_handed_out"] == 30
+    (row,) = data["by_epci"]
+    assert (row["epci_id"], row["target"], row["bought"], row["handed_out"]) == (
+        small.epci_a.pk, 177, 2, 3,
+    )  # fmt: skip
+
+
+def test_whole_programme_has_no_residents_block(data):
+    assert data["residents"] is None
+
+
+def _end_vintage(vintage, today):
+    from passnum.programme.models import Vintage
+
+    Vintage.objects.filter(pk=vintage.pk).update(
+        valid_from=today - timedelta(days=400), valid_until=today - timedelta(days=1)
+    )
+
+
+def test_an_ended_vintage_leaves_the_radar(small):
+    _end_vintage(small.vintage, small.today)
+    summaries_refresh(as_of=small.today)
+    data = dashboard_data(Filters(), today=small.today)
+    # cb2 (stale stock) and cb4 (never started) would count were the vintage still valid.
+    assert [r for r in data["radar"] if r["vintage"] == small.vintage] == []
+    assert (data["funnel"]["stale_stock"], data["funnel"]["not_started"]) == (0, 0)
+    from reporting.selectors import radar_not_started_by_front_desk, radar_stale_stock
+
+    assert list(radar_stale_stock(Filters(), today=small.today)) == []
+    assert radar_not_started_by_front_desk(Filters()) == []
+
+
+def test_stale_stock_counts_the_live_list_so_a_hand_over_shows_at_once(small):
+    summaries_refresh(as_of=small.today)
+    from chequebooks.models import Chequebook
+    from tests.factories import BeneficiaryFactory
+
+    Chequebook.objects.filter(pk=small.chequebooks["cb2"].pk).update(
+        state=ChequebookState.HANDED_OUT, handed_out_at=timezone.now(),
+        beneficiary=BeneficiaryFactory(registered_by_organisation=small.desk1),
+    )  # fmt: skip
+    (radar,) = dashboard_data(Filters(), today=small.today)["radar"]
+    assert radar["stale_stock"] == 0  # no refresh in between

@@ -16,6 +16,7 @@ from reporting.models import ExportJob, Report
 from reporting.summaries import summaries_refresh
 from tests.factories import (
     ChequebookFactory,
+    FrontDeskFactory,
     HandedOutChequebookFactory,
     MembershipFactory,
     evaluator_membership,
@@ -59,9 +60,10 @@ def test_coordinator_dashboard_is_restricted(small, login):
     response = client.get(reverse("reporting:dashboard"))
     assert response.status_code == 200
     assert response.context["funnel"]["bought"] == 2
-    # A coordinator cannot widen its scope with the EPCI filter.
+    # A coordinator cannot widen or move its scope with the EPCI filter: it is not even read.
     response = client.get(reverse("reporting:dashboard"), {"epci": small.epci_b.pk})
-    assert response.context["funnel"]["bought"] <= 2
+    assert response.context["filters"].epci_id is None
+    assert response.context["funnel"]["bought"] == 2  # envelope A's cb5, cb6
 
 
 def test_filter_by_epci(manager, small):
@@ -75,18 +77,54 @@ def _budget(django_assert_max_num_queries, client, url):
     return len(captured)
 
 
+def _grow(small, n=6):
+    """More of every dimension the dashboard breaks down on: new front desks (with stale
+    stock and never-started chequebooks), new mediators (redemptions, overdue referrals),
+    people in other EPCI, hand-overs and redemptions in other months."""
+    from chequebooks.models import ChequeState
+    from passnum.programme.models import Commune
+    from tests.factories import BeneficiaryFactory, MediatorOrganisationFactory, PlaceFactory
+    from tests.reporting.factories import redemption_create, referral_create
+
+    now = timezone.now()
+    envelope = small.chequebooks["cb1"].envelope
+    communes = list(Commune.objects.exclude(epci=None).exclude(
+        epci__in=[small.epci_a, small.epci_b]).order_by("epci_id").distinct()[:n])  # fmt: skip
+    for i in range(n):
+        desk = FrontDeskFactory()
+        mediator = MediatorOrganisationFactory()
+        place = PlaceFactory(organisation=mediator, commune=communes[i])
+        ChequebookFactory(vintage=small.vintage, envelope=envelope, state="at_front_desk",
+                          holder=desk, allocated_at=now - timedelta(days=100))  # fmt: skip
+        person = BeneficiaryFactory(commune=communes[i], registered_by_organisation=desk)
+        HandedOutChequebookFactory(vintage=small.vintage, envelope=envelope, holder=desk,
+                                   beneficiary=BeneficiaryFactory(registered_by_organisation=desk),
+                                   handed_out_at=now - timedelta(days=300 + 31 * i))  # fmt: skip
+        used = HandedOutChequebookFactory(vintage=small.vintage, envelope=envelope, holder=desk,
+                                          beneficiary=person,
+                                          handed_out_at=now - timedelta(days=31 * i))  # fmt: skip
+        cheque = used.cheques.first()
+        cheque.state = ChequeState.REDEEMED
+        cheque.save(update_fields=["state"])
+        redemption_create(cheque=cheque, mediator=mediator, place=place,
+                          at=now - timedelta(days=31 * i))  # fmt: skip
+        referral_create(beneficiary=person, place=place, from_organisation=desk,
+                        created_at=now - timedelta(days=30))  # fmt: skip
+    summaries_refresh(as_of=small.today)
+
+
 def test_dashboard_runs_the_same_number_of_queries_whatever_the_size(
     manager, small, django_assert_max_num_queries
 ):
     url = reverse("reporting:dashboard")
     small_count = _budget(django_assert_max_num_queries, manager, url)
-    for i in range(30):
-        desk = small.desk1 if i % 2 else small.desk2
-        HandedOutChequebookFactory(vintage=small.vintage, holder=desk,
-                                   envelope=small.chequebooks["cb1"].envelope)  # fmt: skip
-        ChequebookFactory(vintage=small.vintage, envelope=small.chequebooks["cb1"].envelope)
-    summaries_refresh(as_of=small.today)
+    before = manager.get(url).context
+    rows_before = [len(before[k]) for k in ("by_front_desk", "by_mediator", "by_epci", "by_month")]
+    _grow(small)
     assert _budget(django_assert_max_num_queries, manager, url) == small_count
+    after = manager.get(url).context
+    rows_after = [len(after[k]) for k in ("by_front_desk", "by_mediator", "by_epci", "by_month")]
+    assert all(a > b for a, b in zip(rows_after, rows_before, strict=True)), rows_after
 
 
 def test_radar_stock_lists_the_stale_chequebooks(manager, small, django_assert_max_num_queries):
@@ -108,7 +146,8 @@ def test_radar_not_started_lists_front_desks_to_remind(manager, small):
 
 
 def test_radar_expiring_lists_front_desks_with_unused_cheques(manager, small):
-    response = manager.get(reverse("reporting:radar_expiring"), {"jours": 90})
+    _shorten_vintage(small)
+    response = manager.get(reverse("reporting:radar_expiring"), {"jours": 30})
     rows = {r["organisation"]: r for r in response.context["rows"]}
     # desk1: cb2, cb3 at the desk (20), cb4 in hand (10); desk2: cb5's 7 in hand.
     assert (rows[small.desk1]["at_front_desk"], rows[small.desk1]["handed_out"]) == (20, 10)
@@ -314,33 +353,110 @@ def test_reminder_never_redirects_outside(manager, small):
     assert response.url == reverse("reporting:dashboard")
 
 
-@pytest.mark.parametrize("name", ["accueils", "mediateurs", "epci"])
+@pytest.mark.parametrize("name", ["accueils", "mediateurs", "epci", "mois"])
 def test_breakdown_query_budget_does_not_grow(manager, small, name, django_assert_max_num_queries):
     url = reverse("reporting:breakdown", args=[name])
     before = _budget(django_assert_max_num_queries, manager, url)
-    for _ in range(20):
-        HandedOutChequebookFactory(vintage=small.vintage,
-                                   envelope=small.chequebooks["cb1"].envelope)  # fmt: skip
-    summaries_refresh(as_of=small.today)
+    rows_before = len(manager.get(url).context["table"].rows)
+    _grow(small)
     assert _budget(django_assert_max_num_queries, manager, url) == before
+    assert len(manager.get(url).context["table"].rows) > rows_before
+
+
+def _radar_list_lengths(client, urls):
+    lengths = []
+    for url in urls:
+        context = client.get(url).context
+        lengths.append(context["page"].paginator.count if "page" in context
+                       else len(context["rows"]))  # fmt: skip
+    return lengths
 
 
 def test_radar_lists_query_budget_does_not_grow(manager, small, django_assert_max_num_queries):
+    _shorten_vintage(small)
     urls = [reverse(n) for n in ("reporting:radar_stock", "reporting:radar_not_started",
                                  "reporting:radar_referrals")]  # fmt: skip
+    urls.append(reverse("reporting:radar_expiring") + "?jours=30")
     before = [_budget(django_assert_max_num_queries, manager, u) for u in urls]
-    for _ in range(20):
-        HandedOutChequebookFactory(
-            vintage=small.vintage, envelope=small.chequebooks["cb1"].envelope,
-            handed_out_at=timezone.now() - timedelta(days=200),
-        )  # fmt: skip
+    lengths = _radar_list_lengths(manager, urls)
+    _grow(small)
     assert [_budget(django_assert_max_num_queries, manager, u) for u in urls] == before
+    grown = _radar_list_lengths(manager, urls)
+    assert all(g > n for g, n in zip(grown, lengths, strict=True)), (lengths, grown)
 
 
-def test_radar_lists_add_up_to_the_dashboards_numbers(manager, small):
-    dashboard = manager.get(reverse("reporting:dashboard")).context
+def _shorten_vintage(small, days=20):
+    """Vintage V now ends in ``days`` days, whatever today's date."""
+    from passnum.programme.models import Vintage
+
+    Vintage.objects.filter(pk=small.vintage.pk).update(
+        valid_until=small.today + timedelta(days=days)
+    )
+
+
+def _radar_and_lists(client):
+    dashboard = client.get(reverse("reporting:dashboard")).context
     (radar,) = dashboard["radar"]
-    rows = manager.get(reverse("reporting:radar_not_started")).context["rows"]
-    assert sum(r["chequebooks"] for r in rows) == radar["not_started"]
-    stock = manager.get(reverse("reporting:radar_stock")).context["page"]
-    assert stock.paginator.count == radar["stale_stock"]
+    not_started = client.get(reverse("reporting:radar_not_started")).context["rows"]
+    stock = client.get(reverse("reporting:radar_stock")).context["page"].paginator.count
+    referrals = client.get(reverse("reporting:radar_referrals")).context["page"].paginator.count
+    expiring = {}
+    for e in radar["expiring"]:
+        context = client.get(reverse("reporting:radar_expiring"), {"jours": e["days"]}).context
+        expiring[e["days"]] = context["programme_stock"] + sum(
+            r["at_front_desk"] + r["handed_out"] for r in context["rows"]
+        )
+    numbers = (radar["stale_stock"], radar["not_started"], dashboard["referrals_overdue"],
+               {e["days"]: e["cheques"] for e in radar["expiring"]})  # fmt: skip
+    lists = (stock, sum(r["chequebooks"] for r in not_started), referrals, expiring)
+    return numbers, lists
+
+
+def test_radar_numbers_are_the_lengths_of_their_lists(manager, small):
+    _shorten_vintage(small)
+    numbers, lists = _radar_and_lists(manager)
+    # cb2 stale; cb4 never started; r1 overdue; unused: cb1 10 (programme stock, listed
+    # apart) + cb2, cb3 20 at desk1 + cb4 10 in hand + cb5 7 in hand.
+    assert numbers == lists == (1, 1, 1, {30: 47, 60: 47})
+
+
+def test_radar_numbers_and_lists_agree_after_a_hand_over_without_refresh(manager, small):
+    from chequebooks.models import Chequebook, ChequebookState
+    from orientation.models import Referral
+    from tests.factories import BeneficiaryFactory
+
+    Chequebook.objects.filter(pk=small.chequebooks["cb2"].pk).update(
+        state=ChequebookState.HANDED_OUT, handed_out_at=timezone.now(),
+        beneficiary=BeneficiaryFactory(registered_by_organisation=small.desk1),
+    )  # fmt: skip
+    Referral.objects.filter(state="proposed").update(state="accepted")
+    numbers, lists = _radar_and_lists(manager)
+    assert numbers[:3] == lists[:3] == (0, 1, 0)
+
+
+def test_radar_expiring_lists_programme_stock_apart_with_the_stock_page(manager, small):
+    _shorten_vintage(small)
+    response = manager.get(reverse("reporting:radar_expiring"), {"jours": 30})
+    assert response.context["programme_stock"] == 10  # cb1
+    html = response.content.decode()
+    assert "Stock du programme" in html and reverse("chequebooks:allocation") in html
+
+
+@pytest.mark.parametrize("days", ["abc", "0", "5000"])
+def test_radar_expiring_refuses_a_window_out_of_range(manager, days):
+    assert manager.get(reverse("reporting:radar_expiring"), {"jours": days}).status_code == 404
+
+
+def test_breakdown_page_and_file_say_when_the_figures_were_frozen(manager, small):
+    from reporting.models import SummaryRun
+
+    run = SummaryRun.objects.get()
+    url = reverse("reporting:breakdown", args=["accueils"])
+    html = manager.get(url).content.decode()
+    stamp = timezone.localtime(run.refreshed_at)
+    assert f"Chiffres arrêtés le {stamp:%d/%m/%Y à %H:%M}" in html
+    response = manager.get(url, {"_export": "xlsx"})
+    assert (
+        f"passnum-accueils-chiffres-du-{stamp:%Y%m%d-%H%M}.xlsx"
+        in (response["Content-Disposition"])
+    )
