@@ -1,7 +1,8 @@
 # ruff: noqa: E501  (the demo people table reads best one person per line)
 """Demo orientation: the default questionnaire and, at each demo front desk, people at every
 step of the flow (registered only, assessed, chequebook handed over, referred, accepted,
-declined, lapsed, waiting too long). Everything goes through the services, so the journal
+first session held, completed, re-assessed by the mediator (an autonomy gain), declined, lapsed,
+waiting too long, anonymised on request). Everything goes through the services, so the journal
 and the chequebooks' states are those of real use. Idempotent; the people are invented.
 """
 
@@ -20,10 +21,13 @@ from .models import Beneficiary, Referral
 from .services import (
     assessment_no_handover,
     assessment_record,
+    beneficiary_anonymise,
     beneficiary_hand_over,
     beneficiary_register,
+    birth_decade_for,
     questionnaire_default_create,
     referral_accept,
+    referral_complete,
     referral_create,
     referral_decline,
     referral_first_session_held,
@@ -34,7 +38,7 @@ from .services import (
 LOW, MID, HIGH = 0, 1, 2
 
 # step: registered | assessed | handed | no_handover | referred | follow_up | accepted |
-#       first_session | declined | lapsed
+#       first_session | completed | reassessed | declined | lapsed | anonymised
 # (desk key, first name, last name, birth date, commune, public code, answer level, step,
 #  mediator key)
 PEOPLE = [
@@ -60,11 +64,14 @@ PEOPLE = [
     ("fs_decazeville", "Ahmed", "Sahli", "1971-03-14", "Decazeville", "epci-demandeurs-emploi", MID, "referred", "med_decazeville"),
     ("fs_decazeville", "Monique", "Carrière", "1950-12-01", "Decazeville", "epci-isoles-rural", LOW, "registered", None),
     ("ccas_villefranche", "Roger", "Fraysse", "1945-07-07", "Villefranche-de-Rouergue", "epci-ages-hors-apa", LOW, "declined", "med_villefranche"),
+    ("fs_millau", "Simone", "Bessière", "1948-03-22", "Millau", "epci-ages-hors-apa", LOW, "completed", "med_millau"),
+    ("msd_rodez", "Hervé", "Lagarrigue", "1960-11-05", "Rodez", "cd12-rsa", LOW, "reassessed", "med_rouergue"),
+    ("caf", "Anaïs", "Vernhet", "1991-04-18", "Rodez", "cd12-monoparentales-caf", MID, "anonymised", None),
 ]  # fmt: skip
 
 STEPS = [
     "registered", "assessed", "handed", "no_handover", "referred", "follow_up", "accepted",
-    "first_session", "declined", "lapsed",
+    "first_session", "completed", "reassessed", "declined", "lapsed", "anonymised",
 ]  # fmt: skip
 
 
@@ -141,6 +148,16 @@ def load(ctx) -> None:
             registered_by_organisation=agent.organisation,
         ).exists():
             continue  # already loaded
+        if (
+            step == "anonymised"
+            and Beneficiary.objects.filter(
+                anonymised_at__isnull=False,
+                registered_by_organisation=agent.organisation,
+                birth_decade=birth_decade_for(birth_date),
+                target_public=publics[public],
+            ).exists()
+        ):
+            continue  # already loaded (and anonymised: no name left to find it by)
         if publics[public].side != agent.organisation.side:
             continue
         person = beneficiary_register(
@@ -175,6 +192,11 @@ def load(ctx) -> None:
         )
         if step == "assessed":
             continue
+        if step == "anonymised":
+            beneficiary_anonymise(
+                beneficiary=person, membership=agent, reason="à la demande de la personne"
+            )
+            continue
         if step == "no_handover":
             assessment_no_handover(
                 assessment=assessment,
@@ -200,10 +222,19 @@ def load(ctx) -> None:
             state_changed_at=now - datetime.timedelta(days=max(days_ago - 1, 0)),
         )
         mediator = _mediator(ctx, med)
-        if step in ("accepted", "first_session"):
+        if step in ("accepted", "first_session", "completed", "reassessed"):
             referral_accept(referral=referral, membership=mediator)
-            if step == "first_session":
+            if step in ("first_session", "completed"):
                 referral_first_session_held(referral=referral, membership=mediator)
+            if step == "completed":
+                referral_complete(referral=referral, membership=mediator)
+            if step == "reassessed":  # the mediator's re-assessment: the gain shows
+                assessment_record(
+                    beneficiary=person,
+                    membership=mediator,
+                    answers=_answers(questionnaire, HIGH),
+                    questionnaire=questionnaire,
+                )
         elif step == "declined":
             referral_decline(
                 referral=referral,
