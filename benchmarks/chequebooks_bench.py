@@ -6,6 +6,7 @@ It works in a throw-away SQLite database (or the one DATABASE_URL names: use a s
 """
 
 import argparse
+import datetime
 import os
 import sys
 import tempfile
@@ -45,7 +46,7 @@ def main():
     from passnum.programme.services import programme_load_aveyron, vintage_defaults
 
     programme = programme_load_aveyron()
-    vintage = vintage_defaults(programme=programme, year=2026)
+    vintage = vintage_defaults(programme=programme, year=datetime.date.today().year)
     envelope = Envelope.objects.get(programme=programme, side=Side.CD12)
     owner = Organisation.objects.create(kind=OrganisationKind.OWNER, name="CD12 (banc d'essai)")
     user = User.objects.create_user(email="bench@example.org", password="x")
@@ -87,7 +88,7 @@ def main():
         number = 50_000_000 + b
         for i in range(1, 11):
             code = "K7M9P2QX" if i % 2 else ""
-            lines.append(f"{number};{number * 100 + i};{code};2026;10,00")
+            lines.append(f"{number};{number * 100 + i};{code};{vintage.year};10,00")
     text = "\n".join(lines) + "\n"
     t0 = time.perf_counter()
     batch = import_batch_create(

@@ -77,7 +77,7 @@ def load(ctx) -> None:
     # An ended vintage: stock that stayed at a desk and expired.
     previous = vintage_defaults(programme=ctx.programme, year=ctx.current_year - 1)
     old_run = _demo_print_run(vintage=previous, envelope=cd12, count=6, user=manager_user)
-    _allocate(ctx, "msd_rodez", old_run, 4, manager, days_ago=330)
+    _allocate_back_then(ctx, "msd_rodez", old_run, 4, manager, days_ago=330)
     if ctx.today > previous.valid_until:
         vintage_expire(vintage=previous)
 
@@ -121,6 +121,33 @@ def _demo_print_run(*, vintage, envelope, count, user) -> PrintRun:
                 )
         Cheque.objects.bulk_create(cheques)
     return run
+
+
+def _allocate_back_then(ctx, key, run, count, manager, *, days_ago):
+    """An allocation made ``days_ago``, while its vintage was running. Today the service
+    refuses an ended vintage (``vintage_has_ended``), so the demo writes what
+    ``chequebooks_allocate`` wrote back then: chequebooks and cheques at the desk, received
+    two days later, each move recorded."""
+    from .models import ChequebookState, ChequeState
+
+    desk = ctx.orgs.get(key)
+    if desk is None:
+        return
+    when = timezone.now() - datetime.timedelta(days=days_ago)
+    ids = list(run.chequebooks.order_by("number").values_list("pk", flat=True)[:count])
+    Chequebook.objects.filter(pk__in=ids).update(
+        state=ChequebookState.AT_FRONT_DESK,
+        holder=desk,
+        allocated_at=when,
+        received_at=when + datetime.timedelta(days=2),
+    )
+    Cheque.objects.filter(chequebook_id__in=ids).update(state=ChequeState.AT_FRONT_DESK)
+    for kind in (StockMovement.Kind.ALLOCATION, StockMovement.Kind.RECEIPT):
+        StockMovement.objects.bulk_create(
+            StockMovement(chequebook_id=pk, kind=kind, to_organisation=desk, by=manager.user)
+            for pk in ids
+        )
+    StockMovement.objects.filter(chequebook_id__in=ids).update(at=when)
 
 
 def _allocate(ctx, key, run, count, manager, days_ago=None):

@@ -20,9 +20,12 @@ def panels(request) -> list:
         Role.EVALUATOR,
         Role.ORG_ADMIN,
     ):
+        # An ended vintage's chequebooks are not stock: counted apart, to be given back.
+        ongoing = Q(vintage__valid_until__gte=timezone.localdate())
         row = Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK).aggregate(
-            awaiting=Count("pk", filter=Q(received_at__isnull=True)),
-            in_hand=Count("pk"),
+            awaiting=Count("pk", filter=Q(received_at__isnull=True) & ongoing),
+            in_hand=Count("pk", filter=ongoing),
+            ended=Count("pk", filter=~ongoing),
         )
         row["ready"] = chequebook_handover_candidates(membership=membership).count()
         return [Panel("chequebooks/panels/desk.html", row, order=20)]

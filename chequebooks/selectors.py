@@ -1,6 +1,7 @@
 """Reads of the cheque stock, scoped to who asks."""
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from passnum.organisations.models import Organisation, OrganisationKind, Role
 from passnum.programme.models import Envelope, Side
@@ -63,13 +64,19 @@ def front_desks_served_by(envelope):
     return qs.filter(side=Side.EPCI, epci_id=envelope.epci_id)
 
 
+def ongoing(prefix: str = "vintage__", *, today=None) -> Q:
+    """Chequebooks of a vintage that has not ended (``services.vintage_has_ended``): the
+    stock figures count only these; an ended vintage's leftovers are on its reconciliation."""
+    today = today or timezone.localdate()
+    return Q(**{f"{prefix}valid_until__gte": today})
+
+
 def stock_by_envelope(membership, *, vintage=None):
     """Per envelope: chequebooks in stock (ready or not), at front desks, handed out,
-    cancelled. Two queries."""
+    cancelled; of ``vintage``, or else of the vintages that have not ended. Two queries."""
     envelopes = list(envelopes_visible_to(membership))
     qs = Chequebook.objects.filter(envelope__in=envelopes)
-    if vintage is not None:
-        qs = qs.filter(vintage=vintage)
+    qs = qs.filter(vintage=vintage) if vintage is not None else qs.filter(ongoing())
     counts = {
         row["envelope"]: row
         for row in qs.values("envelope").annotate(
@@ -96,7 +103,8 @@ def stock_by_envelope(membership, *, vintage=None):
 
 def stock_by_organisation(membership, *, vintage=None, envelope=None):
     """Per front desk: chequebooks held (received or awaiting receipt), handed out by it, and
-    the oldest allocation still in its drawer. One query."""
+    the oldest allocation still in its drawer; of ``vintage``, or else of the vintages that
+    have not ended. Two queries."""
     from django.db.models import Min
 
     desks = Organisation.objects.filter(kind=OrganisationKind.FRONT_DESK)
@@ -109,6 +117,9 @@ def stock_by_organisation(membership, *, vintage=None, envelope=None):
     if vintage is not None:
         held &= Q(held_chequebooks__vintage=vintage)
         handed &= Q(handed_out_chequebooks__vintage=vintage)
+    else:
+        held &= ongoing("held_chequebooks__vintage__")
+        handed &= ongoing("handed_out_chequebooks__vintage__")
     if envelope is not None:
         held &= Q(held_chequebooks__envelope=envelope)
         handed &= Q(handed_out_chequebooks__envelope=envelope)
@@ -130,26 +141,103 @@ def stock_by_organisation(membership, *, vintage=None, envelope=None):
     return [dict(row, handed_out=handed_rows.get(row["pk"], 0)) for row in held_rows]
 
 
-def vintage_reconciliation(vintage) -> dict:
-    """The end-of-vintage figures, in cheques (one query): bought, in stock, at front desks,
-    handed out (not yet redeemed), redeemed (incl. on a statement or paid), cancelled,
-    expired; and the value to credit back: the face value of every cheque never redeemed."""
-    row = Cheque.objects.filter(chequebook__vintage=vintage).aggregate(
-        bought=Count("pk"),
-        in_stock=Count("pk", filter=Q(state=ChequeState.IN_STOCK)),
-        at_desks=Count("pk", filter=Q(state=ChequeState.AT_FRONT_DESK)),
-        handed_out=Count("pk", filter=Q(state=ChequeState.HANDED_OUT)),
-        redeemed=Count(
-            "pk",
-            filter=Q(state__in=[ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID]),
+def _figures() -> dict:
+    from .states import REDEEMED_STATES
+
+    redeemed = Q(state__in=REDEEMED_STATES)
+    return {
+        "bought": Count("pk"),
+        "in_stock": Count("pk", filter=Q(state=ChequeState.IN_STOCK)),
+        "at_desks": Count("pk", filter=Q(state=ChequeState.AT_FRONT_DESK)),
+        "handed_out": Count("pk", filter=Q(state=ChequeState.HANDED_OUT)),
+        "redeemed": Count("pk", filter=redeemed),
+        "cancelled": Count("pk", filter=Q(state=ChequeState.CANCELLED)),
+        "expired": Count("pk", filter=Q(state=ChequeState.EXPIRED)),
+        "chequebooks": Count("chequebook", distinct=True),
+        "chequebooks_handed_out": Count(
+            "chequebook", distinct=True, filter=Q(chequebook__state=ChequebookState.HANDED_OUT)
         ),
-        cancelled=Count("pk", filter=Q(state=ChequeState.CANCELLED)),
-        expired=Count("pk", filter=Q(state=ChequeState.EXPIRED)),
-    )
+        "chequebooks_not_handed_out": Count(
+            "chequebook",
+            distinct=True,
+            filter=Q(
+                chequebook__state__in=[ChequebookState.IN_STOCK, ChequebookState.AT_FRONT_DESK]
+            ),
+        ),
+        # Started (entamé): at least one of its cheques redeemed.
+        "chequebooks_started": Count("chequebook", distinct=True, filter=redeemed),
+    }
+
+
+_EMPTY = dict.fromkeys(
+    [
+        "bought",
+        "in_stock",
+        "at_desks",
+        "handed_out",
+        "redeemed",
+        "cancelled",
+        "expired",
+        "chequebooks",
+        "chequebooks_handed_out",
+        "chequebooks_not_handed_out",
+        "chequebooks_started",
+    ],
+    0,
+)
+
+
+def _complete(row: dict, vintage) -> dict:
+    row = {**_EMPTY, **row}
     row["unused"] = row["bought"] - row["redeemed"]
     row["credit_back_cents"] = row["unused"] * vintage.face_value_cents
-    row["chequebooks"] = Chequebook.objects.filter(vintage=vintage).count()
     return row
+
+
+def reconciliation_scope(membership):
+    """Rule: the end-of-vintage figures of the whole programme are for programme managers
+    (and for the programme's own alerts: ``membership=None``); an EPCI coordinator gets
+    those of its EPCI's envelope only; nobody else any."""
+    qs = Cheque.objects.all()
+    if membership is None:
+        return qs
+    org = membership.organisation
+    if not membership.is_active:
+        return qs.none()
+    if membership.role == Role.PROGRAMME_MANAGER and org.kind == OrganisationKind.OWNER:
+        return qs
+    if membership.role == Role.EPCI_COORDINATOR and org.epci_id:
+        return qs.filter(
+            chequebook__envelope__side=Side.EPCI, chequebook__envelope__epci_id=org.epci_id
+        )
+    return qs.none()
+
+
+def vintage_reconciliation(vintage, membership=None) -> dict:
+    """The end-of-vintage figures, in cheques (one query), within ``reconciliation_scope``:
+    bought, in stock, at front desks, handed out (not yet redeemed), redeemed (incl. on a
+    statement or paid), cancelled, expired; and the value to credit back: the face value of
+    every cheque never redeemed. In chequebooks: bought, handed out, started (a cheque
+    redeemed), not handed out."""
+    row = (
+        reconciliation_scope(membership).filter(chequebook__vintage=vintage).aggregate(**_figures())
+    )
+    return _complete(row, vintage)
+
+
+def vintages_reconciliation(vintages, membership) -> list:
+    """``vintage_reconciliation`` for several vintages in one grouped query:
+    ``[(vintage, figures), ...]`` in the order given."""
+    vintages = list(vintages)
+    rows = {
+        row.pop("chequebook__vintage"): row
+        for row in reconciliation_scope(membership)
+        .filter(chequebook__vintage__in=vintages)
+        .values("chequebook__vintage")
+        .annotate(**_figures())
+        .order_by()
+    }
+    return [(v, _complete(rows.get(v.pk, {}), v)) for v in vintages]
 
 
 def chequebooks_awaiting_receipt(organisation):

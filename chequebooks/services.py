@@ -27,7 +27,13 @@ from .models import (
     HandoverException,
     StockMovement,
 )
-from .states import IllegalTransition, cheque_transition_check, chequebook_transition_check
+from .states import (
+    CANCELLABLE_CHEQUE_STATES,
+    UNREDEEMED_STATES,
+    IllegalTransition,
+    cheque_transition_check,
+    chequebook_transition_check,
+)
 
 # --- Security codes ---------------------------------------------------------------------------
 
@@ -127,11 +133,43 @@ def _envelope_filter_for(organisation) -> Q:
     return Q(envelope__side=Side.EPCI, envelope__epci_id=organisation.epci_id)
 
 
-def vintage_is_distributable(vintage, *, today=None) -> bool:
-    """Rule: a vintage's chequebooks may be handed out when its hand-over is not frozen and
-    today (Europe/Paris) is within its validity."""
+def vintage_has_ended(vintage, *, today=None) -> bool:
+    """Rule: a vintage has ended once today (Europe/Paris) is after its last valid day
+    (31 January N+1). Its chequebooks are then neither allocated, transferred nor handed out,
+    and they leave the stock figures (they are counted on the vintage's reconciliation)."""
     today = today or timezone.localdate()
-    return not vintage.handover_frozen and vintage.valid_from <= today <= vintage.valid_until
+    return today > vintage.valid_until
+
+
+def vintage_is_frozen(vintage, *, today=None) -> bool:
+    """Rule: a vintage's hand-over is frozen when a manager froze it, or from 15 December N
+    (D-15, Europe/Paris, from midnight) unless a manager lifted the freeze. The date decides,
+    not the daily task: nothing is handed out between midnight and the task's run."""
+    today = today or timezone.localdate()
+    if vintage.handover_frozen:
+        return True
+    return not vintage.freeze_lifted and today >= vintage_freeze_date(vintage)
+
+
+def _not_frozen_filter(today, prefix="vintage__") -> Q:
+    """``vintage_is_frozen`` as a query filter: not frozen by hand, and before its D-15 or with
+    the freeze lifted (D-15 is 15 December of the vintage's year)."""
+    import datetime
+
+    min_year = today.year + 1 if today >= datetime.date(today.year, 12, 15) else today.year
+    return Q(**{f"{prefix}handover_frozen": False}) & (
+        Q(**{f"{prefix}freeze_lifted": True}) | Q(**{f"{prefix}year__gte": min_year})
+    )
+
+
+def vintage_is_distributable(vintage, *, today=None) -> bool:
+    """Rule: a vintage's chequebooks may be handed out when its hand-over is not frozen
+    (``vintage_is_frozen``) and today (Europe/Paris) is within its validity."""
+    today = today or timezone.localdate()
+    return (
+        not vintage_is_frozen(vintage, today=today)
+        and vintage.valid_from <= today <= vintage.valid_until
+    )
 
 
 def _transition(kind, from_state, to_state):
@@ -161,7 +199,8 @@ def _state_label(kind, state):
 def chequebook_handover_candidates(*, membership):
     """The chequebooks this front desk can hand out today: held by its organisation, at the
     front desk (receipt confirmed or not), from the envelope of its side, of a distributable
-    vintage (not frozen, today within validity). Oldest vintage first, then by number."""
+    vintage (``vintage_is_distributable``: not frozen, today within validity). Oldest vintage
+    first, then by number."""
     if not _is_front_desk_agent(membership):
         return Chequebook.objects.none()
     organisation = membership.organisation
@@ -169,9 +208,9 @@ def chequebook_handover_candidates(*, membership):
     return (
         Chequebook.objects.filter(
             _envelope_filter_for(organisation),
+            _not_frozen_filter(today),
             state=ChequebookState.AT_FRONT_DESK,
             holder=organisation,
-            vintage__handover_frozen=False,
             vintage__valid_from__lte=today,
             vintage__valid_until__gte=today,
         )
@@ -189,7 +228,9 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
       out: handing it over proves it arrived, so receipt is confirmed at the same time;
     - the chequebook's envelope is the front desk's side (CD12 envelope for a CD12 desk, the
       desk's own EPCI envelope for an EPCI desk) and the person's target public is of that side;
-    - the vintage is distributable: not frozen, today (Europe/Paris) within its validity;
+    - the vintage is distributable (``vintage_is_distributable``): not frozen (by a manager,
+      or from 15 December N at midnight unless the freeze was lifted), today (Europe/Paris)
+      within its validity;
     - one chequebook per person and vintage (cancelled ones do not count; the records other
       front desks made of the same person, by identity key, count too), unless a programme
       manager granted an exception not yet used: the chequebook then takes the next rank and
@@ -327,12 +368,12 @@ def _hand_over_check(chequebook, *, organisation) -> None:
         )
     vintage = chequebook.vintage
     today = timezone.localdate()
-    if vintage.handover_frozen:
-        raise ValidationError(f"Les remises du millésime {vintage.year} sont gelées.")
+    if vintage_has_ended(vintage, today=today):
+        raise ValidationError(f"Le millésime {vintage.year} est expiré.")
     if today < vintage.valid_from:
         raise ValidationError(f"Le millésime {vintage.year} n'est pas encore valable.")
-    if today > vintage.valid_until:
-        raise ValidationError(f"Le millésime {vintage.year} est expiré.")
+    if vintage_is_frozen(vintage, today=today):
+        raise ValidationError(f"Les remises du millésime {vintage.year} sont gelées.")
 
 
 # --- Print runs -------------------------------------------------------------------------------
@@ -358,15 +399,17 @@ def print_run_create(
 ):
     """A programme manager orders ``chequebook_count`` chequebooks of a vintage for an envelope.
 
-    Rules: numbers come from the locked counter ``chequebook`` (no gaps: a refused run gives
-    its numbers back), after the highest number an operator's import already used; cheques
-    are numbered after their chequebook; chequebooks exist at once
-    (in stock) but cannot be allocated before their file is produced, because their codes are
-    generated while rendering. The rendering runs in Celery after commit."""
-    from passnum.core.services import counter_advance, counter_next
-
-    from .models import PrintRun
-
+    Rules: numbers come from the locked counter ``chequebook``, consecutive within the run
+    and from one run to the next; a run never meets a number already taken (an operator's
+    import keeps its own numbers): it starts after the highest chequebook number known and
+    after the chequebook whose printed cheques would reach the highest cheque number known
+    (``print_run_first_free_number``), so neither its chequebook numbers nor its cheque
+    numbers (``cheque_number_for``) can collide. A run refused on the way (a number taken by
+    an import at the same instant) writes nothing and gives its numbers back. Cheques are
+    numbered after their chequebook; chequebooks exist at once (in stock) but cannot be
+    allocated before their file is produced, because their codes are generated while
+    rendering. A vintage that has ended cannot be printed. The rendering runs in Celery after
+    commit."""
     _require_manager(membership, "lancer une impression")
     size = cheques_per_chequebook or vintage.cheques_per_chequebook
     if size not in (5, 10):
@@ -375,11 +418,45 @@ def print_run_create(
         raise ValidationError(f"Une impression compte de 1 à {PRINT_RUN_MAX} chéquiers.")
     if envelope.programme_id != vintage.programme_id:
         raise ValidationError("L'enveloppe et le millésime doivent être du même programme.")
+    if vintage_has_ended(vintage):
+        raise ValidationError(
+            f"Le millésime {vintage.year} est terminé depuis le "
+            f"{vintage.valid_until:%d/%m/%Y} : il ne s'imprime plus."
+        )
+    try:
+        return _print_run_create(
+            vintage=vintage,
+            envelope=envelope,
+            chequebook_count=chequebook_count,
+            size=size,
+            membership=membership,
+        )
+    except IntegrityError as exc:
+        raise ValidationError(
+            "Des numéros de chéquier ou de chèque viennent d'être pris par un import : rien "
+            "n'a été créé, relancez l'impression."
+        ) from exc
+
+
+def print_run_first_free_number() -> int:
+    """The highest number a print run must stay above: the highest chequebook number known,
+    and the chequebook number whose printed cheques would reach the highest cheque number
+    known (cheque ``c`` belongs, on paper, to chequebook ``c // 100``). Two aggregates."""
+    row = Chequebook.objects.aggregate(m=Max("number"))
+    cheques = Cheque.objects.aggregate(m=Max("number"))
+    return max(row["m"] or 0, (cheques["m"] or 0) // 100)
+
+
+def _print_run_create(*, vintage, envelope, chequebook_count, size, membership):
+    from passnum.core.services import counter_advance, counter_next
+
+    from .models import PrintRun
+
     with transaction.atomic():
-        # Numbers an operator's import already took are skipped: the run starts after the
-        # highest known chequebook number, and its own numbers follow without gaps.
-        highest = Chequebook.objects.aggregate(m=Max("number"))["m"] or 0
-        counter_advance(name="chequebook", at_least=highest)
+        # Lock the counter row before reading the highest numbers: two runs (or a run and an
+        # import, which takes the same lock) never compute the same start.
+        counter_advance(name="chequebook", at_least=0)
+        counter_advance(name="chequebook", at_least=print_run_first_free_number())
         first = counter_next(name="chequebook", count=chequebook_count)
         last = first + chequebook_count - 1
         run = PrintRun.objects.create(
@@ -427,13 +504,18 @@ def print_run_create(
     return run
 
 
-def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> None:
+def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> bool:
     """Produce the print file of a run: for each chunk of chequebooks, generate fresh codes,
     store only their keyed hashes, render the chunk (cover + cheques with QR codes), then
     forget the codes; merge the chunks into one PDF kept in private storage.
 
-    Rule: plaintext codes never reach the database; they exist only in memory while a chunk
-    renders, and in the file. Re-running a failed run generates new codes for every cheque."""
+    Rules: a run renders only once it is claimed: one conditional UPDATE moves it from
+    "pending" to "running", and a run in any other state (already running, done, failed) is
+    left alone — so a duplicate delivery of the task, or a call on a finished run, never
+    regenerates codes already printed (returns False). A failed run renders again only after
+    a manager relaunched it (``print_run_relaunch``), with new codes for every cheque.
+    Plaintext codes never reach the database; they exist only in memory while a chunk
+    renders, and in the file."""
     import io
 
     from django.core.files.base import ContentFile
@@ -444,7 +526,11 @@ def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> None:
     from .models import PrintRun
 
     run = print_run
-    PrintRun.objects.filter(pk=run.pk).update(status=PrintRun.Status.RUNNING, progress=0, error="")
+    claimed = PrintRun.objects.filter(pk=run.pk, status=PrintRun.Status.PENDING).update(
+        status=PrintRun.Status.RUNNING, progress=0, error=""
+    )
+    if not claimed:
+        return False
     try:
         books = list(run.chequebooks.order_by("number"))
         writer = PdfWriter()
@@ -491,6 +577,7 @@ def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> None:
         run.finished_at = timezone.now()
         run.save(update_fields=["file", "file_sha256", "status", "progress", "finished_at"])
         journal_record(action="chequebooks.print_run.rendered", target=run)
+        return True
     except Exception as exc:
         PrintRun.objects.filter(pk=run.pk).update(
             status=PrintRun.Status.FAILED, error=str(exc)[:1000]
@@ -499,6 +586,39 @@ def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> None:
             action="chequebooks.print_run.failed", target=run, details={"error": str(exc)[:200]}
         )
         raise
+
+
+def print_run_relaunch(*, print_run, membership):
+    """A programme manager relaunches a print run that failed, or that stayed pending (its
+    task lost on the way).
+
+    Rules: only a failed or pending run, moved back to "pending" by one conditional UPDATE
+    (a running or finished run is refused: its codes may already be on paper); the task is
+    queued again after commit and claims the run as any first run does
+    (``print_run_render``), so two clicks or two deliveries render it once. Journaled."""
+    from .models import PrintRun
+
+    _require_manager(membership, "relancer une impression")
+    with transaction.atomic():
+        moved = PrintRun.objects.filter(
+            pk=print_run.pk, status__in=[PrintRun.Status.FAILED, PrintRun.Status.PENDING]
+        ).update(status=PrintRun.Status.PENDING, progress=0, error="")
+        if not moved:
+            raise ValidationError(
+                "Seule une impression en échec ou en attente peut être relancée : celle-ci est "
+                "en cours ou terminée."
+            )
+        journal_record(
+            action="chequebooks.print_run.relaunched",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=print_run,
+        )
+        from .tasks import print_run_render_task
+
+        transaction.on_commit(lambda: print_run_render_task.delay(print_run.pk))
+    print_run.refresh_from_db()
+    return print_run
 
 
 def print_run_download_record(*, print_run, membership) -> None:
@@ -541,14 +661,16 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
 
     Rules: all or nothing; every bad line is named with its reason: malformed, duplicate
     number in the file, already known, unknown vintage, wrong face value (not the vintage's),
-    a chequebook of mixed vintages or of a size other than 5 or 10. Codes, when given, are
-    stored as keyed hashes only. Written with bulk inserts: 90 000 cheques in seconds."""
+    a chequebook of mixed vintages or of a size other than 5 or 10. The size is checked only
+    for chequebooks whose lines were all accepted (a chequebook with a rejected line is
+    already named by that line, and its count would blame good lines). Codes, when given, are
+    stored as keyed hashes only. The import takes the ``chequebook`` counter's lock, so a
+    print run never starts at the same instant; a number taken meanwhile refuses the whole
+    file. Written with bulk inserts: 90 000 cheques in seconds."""
     import csv
     import io
 
     from passnum.programme.models import Vintage
-
-    from .models import ImportBatch
 
     _require_manager(membership, "importer du stock")
     errors: list[tuple[int, str]] = []
@@ -559,6 +681,9 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
     vintages = {v.year: v for v in Vintage.objects.filter(programme_id=envelope.programme_id)}
     books: dict[int, dict] = {}
     seen_cheques: dict[int, int] = {}
+    #: The chequebook each line names (when its number reads), to spare the size check to
+    #: chequebooks that have a rejected line.
+    line_books: dict[int, int] = {}
     line_no = 0
     for line_no, row in enumerate(reader, start=1):
         if not row or all(not c.strip() for c in row):
@@ -569,6 +694,8 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
             errors.append((line_no, f"ligne mal formée ({len(row)} colonnes au lieu de 5)"))
             continue
         book_txt, cheque_txt, code, year_txt, value_txt = (c.strip() for c in row)
+        if book_txt.isdigit():
+            line_books[line_no] = int(book_txt)
         if not (book_txt.isdigit() and cheque_txt.isdigit() and year_txt.isdigit()):
             errors.append((line_no, "ligne mal formée (numéro ou millésime non numérique)"))
             continue
@@ -614,7 +741,10 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
             )
             continue
         book["cheques"].append((cheque_no, code, line_no))
+    rejected_books = {line_books[n] for n, _reason in errors if n in line_books}
     for book_no, book in books.items():
+        if book_no in rejected_books:
+            continue
         if len(book["cheques"]) not in (5, 10):
             errors.append(
                 (
@@ -633,12 +763,36 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
     if errors:
         errors.sort()
         raise ImportRejected([f"Ligne {n} : {reason}." for n, reason in errors])
+    try:
+        return _import_batch_write(
+            books=books,
+            cheque_count=len(seen_cheques),
+            file_name=file_name,
+            envelope=envelope,
+            membership=membership,
+        )
+    except IntegrityError as exc:
+        raise ImportRejected(
+            [
+                "Rien n'a été importé : des numéros de ce fichier viennent d'être pris (par une "
+                "impression ou un autre import). Réessayez pour voir lesquels."
+            ]
+        ) from exc
+
+
+def _import_batch_write(*, books, cheque_count, file_name, envelope, membership):
+    from passnum.core.services import counter_advance
+
+    from .models import ImportBatch
+
     with transaction.atomic():
+        # The print runs' lock: no run computes its first number while this file is written.
+        counter_advance(name="chequebook", at_least=0)
         batch = ImportBatch.objects.create(
             file_name=file_name[:255],
             envelope=envelope,
             chequebook_count=len(books),
-            cheque_count=len(seen_cheques),
+            cheque_count=cheque_count,
             created_by=membership.user,
         )
         chequebooks = Chequebook.objects.bulk_create(
@@ -675,7 +829,7 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
             actor=membership.user,
             organisation=membership.organisation,
             target=batch,
-            details={"chequebooks": len(books), "cheques": len(seen_cheques)},
+            details={"chequebooks": len(books), "cheques": cheque_count},
         )
     return batch
 
@@ -717,14 +871,21 @@ def chequebooks_allocate(
     """A programme manager allocates chequebooks of an envelope to a front desk of that side:
     the ``count`` lowest numbers in stock, or every chequebook of a range of numbers.
 
-    Rules: the front desk is served by the envelope (side, and EPCI for an EPCI desk); only
-    chequebooks in stock and ready (file produced) move; a range must be wholly available;
+    Rules: the front desk is served by the envelope (side, and EPCI for an EPCI desk); the
+    vintage has not ended (``vintage_has_ended``: its cheques are expired, nothing of it
+    moves out any more); only chequebooks in stock and ready (file produced) move; a range
+    must be wholly available;
     rows are locked so two allocations never take the same chequebook. Receipt is then awaited
     from the front desk. Each chequebook's move is journaled and recorded as a StockMovement."""
     _require_manager(membership, "attribuer du stock")
     if not front_desk.is_active or not envelope_serves(envelope=envelope, organisation=front_desk):
         raise ValidationError(
             f"{front_desk} n'est pas un accueil servi par l'{envelope} : attribution impossible."
+        )
+    if vintage_has_ended(vintage):
+        raise ValidationError(
+            f"Le millésime {vintage.year} est terminé depuis le {vintage.valid_until:%d/%m/%Y} : "
+            "ses chèques sont expirés, ses chéquiers ne s'attribuent plus."
         )
     base = _allocatable(Chequebook.objects.filter(envelope=envelope, vintage=vintage))
     with transaction.atomic():
@@ -791,7 +952,8 @@ def chequebooks_receipt_confirm(*, chequebooks, membership) -> int:
     """The front desk confirms it received chequebooks allocated to it.
 
     Rule: only an agent of the holding front desk confirms, and only chequebooks at that desk
-    whose receipt is not yet confirmed; returns how many were confirmed."""
+    whose receipt is not yet confirmed; returns how many were confirmed. Allowed after the
+    vintage has ended: receipt records where the paper is, which the reconciliation needs."""
     if not _is_front_desk_agent(membership):
         raise ValidationError("Seul un agent de l'accueil destinataire confirme la réception.")
     organisation = membership.organisation
@@ -834,7 +996,8 @@ def chequebook_return_to_stock(*, chequebook, membership) -> Chequebook:
     """A chequebook at a front desk goes back to the programme's stock.
 
     Rule: a programme manager, or an agent of the holding front desk, returns it; its cheques
-    go back to stock with it."""
+    at the front desk go back to stock with it (expired ones stay expired). Allowed after the
+    vintage has ended: it is how a desk gives its leftovers back."""
     with transaction.atomic():
         book = Chequebook.objects.select_for_update().get(pk=chequebook.pk)
         if not (
@@ -878,15 +1041,24 @@ def chequebook_return_to_stock(*, chequebook, membership) -> Chequebook:
 def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
     """A programme manager moves a chequebook from one front desk to another of the same side.
 
-    Rule: the receiving desk is served by the chequebook's envelope; it must confirm receipt."""
+    Rules: the receiving desk is served by the chequebook's envelope; the vintage has not
+    ended (``vintage_has_ended``: an ended vintage's chequebook can only go back to stock);
+    the receiving desk must confirm receipt."""
     _require_manager(membership, "transférer un chéquier")
     with transaction.atomic():
         book = (
-            Chequebook.objects.select_for_update().select_related("envelope").get(pk=chequebook.pk)
+            Chequebook.objects.select_for_update()
+            .select_related("envelope", "vintage")
+            .get(pk=chequebook.pk)
         )
         _transition("chequebook", book.state, ChequebookState.AT_FRONT_DESK)
         if book.state != ChequebookState.AT_FRONT_DESK:
             raise ValidationError("Seul un chéquier déjà dans un accueil se transfère.")
+        if vintage_has_ended(book.vintage):
+            raise ValidationError(
+                f"Le millésime {book.vintage.year} est terminé : ce chéquier ne se transfère "
+                "plus, il peut seulement revenir au stock."
+            )
         if to_front_desk.pk == book.holder_id:
             raise ValidationError("Le chéquier est déjà dans cet accueil.")
         if not to_front_desk.is_active or not envelope_serves(
@@ -914,13 +1086,6 @@ def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
 
 
 # --- Cancellation (opposition) ----------------------------------------------------------------
-
-#: Cheque states from which a cheque can still be cancelled (never once redeemed).
-CANCELLABLE_CHEQUE_STATES = [
-    ChequeState.IN_STOCK,
-    ChequeState.AT_FRONT_DESK,
-    ChequeState.HANDED_OUT,
-]
 
 
 def _may_cancel(book, membership) -> bool:
@@ -1025,9 +1190,6 @@ def handover_exception_grant(*, beneficiary, vintage, reason: str, membership) -
 
 
 # --- End of vintage ---------------------------------------------------------------------------
-
-UNREDEEMED_STATES = [ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK, ChequeState.HANDED_OUT]
-REDEEMED_STATES = [ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID]
 
 
 def vintage_alert_date(vintage):
@@ -1164,11 +1326,22 @@ def vintage_expire(*, vintage) -> int:
 
 
 def vintage_freeze_lift(*, vintage, membership):
-    """Rule: a programme manager may lift the D-15 freeze; it then does not come back."""
+    """Rule: a programme manager may lift the freeze of a vintage whose hand-over is frozen
+    (``vintage_is_frozen``: by hand or since its D-15), until the vintage ends; the D-15 freeze
+    then does not come back. A freeze that has not happened cannot be lifted in advance."""
     from passnum.programme.models import Vintage
 
     _require_manager(membership, "lever le gel des remises")
-    Vintage.objects.filter(pk=vintage.pk).update(handover_frozen=False, freeze_lifted=True)
+    with transaction.atomic():
+        current = Vintage.objects.select_for_update().get(pk=vintage.pk)
+        if vintage_has_ended(current):
+            raise ValidationError(f"Le millésime {current.year} est terminé : plus de remises.")
+        if not vintage_is_frozen(current):
+            raise ValidationError(
+                f"Les remises du millésime {current.year} ne sont pas gelées : rien à lever "
+                f"(le gel vient le {vintage_freeze_date(current):%d/%m/%Y})."
+            )
+        Vintage.objects.filter(pk=vintage.pk).update(handover_frozen=False, freeze_lifted=True)
     vintage.refresh_from_db()
     journal_record(
         action="chequebooks.vintage.freeze_lifted",

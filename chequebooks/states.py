@@ -56,3 +56,11 @@ def chequebook_transition_check(from_state: str, to_state: str) -> None:
 def cheque_states_from(to_state: str) -> list[str]:
     """The states a cheque may be in to move to ``to_state`` (for bulk UPDATE ... WHERE)."""
     return [s for s, targets in CHEQUE_TRANSITIONS.items() if to_state in targets]
+
+
+#: A cheque that was redeemed, whatever happened to it since (on a statement, paid).
+REDEEMED_STATES = [ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID]
+#: The states a cheque may be cancelled from: never once redeemed.
+CANCELLABLE_CHEQUE_STATES = cheque_states_from(ChequeState.CANCELLED)
+#: Cheques not redeemed: they become expired when their vintage ends.
+UNREDEEMED_STATES = cheque_states_from(ChequeState.EXPIRED)

@@ -9,8 +9,7 @@ def print_run_render_task(print_run_id: int) -> None:
     from .services import print_run_render
 
     run = PrintRun.objects.select_related("vintage", "envelope").get(pk=print_run_id)
-    if run.status == PrintRun.Status.DONE:
-        return
+    # The service claims the run (pending → running) and leaves any other run alone.
     print_run_render(print_run=run)
 
 

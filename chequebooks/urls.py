@@ -25,6 +25,9 @@ urlpatterns = [
     path("impressions/<int:pk>/", views.print_run_detail, name="print_run_detail"),
     path("impressions/<int:pk>/avancement/", views.print_run_progress, name="print_run_progress"),
     path("impressions/<int:pk>/fichier/", views.print_run_download, name="print_run_download"),
+    path(
+        "impressions/<int:pk>/relancer/", views.print_run_relaunch_view, name="print_run_relaunch"
+    ),
     path("import/", views.import_new, name="import"),
     path("attribution/", views.allocation_new, name="allocation"),
     path("millesimes/", views.vintage_list, name="vintage_list"),

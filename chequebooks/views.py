@@ -109,22 +109,29 @@ def desk_stock(request):
                 request, f"Réception confirmée pour {n} chéquier{'s' if n > 1 else ''}."
             )
             return redirect("chequebooks:desk_stock")
-    in_hand = (
-        Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK)
-        .select_related("vintage", "envelope__epci", "holder")
-        .order_by("vintage__year", "number")
+    held = Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK)
+    held = held.select_related("vintage", "envelope__epci", "holder").order_by(
+        "vintage__year", "number"
     )
-    table = ChequebookTable(in_hand, exclude=("holder", "handed_out_at"))
-    table.caption = "Chéquiers en main"
+    # An ended vintage's chequebooks are not stock any more: listed apart, to give back.
+    table = ChequebookTable(held.filter(selectors.ongoing()), exclude=("holder", "handed_out_at"))
+    table.caption = "Chéquiers en main (millésimes en cours)"
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     response = _export_or_none(request, table, "stock-accueil")
     if response:
         return response
+    ended = list(held.exclude(selectors.ongoing()))
     candidates = services.chequebook_handover_candidates(membership=request.membership).count()
     return render(
         request,
         "chequebooks/desk_stock.html",
-        {"form": form, "awaiting": awaiting, "table": table, "candidates": candidates},
+        {
+            "form": form,
+            "awaiting": awaiting,
+            "table": table,
+            "ended": ended,
+            "candidates": candidates,
+        },
     )
 
 
@@ -170,6 +177,7 @@ def chequebook_detail(request, pk):
         is_manager or is_holder_desk or handed_by_us
     )
     replaced_by = Chequebook.objects.filter(replaces=chequebook).first()
+    ended = services.vintage_has_ended(chequebook.vintage)
     context = {
         "chequebook": chequebook,
         "cheques": cheques,
@@ -180,7 +188,10 @@ def chequebook_detail(request, pk):
         "can_cancel": can_cancel,
         "can_return": chequebook.state == ChequebookState.AT_FRONT_DESK
         and (is_manager or is_holder_desk),
-        "can_transfer": is_manager and chequebook.state == ChequebookState.AT_FRONT_DESK,
+        "can_transfer": is_manager
+        and chequebook.state == ChequebookState.AT_FRONT_DESK
+        and not ended,
+        "ended": ended,
         "can_receipt": chequebook.state == ChequebookState.HANDED_OUT
         and (is_manager or handed_by_us),
         "can_replace": chequebook.state == ChequebookState.CANCELLED
@@ -428,8 +439,26 @@ def print_run_detail(request, pk):
     return render(
         request,
         "chequebooks/print_run_detail.html",
-        {"run": run, "in_progress": in_progress, "history": journal_for_object(run)},
+        {
+            "run": run,
+            "in_progress": in_progress,
+            "can_relaunch": run.status in (PrintRun.Status.PENDING, PrintRun.Status.FAILED),
+            "history": journal_for_object(run),
+        },
     )
+
+
+@require_POST
+@role_required(*MANAGERS)
+def print_run_relaunch_view(request, pk):
+    run = get_object_or_404(selectors.print_runs_visible_to(request.membership), pk=pk)
+    try:
+        services.print_run_relaunch(print_run=run, membership=request.membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{run} relancée : le fichier se prépare.")
+    return redirect("chequebooks:print_run_detail", pk=run.pk)
 
 
 @role_required(*MANAGERS)
@@ -520,27 +549,51 @@ def allocation_new(request):
 # --- Vintages: reconciliation and freeze -----------------------------------------------------
 
 
+def _scope_label(request):
+    """What the vintage figures cover: the programme, or the coordinator's EPCI envelope."""
+    if request.role in MANAGERS:
+        return ""
+    return f"enveloppe de {request.organisation.epci}" if request.organisation.epci_id else ""
+
+
+def _handover_label(vintage) -> str:
+    if services.vintage_has_ended(vintage):
+        return "millésime terminé"
+    return "gelées" if services.vintage_is_frozen(vintage) else "ouvertes"
+
+
 @role_required(*COORDINATORS)
 def vintage_list(request):
-    vintages = Vintage.objects.order_by("-year")
-    rows = [(v, selectors.vintage_reconciliation(v)) for v in vintages]
-    return render(request, "chequebooks/vintage_list.html", {"rows": rows})
+    """Every vintage with its figures (one grouped query), within the person's scope."""
+    rows = [
+        (v, figures, _handover_label(v))
+        for v, figures in selectors.vintages_reconciliation(
+            Vintage.objects.order_by("-year"), request.membership
+        )
+    ]
+    return render(
+        request, "chequebooks/vintage_list.html", {"rows": rows, "scope": _scope_label(request)}
+    )
 
 
 @role_required(*COORDINATORS)
 def vintage_reconciliation(request, year):
     vintage = get_object_or_404(Vintage, year=year)
-    figures = selectors.vintage_reconciliation(vintage)
+    figures = selectors.vintage_reconciliation(vintage, request.membership)
+    frozen, ended = services.vintage_is_frozen(vintage), services.vintage_has_ended(vintage)
     return render(
         request,
         "chequebooks/vintage_reconciliation.html",
         {
             "vintage": vintage,
             "figures": figures,
+            "scope": _scope_label(request),
+            "frozen": frozen,
+            "ended": ended,
             "alert_date": services.vintage_alert_date(vintage),
             "freeze_date": services.vintage_freeze_date(vintage),
             "history": journal_for_object(vintage),
-            "is_manager": request.role in MANAGERS,
+            "can_lift": request.role in MANAGERS and frozen and not ended,
         },
     )
 
@@ -549,6 +602,10 @@ def vintage_reconciliation(request, year):
 @role_required(*MANAGERS)
 def vintage_freeze_lift_view(request, year):
     vintage = get_object_or_404(Vintage, year=year)
-    services.vintage_freeze_lift(vintage=vintage, membership=request.membership)
-    messages.success(request, f"Le gel des remises du millésime {vintage.year} est levé.")
+    try:
+        services.vintage_freeze_lift(vintage=vintage, membership=request.membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Le gel des remises du millésime {vintage.year} est levé.")
     return redirect("chequebooks:vintage_reconciliation", year=vintage.year)

@@ -219,7 +219,11 @@ def test_another_vintage_is_a_separate_allowance():
     agent = cd12_desk_agent()
     person = cd12_beneficiary(agent.organisation)
     with freeze_time("2026-01-15"):
-        previous = desk_chequebook(agent.organisation, vintage=VintageFactory(year=2025))
+        # In January 2026 vintage 2025 is still valid, frozen since 15 December unless a manager
+        # lifted the freeze: here one did.
+        previous = desk_chequebook(
+            agent.organisation, vintage=VintageFactory(year=2025, freeze_lifted=True)
+        )
         current = desk_chequebook(agent.organisation, vintage=VintageFactory(year=2026))
         chequebook_hand_over(chequebook=previous, beneficiary=person, membership=agent)
         chequebook_hand_over(chequebook=current, beneficiary=person, membership=agent)

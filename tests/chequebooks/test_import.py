@@ -108,3 +108,40 @@ def test_a_comma_separated_file_with_dot_decimals_is_read():
         membership=manager_membership(),
     )
     assert batch.cheque_count == 10
+
+
+def _refused(text):
+    with pytest.raises(ValidationError) as caught:
+        import_batch_create(
+            rows_text=text,
+            file_name="x.csv",
+            envelope=cd12_envelope(),
+            membership=manager_membership(),
+        )
+    assert not Chequebook.objects.exists() and not ImportBatch.objects.exists()
+    return caught.value.messages
+
+
+def test_a_rejected_line_is_named_alone_not_its_chequebooks_good_lines():
+    """Line 5 is wrong: its chequebook then counts 9 good lines, which is not another fault."""
+    VintageFactory(year=2026)
+    lines = _book(900001, code="").splitlines(keepends=True)
+    lines[4] = "900001;90000105;;2026;12,00\n"
+    messages = _refused("".join(lines))
+    assert len(messages) == 1
+    assert messages[0].startswith("Ligne 5 : mauvaise valeur faciale (12,00 au lieu de 10,00")
+
+
+def test_a_chequebook_of_mixed_vintages_is_refused_at_the_line_that_mixes():
+    VintageFactory(year=2026)
+    VintageFactory(year=2025)
+    lines = _book(900001, code="").splitlines(keepends=True)
+    lines[6] = "900001;90000107;;2025;10,00\n"
+    messages = _refused("".join(lines))
+    assert messages == ["Ligne 7 : chéquier 900001 de millésimes mélangés (ligne 1 : 2026)."]
+
+
+def test_a_chequebook_too_small_is_still_named_when_its_lines_are_all_good():
+    VintageFactory(year=2026)
+    messages = _refused(_book(900001, size=7, code="") + _book(900002, code=""))
+    assert messages == ["Ligne 1 : chéquier 900001 de 7 chèques (5 ou 10 attendus)."]

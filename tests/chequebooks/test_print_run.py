@@ -18,6 +18,7 @@ from chequebooks.services import (
     cheque_qr_text,
     print_run_create,
 )
+from passnum.audit.models import JournalEntry
 from passnum.core.models import Counter
 from tests.chequebooks.factories import cd12_desk_agent, cd12_envelope
 from tests.factories import VintageFactory, manager_membership
@@ -55,14 +56,79 @@ def test_chequebook_numbers_follow_each_other_without_gaps(django_capture_on_com
     assert Cheque.objects.count() == 50
 
 
-def test_a_refused_print_run_takes_no_number():
+def test_a_print_run_refused_after_taking_its_numbers_gives_them_back(monkeypatch):
+    """The refusal happens once the counter has moved (a number taken by an import at the same
+    instant): the counter, the run and its chequebooks all roll back, with a French message."""
+    from django.db import IntegrityError
+
     manager = manager_membership()
     vintage, envelope = VintageFactory(), cd12_envelope()
-    with pytest.raises(ValidationError, match="de 1 à"):
-        print_run_create(vintage=vintage, envelope=envelope, chequebook_count=0, membership=manager)
-    # The counter did not move: no number was lost.
-    assert not Counter.objects.filter(name="chequebook", value__gt=0).exists()
-    assert not PrintRun.objects.exists()
+    Counter.objects.update_or_create(name="chequebook", defaults={"value": 41})
+    real_bulk_create = Cheque.objects.bulk_create
+
+    def collide(*args, **kwargs):
+        assert Counter.objects.get(name="chequebook").value == 44  # the numbers were taken
+        raise IntegrityError("UNIQUE constraint failed: chequebooks_cheque.number")
+
+    monkeypatch.setattr(Cheque.objects, "bulk_create", collide)
+    with pytest.raises(ValidationError, match="viennent d'être pris par un import"):
+        print_run_create(vintage=vintage, envelope=envelope, chequebook_count=3, membership=manager)
+    monkeypatch.setattr(Cheque.objects, "bulk_create", real_bulk_create)
+    assert Counter.objects.get(name="chequebook").value == 41
+    assert not PrintRun.objects.exists() and not Chequebook.objects.exists()
+    run = print_run_create(
+        vintage=vintage, envelope=envelope, chequebook_count=3, membership=manager
+    )
+    assert (run.first_number, run.last_number) == (42, 44)
+
+
+def test_a_print_run_never_meets_imported_cheque_numbers(django_capture_on_commit_callbacks):
+    """An operator's chequebook 5 holds cheques 1001 to 1010, which printed chequebook 10
+    would also use: the run starts after chequebook 10, and nothing collides."""
+    from chequebooks.services import import_batch_create
+
+    manager = manager_membership()
+    vintage, envelope = VintageFactory(), cd12_envelope()
+    import_batch_create(
+        rows_text="".join(f"5;{1000 + i};;{vintage.year};10,00\n" for i in range(1, 11)),
+        file_name="operateur.csv",
+        envelope=envelope,
+        membership=manager,
+    )
+    run = _run(
+        10,
+        membership=manager,
+        vintage=vintage,
+        envelope=envelope,
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert (run.first_number, run.last_number) == (11, 20)
+    printed = set(Cheque.objects.filter(chequebook__print_run=run).values_list("number", flat=True))
+    assert printed == {n * 100 + p for n in range(11, 21) for p in range(1, 11)}
+    assert Cheque.objects.count() == 110
+    # The next run follows on, without a gap.
+    following = _run(
+        2,
+        membership=manager,
+        vintage=vintage,
+        envelope=envelope,
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert following.first_number == 21
+
+
+def test_an_ended_vintage_is_not_printed():
+    import datetime
+
+    vintage = VintageFactory(year=2020)
+    assert vintage.valid_until < datetime.date.today()
+    with pytest.raises(ValidationError, match="terminé"):
+        print_run_create(
+            vintage=vintage,
+            envelope=cd12_envelope(),
+            chequebook_count=1,
+            membership=manager_membership(),
+        )
 
 
 def test_only_a_programme_manager_starts_a_print_run():
@@ -143,9 +209,45 @@ def test_a_failed_rendering_is_shown_and_can_be_run_again(
     run = PrintRun.objects.get()
     assert run.status == PrintRun.Status.FAILED and "panne" in run.error
     monkeypatch.undo()
-    services.print_run_render(print_run=run)
+    # Not by calling the task again: a failed run renders only once a manager relaunched it.
+    assert services.print_run_render(print_run=run) is False
     run.refresh_from_db()
-    assert run.status == PrintRun.Status.DONE
+    assert run.status == PrintRun.Status.FAILED
+    with django_capture_on_commit_callbacks(execute=True):
+        services.print_run_relaunch(print_run=run, membership=manager_membership())
+    run.refresh_from_db()
+    assert run.status == PrintRun.Status.DONE and run.file
+    assert JournalEntry.objects.filter(action="chequebooks.print_run.relaunched").exists()
+
+
+def test_a_finished_or_running_run_is_never_rendered_again(django_capture_on_commit_callbacks):
+    """A duplicate delivery of the task, or a relaunch, on a run whose codes may be on paper
+    changes nothing: the codes stay those of the file."""
+    from chequebooks import services
+    from chequebooks.tasks import print_run_render_task
+
+    run = _run(1, capture=django_capture_on_commit_callbacks)
+    hashes = list(Cheque.objects.order_by("pk").values_list("code_hash", flat=True))
+    print_run_render_task(run.pk)  # a second delivery of the same task
+    assert services.print_run_render(print_run=run) is False
+    with pytest.raises(ValidationError, match="en échec ou en attente"):
+        services.print_run_relaunch(print_run=run, membership=manager_membership())
+    PrintRun.objects.filter(pk=run.pk).update(status=PrintRun.Status.RUNNING)
+    assert services.print_run_render(print_run=run) is False
+    with pytest.raises(ValidationError, match="en échec ou en attente"):
+        services.print_run_relaunch(print_run=run, membership=manager_membership())
+    assert list(Cheque.objects.order_by("pk").values_list("code_hash", flat=True)) == hashes
+
+
+def test_only_a_manager_relaunches_a_print_run():
+    from chequebooks import services
+
+    manager = manager_membership()
+    run = print_run_create(
+        vintage=VintageFactory(), envelope=cd12_envelope(), chequebook_count=1, membership=manager
+    )
+    with pytest.raises(ValidationError, match="gestionnaire"):
+        services.print_run_relaunch(print_run=run, membership=cd12_desk_agent())
 
 
 def test_chequebooks_of_an_unfinished_print_run_cannot_be_allocated():
