@@ -156,3 +156,48 @@ def test_a_recent_redemption_keeps_a_person_from_the_purge(world, settings):
         beneficiaries_purge()
     person.refresh_from_db()
     assert person.anonymised_at is not None
+
+
+def test_anonymisation_leaves_the_reporting_figures_unchanged(world):
+    """The dashboard's figures (reporting's summaries, refreshed) are the same before and
+    after anonymising people at every step: registered, assessed twice, handed a chequebook,
+    referred."""
+    from orientation.services import (
+        assessment_record,
+        beneficiary_hand_over,
+        referral_accept,
+        referral_create,
+    )
+    from reporting.selectors import Filters, dashboard_data
+    from reporting.summaries import summaries_refresh
+
+    def answers(pick):
+        return {
+            q.pk: list(q.choices.all())[pick].pk
+            for q in world.questionnaire.questions.prefetch_related("choices")
+        }
+
+    people = [_register(world, first_name=f"P{i}") for i in range(4)]
+    for person in people[1:]:
+        assessment_record(beneficiary=person, membership=world.agent, answers=answers(0))
+    assessment_record(beneficiary=people[1], membership=world.agent, answers=answers(2))
+    for person, chequebook in zip(people[2:], world.chequebooks, strict=True):
+        beneficiary_hand_over(
+            beneficiary=person, chequebook_number=chequebook.number, membership=world.agent
+        )
+    referral = referral_create(beneficiary=people[3], place=world.place_near, membership=world.agent)
+    referral_accept(referral=referral, membership=world.mediator)
+
+    def figures():
+        summaries_refresh()
+        data = dashboard_data(Filters())
+        keys = ("funnel", "referrals", "by_public", "by_epci", "levels", "gain", "residents")
+        return {key: data[key] for key in keys}
+
+    before = figures()
+    assert before["funnel"] and before["gain"]["reassessed"] == 1
+    assert before["referrals"].get("accepted") == 1
+    for person in people:
+        beneficiary_anonymise(beneficiary=person, membership=world.agent)
+    assert Beneficiary.objects.filter(anonymised_at__isnull=False).count() == 4
+    assert figures() == before

@@ -60,12 +60,22 @@ def test_only_managers_edit_the_questionnaire(world):
         questionnaire_draft_create(membership=world.agent)
 
 
-def test_a_new_version_leaves_old_assessments_their_meaning(world):
+def _published_content(questionnaire):
+    return [
+        (q.text, [(c.label, c.score) for c in q.choices.all()])
+        for q in Questionnaire.objects.get(pk=questionnaire.pk).questions.all()
+    ]
+
+
+def test_a_new_version_leaves_old_assessments_their_meaning(world, login):
+    from orientation.services import DEFAULT_QUESTIONS
+
     person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
     old = assessment_record(
         beneficiary=person, membership=world.agent, answers=_answers(world.questionnaire, 2)
     )
-    old_answers, old_level = list(old.answers), old.level_label
+    published_before = _published_content(world.questionnaire)
+    assert published_before[0][0] == DEFAULT_QUESTIONS[0][0]
     manager = manager_membership()
     draft = questionnaire_draft_create(membership=manager)
     assert draft.version == world.questionnaire.version + 1 and not draft.is_published
@@ -91,12 +101,25 @@ def test_a_new_version_leaves_old_assessments_their_meaning(world):
     questionnaire_publish(questionnaire=draft, membership=manager)
     world.questionnaire.refresh_from_db()
     assert draft.is_current and not world.questionnaire.is_current
+    # editing the draft left the published version as it was
+    assert _published_content(world.questionnaire) == published_before
     old.refresh_from_db()
-    assert old.answers == old_answers and old.level_label == old_level
     assert old.questionnaire == world.questionnaire
+    assert old.answers[0]["question"] == DEFAULT_QUESTIONS[0][0]
+    assert old.answers[0]["answer"] == DEFAULT_QUESTIONS[0][2][2][0]
+    assert old.score == 20 and old.level_label == "Autonome"
     new = assessment_record(beneficiary=person, membership=world.agent, answers=_answers(draft, 1))
     assert new.questionnaire == draft
     assert new.answers[0]["question"] == "Question reformulée ?"
+    # the person's record still shows the old assessment in the old words
+    client = login(world.agent)
+    page = client.get(reverse("orientation:person_detail", args=[person.pk])).content.decode()
+    assert ">Autonome<" in page
+    data = client.get(reverse("orientation:person_export", args=[person.pk])).json()
+    first, latest = data["pre_evaluations"]
+    assert first["reponses"][0]["question"] == DEFAULT_QUESTIONS[0][0]
+    assert first["niveau"] == "Autonome" and first["score"] == 20
+    assert latest["reponses"][0]["question"] == "Question reformulée ?"
 
 
 def test_publish_needs_a_level_for_the_lowest_score(world):
