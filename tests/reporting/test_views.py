@@ -282,6 +282,14 @@ def test_periodic_report_is_produced_and_downloadable(
     import hashlib
 
     assert hashlib.sha256(data).hexdigest() == report.sha256
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    assert f"Période du {start:%d/%m/%Y} au {small.today:%d/%m/%Y}" in text
+    # Committed 80 × 10,40 €; paid 13 × 9,60 €; credited back 6 × 10,00 €; 15 ÷ 38 redeemed.
+    for figure in ("832,00 €", "124,80 €", "60,00 €", "1 064 920,00 €", "39,5 %"):
+        assert figure in text, figure
     response = manager.get(reverse("reporting:report_download", args=[report.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert JournalEntry.objects.filter(action="reporting.report.downloaded").exists()
