@@ -37,6 +37,11 @@ class MediatorProfile(models.Model):
     status_reason = models.CharField("motif", max_length=255, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     qualified_at = models.DateTimeField(null=True, blank=True)
+    bank_details_to_confirm = models.BooleanField(
+        "coordonnées bancaires à revalider",
+        default=False,
+        help_text="SIRET, IBAN ou BIC changés par la structure depuis sa qualification.",
+    )
 
     class Meta:
         verbose_name = "profil de médiateur"

@@ -123,14 +123,27 @@ PROFILE_FIELDS = (
 )
 
 
+#: What a qualified mediator can never blank, and what the payment goes to.
+REQUIRED_PROFILE_FIELDS = ("siret", "legal_name", "legal_representative", "iban", "bic")
+BANK_FIELDS = ("siret", "iban", "bic")
+
+
 def mediator_profile_update(
     *, profile: MediatorProfile, membership, charter_accepted=False, **data
 ):
     """The mediator's administrator (or a manager) completes the profile.
 
     Rules: the SIRET is checked with its key (python-stdnum), the IBAN and BIC with
-    schwifty; a public-sector mediator is paid through a régie (the flag says so)."""
-    if membership.role != Role.PROGRAMME_MANAGER:
+    schwifty; a public-sector mediator is paid through a régie (the flag says so). Once the
+    mediator has been qualified (qualified or suspended), its SIRET, legal name, legal
+    representative, IBAN and BIC can no longer be blanked. When the mediator's administrator
+    (not a manager) changes the SIRET, IBAN or BIC of a mediator that is no longer a mere
+    applicant, the change is journaled and the profile is flagged "coordonnées bancaires à
+    revalider": none of its statements can be validated, sent for payment or exported to
+    accounting until a manager re-validates them (``mediator_bank_details_confirm``). A
+    manager's own change needs no re-validation."""
+    is_manager = membership.role == Role.PROGRAMME_MANAGER
+    if not is_manager:
         _require_mediator_member(membership, profile.organisation, admin=True)
     errors = {}
     checks = {"siret": siret_validate, "iban": iban_validate, "bic": bic_validate}
@@ -140,6 +153,14 @@ def mediator_profile_update(
                 data[name] = check(data[name])
             except ValidationError as exc:
                 errors[name] = exc.messages
+    qualified_once = profile.qualification_status in (
+        QualificationStatus.QUALIFIED,
+        QualificationStatus.SUSPENDED,
+    )
+    if qualified_once:
+        for name in REQUIRED_PROFILE_FIELDS:
+            if name in data and not (data[name] or "").strip():
+                errors[name] = ["La structure est qualifiée : ce champ ne peut pas être vidé."]
     if errors:
         raise ValidationError(errors)
     changed = []
@@ -150,16 +171,54 @@ def mediator_profile_update(
     if charter_accepted and not profile.charter_accepted_at:
         profile.charter_accepted_at = timezone.now()
         changed.append("charter_accepted_at")
+    to_confirm = (
+        not is_manager
+        and profile.qualification_status != QualificationStatus.APPLIED
+        and any(name in changed for name in BANK_FIELDS)
+    )
+    if to_confirm:
+        profile.bank_details_to_confirm = True
+        changed.append("bank_details_to_confirm")
     if changed:
         profile.save(update_fields=changed)
+        details = {"fields": ", ".join(changed)}
+        if to_confirm:
+            details["to_confirm"] = "coordonnées bancaires à revalider par un gestionnaire"
         journal_record(
             action="mediation.profile.updated",
             actor=membership.user,
             organisation=membership.organisation,
             target=profile,
-            details={"fields": ", ".join(changed)},
+            details=details,
         )
     return profile
+
+
+def mediator_bank_details_confirm(*, profile: MediatorProfile, membership) -> MediatorProfile:
+    """A programme manager re-validates the SIRET, IBAN and BIC a mediator changed: its
+    statements can be validated, sent and exported again. Journaled."""
+    _require_manager(membership)
+    with transaction.atomic():
+        profile = MediatorProfile.objects.select_for_update().get(pk=profile.pk)
+        if not profile.bank_details_to_confirm:
+            raise ValidationError("Les coordonnées bancaires n'attendent pas de revalidation.")
+        profile.bank_details_to_confirm = False
+        profile.save(update_fields=["bank_details_to_confirm"])
+        journal_record(
+            action="mediation.profile.bank_details_confirmed",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=profile,
+        )
+    return profile
+
+
+def _require_bank_details_confirmed(mediator) -> None:
+    if MediatorProfile.objects.filter(organisation=mediator, bank_details_to_confirm=True).exists():
+        raise ValidationError(
+            f"Les coordonnées bancaires de {mediator} ont changé : un gestionnaire doit les "
+            "revalider (fiche de la structure) avant toute suite de paiement."
+        )
 
 
 def mediator_profile_missing(profile: MediatorProfile) -> list[str]:
@@ -1034,12 +1093,14 @@ def statements_issue_previous_month(*, today=None) -> list[Statement]:
 
 
 def statement_validate(*, statement: Statement, membership) -> Statement:
-    """A programme manager validates an issued statement (issued → validated)."""
+    """A programme manager validates an issued statement (issued → validated); refused while
+    the mediator's bank details await re-validation."""
     return _statement_move(statement, membership, StatementStatus.ISSUED, StatementStatus.VALIDATED)
 
 
 def statement_send(*, statement: Statement, membership) -> Statement:
-    """A validated statement is sent to the finance department for payment."""
+    """A validated statement is sent to the finance department for payment; refused while the
+    mediator's bank details await re-validation."""
     return _statement_move(
         statement, membership, StatementStatus.VALIDATED, StatementStatus.SENT_FOR_PAYMENT
     )
@@ -1070,6 +1131,8 @@ def _statement_move(statement, membership, from_status, to_status, *, paid_at=No
                 f"Ce relevé est « {statement.get_status_display()} » : "
                 "cette étape n'est pas possible."
             )
+        if to_status in (StatementStatus.VALIDATED, StatementStatus.SENT_FOR_PAYMENT):
+            _require_bank_details_confirmed(statement.mediator)
         now = timezone.now()
         statement.status = to_status
         if to_status == StatementStatus.VALIDATED:
@@ -1112,10 +1175,23 @@ ACCOUNTING_COLUMNS = [
 
 def statements_accounting_csv(*, statements, membership) -> str:
     """The finance department's export (CSV, « ; », amounts in euros with a comma) of the
-    given statements, with the mediators' IBAN. Journaled: it carries bank details."""
+    given statements, with the mediators' IBAN. Journaled: it carries bank details. Refused,
+    naming them, while some of these mediators' bank details await re-validation."""
     from passnum.core.money import format_cents
 
     _require_manager(membership)
+    pending = sorted(
+        {
+            s.mediator.name
+            for s in statements.filter(
+                mediator__mediator_profile__bank_details_to_confirm=True
+            ).select_related("mediator")
+        }
+    )
+    if pending:
+        raise ValidationError(
+            "Coordonnées bancaires à revalider avant l'export : " + ", ".join(pending) + "."
+        )
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(ACCOUNTING_COLUMNS)

@@ -25,6 +25,11 @@ urlpatterns = [
     path("mediateurs/<int:pk>/", views.mediator_detail, name="mediator_detail"),
     path("mediateurs/<int:pk>/profil/", views.mediator_profile_edit, name="mediator_profile_edit"),
     path(
+        "mediateurs/<int:pk>/coordonnees-bancaires/",
+        views.mediator_bank_details_confirm,
+        name="mediator_bank_details_confirm",
+    ),
+    path(
         "mediateurs/<int:pk>/qualification/",
         views.mediator_qualification,
         name="mediator_qualification",

@@ -289,9 +289,13 @@ def statement_action(request, pk, action):
 @role_required(*MANAGERS)
 def statements_accounting_export(request):
     statements = Statement.objects.filter(status=StatementStatus.VALIDATED)
-    content = services.statements_accounting_csv(
-        statements=statements, membership=request.membership
-    )
+    try:
+        content = services.statements_accounting_csv(
+            statements=statements, membership=request.membership
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("mediation:statement_list")
     response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="releves-valides-{stamp}.csv"'
@@ -484,6 +488,21 @@ def mediator_qualification(request, pk):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, "Qualification mise à jour.")
+    return redirect("mediation:mediator_detail", pk=pk)
+
+
+@role_required(*MANAGERS)
+@require_POST
+def mediator_bank_details_confirm(request, pk):
+    organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
+    try:
+        services.mediator_bank_details_confirm(
+            profile=services.mediator_profile_for(organisation), membership=request.membership
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Coordonnées bancaires revalidées.")
     return redirect("mediation:mediator_detail", pk=pk)
 
 

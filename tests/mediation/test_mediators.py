@@ -299,3 +299,87 @@ def test_a_place_uses_the_schemas_vocabulary(applicant):
             accessibility=["Surdité", "Braille"],
         )
     assert "accessibility" in exc.value.message_dict
+
+
+OTHER_IBAN = "FR1420041010050500013M02606"
+
+
+@pytest.mark.parametrize("name", ["siret", "legal_name", "legal_representative", "iban", "bic"])
+def test_a_qualified_mediator_cannot_blank_what_it_is_paid_with(mediator, manager, name):
+    profile = mediator.organisation.mediator_profile
+    for who in (mediator, manager):
+        with pytest.raises(ValidationError) as exc:
+            mediator_profile_update(profile=profile, membership=who, **{name: ""})
+        assert name in exc.value.message_dict
+    profile.refresh_from_db()
+    assert getattr(profile, name)
+
+
+def test_an_applicant_may_still_blank_its_draft(applicant):
+    profile = complete(applicant.organisation.mediator_profile, applicant)
+    mediator_profile_update(profile=profile, membership=applicant, iban="")
+    profile.refresh_from_db()
+    assert profile.iban == "" and not profile.bank_details_to_confirm
+
+
+def test_bank_details_changed_by_the_mediator_wait_for_a_manager(
+    mediator, manager, chequebook, redeem
+):
+    """The admin of a qualified mediator changes its IBAN: journaled, flagged, and its
+    statement can be neither validated nor exported until a manager re-validates."""
+    from mediation.models import Redemption
+    from mediation.services import (
+        mediator_bank_details_confirm,
+        statement_issue,
+        statement_validate,
+        statements_accounting_csv,
+    )
+    from passnum.audit.models import JournalEntry
+
+    assert redeem(list(chequebook.cheques.all()[:2])).ok
+    Redemption.objects.update(redeemed_at=timezone.now() - datetime.timedelta(days=40))
+    month = (timezone.localdate() - datetime.timedelta(days=40)).replace(day=1)
+    statement = statement_issue(mediator=mediator.organisation, period_start=month)
+    profile = mediator.organisation.mediator_profile
+
+    mediator_profile_update(profile=profile, membership=mediator, iban=OTHER_IBAN)
+    profile.refresh_from_db()
+    assert profile.iban == OTHER_IBAN and profile.bank_details_to_confirm
+    entry = JournalEntry.objects.filter(action="mediation.profile.updated").latest("id")
+    assert "iban" in entry.details["fields"] and "revalider" in entry.details["to_confirm"]
+    with pytest.raises(ValidationError, match="revalider"):
+        statement_validate(statement=statement, membership=manager)
+    with pytest.raises(ValidationError):
+        mediator_bank_details_confirm(profile=profile, membership=mediator)  # not a manager
+
+    mediator_bank_details_confirm(profile=profile, membership=manager)
+    statement_validate(statement=statement, membership=manager)
+    mediator_profile_update(profile=profile, membership=mediator, bic="BNPAFRPP")
+    with pytest.raises(ValidationError, match=mediator.organisation.name):
+        statements_accounting_csv(statements=type(statement).objects.all(), membership=manager)
+    mediator_bank_details_confirm(profile=profile, membership=manager)
+    assert OTHER_IBAN in statements_accounting_csv(
+        statements=type(statement).objects.all(), membership=manager
+    )
+
+
+def test_a_manager_changing_bank_details_needs_no_revalidation(mediator, manager):
+    profile = mediator.organisation.mediator_profile
+    mediator_profile_update(profile=profile, membership=manager, iban=OTHER_IBAN)
+    profile.refresh_from_db()
+    assert profile.iban == OTHER_IBAN and not profile.bank_details_to_confirm
+
+
+def test_the_manager_revalidates_through_the_mediator_page(mediator, manager, login):
+    from django.urls import reverse
+
+    profile = mediator.organisation.mediator_profile
+    mediator_profile_update(profile=profile, membership=mediator, siret="35600000000048")
+    url = reverse("mediation:mediator_bank_details_confirm", args=[mediator.organisation.pk])
+    assert login(mediator).post(url).status_code == 404
+    client = login(manager)
+    page = reverse("mediation:mediator_detail", args=[mediator.organisation.pk])
+    assert "Revalider les coordonnées bancaires" in client.get(page).content.decode()
+    assert client.post(url).status_code == 302
+    profile.refresh_from_db()
+    assert not profile.bank_details_to_confirm
