@@ -185,7 +185,9 @@ def test_anonymisation_leaves_the_reporting_figures_unchanged(world):
         beneficiary_hand_over(
             beneficiary=person, chequebook_number=chequebook.number, membership=world.agent
         )
-    referral = referral_create(beneficiary=people[3], place=world.place_near, membership=world.agent)
+    referral = referral_create(
+        beneficiary=people[3], place=world.place_near, membership=world.agent
+    )
     referral_accept(referral=referral, membership=world.mediator)
 
     def figures():
