@@ -688,7 +688,9 @@ def _with_organisations(rows, key):
 
 
 def radar_referrals_overdue(filters: Filters, *, today=None):
-    """Referrals still proposed after PASSNUM_REFERRAL_FOLLOW_UP_DAYS days."""
+    """Referrals still proposed after PASSNUM_REFERRAL_FOLLOW_UP_DAYS days (read live: the
+    radar's number counts this very list). Filtered by vintage, those that came with a
+    chequebook of that vintage."""
     today = today or timezone.localdate()
     cutoff = _day_start(today - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS))
     qs = Referral.objects.filter(state=ReferralState.PROPOSED, created_at__lt=cutoff)
@@ -705,7 +707,11 @@ def radar_referrals_overdue(filters: Filters, *, today=None):
         qs = qs.filter(
             Q(from_organisation_id=filters.organisation_id) | Q(mediator_id=filters.organisation_id)
         )
-    return qs.select_related("from_organisation", "mediator", "place").order_by("created_at")
+    if filters.vintage_id:  # the vintage of the chequebook the referral came with, if any
+        qs = qs.filter(chequebook__vintage_id=filters.vintage_id)
+    return qs.select_related(
+        "from_organisation", "mediator", "place", "chequebook__vintage"
+    ).order_by("created_at")
 
 
 def _day_start(day):

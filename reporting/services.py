@@ -93,6 +93,64 @@ def front_desk_reminder_send(*, organisation_id: int, topic: str, count: int, me
     )
 
 
+REFERRAL_REMINDER_ACTION = "reporting.referral.reminded"
+
+
+def referral_remind(*, referral, membership) -> None:
+    """Rule: a programme manager, or an EPCI coordinator for a referral of its EPCI (made by
+    its desks, to its places or for its residents), may remind the mediator of a referral
+    still proposed after PASSNUM_REFERRAL_FOLLOW_UP_DAYS days (one of the radar's list); at
+    most once a day per referral. The mediator's active members get an e-mail (through
+    Celery; the referral's number, place and date, no personal data) and it is journaled."""
+    from .selectors import radar_referrals_overdue
+
+    if not _coordinating(membership):
+        raise ValidationError("Seuls les gestionnaires du programme peuvent relancer.")
+    overdue = radar_referrals_overdue(Filters(scope_epci_id=scope_epci_id(membership)))
+    if not overdue.filter(pk=referral.pk).exists():
+        raise ValidationError(
+            "Cette orientation n'attend plus de réponse, ou n'est pas de votre intercommunalité."
+        )
+    since = timezone.now() - datetime.timedelta(days=1)
+    if JournalEntry.objects.filter(
+        action=REFERRAL_REMINDER_ACTION, target_id=str(referral.pk), created_at__gte=since
+    ).exists():
+        raise ValidationError("Cette orientation a déjà été relancée dans les dernières 24 heures.")
+    journal_record(
+        action=REFERRAL_REMINDER_ACTION,
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=referral,
+        details={"mediator": referral.mediator_id},
+    )
+    from .tasks import referral_remind_send
+
+    transaction.on_commit(lambda: referral_remind_send.delay(referral.pk, membership.pk))
+
+
+def referral_reminder_send(*, referral_id: int, membership_id: int) -> None:
+    """Send the referral's reminder to every active member of its mediator."""
+    from orientation.models import Referral
+
+    referral = Referral.objects.select_related("mediator", "place", "from_organisation").get(
+        pk=referral_id
+    )
+    sender = Membership.objects.select_related("user", "organisation").get(pk=membership_id)
+    recipients = list(
+        Membership.objects.filter(organisation=referral.mediator, is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+    body = render_to_string(
+        "reporting/email/referral_reminder.txt", {"referral": referral, "sender": sender}
+    )
+    subject = f"Pass numérique : relance – orientation n° {referral.pk} en attente de réponse"
+    send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients],
+        fail_silently=False,
+    )
+
+
 # --- Periodic reports -------------------------------------------------------------------------
 
 

@@ -30,3 +30,10 @@ def export_run(job_id: int) -> None:
     from .services import export_run as run
 
     run(job_id=job_id)
+
+
+@shared_task
+def referral_remind_send(referral_id: int, membership_id: int):
+    from .services import referral_reminder_send
+
+    referral_reminder_send(referral_id=referral_id, membership_id=membership_id)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("radar/expiration/", views.radar_expiring, name="radar_expiring"),
     path("radar/orientations/", views.radar_referrals, name="radar_referrals"),
     path("accueils/<int:pk>/relancer/", views.front_desk_remind, name="front_desk_remind"),
+    path("orientations/<int:pk>/relancer/", views.referral_remind, name="referral_remind"),
     path("rapports/", views.report_list, name="reports"),
     path("rapports/<int:pk>/telecharger/", views.report_download, name="report_download"),
     path("exports/", views.export_create, name="export_create"),

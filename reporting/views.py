@@ -289,6 +289,21 @@ def radar_referrals(request):
     )  # fmt: skip
 
 
+@require_POST
+@role_required(*COORDINATORS)
+def referral_remind(request, pk):
+    overdue = selectors.radar_referrals_overdue(
+        selectors.Filters(scope_epci_id=selectors.scope_epci_id(request.membership))
+    )
+    referral = get_object_or_404(overdue.select_related(None), pk=pk)
+    try:
+        services.referral_remind(referral=referral, membership=request.membership)
+        messages.success(request, f"Relance envoyée au médiateur de l'orientation n° {pk}.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_safe_next(request) or "reporting:radar_referrals")
+
+
 def _settings(name):
     from django.conf import settings
 

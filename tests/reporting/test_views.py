@@ -468,3 +468,58 @@ def test_breakdown_page_and_file_say_when_the_figures_were_frozen(manager, small
         f"passnum-accueils-chiffres-du-{stamp:%Y%m%d-%H%M}.xlsx"
         in (response["Content-Disposition"])
     )
+
+
+def test_manager_reminds_the_mediator_of_an_overdue_referral(
+    manager, small, django_capture_on_commit_callbacks
+):
+    from orientation.models import Referral
+
+    member = mediator_membership(organisation=small.mediator)
+    r1 = Referral.objects.get(from_organisation=small.desk1)
+    html = manager.get(reverse("reporting:radar_referrals")).content.decode()
+    url = reverse("reporting:referral_remind", args=[r1.pk])
+    assert url in html and "Relancer le médiateur" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager.post(url)
+    assert response.url == reverse("reporting:radar_referrals")
+    assert [m.to for m in mail.outbox] == [[member.user.email]]
+    assert f"orientation n° {r1.pk}" in mail.outbox[0].subject
+    assert r1.beneficiary.last_name not in mail.outbox[0].body  # no personal data
+    entry = JournalEntry.objects.get(action="reporting.referral.reminded")
+    assert entry.target_id == str(r1.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # once a day at most
+        manager.post(url)
+    assert len(mail.outbox) == 1
+
+
+def test_referral_reminder_only_for_an_overdue_referral_in_scope(small, login, manager):
+    from orientation.models import Referral
+
+    r2 = Referral.objects.get(from_organisation=small.desk2, state="proposed")  # 2 days old
+    assert manager.post(reverse("reporting:referral_remind", args=[r2.pk])).status_code == 404
+    r1 = Referral.objects.get(from_organisation=small.desk1)  # desk1, place in A, person in B
+    from passnum.programme.models import Epci
+
+    other_epci = Epci.objects.exclude(pk__in=[small.epci_a.pk, small.epci_b.pk]).first()
+    other = login(MembershipFactory(
+        organisation__kind="epci", organisation__epci=other_epci, organisation__side="",
+        role="epci_coordinator",
+    ))  # fmt: skip
+    assert other.post(reverse("reporting:referral_remind", args=[r1.pk])).status_code == 404
+    assert not JournalEntry.objects.filter(action="reporting.referral.reminded").exists()
+
+
+def test_overdue_referrals_follow_the_vintage_of_their_chequebook(manager, small):
+    from orientation.models import Referral
+    from passnum.programme.models import Vintage
+
+    Referral.objects.filter(from_organisation=small.desk1).update(
+        chequebook=small.chequebooks["cb4"]
+    )
+    response = manager.get(reverse("reporting:radar_referrals"), {"vintage": small.vintage.pk})
+    assert response.context["page"].paginator.count == 1
+    assert f"<td>{small.vintage.year}</td>" in response.content.decode()
+    other = Vintage.objects.get(year=2020)
+    response = manager.get(reverse("reporting:radar_referrals"), {"vintage": other.pk})
+    assert response.context["page"].paginator.count == 0
