@@ -208,7 +208,9 @@ class StatementStatus(models.TextChoices):
 
 
 class Statement(models.Model):
-    """A monthly statement (relevé de contre-paiement). Once issued it never changes."""
+    """A monthly statement (relevé de contre-paiement). Once issued it never changes. Usually
+    one per mediator and month; a month produced early (before the 1st) gets a further
+    statement for the redemptions made after it."""
 
     number = models.PositiveIntegerField("numéro", unique=True)
     mediator = models.ForeignKey(
@@ -236,10 +238,8 @@ class Statement(models.Model):
     class Meta:
         verbose_name = "relevé de contre-paiement"
         ordering = ["-period_start", "number"]
+        indexes = [models.Index(fields=["mediator", "period_start"])]
         constraints = [
-            models.UniqueConstraint(
-                fields=["mediator", "period_start"], name="statement_one_per_month"
-            ),
             models.CheckConstraint(
                 condition=Q(net_cents__lte=F("face_value_cents")), name="statement_net_within_face"
             ),

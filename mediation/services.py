@@ -996,8 +996,10 @@ def statement_issue(*, mediator, period_start: datetime.date, membership=None) -
     """Issue the statement of ``mediator`` for the month starting ``period_start``.
 
     Rules: it lists every redemption of the mediator made before the end of that month
-    (Europe/Paris) and not yet on a statement; one statement per mediator and month
-    (issuing again returns the existing one); its number comes from the gapless counter
+    (Europe/Paris) and not yet on a statement, so a redemption is on exactly one statement;
+    issuing again with nothing new issues nothing (None), while a month produced early (the
+    "current month so far" choice) gets a further statement, with its own number, for the
+    redemptions made after it; its number comes from the gapless counter
     "statement"; totals are integer cents (face value, fees = face − net, net at the
     vintage's mediator rate copied at redemption); its cheques move redeemed → on_statement;
     the PDF is rendered once, stored with its checksum and never re-rendered.
@@ -1005,9 +1007,6 @@ def statement_issue(*, mediator, period_start: datetime.date, membership=None) -
     period_start = month_start(period_start)
     end = paris_midnight(next_month(period_start))
     with transaction.atomic():
-        existing = Statement.objects.filter(mediator=mediator, period_start=period_start).first()
-        if existing is not None:
-            return existing
         redemptions = list(
             Redemption.objects.select_for_update()
             .filter(mediator=mediator, statement__isnull=True, redeemed_at__lt=end)

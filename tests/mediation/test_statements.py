@@ -212,14 +212,37 @@ def test_issuing_twice_changes_nothing_and_the_monthly_task_is_idempotent(
         when,
         membership=other_mediator,
     )
-    first = statements_issue_monthly.delay()
+    first = statements_issue_monthly.delay().get()
+    assert sorted(first) == sorted(Statement.objects.values_list("pk", flat=True))
+    assert len(first) == 2
+    assert statements_issue_monthly.delay().get() == []
     assert Statement.objects.count() == 2
-    statements_issue_monthly.delay()
-    assert Statement.objects.count() == 2
-    assert first is not None
-    assert (
-        statement_issue(mediator=mediator.organisation, period_start=last_month()).cheque_count == 2
-    )
+    assert statement_issue(mediator=mediator.organisation, period_start=last_month()) is None
+    mine = Statement.objects.get(mediator=mediator.organisation)
+    assert mine.cheque_count == 2 and mine.period_start == last_month()
+
+
+def test_a_month_produced_early_gets_a_further_statement_on_the_1st(
+    mediator, vintage, envelope, redeem
+):
+    """A manager produces the current month on the 10th; redemptions of the 20th go on a
+    second statement of that month, issued by the run of the 1st, with the next number."""
+    cheques = list(handed_out(vintage, envelope).cheques.order_by("position")[:5])
+    with freeze_time("2026-03-10 09:00:00"):
+        redeem_at(redeem, cheques[:2], paris(2026, 3, 9, 10))
+        early = statement_issue(
+            mediator=mediator.organisation, period_start=datetime.date(2026, 3, 1)
+        )
+    with freeze_time("2026-03-20 09:00:00"):
+        redeem_at(redeem, cheques[2:5], paris(2026, 3, 20, 10))
+    with freeze_time("2026-04-01 06:00:00"):
+        (later,) = statements_issue_monthly.delay().get()
+    later = Statement.objects.get(pk=later)
+    assert later.period_start == early.period_start == datetime.date(2026, 3, 1)
+    assert (early.cheque_count, later.cheque_count) == (2, 3)
+    assert later.number == early.number + 1
+    assert later.net_cents == 3 * 960
+    assert Redemption.objects.filter(statement__isnull=True).count() == 0
 
 
 def test_nothing_to_state_gives_no_statement(mediator):
@@ -325,7 +348,7 @@ def test_statement_numbers_have_no_gap_nor_duplicate_under_concurrency(vintage, 
         finally:
             connection.close()
 
-    # Each mediator twice: the second call finds the statement (or nothing left to state).
+    # Each mediator twice: the second call waits for the first, then finds nothing to state.
     threads = [
         threading.Thread(target=issue, args=(m.organisation,)) for m in mediators for _ in range(2)
     ]
