@@ -17,6 +17,16 @@ class FastSelect(forms.Select):
     template_name = "reporting/widgets/select.html"
 
 
+class DashboardFilterForm(forms.Form):
+    def clean(self):
+        """Rule: a period ends after it starts (the error shows next to its end)."""
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "La fin de la période doit suivre son début.")
+        return data
+
+
 class DashboardFilter(django_filters.FilterSet):
     vintage = django_filters.ModelChoiceFilter(
         label="Millésime", queryset=Vintage.objects.order_by("year"), empty_label="Tous",
@@ -51,6 +61,7 @@ class DashboardFilter(django_filters.FilterSet):
     class Meta:
         model = ChequebookTally
         fields: list = []
+        form = DashboardFilterForm
 
     def __init__(self, *args, membership=None, **kwargs):
         super().__init__(*args, queryset=ChequebookTally.objects.none(), **kwargs)
@@ -63,8 +74,10 @@ class DashboardFilter(django_filters.FilterSet):
         return queryset
 
     def to_filters(self) -> Filters:
+        # A field in error (shown next to it) is left out; the valid ones still apply.
         form = self.form
-        data = form.cleaned_data if form.is_valid() else {}
+        form.is_valid()
+        data = getattr(form, "cleaned_data", {})
         return Filters(
             vintage_id=getattr(data.get("vintage"), "pk", None),
             period_start=data.get("period_start"),

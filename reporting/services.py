@@ -224,7 +224,8 @@ EXPORT_KINDS = {"chequebooks": "Chéquiers, un par ligne (données pseudonymisé
 def export_request(*, membership, kind: str, format: str, params: dict) -> ExportJob:
     """Rule: a detailed export (one row per chequebook, with the person's number, commune and
     public) is personal data: only programme managers and EPCI coordinators (their EPCI) may
-    ask, it runs in Celery, and asking for it is journaled."""
+    ask, it runs in Celery, and asking for it is journaled. It follows the dashboard's
+    filters; a period keeps the chequebooks handed out in it."""
     if not _coordinating(membership):
         raise ValidationError("Cet export est réservé aux gestionnaires du programme.")
     if kind not in EXPORT_KINDS or format not in ExportJob.Format.values:
@@ -281,9 +282,16 @@ def export_run(*, job_id: int) -> ExportJob:
             vintage_id=p.get("vintage_id"), side=p.get("side") or "", epci_id=p.get("epci_id"),
             organisation_id=p.get("organisation_id"), scope_epci_id=p.get("scope_epci_id"),
         )  # fmt: skip
+        qs = chequebooks_in_scope(filters)
+        # The period applies to hand-overs (as on the dashboard): chequebooks handed out in it.
+        if p.get("period_start"):
+            start = datetime.date.fromisoformat(p["period_start"])
+            qs = qs.filter(handed_out_at__gte=_day_start(start))
+        if p.get("period_end"):
+            end = datetime.date.fromisoformat(p["period_end"])
+            qs = qs.filter(handed_out_at__lt=_day_start(end + datetime.timedelta(days=1)))
         qs = (
-            chequebooks_in_scope(filters)
-            .annotate(used=Count("cheques", filter=Q(cheques__state__in=USED_STATES)))
+            qs.annotate(used=Count("cheques", filter=Q(cheques__state__in=USED_STATES)))
             .order_by("number")
             .values_list(*[c for c, _ in EXPORT_COLUMNS])
         )
@@ -325,6 +333,10 @@ def export_run(*, job_id: int) -> ExportJob:
         ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc))
         raise
     return job
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _cell(value):

@@ -390,12 +390,18 @@ def export_create(request):
         job = services.export_request(
             membership=request.membership, kind="chequebooks", format=form.cleaned_data["format"],
             params={"vintage_id": filters.vintage_id, "side": filters.side,
-                    "epci_id": filters.epci_id, "organisation_id": filters.organisation_id},
+                    "epci_id": filters.epci_id, "organisation_id": filters.organisation_id,
+                    "period_start": _iso(filters.period_start),
+                    "period_end": _iso(filters.period_end)},
         )  # fmt: skip
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("reporting:dashboard")
     return redirect("reporting:export", pk=job.pk)
+
+
+def _iso(day):
+    return day.isoformat() if day else None
 
 
 @role_required(*COORDINATORS)

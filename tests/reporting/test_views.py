@@ -523,3 +523,37 @@ def test_overdue_referrals_follow_the_vintage_of_their_chequebook(manager, small
     other = Vintage.objects.get(year=2020)
     response = manager.get(reverse("reporting:radar_referrals"), {"vintage": other.pk})
     assert response.context["page"].paginator.count == 0
+
+
+def test_detailed_export_keeps_the_period(manager, small, django_capture_on_commit_callbacks):
+    query = f"?period_start={small.today - timedelta(days=40)}&period_end={small.today}"
+    with django_capture_on_commit_callbacks(execute=True):
+        manager.post(reverse("reporting:export_create") + query, {"format": "csv"})
+    job = ExportJob.objects.get()
+    content = b"".join(
+        manager.get(reverse("reporting:export_download", args=[job.pk])).streaming_content
+    )
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    # Handed out within the last 40 days: cb5 (30 days ago) only.
+    assert [int(r[0]) for r in rows[1:]] == [small.chequebooks["cb5"].number]
+
+
+def test_an_invalid_filter_is_shown_and_the_others_still_apply(manager, small):
+    response = manager.get(
+        reverse("reporting:dashboard"), {"side": "epci", "organisation": "999999"}
+    )
+    filters = response.context["filters"]
+    assert (filters.side, filters.organisation_id) == ("epci", None)
+    assert response.context["funnel"]["bought"] == 2  # envelope A's cb5, cb6
+    assert response.context["filter"].form.errors["organisation"]
+
+
+def test_a_period_ending_before_it_starts_is_refused_next_to_its_end(manager, small):
+    start, end = small.today, small.today - timedelta(days=1)
+    response = manager.get(
+        reverse("reporting:dashboard"), {"period_start": start, "period_end": end}
+    )
+    form = response.context["filter"].form
+    assert form.errors["period_end"] == ["La fin de la période doit suivre son début."]
+    assert response.context["filters"].period_end is None
+    assert "La fin de la période doit suivre son début." in response.content.decode()
