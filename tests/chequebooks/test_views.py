@@ -293,3 +293,97 @@ def test_the_receipt_names_the_chosen_mediation_place(client, login):
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "Espace numérique des Causses" in text
     assert place.phone in text
+
+
+def test_vintage_print_run_and_lookup_pages_keep_a_query_budget(
+    client, login, django_assert_max_num_queries
+):
+    """The same budget with 2 or 8 of each: no query per row."""
+    manager = manager_membership()
+    envelope = cd12_envelope()
+    login(manager)
+
+    def add(years):
+        for year in years:
+            vintage = VintageFactory(year=year)
+            ChequebookFactory(vintage=vintage, envelope=envelope)
+            PrintRun.objects.create(
+                vintage=vintage,
+                envelope=envelope,
+                chequebook_count=1,
+                created_by=manager.user,
+                first_number=1,
+                last_number=1,
+            )
+
+    add([2025, 2026])
+    book = Chequebook.objects.first()
+    pages = [
+        (reverse("chequebooks:vintage_list"), {}),
+        (reverse("chequebooks:vintage_reconciliation", args=[2026]), {}),
+        (reverse("chequebooks:print_run_list"), {}),
+        (reverse("chequebooks:lookup"), {"number": book.cheques.first().number}),
+        (reverse("chequebooks:lookup"), {"number": book.number}),
+    ]
+    client.get(pages[0][0])  # warm caches (content types, session)
+    for year_set in ([], list(range(2019, 2025))):
+        add(year_set)
+        for url, params in pages:
+            with django_assert_max_num_queries(11):
+                assert client.get(url, params).status_code == 200, url
+
+
+def test_other_desks_actions_and_print_runs_are_404(client, login):
+    manager = manager_membership()
+    agent = evaluator_membership()
+    theirs = desk_chequebook(FrontDeskFactory())
+    handed = ChequebookFactory(
+        state=ChequebookState.HANDED_OUT,
+        envelope=cd12_envelope(),
+        vintage=VintageFactory(),
+        beneficiary=cd12_beneficiary(theirs.holder),
+        handed_out_at=theirs.allocated_at,
+        handed_out_by_organisation=theirs.holder,
+    )
+    run = PrintRun.objects.create(
+        vintage=VintageFactory(),
+        envelope=cd12_envelope(),
+        chequebook_count=1,
+        status=PrintRun.Status.FAILED,
+        created_by=manager.user,
+    )
+    login(agent)
+    assert client.get(reverse("chequebooks:receipt_pdf", args=[handed.pk])).status_code == 404
+    returned = client.post(reverse("chequebooks:chequebook_return", args=[theirs.pk]))
+    assert returned.status_code == 404
+    for name in ["chequebook_transfer", "exception_grant"]:
+        assert client.get(reverse(f"chequebooks:{name}", args=[theirs.pk])).status_code == 404
+    for name in ["print_run_detail", "print_run_progress", "print_run_download"]:
+        assert client.get(reverse(f"chequebooks:{name}", args=[run.pk])).status_code == 404, name
+    assert client.post(reverse("chequebooks:print_run_relaunch", args=[run.pk])).status_code == 404
+    theirs.refresh_from_db()
+    run.refresh_from_db()
+    assert theirs.holder_id and run.status == PrintRun.Status.FAILED
+
+
+def test_a_manager_relaunches_a_failed_print_run_from_its_page(client, login):
+    manager = manager_membership()
+    run = PrintRun.objects.create(
+        vintage=VintageFactory(),
+        envelope=cd12_envelope(),
+        chequebook_count=1,
+        status=PrintRun.Status.FAILED,
+        error="imprimante en panne",
+        created_by=manager.user,
+    )
+    login(manager)
+    url = reverse("chequebooks:print_run_detail", args=[run.pk])
+    assert "Relancer l'impression" in client.get(url).content.decode()
+    client.post(reverse("chequebooks:print_run_relaunch", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == PrintRun.Status.PENDING and run.error == ""
+    PrintRun.objects.filter(pk=run.pk).update(status=PrintRun.Status.DONE)
+    assert "Relancer" not in client.get(url).content.decode()
+    page = client.post(reverse("chequebooks:print_run_relaunch", args=[run.pk]), follow=True)
+    assert "en cours ou terminée" in page.content.decode()
+    assert PrintRun.objects.get(pk=run.pk).status == PrintRun.Status.DONE
