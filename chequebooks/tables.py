@@ -123,3 +123,35 @@ class DeskStockTable(tables.Table):
 
     def render_side(self, value):
         return {"cd12": "CD12", "epci": "EPCI"}.get(value, value)
+
+
+class EnvelopeStockTable(tables.Table):
+    """Stock by envelope (rows from ``selectors.stock_by_envelope``)."""
+
+    caption = "Chéquiers par enveloppe"
+    envelope = tables.Column(verbose_name="Enveloppe", orderable=False)
+    target = tables.Column(
+        verbose_name="Objectif",
+        accessor="envelope__chequebook_target",
+        attrs={"td": {"class": "num"}},
+    )
+    in_stock = tables.Column(verbose_name="En stock", attrs={"td": {"class": "num"}})
+    at_desks = tables.Column(verbose_name="Dans les accueils", attrs={"td": {"class": "num"}})
+    unconfirmed = tables.Column(
+        verbose_name="dont réception à confirmer", attrs={"td": {"class": "num"}}
+    )
+    handed_out = tables.Column(verbose_name="Remis", attrs={"td": {"class": "num"}})
+    cancelled = tables.Column(verbose_name="Opposés", attrs={"td": {"class": "num"}})
+    total = tables.Column(verbose_name="Total", attrs={"td": {"class": "num"}})
+
+    class Meta:
+        empty_text = "Aucune enveloppe."
+
+    def render_envelope(self, value):
+        from django.urls import reverse
+
+        url = reverse("chequebooks:chequebook_list")
+        return format_html('<a href="{}?envelope={}">{}</a>', url, value.pk, value)
+
+    def value_envelope(self, value):
+        return str(value)

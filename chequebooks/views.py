@@ -27,7 +27,7 @@ from .forms import (
     TransferForm,
 )
 from .models import Chequebook, ChequebookState, PrintRun
-from .tables import ChequebookTable, DeskStockTable, PrintRunTable
+from .tables import ChequebookTable, DeskStockTable, EnvelopeStockTable, PrintRunTable
 
 ALL_STOCK_ROLES = (*COORDINATORS, *FRONT_DESK)
 FRONT_DESK_KINDS = (OrganisationKind.FRONT_DESK,)
@@ -77,17 +77,29 @@ def stock_overview(request):
     vintage = None
     if request.GET.get("vintage"):
         vintage = next((v for v in vintages if str(v.pk) == request.GET["vintage"]), None)
-    envelopes = selectors.stock_by_envelope(request.membership, vintage=vintage)
+    envelopes = EnvelopeStockTable(
+        selectors.stock_by_envelope(request.membership, vintage=vintage), prefix="env-"
+    )
+    RequestConfig(request, paginate=False).configure(envelopes)
     desks = selectors.stock_by_organisation(request.membership, vintage=vintage)
     table = DeskStockTable(desks, order_by="-held")
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    response = _export_or_none(request, table, "stock-par-accueil")
+    if request.GET.get("_table") == "enveloppes":
+        response = _export_or_none(request, envelopes, "stock-par-enveloppe")
+    else:
+        response = _export_or_none(request, table, "stock-par-accueil")
     if response:
         return response
     return render(
         request,
         "chequebooks/stock_overview.html",
-        {"envelopes": envelopes, "table": table, "vintages": vintages, "vintage": vintage},
+        {
+            "envelopes": envelopes,
+            "table": table,
+            "vintages": vintages,
+            "vintage": vintage,
+            "vintage_ended": vintage is not None and services.vintage_has_ended(vintage),
+        },
     )
 
 

@@ -129,6 +129,22 @@ def test_lists_export_csv_and_xlsx(client, login):
     assert xlsx.content[:2] == b"PK"
 
 
+def test_the_stock_by_envelope_exports_too(client, login):
+    desk = FrontDeskFactory()
+    desk_chequebook(desk, envelope=cd12_envelope())
+    desk_chequebook(desk, envelope=cd12_envelope(), received=False)
+    login(manager_membership())
+    page = client.get(reverse("chequebooks:stock")).content.decode()
+    assert "_table=enveloppes&amp;_export=csv" in page
+    csv = client.get(reverse("chequebooks:stock"), {"_table": "enveloppes", "_export": "csv"})
+    assert 'filename="stock-par-enveloppe.csv"' in csv["Content-Disposition"]
+    lines = csv.content.decode().splitlines()
+    assert lines[0].startswith("Enveloppe,Objectif,En stock,Dans les accueils")
+    assert lines[1] == "Enveloppe CD12,6000,0,2,1,0,0,2"
+    by_desk = client.get(reverse("chequebooks:stock"), {"_table": "accueils", "_export": "csv"})
+    assert desk.name in by_desk.content.decode()
+
+
 def test_a_desk_confirms_receipt_then_hands_over_and_prints_the_receipt(client, login):
     agent = evaluator_membership()
     book = desk_chequebook(agent.organisation, received=False)
