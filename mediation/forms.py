@@ -2,6 +2,7 @@ import datetime
 import secrets
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 
 from passnum.organisations.models import Organisation, OrganisationKind
@@ -105,6 +106,9 @@ class RedemptionForm(forms.Form):
         return data
 
 
+DURATION_MESSAGE = "Indiquez une durée d'au moins une minute."
+
+
 class ActivityForm(forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thèmes abordés", choices=Theme.choices, widget=forms.CheckboxSelectMultiple
@@ -112,14 +116,34 @@ class ActivityForm(forms.ModelForm):
 
     class Meta:
         model = Activity
-        fields = ["kind", "date", "duration_minutes", "themes", "referral", "place", "notes"]
+        fields = [
+            "kind",
+            "date",
+            "duration_minutes",
+            "themes",
+            "participants",
+            "referral",
+            "place",
+            "notes",
+        ]
         widgets = {
             "kind": forms.RadioSelect,
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "participants": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, referrals=None, places=None, **kwargs):
+    def __init__(self, *args, referrals=None, places=None, participants=None, **kwargs):
         super().__init__(*args, **kwargs)
+        duration = self.fields["duration_minutes"]
+        duration.validators.append(MinValueValidator(1, DURATION_MESSAGE))
+        duration.widget.attrs["min"] = 1
+        self.fields["participants"].queryset = participants
+        self.fields["participants"].label = "Participants"
+        self.fields["participants"].help_text = (
+            "Les personnes orientées vers votre structure ou dont vous avez encaissé des "
+            "chèques ; pour un atelier, cochez-les toutes. La personne de l'orientation choisie "
+            "est ajoutée d'office."
+        )
         self.fields["referral"].queryset = referrals
         self.fields["referral"].required = False
         self.fields["referral"].label = "Orientation à laquelle cette activité répond"

@@ -3,7 +3,7 @@ activities, redemptions and statements; programme managers see everything."""
 
 import datetime
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -162,6 +162,21 @@ def referrals_open_for(membership):
         .select_related("beneficiary")
         .order_by("-created_at")
     )
+
+
+def participants_open_for(membership):
+    """The people a mediator may record in an activity: those referred to it, and those whose
+    cheques it redeemed. Nobody for anyone else."""
+    from orientation.models import Beneficiary
+
+    own = _own_mediator(membership)
+    if own is None:
+        return Beneficiary.objects.none()
+    return Beneficiary.objects.filter(
+        pk__in=Beneficiary.objects.filter(
+            Q(referrals__mediator=own) | Q(redemptions__mediator=own)
+        ).values("pk")
+    ).order_by("last_name", "first_name", "pk")
 
 
 def profile_of(organisation) -> MediatorProfile | None:

@@ -729,6 +729,8 @@ def redemption_submit(
     day = timezone.localdate()
     if date > day:
         raise ValidationError({"date": "L'activité ne peut pas être datée dans le futur."})
+    if not duration_minutes or duration_minutes <= 0:
+        raise ValidationError({"duration_minutes": "Indiquez une durée d'au moins une minute."})
     if kind not in Activity.Kind.values:
         raise ValidationError({"kind": "Type d'activité inconnu."})
 
@@ -952,15 +954,34 @@ def activity_record(
 ) -> Activity:
     """Record an activity without cheques (e.g. a follow-up session). Same rules as the
     activity of a redemption: the referral must be addressed to this mediator, and answering
-    it moves it to "first session held"."""
+    it moves it to "first session held". It lasts at least a minute and is not in the future;
+    its participants (several for a workshop) are people referred to this mediator or whose
+    cheques it redeemed; the referral's person is added to them."""
+    from .selectors import participants_open_for
+
     organisation = membership.organisation
     _require_mediator_member(membership, organisation)
+    errors = {}
     if date > timezone.localdate():
-        raise ValidationError({"date": "L'activité ne peut pas être datée dans le futur."})
+        errors["date"] = "L'activité ne peut pas être datée dans le futur."
+    if not duration_minutes or duration_minutes <= 0:
+        errors["duration_minutes"] = "Indiquez une durée d'au moins une minute."
     if referral is not None and referral.mediator_id != organisation.pk:
-        raise ValidationError(
-            {"referral": "Cette orientation n'est pas adressée à votre structure."}
+        errors["referral"] = "Cette orientation n'est pas adressée à votre structure."
+    participants = list(participants)
+    if participants:
+        allowed = set(
+            participants_open_for(membership)
+            .filter(pk__in=[p.pk for p in participants])
+            .values_list("pk", flat=True)
         )
+        if any(p.pk not in allowed for p in participants):
+            errors["participants"] = (
+                "Seules les personnes orientées vers votre structure ou dont vous avez encaissé "
+                "des chèques peuvent participer."
+            )
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         activity = Activity.objects.create(
             mediator=organisation,

@@ -156,6 +156,7 @@ def activity_create(request):
     kwargs = {
         "referrals": selectors.referrals_open_for(membership),
         "places": selectors.places_visible_to(membership).filter(is_active=True),
+        "participants": selectors.participants_open_for(membership),
     }
     form = ActivityForm(request.POST or None, **kwargs)
     if request.method == "POST" and form.is_valid():
@@ -167,6 +168,7 @@ def activity_create(request):
                 date=data["date"],
                 duration_minutes=data["duration_minutes"],
                 themes=data["themes"],
+                participants=list(data["participants"]),
                 referral=data["referral"],
                 place=data["place"],
                 notes=data["notes"],

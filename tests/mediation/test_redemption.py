@@ -455,3 +455,10 @@ def test_race_parallel_submissions_of_one_account_share_the_wrong_code_budget(vi
     assert tried.count(Reason.WRONG_CODE) == WRONG_CODE_LIMIT
     assert tried.count(Reason.THROTTLED) == 30 - WRONG_CODE_LIMIT
     assert RedemptionAttempt.objects.filter(reason=Reason.WRONG_CODE).count() == WRONG_CODE_LIMIT
+
+
+def test_a_redemption_needs_an_activity_of_at_least_a_minute(chequebook, redeem):
+    with pytest.raises(ValidationError) as exc:
+        redeem(cheques_of(chequebook, 1), duration_minutes=0)
+    assert "duration_minutes" in exc.value.message_dict
+    assert not Redemption.objects.exists()

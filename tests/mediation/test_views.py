@@ -243,3 +243,74 @@ def test_the_managers_figures_are_not_multiplied_by_the_places(
     assert "28,80" in body and "86,40" not in body
     csv = client.get(reverse("mediation:mediator_list") + "?_export=csv").content.decode()
     assert "86,40" not in csv and "86.40" not in csv
+
+
+def _activity_post(client, **extra):
+    data = {
+        "kind": "workshop",
+        "date": timezone.localdate().isoformat(),
+        "duration_minutes": "90",
+        "themes": ["email"],
+        "referral": "",
+        "place": "",
+        "notes": "",
+    }
+    data.update(extra)
+    return client.post(reverse("mediation:activity_create"), data)
+
+
+def test_a_workshop_records_its_participants_through_the_page(mediator, other_mediator, login):
+    """Three people referred to this mediator take part in a workshop; someone referred to
+    another mediator is not offered, and forcing the id is refused next to the field."""
+    from mediation.models import Activity
+    from tests.orientation.factories import ReferralFactory
+
+    place = mediator.organisation.places.first()
+    mine = [ReferralFactory(mediator=mediator.organisation, place=place) for _ in range(3)]
+    theirs = ReferralFactory(
+        mediator=other_mediator.organisation, place=other_mediator.organisation.places.first()
+    )
+    client = login(mediator)
+    page = client.get(reverse("mediation:activity_create")).content.decode()
+    assert str(mine[0].beneficiary.last_name) in page
+    assert str(theirs.beneficiary.last_name) not in page
+
+    refused = _activity_post(client, participants=[str(theirs.beneficiary_id)])
+    assert refused.status_code == 200
+    assert "participants" in refused.context["form"].errors
+    assert not Activity.objects.exists()
+
+    response = _activity_post(client, participants=[str(r.beneficiary_id) for r in mine])
+    activity = Activity.objects.get()
+    assert response.status_code == 302
+    assert set(activity.participants.all()) == {r.beneficiary for r in mine}
+
+
+def test_the_service_refuses_participants_of_another_mediator(mediator, other_mediator):
+    from django.core.exceptions import ValidationError
+
+    from mediation.services import activity_record
+    from tests.orientation.factories import ReferralFactory
+
+    theirs = ReferralFactory(
+        mediator=other_mediator.organisation, place=other_mediator.organisation.places.first()
+    )
+    with pytest.raises(ValidationError) as exc:
+        activity_record(
+            membership=mediator,
+            kind="workshop",
+            date=timezone.localdate(),
+            duration_minutes=60,
+            themes=[],
+            participants=[theirs.beneficiary],
+        )
+    assert "participants" in exc.value.message_dict
+
+
+def test_a_zero_minute_activity_is_refused_next_to_the_duration(mediator, login):
+    response = _activity_post(login(mediator), duration_minutes="0")
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert "au moins une minute" in " ".join(form.errors["duration_minutes"])
+    assert not form.non_field_errors()
+    assert "activity_has_duration" not in response.content.decode()
