@@ -1,5 +1,6 @@
 """Mediation pages: thin views that parse, call a service or a selector, and render."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -37,12 +38,13 @@ MEDIATOR_KINDS = (OrganisationKind.MEDIATOR,)
 MIXED_KINDS = (OrganisationKind.MEDIATOR, OrganisationKind.OWNER)
 
 
-def _apply_errors(form, exc: ValidationError):
+def _apply_errors(form, exc: ValidationError, *, field=None):
+    """The service's errors next to their fields; those without one on ``field`` (or the form)."""
     if hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
+            form.add_error(name if name in form.fields else field, errors)
     else:
-        form.add_error(None, exc.messages)
+        form.add_error(field, exc.messages)
 
 
 # --- Redemption -------------------------------------------------------------------------------
@@ -205,14 +207,16 @@ def statement_list(request):
     )
 
 
-@role_required(*MEDIATION, *MANAGERS, kinds=MIXED_KINDS)
-def statement_detail(request, pk):
-    statement = get_scoped_or_404(
+def _statement_get(request, pk):
+    return get_scoped_or_404(
         selectors.statements_visible_to(request.membership).select_related(
             "mediator", "validated_by"
         ),
         pk=pk,
     )
+
+
+def _statement_render(request, statement, *, pay_form=None, step_form=None):
     lines = statement.redemptions.select_related("cheque", "activity").order_by(
         "redeemed_at", "cheque__number"
     )
@@ -223,10 +227,16 @@ def statement_detail(request, pk):
             "statement": statement,
             "lines": lines,
             "is_manager": request.membership.role in MANAGERS,
-            "pay_form": StatementPayForm(initial={"paid_at": timezone.localdate()}),
+            "pay_form": pay_form or StatementPayForm(initial={"paid_at": timezone.localdate()}),
+            "step_form": step_form,
             "history": journal_for_object(statement),
         },
     )
+
+
+@role_required(*MEDIATION, *MANAGERS, kinds=MIXED_KINDS)
+def statement_detail(request, pk):
+    return _statement_render(request, _statement_get(request, pk))
 
 
 @role_required(*MEDIATION, *MANAGERS, kinds=MIXED_KINDS)
@@ -261,7 +271,13 @@ def statements_produce(request):
 @role_required(*MANAGERS)
 @require_POST
 def statement_action(request, pk, action):
-    statement = get_scoped_or_404(selectors.statements_visible_to(request.membership), pk=pk)
+    """Validate, send or pay; a refusal is shown on the page, next to the step's form."""
+    statement = _statement_get(request, pk)
+    if action not in ("valider", "envoyer", "payer"):
+        raise Http404("Action inconnue")
+    form = StatementPayForm(request.POST) if action == "payer" else forms.Form(request.POST)
+    if not form.is_valid():
+        return _statement_render(request, statement, pay_form=form)
     try:
         if action == "valider":
             services.statement_validate(statement=statement, membership=request.membership)
@@ -269,11 +285,7 @@ def statement_action(request, pk, action):
         elif action == "envoyer":
             services.statement_send(statement=statement, membership=request.membership)
             messages.success(request, "Relevé envoyé en paiement.")
-        elif action == "payer":
-            form = StatementPayForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, "Indiquez la date et la référence du paiement.")
-                return redirect("mediation:statement_detail", pk=pk)
+        else:
             services.statement_pay(
                 statement=statement,
                 membership=request.membership,
@@ -281,10 +293,11 @@ def statement_action(request, pk, action):
                 reference=form.cleaned_data["reference"],
             )
             messages.success(request, "Paiement enregistré.")
-        else:
-            raise Http404("Action inconnue")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        _apply_errors(form, exc)
+        if action == "payer":
+            return _statement_render(request, statement, pay_form=form)
+        return _statement_render(request, statement, step_form=form)
     return redirect("mediation:statement_detail", pk=pk)
 
 
@@ -448,6 +461,10 @@ def mediator_invite(request):
 @role_required(*MANAGERS)
 def mediator_detail(request, pk):
     organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
+    return _mediator_render(request, organisation)
+
+
+def _mediator_render(request, organisation, *, qualification_form=None):
     profile = services.mediator_profile_for(organisation)
     return render(
         request,
@@ -459,7 +476,7 @@ def mediator_detail(request, pk):
             "agreements": organisation.agreements.select_related("counterpart"),
             "statements": organisation.statements.all()[:24],
             "missing": services.mediator_profile_missing(profile),
-            "qualification_form": QualificationForm(),
+            "qualification_form": qualification_form or QualificationForm(),
             "agreement_form": AgreementForm(),
             "history": journal_for_object(profile),
         },
@@ -478,18 +495,19 @@ def mediator_profile_edit(request, pk):
 def mediator_qualification(request, pk):
     organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
     form = QualificationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.mediator_qualification_change(
-                profile=services.mediator_profile_for(organisation),
-                status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-                membership=request.membership,
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Qualification mise à jour.")
+    if not form.is_valid():
+        return _mediator_render(request, organisation, qualification_form=form)
+    try:
+        services.mediator_qualification_change(
+            profile=services.mediator_profile_for(organisation),
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+            membership=request.membership,
+        )
+    except ValidationError as exc:
+        _apply_errors(form, exc, field="status")
+        return _mediator_render(request, organisation, qualification_form=form)
+    messages.success(request, "Qualification mise à jour.")
     return redirect("mediation:mediator_detail", pk=pk)
 
 
@@ -535,22 +553,30 @@ def agreement_create(request, pk):
     )
 
 
-@role_required(*MANAGERS, *MEDIATION, kinds=MIXED_KINDS)
-def agreement_detail(request, pk):
-    agreement = get_scoped_or_404(
+def _agreement_get(request, pk):
+    return get_scoped_or_404(
         selectors.agreements_visible_to(request.membership).select_related(
             "mediator", "counterpart"
         ),
         pk=pk,
     )
+
+
+@role_required(*MANAGERS, *MEDIATION, kinds=MIXED_KINDS)
+def agreement_detail(request, pk):
+    return _agreement_render(request, _agreement_get(request, pk))
+
+
+def _agreement_render(request, agreement, *, activate_form=None, terminate_form=None):
     return render(
         request,
         "mediation/agreement_detail.html",
         {
             "agreement": agreement,
             "is_manager": request.membership.role in MANAGERS,
-            "activate_form": AgreementActivateForm(initial={"signed_at": timezone.localdate()}),
-            "terminate_form": ReasonForm(),
+            "activate_form": activate_form
+            or AgreementActivateForm(initial={"signed_at": timezone.localdate()}),
+            "terminate_form": terminate_form or ReasonForm(),
             "history": journal_for_object(agreement),
         },
     )
@@ -572,33 +598,34 @@ def agreement_pdf(request, pk):
 @role_required(*MANAGERS)
 @require_POST
 def agreement_action(request, pk, action):
-    agreement = get_scoped_or_404(selectors.agreements_visible_to(request.membership), pk=pk)
-    try:
-        if action == "activer":
-            form = AgreementActivateForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError("Indiquez la date de signature.")
-            services.agreement_activate(
-                agreement=agreement,
-                membership=request.membership,
-                signed_at=form.cleaned_data["signed_at"],
-            )
-            messages.success(request, "Convention en vigueur.")
-        elif action == "resilier":
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError("Indiquez le motif de la résiliation.")
-            services.agreement_terminate(
-                agreement=agreement,
-                membership=request.membership,
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(request, "Convention résiliée.")
-        else:
-            raise Http404("Action inconnue")
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("mediation:agreement_detail", pk=pk)
+    """Record the signature or terminate; a refusal is shown next to the form's field."""
+    agreement = _agreement_get(request, pk)
+    if action == "activer":
+        form, field, key = AgreementActivateForm(request.POST), "signed_at", "activate_form"
+    elif action == "resilier":
+        form, field, key = ReasonForm(request.POST), "reason", "terminate_form"
+    else:
+        raise Http404("Action inconnue")
+    if form.is_valid():
+        try:
+            if action == "activer":
+                services.agreement_activate(
+                    agreement=agreement,
+                    membership=request.membership,
+                    signed_at=form.cleaned_data["signed_at"],
+                )
+                messages.success(request, "Convention en vigueur.")
+            else:
+                services.agreement_terminate(
+                    agreement=agreement,
+                    membership=request.membership,
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, "Convention résiliée.")
+            return redirect("mediation:agreement_detail", pk=pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc, field=field)
+    return _agreement_render(request, agreement, **{key: form})
 
 
 @role_required(*MANAGERS)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from mediation.models import Redemption, Statement
+from mediation.models import Redemption, Statement, StatementStatus
 from mediation.rules import PARIS
 from mediation.services import statement_issue
 from tests.factories import evaluator_membership
@@ -180,6 +180,39 @@ def test_a_manager_invites_and_qualifies_through_the_pages(manager, login, refer
     detail = client.get(response["Location"])
     assert "Profil incomplet" in detail.content.decode()
 
+    # Qualifying the incomplete profile is refused next to the status field.
+    from mediation.models import MediatorProfile, QualificationStatus
+    from passnum.organisations.models import Organisation
+
+    organisation = Organisation.objects.get(name="Nouveau lieu")
+    url = reverse("mediation:mediator_qualification", args=[organisation.pk])
+    refused = client.post(url, {"status": "qualified", "reason": ""})
+    assert refused.status_code == 200
+    assert "il manque" in " ".join(refused.context["qualification_form"].errors["status"])
+    # Once the profile is complete and a place exists, the same page qualifies it.
+    from mediation.services import mediator_profile_update
+    from tests.factories import PlaceFactory
+
+    profile = MediatorProfile.objects.get(organisation=organisation)
+    mediator_profile_update(
+        profile=profile,
+        membership=manager,
+        charter_accepted=True,
+        siret="73282932000074",
+        legal_representative="Alex Admin",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+    )
+    PlaceFactory(organisation=organisation)
+    assert client.post(url, {"status": "qualified", "reason": ""}).status_code == 302
+    profile.refresh_from_db()
+    assert profile.qualification_status == QualificationStatus.QUALIFIED
+    # A suspension without reason is refused next to the reason.
+    refused = client.post(url, {"status": "suspended", "reason": ""})
+    assert "motif" in " ".join(refused.context["qualification_form"].errors["reason"])
+    profile.refresh_from_db()
+    assert profile.qualification_status == QualificationStatus.QUALIFIED
+
 
 def test_the_mediator_admin_completes_the_profile_through_the_page(mediator, login):
     client = login(mediator)
@@ -314,3 +347,68 @@ def test_a_zero_minute_activity_is_refused_next_to_the_duration(mediator, login)
     assert "au moins une minute" in " ".join(form.errors["duration_minutes"])
     assert not form.non_field_errors()
     assert "activity_has_duration" not in response.content.decode()
+
+
+def test_agreement_steps_show_their_errors_next_to_the_field(mediator, manager, login):
+    from mediation.models import AgreementStatus
+    from mediation.services import agreement_create
+    from tests.factories import OwnerFactory
+
+    agreement = agreement_create(
+        mediator=mediator.organisation,
+        counterpart=OwnerFactory(),
+        start_date=timezone.localdate(),
+        end_date=timezone.localdate() + datetime.timedelta(days=365),
+        membership=manager,
+    )
+    client = login(manager)
+    activate = reverse("mediation:agreement_action", args=[agreement.pk, "activer"])
+    refused = client.post(activate, {"signed_at": ""})
+    assert refused.status_code == 200 and "signed_at" in refused.context["activate_form"].errors
+    assert client.post(activate, {"signed_at": timezone.localdate().isoformat()}).status_code == 302
+    # Activating twice: the service's refusal lands on the date field.
+    again = client.post(activate, {"signed_at": timezone.localdate().isoformat()})
+    assert "brouillon" in " ".join(again.context["activate_form"].errors["signed_at"])
+    terminate = reverse("mediation:agreement_action", args=[agreement.pk, "resilier"])
+    refused = client.post(terminate, {"reason": "  "})
+    assert "reason" in refused.context["terminate_form"].errors
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.ACTIVE
+
+
+def test_statement_steps_show_their_errors_on_the_page(
+    mediator, manager, chequebook, redeem, login
+):
+    from mediation.services import mediator_profile_update, statement_send, statement_validate
+
+    assert redeem(list(chequebook.cheques.all()[:2])).ok
+    Redemption.objects.update(
+        redeemed_at=datetime.datetime.combine(last_month(), datetime.time(10), tzinfo=PARIS)
+    )
+    statement = statement_issue(mediator=mediator.organisation, period_start=last_month())
+    mediator_profile_update(
+        profile=mediator.organisation.mediator_profile,
+        membership=mediator,
+        iban="FR1420041010050500013M02606",
+    )
+    client = login(manager)
+    refused = client.post(reverse("mediation:statement_action", args=[statement.pk, "valider"]))
+    assert refused.status_code == 200
+    assert "revalider" in " ".join(refused.context["step_form"].non_field_errors())
+    assert 'role="alert"' in refused.content.decode()
+    from mediation.services import mediator_bank_details_confirm
+
+    mediator_bank_details_confirm(
+        profile=mediator.organisation.mediator_profile, membership=manager
+    )
+    statement_validate(statement=statement, membership=manager)
+    statement_send(statement=statement, membership=manager)
+    pay = reverse("mediation:statement_action", args=[statement.pk, "payer"])
+    refused = client.post(pay, {"paid_at": timezone.localdate().isoformat(), "reference": ""})
+    assert refused.status_code == 200 and "reference" in refused.context["pay_form"].errors
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.SENT_FOR_PAYMENT
+    done = client.post(pay, {"paid_at": timezone.localdate().isoformat(), "reference": "VIR-1"})
+    assert done.status_code == 302
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.PAID
