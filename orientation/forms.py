@@ -24,7 +24,9 @@ def commune_label(commune: Commune) -> str:
 class CommuneField(forms.CharField):
     """A commune typed with the help of a list (``<input list>``): "Rodez (12000)" or a name."""
 
-    widget = forms.TextInput(attrs={"list": "communes-aveyron", "autocomplete": "off"})
+    widget = forms.TextInput(
+        attrs={"list": "communes-aveyron", "autocomplete": "off", "data-typeahead": "commune"}
+    )
 
     def to_python(self, value):
         value = (super().to_python(value) or "").strip()
