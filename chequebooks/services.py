@@ -1208,7 +1208,10 @@ def vintage_end_run(*, today=None) -> dict:
     """The daily end-of-vintage step (idempotent), for every vintage, dates in Europe/Paris:
     - from 30 November N (D-30) until the vintage ends: one alert e-mail to programme managers
       and to front desks still holding its chequebooks (``alert_sent_at`` marks it sent);
-    - from 15 December N (D-15): hand-over is frozen, unless a manager lifted the freeze;
+    - from 15 December N (D-15): hand-over is frozen, unless a manager lifted the freeze (the
+      hand-over rule reads the date itself, ``vintage_is_frozen``; this step records the
+      freeze once and tells the front desks still holding its chequebooks to stop handing
+      them out, ``vintage_freeze_notify``);
     - after its last valid day (31 January N+1): unredeemed cheques (in stock, at a front desk,
       handed out) become expired."""
     from passnum.programme.models import Vintage
@@ -1232,6 +1235,7 @@ def vintage_end_run(*, today=None) -> dict:
             ).update(handover_frozen=True, handover_frozen_at=timezone.now())
             if updated:
                 journal_record(action="chequebooks.vintage.frozen", target=vintage)
+                vintage_freeze_notify(vintage=vintage)
                 done["frozen"].append(vintage.year)
         if today > vintage.valid_until:
             count = vintage_expire(vintage=vintage)
@@ -1242,11 +1246,13 @@ def vintage_end_run(*, today=None) -> dict:
 
 def vintage_alert_send(*, vintage) -> bool:
     """Send the D-30 alert once: claim it by setting ``alert_sent_at`` (a conditional UPDATE,
-    so two runs never both send), then e-mail managers and front desks still holding stock."""
+    so two runs never both send), then e-mail managers (the vintage's figures: cheques by
+    state; chequebooks issued, handed out, not handed out, started) and front desks still
+    holding stock."""
     from django.core.mail import send_mass_mail
     from django.template.loader import render_to_string
 
-    from passnum.organisations.models import Membership, Organisation
+    from passnum.organisations.models import Membership
     from passnum.programme.models import Vintage
 
     from .selectors import vintage_reconciliation
@@ -1263,10 +1269,6 @@ def vintage_alert_send(*, vintage) -> bool:
                 role=Role.PROGRAMME_MANAGER, is_active=True, user__is_active=True
             ).values_list("user__email", flat=True)
         )
-        desks = Organisation.objects.filter(
-            held_chequebooks__vintage=vintage,
-            held_chequebooks__state=ChequebookState.AT_FRONT_DESK,
-        ).distinct()
         messages = []
         subject = (
             f"Pass numérique : fin du millésime {vintage.year} le {vintage.valid_until:%d/%m/%Y}"
@@ -1277,28 +1279,17 @@ def vintage_alert_send(*, vintage) -> bool:
         sender = settings.DEFAULT_FROM_EMAIL
         if managers:
             messages.append((subject, body, sender, sorted(managers)))
-        for desk in desks:
-            held = desk.held_chequebooks.filter(
-                vintage=vintage, state=ChequebookState.AT_FRONT_DESK
-            ).count()
-            recipients = set(
-                desk.memberships.filter(is_active=True, user__is_active=True).values_list(
-                    "user__email", flat=True
-                )
+        for desk, held, recipients in _desks_holding(vintage):
+            text = render_to_string(
+                "chequebooks/email/vintage_alert_desk.txt",
+                {
+                    "vintage": vintage,
+                    "desk": desk,
+                    "held": held,
+                    "freeze_date": vintage_freeze_date(vintage),
+                },
             )
-            if desk.email:
-                recipients.add(desk.email)
-            if recipients:
-                text = render_to_string(
-                    "chequebooks/email/vintage_alert_desk.txt",
-                    {
-                        "vintage": vintage,
-                        "desk": desk,
-                        "held": held,
-                        "freeze_date": vintage_freeze_date(vintage),
-                    },
-                )
-                messages.append((subject, text, sender, sorted(recipients)))
+            messages.append((subject, text, sender, recipients))
         journal_record(
             action="chequebooks.vintage.alert_sent",
             target=vintage,
@@ -1306,6 +1297,60 @@ def vintage_alert_send(*, vintage) -> bool:
         )
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
     return True
+
+
+def _desks_holding(vintage):
+    """Front desks holding chequebooks of ``vintage`` at the desk, with how many and the
+    addresses to write to (active members and the desk's own address)."""
+    from passnum.organisations.models import Organisation
+
+    desks = Organisation.objects.filter(
+        held_chequebooks__vintage=vintage,
+        held_chequebooks__state=ChequebookState.AT_FRONT_DESK,
+    ).distinct()
+    for desk in desks:
+        held = desk.held_chequebooks.filter(
+            vintage=vintage, state=ChequebookState.AT_FRONT_DESK
+        ).count()
+        recipients = set(
+            desk.memberships.filter(is_active=True, user__is_active=True).values_list(
+                "user__email", flat=True
+            )
+        )
+        if desk.email:
+            recipients.add(desk.email)
+        if recipients:
+            yield desk, held, sorted(recipients)
+
+
+def vintage_freeze_notify(*, vintage) -> int:
+    """Rule (D-15): when a vintage's hand-over freezes, every front desk still holding its
+    chequebooks is told to stop handing them out and how many it holds. Sent once, by the
+    step that records the freeze; returns how many e-mails were queued (after commit)."""
+    from django.core.mail import send_mass_mail
+    from django.template.loader import render_to_string
+
+    subject = f"Pass numérique : remises du millésime {vintage.year} gelées"
+    messages = [
+        (
+            subject,
+            render_to_string(
+                "chequebooks/email/vintage_frozen_desk.txt",
+                {"vintage": vintage, "desk": desk, "held": held},
+            ),
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
+        )
+        for desk, held, recipients in _desks_holding(vintage)
+    ]
+    if messages:
+        journal_record(
+            action="chequebooks.vintage.freeze_notified",
+            target=vintage,
+            details={"recipients": sum(len(m[3]) for m in messages)},
+        )
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    return len(messages)
 
 
 def vintage_expire(*, vintage) -> int:

@@ -288,6 +288,9 @@ def test_handover_candidates_are_the_desks_distributable_stock():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_desks_handing_out_the_same_chequebook_at_once_exactly_one_succeeds():
+    # Two agents of the one desk that holds it: a chequebook is held by a single desk, so an
+    # agent of another desk is refused without any race ("pas dans le stock de votre
+    # accueil"); the race the lock must settle is between two counters of the holding desk.
     desk = FrontDeskFactory()
     agents = [evaluator_membership(desk), evaluator_membership(desk)]
     chequebook = desk_chequebook(desk)

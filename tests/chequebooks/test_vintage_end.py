@@ -159,3 +159,26 @@ def test_reconciliation_counts_each_state_and_the_value_to_credit_back(setting):
     assert figures["expired"] == 0
     assert figures["credit_back_cents"] == (30 - 3) * setting["vintage"].face_value_cents
     assert setting["held"].state == ChequebookState.AT_FRONT_DESK
+
+
+def test_at_d15_desks_still_holding_stock_are_told_to_stop_once(
+    setting, django_capture_on_commit_callbacks
+):
+    _run("2026-12-15", django_capture_on_commit_callbacks)
+    frozen = [m for m in mail.outbox if "gelées" in m.subject]
+    assert len(frozen) == 1
+    assert set(frozen[0].to) == {"accueil@example.org", setting["agent"].user.email}
+    assert "n'en remettez plus" in frozen[0].body and "1 chéquier" in frozen[0].body
+    _run("2026-12-16", django_capture_on_commit_callbacks)
+    assert len([m for m in mail.outbox if "gelées" in m.subject]) == 1
+
+
+def test_the_d30_alert_gives_managers_the_started_chequebooks(
+    setting, django_capture_on_commit_callbacks
+):
+    setting["handed"].cheques.filter(position=1).update(state=ChequeState.REDEEMED)
+    _run("2026-11-30", django_capture_on_commit_callbacks)
+    body = next(m.body for m in mail.outbox if setting["manager"].user.email in m.to)
+    assert "- émis : 3" in body
+    assert "- remis : 1, dont entamés (au moins un chèque encaissé) : 1" in body
+    assert "- pas encore remis (en stock ou dans les accueils) : 2" in body
