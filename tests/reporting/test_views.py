@@ -463,6 +463,9 @@ def test_breakdown_page_and_file_say_when_the_figures_were_frozen(manager, small
     html = manager.get(url).content.decode()
     stamp = timezone.localtime(run.refreshed_at)
     assert f"Chiffres arrêtés le {stamp:%d/%m/%Y à %H:%M}" in html
+    assert reverse("reporting:refresh") in html  # and the button to bring them up to date
+    html = manager.get(reverse("reporting:radar_not_started")).content.decode()
+    assert f"Chiffres arrêtés le {stamp:%d/%m/%Y à %H:%M}" in html
     response = manager.get(url, {"_export": "xlsx"})
     assert (
         f"passnum-accueils-chiffres-du-{stamp:%Y%m%d-%H%M}.xlsx"
