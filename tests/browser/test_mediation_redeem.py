@@ -86,12 +86,29 @@ def test_mediator_redeems_three_cheques_then_sees_already_redeemed(page, demo, l
     ):
         page.goto(path)
         check_a11y(page, name)
+    place = demo.orgs["med_rouergue"].places.order_by("pk").first()
+    page.goto(f"/mediation/structure/lieux/{place.pk}/")
+    check_a11y(page, "mediation-place-edit")
     page.goto("/mediation/releves/")
     page.get_by_role("link", name=re.compile(r"Relevé n° \d+")).first.click()
     check_a11y(page, "mediation-statement-mediator")
     page.goto("/mediation/structure/")
     page.get_by_role("link", name=re.compile("Convention avec")).first.click()
     check_a11y(page, "mediation-agreement-mediator")
+
+    # Forms in their error state: the message sits next to the field.
+    page.goto("/mediation/activites/nouvelle/")
+    page.get_by_label("Atelier collectif", exact=True).check()
+    page.get_by_label("Durée (minutes)").fill("0")
+    page.get_by_label("E-mail", exact=True).check()
+    page.get_by_role("button", name="Enregistrer").click()
+    assert "au moins une minute" in page.content()
+    check_a11y(page, "mediation-activity-form-error")
+    page.goto("/mediation/structure/modifier/")
+    page.get_by_label("IBAN").fill("")
+    page.get_by_role("button", name=re.compile("Enregistrer")).click()
+    assert "ne peut pas être vidé" in page.content()
+    check_a11y(page, "mediation-profile-form-error")
 
 
 def test_manager_produces_validates_and_downloads_the_months_statement(
@@ -135,6 +152,15 @@ def test_manager_produces_validates_and_downloads_the_months_statement(
     ):
         page.goto(path_)
         check_a11y(page, name)
+    page.goto(f"/mediation/mediateurs/{rouergue.pk}/lieux/nouveau/")
+    check_a11y(page, "mediation-mediator-place-form")
     page.goto("/mediation/conventions/")
     page.get_by_role("link", name="Rouergue Numérique").click()
     check_a11y(page, "mediation-agreement-manager")
+
+    # A suspension without a reason: refused next to the reason, on the mediator's page.
+    page.goto(f"/mediation/mediateurs/{rouergue.pk}/")
+    page.get_by_label("Nouvelle qualification").select_option("suspended")
+    page.get_by_role("button", name="Changer la qualification").click()
+    assert "Indiquez le motif" in page.content()
+    check_a11y(page, "mediation-qualification-error")
