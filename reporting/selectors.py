@@ -436,7 +436,7 @@ def residents_figures(filters, epci_names) -> dict | None:
     """Restricted to an EPCI: the chequebooks handed to its residents, from any envelope
     (CD12's included), the other filters applying. None when no EPCI is selected."""
     selected = _selected_epci(filters)
-    if not selected:
+    if selected not in epci_names:  # none, or a coordinator whose structure has no EPCI
         return None
     f = _funnel_of(
         _tally(ChequebookTally, _without_epci(filters))
