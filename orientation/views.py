@@ -6,6 +6,7 @@ every step stays reachable from the steps bar, so going back loses nothing.
 """
 
 import json
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -69,15 +70,41 @@ def _flow_context(person, step, **extra):
     return {"person": person, "step": step, **extra}
 
 
+def _draft(request) -> dict:
+    """Step 1's draft: what the agent typed and has not registered yet (or the person just
+    registered). Kept in the session so that nothing typed is lost when coming back, but
+    dropped PASSNUM_SESSION_IDLE_SECONDS after it was last saved, when the flow ends (the
+    referral is made) or when the agent clears it: a person's data typed before their
+    consent must not outlive the visit."""
+    draft = request.session.get(DRAFT_KEY) or {}
+    saved_at = draft.get("saved_at")
+    if saved_at is None or time.time() - saved_at > settings.PASSNUM_SESSION_IDLE_SECONDS:
+        request.session.pop(DRAFT_KEY, None)
+        return {}
+    return draft
+
+
+def _draft_save(request, **draft) -> None:
+    request.session[DRAFT_KEY] = {**draft, "saved_at": time.time()}
+
+
 @role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
 def flow_start(request):
     """Step 1: register a new person (or find them already known). The form's content is kept
-    in the session until the person is registered, so nothing typed is lost."""
-    draft = request.session.get(DRAFT_KEY) or {}
+    in the session until the person is registered, so nothing typed is lost (see _draft)."""
+    draft = _draft(request)
+    if request.GET.get("effacer"):
+        request.session.pop(DRAFT_KEY, None)
+        messages.info(request, "Saisie effacée.")
+        return redirect("orientation:flow_start")
     if request.GET.get("reset"):
         # "Nouvelle personne": forget the person registered last, keep anything typed since.
         draft.pop("beneficiary", None)
-        request.session[DRAFT_KEY] = draft
+        draft.pop("saved_at", None)
+        if draft:
+            _draft_save(request, **draft)
+        else:
+            request.session.pop(DRAFT_KEY, None)
         return redirect("orientation:flow_start")
     if draft.get("beneficiary") and request.method == "GET":
         person = _people(request).filter(pk=draft["beneficiary"]).first()
@@ -87,9 +114,10 @@ def flow_start(request):
     duplicate = None
     if request.method == "POST":
         form = RegistrationForm(request.POST, side=side)
-        request.session[DRAFT_KEY] = {
-            "data": {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken",)}
-        }
+        _draft_save(
+            request,
+            data={k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken",)},
+        )
         if form.is_valid():
             data = dict(form.cleaned_data)
             duplicate = services.beneficiary_duplicate_check(
@@ -112,7 +140,7 @@ def flow_start(request):
                 if duplicate.known:
                     form.show_confirmation()
             else:
-                request.session[DRAFT_KEY] = {"beneficiary": person.pk}
+                _draft_save(request, beneficiary=person.pk)
                 return redirect("orientation:flow_assess", pk=person.pk)
     else:
         form = RegistrationForm(data=draft.get("data") or None, side=side)
@@ -131,6 +159,7 @@ def flow_start(request):
             communes=_communes_datalist(),
             consent_version=services.CONSENT_TEXT_VERSION,
             consent_text=services.CONSENT_TEXT,
+            has_draft=bool(draft.get("data")),
         ),
     )
 

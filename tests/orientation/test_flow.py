@@ -667,3 +667,44 @@ def test_a_mediator_still_sees_a_person_whose_support_is_completed(world, login)
     client = login(world.mediator)
     url = reverse("orientation:mediator_referral", args=[referral.pk])
     assert client.get(url).status_code == 200
+
+
+def test_what_was_typed_before_consent_expires_with_the_idle_timeout(world, login, settings):
+    from freezegun import freeze_time
+
+    settings.PASSNUM_SESSION_IDLE_SECONDS = 1800
+    client = login(world.agent)
+    url = reverse("orientation:flow_start")
+    with freeze_time("2026-03-02 10:00"):
+        client.post(url, _person_data(world, consent_given=""))
+    with freeze_time("2026-03-02 10:29"):
+        page = client.get(url).content.decode()
+        assert 'value="Dupré"' in page and "Effacer la saisie" in page
+        client.post(url, _person_data(world, consent_given=""))  # typed again: kept 30 min more
+    with freeze_time("2026-03-02 10:58"):
+        assert 'value="Dupré"' in client.get(url).content.decode()
+    with freeze_time("2026-03-02 11:20"):  # the agent works on (the session stays open)...
+        assert client.get(reverse("orientation:person_list")).status_code == 200
+    with freeze_time("2026-03-02 11:35"):  # ...but what was typed at 10:29 is gone
+        response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200 and "Nouvelle personne" in page  # still logged in
+        assert 'value="Dupré"' not in page and "0611223344" not in page
+        assert "orientation_new_person" not in client.session
+
+
+def test_the_agent_clears_what_was_typed_and_the_finished_flow_forgets_it(world, login):
+    client = login(world.agent)
+    url = reverse("orientation:flow_start")
+    client.post(url, _person_data(world, consent_given=""))
+    client.get(url + "?effacer=1")
+    assert "orientation_new_person" not in client.session
+    assert 'value="Dupré"' not in client.get(url).content.decode()
+    client.post(url, _person_data(world))
+    person = Beneficiary.objects.get()
+    assert client.session["orientation_new_person"]["beneficiary"] == person.pk
+    client.post(
+        reverse("orientation:flow_refer", args=[person.pk]) + "?service=tous",
+        {"place": world.place_near.pk},
+    )
+    assert "orientation_new_person" not in client.session

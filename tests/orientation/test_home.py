@@ -41,6 +41,9 @@ def test_front_desk_home_shows_the_main_action_and_referrals_to_follow_up(
     assert "3 orientations sans réponse" in page
     for referral in late:
         assert referral.beneficiary.last_name in page
+    # the place's phone, to call the mediator
+    phone = world.place_near.phone
+    assert phone and page.count(f">{phone}</a>") == 3
     for referral in recent:
         assert referral.beneficiary.last_name not in page
 
