@@ -44,6 +44,20 @@ def test_manager_pages(page, demo, log_in, check_a11y, tmp_path):
     # The page's script polls the progress and reloads itself once the file is ready.
     PrintRun.objects.filter(pk=running.pk).update(status=PrintRun.Status.DONE, progress=100)
     page.get_by_text("Aucun fichier.").wait_for(timeout=10_000)
+    failed = PrintRun.objects.create(
+        vintage=held[1].vintage,
+        envelope=held[1].envelope,
+        chequebook_count=3,
+        status=PrintRun.Status.FAILED,
+        error="imprimante en panne",
+        created_by=demo.users["gestionnaire@demo.passnum.fr"],
+    )
+    page.goto(f"/cheques/impressions/{failed.pk}/")
+    assert "imprimante en panne" in page.content()
+    check_a11y(page, "chequebooks-print-run-failed")
+    page.get_by_role("button", name="Relancer l'impression").click()
+    assert "relancée" in page.content()
+    assert PrintRun.objects.get(pk=failed.pk).status != PrintRun.Status.FAILED
     page.goto("/cheques/import/")
     csv = tmp_path / "livraison.csv"
     csv.write_text(
