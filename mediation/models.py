@@ -131,6 +131,20 @@ class Agreement(models.Model):
     def __str__(self):
         return f"Convention {self.mediator} ({self.start_date:%Y})"
 
+    def status_label(self, day=None) -> str:
+        """The status as people read it on ``day`` (today, Europe/Paris): an agreement in
+        force whose end date has passed reads "Terminée", one not started yet "Signée, à
+        venir". Redemption reads the dates too (mediator_redemption_refusal)."""
+        from django.utils import timezone
+
+        day = day or timezone.localdate()
+        if self.status == AgreementStatus.ACTIVE:
+            if self.end_date < day:
+                return AgreementStatus.ENDED.label
+            if self.start_date > day:
+                return "Signée, à venir"
+        return self.get_status_display()
+
 
 class Theme(models.TextChoices):
     """The themes La Coop de la médiation numérique records activities with."""

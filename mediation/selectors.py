@@ -12,6 +12,7 @@ from passnum.organisations.models import Organisation, OrganisationKind, Role
 from .models import (
     Activity,
     Agreement,
+    AgreementStatus,
     MediatorProfile,
     Place,
     Redemption,
@@ -108,6 +109,16 @@ def mediators_with_figures(*, today: datetime.date | None = None):
                 Count("id"),
             ),
             net_total_cents=_per_mediator(_redemptions_of_outer(), Sum("mediator_net_cents")),
+            agreement_until=Subquery(
+                Agreement.objects.filter(
+                    mediator=OuterRef("pk"),
+                    status=AgreementStatus.ACTIVE,
+                    start_date__lte=today,
+                    end_date__gte=today,
+                )
+                .order_by("-end_date")
+                .values("end_date")[:1]
+            ),
         )
         .order_by("name")
     )

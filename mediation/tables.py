@@ -26,6 +26,9 @@ class MediatorTable(tables.Table):
     redeemed_this_month = tables.Column("Chèques ce mois-ci")
     redeemed_total = tables.Column("Chèques encaissés")
     net_total_cents = tables.Column("Net dû (total)", default=0)
+    agreement_until = tables.DateColumn(
+        format="d/m/Y", verbose_name="Convention en vigueur jusqu'au", default="Aucune"
+    )
 
     class Meta:
         template_name = "tables/table.html"

@@ -172,8 +172,12 @@ def test_agreement_pdf_carries_the_terms_and_the_lifecycle(manager, mediator, vi
         membership=manager,
     )
     assert agreement.status == AgreementStatus.DRAFT and len(agreement.file_sha256) == 64
-    text = "".join(p.extract_text() for p in PdfReader(agreement.file.open("rb")).pages)
-    assert "9,60" in text and "mois" in text
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(agreement.file.open("rb")).pages
+    )
+    assert "payé 9,60" in text
+    assert "établi chaque mois pour les chèques encaissés le mois précédent" in text
+    assert mediator.organisation.mediator_profile.iban in text.replace(" ", "")
     assert mediator.organisation.mediator_profile.siret in text
     agreement_activate(agreement=agreement, signed_at=start, membership=manager)
     with pytest.raises(ValidationError):

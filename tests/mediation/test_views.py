@@ -278,6 +278,27 @@ def test_the_managers_figures_are_not_multiplied_by_the_places(
     assert "86,40" not in csv and "86.40" not in csv
 
 
+def test_the_managers_list_shows_the_agreement_in_force(mediator, login, manager):
+    from mediation.models import Agreement, AgreementStatus
+
+    agreement = Agreement.objects.get(mediator=mediator.organisation)
+    client = login(manager)
+    body = client.get(reverse("mediation:mediator_list")).content.decode()
+    assert "Convention en vigueur jusqu&#x27;au" in body or "Convention en vigueur jusqu'au" in body
+    assert f"{agreement.end_date:%d/%m/%Y}" in body
+    Agreement.objects.filter(pk=agreement.pk).update(
+        end_date=timezone.localdate() - datetime.timedelta(days=1),
+        start_date=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.ACTIVE
+    assert agreement.status_label() == "Terminée"
+    body = client.get(reverse("mediation:mediator_list")).content.decode()
+    assert "Aucune" in body
+    detail = client.get(reverse("mediation:agreement_detail", args=[agreement.pk])).content.decode()
+    assert "Terminée" in detail and "En vigueur" not in detail
+
+
 def _activity_post(client, **extra):
     data = {
         "kind": "workshop",
