@@ -6,6 +6,14 @@ from passnum.programme.models import Envelope, Vintage
 from .models import ChequebookState
 
 
+def _running_vintages():
+    """The vintages not ended (``services.vintage_has_ended``): the only ones printed or
+    allocated; read at each form, not at import."""
+    from django.utils import timezone
+
+    return Vintage.objects.filter(valid_until__gte=timezone.localdate()).order_by("year")
+
+
 class PrintRunForm(forms.Form):
     vintage = forms.ModelChoiceField(Vintage.objects.all(), label="Millésime")
     envelope = forms.ModelChoiceField(Envelope.objects.select_related("epci"), label="Enveloppe")
@@ -21,6 +29,10 @@ class PrintRunForm(forms.Form):
         coerce=int,
         initial=10,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vintage"].queryset = _running_vintages()
 
 
 class ImportForm(forms.Form):
@@ -48,6 +60,10 @@ class AllocationForm(forms.Form):
     )
     first_number = forms.IntegerField(label="Du numéro", min_value=1, required=False)
     last_number = forms.IntegerField(label="Au numéro", min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vintage"].queryset = _running_vintages()
 
     def clean(self):
         data = super().clean()

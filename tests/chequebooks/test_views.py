@@ -403,3 +403,12 @@ def test_a_manager_relaunches_a_failed_print_run_from_its_page(client, login):
     page = client.post(reverse("chequebooks:print_run_relaunch", args=[run.pk]), follow=True)
     assert "en cours ou terminée" in page.content.decode()
     assert PrintRun.objects.get(pk=run.pk).status == PrintRun.Status.DONE
+
+
+def test_print_run_and_allocation_forms_offer_only_running_vintages(client, login):
+    VintageFactory(year=2025)  # ended on 31 January 2026
+    VintageFactory(year=2026)
+    login(manager_membership())
+    for name in ["chequebooks:print_run_new", "chequebooks:allocation"]:
+        form = client.get(reverse(name)).context["form"]
+        assert [v.year for v in form.fields["vintage"].queryset] == [2026], name
