@@ -387,6 +387,8 @@ class RedemptionAttempt(models.Model):
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    token = models.CharField("jeton de la saisie", max_length=64, blank=True)
+    code_digest = models.CharField("empreinte du code saisi", max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

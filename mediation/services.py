@@ -508,6 +508,7 @@ class ChequeAnswer:
     reason: str | None = None
     message: str = ""
     cheque: Cheque | None = None
+    code_digest: str = ""
 
     @property
     def ok(self) -> bool:
@@ -600,18 +601,29 @@ def _account_lock(user) -> None:
     list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
-def redemption_wrong_codes_recent(*, user, now=None) -> int:
-    """Wrong codes this account typed within the throttling window."""
+def redemption_wrong_codes_recent(*, user, now=None) -> set[tuple[str, str, str]]:
+    """The wrong codes this account typed within the throttling window, as distinct
+    (submission token, number typed, code digest): the same submission sent again (a double
+    click on a refused form) counts once; any other code, or another submission, counts
+    again. Its size is what the account has spent of WRONG_CODE_LIMIT."""
     now = now or timezone.now()
-    return RedemptionAttempt.objects.filter(
-        user=user, reason=Reason.WRONG_CODE, created_at__gte=now - WRONG_CODE_WINDOW
-    ).count()
+    return set(
+        RedemptionAttempt.objects.filter(
+            user=user, reason=Reason.WRONG_CODE, created_at__gte=now - WRONG_CODE_WINDOW
+        )
+        .values_list("token", "number_typed", "code_digest")
+        .distinct()
+    )
 
 
-def _check_lines(answers, cheques_by_number, *, organisation, day, kind, code_budget=None):
+def _check_lines(
+    answers, cheques_by_number, *, organisation, day, kind, code_budget=None, counted=()
+):
     """Checks every line (codes, states, vintage, one person) and fills in the answers.
     ``code_budget``: how many more wrong codes this account may type; once spent, further
-    lines are refused as throttled without their code being tried."""
+    lines are refused as throttled without their code being tried. ``counted``: the
+    (number typed, code digest) of this submission's wrong codes already counted (a retry),
+    which spend nothing more."""
     seen = set()
     beneficiary_id = None
     wrong = 0
@@ -633,13 +645,14 @@ def _check_lines(answers, cheques_by_number, *, organisation, day, kind, code_bu
                 Reason.MESSAGES[Reason.UNKNOWN_NUMBER],
             )
             continue
-        if code_budget is not None and wrong >= code_budget:
+        already = (answer.typed[:40], answer.code_digest) in counted
+        if code_budget is not None and wrong >= code_budget and not already:
             answer.reason, answer.message = Reason.THROTTLED, Reason.MESSAGES[Reason.THROTTLED]
             continue
         answer.reason, answer.message = _cheque_refusal(
             cheque, code=code, organisation=organisation, day=day
         )
-        wrong += answer.reason == Reason.WRONG_CODE
+        wrong += answer.reason == Reason.WRONG_CODE and not already
         if answer.reason is None and kind != Activity.Kind.WORKSHOP:
             owner = cheque.chequebook.beneficiary_id
             if beneficiary_id is None:
@@ -653,7 +666,17 @@ def _check_lines(answers, cheques_by_number, *, organisation, day, kind, code_bu
             answer.message = "Chèque valable."
 
 
-def _record_attempts(answers, *, organisation, user, only_refused=True):
+def _code_digest(code: str) -> str:
+    """A keyed digest of a typed code: tells two attempts with the same code apart from two
+    with different codes, without storing the code."""
+    import hashlib
+    import hmac
+
+    key = f"passnum.mediation.attempt:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, (code or "").encode(), hashlib.sha256).hexdigest()
+
+
+def _record_attempts(answers, *, organisation, user, token=""):
     RedemptionAttempt.objects.bulk_create(
         RedemptionAttempt(
             number_typed=answer.typed[:40],
@@ -661,6 +684,8 @@ def _record_attempts(answers, *, organisation, user, only_refused=True):
             reason=answer.reason,
             mediator=organisation,
             user=user,
+            token=token[:64],
+            code_digest=answer.code_digest if answer.reason == Reason.WRONG_CODE else "",
         )
         for answer in answers
         if answer.reason and answer.reason != Reason.DUPLICATE_LINE
@@ -745,7 +770,9 @@ def redemption_submit(
         if not (line.number or "").strip():
             continue
         number, code = _parse_line(line)
-        answer = ChequeAnswer(typed=line.number.strip(), number=number)
+        answer = ChequeAnswer(
+            typed=line.number.strip(), number=number, code_digest=_code_digest(code)
+        )
         if number is None:
             answer.reason, answer.message = Reason.MALFORMED, Reason.MESSAGES[Reason.MALFORMED]
         answers.append((answer, code))
@@ -759,7 +786,7 @@ def redemption_submit(
         for a in only_answers:
             if not a.reason:
                 a.reason, a.message = reason, Reason.MESSAGES[reason]
-        _record_attempts(only_answers, organisation=organisation, user=user)
+        _record_attempts(only_answers, organisation=organisation, user=user, token=token)
         return RedemptionResult(ok=False, answers=only_answers, reason=reason)
 
     refusal = mediator_redemption_refusal(organisation, day=day)
@@ -769,8 +796,10 @@ def redemption_submit(
     # so that parallel submissions of one account count their wrong codes one after another.
     with transaction.atomic():
         _account_lock(user)
-        code_budget = WRONG_CODE_LIMIT - redemption_wrong_codes_recent(user=user)
-        if code_budget <= 0:
+        spent = redemption_wrong_codes_recent(user=user)
+        counted = {(typed, digest) for tok, typed, digest in spent if tok == token}
+        code_budget = WRONG_CODE_LIMIT - len(spent)
+        if code_budget <= 0 and not counted:
             return refuse_all(Reason.THROTTLED)
         numbers = [a.number for a in only_answers if a.number is not None]
         cheques = {
@@ -778,7 +807,13 @@ def redemption_submit(
             for c in Cheque.objects.filter(number__in=numbers).select_related("chequebook__vintage")
         }
         _check_lines(
-            answers, cheques, organisation=organisation, day=day, kind=kind, code_budget=code_budget
+            answers,
+            cheques,
+            organisation=organisation,
+            day=day,
+            kind=kind,
+            code_budget=max(code_budget, 0),
+            counted=counted,
         )
         if any(not a.ok for a in only_answers):
             # The same submission may have been committed by a concurrent request since the first
@@ -788,7 +823,7 @@ def redemption_submit(
             ).first()
             if earlier is not None:
                 return _replay(earlier, organisation)
-            _record_attempts(only_answers, organisation=organisation, user=user)
+            _record_attempts(only_answers, organisation=organisation, user=user, token=token)
             return RedemptionResult(ok=False, answers=only_answers)
 
         # 2. Under lock: re-check, then redeem.
@@ -827,7 +862,7 @@ def redemption_submit(
         except _Replayed as replay:
             return _replay(replay.submission, organisation)
         except _Refused:
-            _record_attempts(only_answers, organisation=organisation, user=user)
+            _record_attempts(only_answers, organisation=organisation, user=user, token=token)
             return RedemptionResult(ok=False, answers=only_answers)
         except IntegrityError:
             # A concurrent identical token (unique) or a cheque redeemed meanwhile (one-to-one):

@@ -273,6 +273,23 @@ def test_wrong_codes_are_throttled_per_account(mediator, chequebook, redeem):
         assert redeem([cheque]).ok
 
 
+def test_a_refused_submission_sent_again_counts_its_wrong_codes_once(vintage, envelope, redeem):
+    """A double click on a form refused for three wrong codes spends three of the budget, not
+    six; a new code, even under the same token, counts."""
+    cheques = cheques_of(handed_out(vintage, envelope), 5)
+    first = redeem(cheques[:3], code="WRONGONE", tok="refused-twice", kind="workshop")
+    again = redeem(cheques[:3], code="WRONGONE", tok="refused-twice", kind="workshop")
+    assert reasons(first) == reasons(again) == [Reason.WRONG_CODE] * 3
+    other_code = redeem(cheques[:1], code="WRONGTWO", tok="refused-twice")
+    assert reasons(other_code) == [Reason.WRONG_CODE]  # 4 spent
+    fifth = redeem(cheques[3:5], code="WRONGONE", kind="workshop")
+    assert reasons(fifth) == [Reason.WRONG_CODE, Reason.THROTTLED]  # the 5th, then none
+    assert reasons(redeem(cheques[4:5])) == [Reason.THROTTLED]
+    # The retry of an already counted submission tries nothing new once the budget is spent.
+    retry = redeem(cheques[:4], code="WRONGONE", tok="refused-twice", kind="workshop")
+    assert reasons(retry) == [Reason.WRONG_CODE] * 3 + [Reason.THROTTLED]
+
+
 def test_throttling_counts_one_account_only(db, chequebook, redeem, mediator):
     colleague = make_mediator()
     cheque = cheques_of(chequebook, 1)[0]
