@@ -204,6 +204,7 @@ def chequebook_detail(request, pk):
         and chequebook.state == ChequebookState.AT_FRONT_DESK
         and not ended,
         "ended": ended,
+        "frozen": services.vintage_is_frozen(chequebook.vintage),
         "can_receipt": chequebook.state == ChequebookState.HANDED_OUT
         and (is_manager or handed_by_us),
         "can_replace": chequebook.state == ChequebookState.CANCELLED

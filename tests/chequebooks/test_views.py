@@ -412,3 +412,13 @@ def test_print_run_and_allocation_forms_offer_only_running_vintages(client, logi
     for name in ["chequebooks:print_run_new", "chequebooks:allocation"]:
         form = client.get(reverse(name)).context["form"]
         assert [v.year for v in form.fields["vintage"].queryset] == [2026], name
+
+
+def test_the_chequebook_page_says_frozen_from_the_date(client, login):
+    agent = evaluator_membership()
+    book = desk_chequebook(agent.organisation, vintage=VintageFactory(year=2026))
+    url = reverse("chequebooks:chequebook_detail", args=[book.pk])
+    with freeze_time("2026-12-15 10:00"):  # the daily task has not recorded the freeze
+        login(agent)
+        page = client.get(url).content.decode()
+    assert "remises gelées" in page and ">Remettre<" not in page
