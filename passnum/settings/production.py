@@ -8,6 +8,8 @@ PASSNUM_PRODUCTION = True
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 PASSNUM_SITE_URL = env("PASSNUM_SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
+if not PASSNUM_SITE_URL.startswith("https://"):
+    raise ValueError("PASSNUM_SITE_URL must start with https:// in production (links in e-mails).")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

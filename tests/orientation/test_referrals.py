@@ -268,3 +268,12 @@ def test_the_mediators_email_links_to_its_inbox_with_an_absolute_url(
     (mail,) = mailoutbox
     assert "https://passnum.aveyron.fr/orientation/orientations-recues/" in mail.body
     assert person.last_name not in mail.body
+
+
+def test_production_refuses_a_site_url_without_https():
+    from tests.foundation.test_production import _manage, _production_env
+
+    result = _manage("check", env=_production_env(PASSNUM_SITE_URL="http://passnum.aveyron.fr"))
+    assert result.returncode != 0 and "PASSNUM_SITE_URL" in result.stderr
+    result = _manage("check", env=_production_env(PASSNUM_SITE_URL="https://passnum.aveyron.fr/"))
+    assert result.returncode == 0, result.stdout + result.stderr
