@@ -529,11 +529,6 @@ class RedemptionResult:
         return sum(r.mediator_net_cents for r in self.redemptions)
 
 
-class _Refused(Exception):
-    def __init__(self, answers):
-        self.answers = answers
-
-
 def _parse_line(line: ChequeLine) -> tuple[int | None, str]:
     from chequebooks.services import cheque_qr_parse
 
@@ -741,9 +736,11 @@ def redemption_submit(
     the end of the submission, so parallel submissions of one account are checked one after
     the other and together never try more than WRONG_CODE_LIMIT wrong codes per window.
 
-    As pretix's check-in: checks without lock first; then, in one transaction, the cheque rows
-    are locked (ordered by id, so two submissions never deadlock), re-checked under the lock
-    and only then redeemed. A one-to-one constraint between cheque and redemption backs it.
+    As pretix's check-in, in one transaction after the account's lock: checks without the
+    cheque rows' lock first; then the cheque rows are locked (ordered by id, so two
+    submissions never deadlock), re-checked under the lock and only then redeemed. A
+    one-to-one constraint between cheque and redemption backs it. A retry of a refused
+    submission counts its wrong codes once (redemption_wrong_codes_recent).
     """
     organisation = membership.organisation
     user = membership.user
@@ -792,91 +789,104 @@ def redemption_submit(
     refusal = mediator_redemption_refusal(organisation, day=day)
     if refusal:
         return refuse_all(refusal)
-    # 1. Checks that need no cheque lock; the account is locked for the whole submission,
-    # so that parallel submissions of one account count their wrong codes one after another.
-    with transaction.atomic():
-        _account_lock(user)
-        spent = redemption_wrong_codes_recent(user=user)
-        counted = {(typed, digest) for tok, typed, digest in spent if tok == token}
-        code_budget = WRONG_CODE_LIMIT - len(spent)
-        if code_budget <= 0 and not counted:
-            return refuse_all(Reason.THROTTLED)
-        numbers = [a.number for a in only_answers if a.number is not None]
-        cheques = {
-            c.number: c
-            for c in Cheque.objects.filter(number__in=numbers).select_related("chequebook__vintage")
-        }
-        _check_lines(
-            answers,
-            cheques,
-            organisation=organisation,
-            day=day,
-            kind=kind,
-            code_budget=max(code_budget, 0),
-            counted=counted,
-        )
-        if any(not a.ok for a in only_answers):
-            # The same submission may have been committed by a concurrent request since the first
-            # token check (a double click): its cheques then read as redeemed. Answer as a retry.
-            earlier = RedemptionSubmission.objects.filter(
-                token=token, mediator=organisation
-            ).first()
-            if earlier is not None:
-                return _replay(earlier, organisation)
-            _record_attempts(only_answers, organisation=organisation, user=user, token=token)
-            return RedemptionResult(ok=False, answers=only_answers)
-
-        # 2. Under lock: re-check, then redeem.
-        ids = sorted(a.cheque.pk for a in only_answers)
-        try:
-            with transaction.atomic():
-                locked = {
-                    c.number: c
-                    for c in Cheque.objects.select_for_update(of=("self",))
-                    .filter(pk__in=ids)
-                    .select_related("chequebook__vintage")
-                    .order_by("id")
-                }
-                earlier = RedemptionSubmission.objects.filter(token=token).first()
-                if earlier is not None:  # the same submission won the race while we waited
-                    raise _Replayed(earlier)
-                for answer, _code in answers:
-                    answer.reason = None
-                _check_lines(answers, locked, organisation=organisation, day=day, kind=kind)
-                if any(not a.ok for a in only_answers):
-                    raise _Refused(only_answers)
-                result = _redeem_locked(
-                    answers=only_answers,
-                    organisation=organisation,
-                    user=user,
-                    token=token,
-                    kind=kind,
-                    date=date,
-                    duration_minutes=duration_minutes,
-                    themes=themes,
-                    referral=referral,
-                    place=place,
-                    notes=notes,
-                    membership=membership,
-                )
-        except _Replayed as replay:
-            return _replay(replay.submission, organisation)
-        except _Refused:
-            _record_attempts(only_answers, organisation=organisation, user=user, token=token)
-            return RedemptionResult(ok=False, answers=only_answers)
-        except IntegrityError:
-            # A concurrent identical token (unique) or a cheque redeemed meanwhile (one-to-one):
-            # the row locks make this unreachable, the constraints make it harmless.
-            earlier = RedemptionSubmission.objects.filter(token=token).first()
-            if earlier is not None:
-                return _replay(earlier, organisation)
-            raise
-        return result
+    # One transaction, no savepoint: the account's row is locked first, so that parallel
+    # submissions of one account count their wrong codes one after another.
+    try:
+        with transaction.atomic():
+            _account_lock(user)
+            return _submit_serialised(
+                answers=answers,
+                organisation=organisation,
+                user=user,
+                token=token,
+                day=day,
+                activity={
+                    "kind": kind,
+                    "date": date,
+                    "duration_minutes": duration_minutes,
+                    "themes": themes,
+                    "referral": referral,
+                    "place": place,
+                    "notes": notes,
+                },
+                membership=membership,
+            )
+    except IntegrityError:
+        # A concurrent identical token (unique) or a cheque redeemed meanwhile (one-to-one):
+        # the row locks make this unreachable, the constraints make it harmless. Everything
+        # was rolled back; a retry is answered as such.
+        earlier = RedemptionSubmission.objects.filter(token=token).first()
+        if earlier is not None:
+            return _replay(earlier, organisation)
+        raise
 
 
-class _Replayed(Exception):
-    def __init__(self, submission):
-        self.submission = submission
+def _submit_serialised(
+    *, answers, organisation, user, token, day, activity, membership
+) -> RedemptionResult:
+    """redemption_submit's checks and writes, inside its transaction, the account locked."""
+    only_answers = [a for a, _ in answers]
+    kind = activity["kind"]
+    # 1. Checks that need no cheque lock.
+    spent = redemption_wrong_codes_recent(user=user)
+    counted = {(typed, digest) for tok, typed, digest in spent if tok == token}
+    code_budget = WRONG_CODE_LIMIT - len(spent)
+    if code_budget <= 0 and not counted:
+        for a in only_answers:
+            if not a.reason:
+                a.reason, a.message = Reason.THROTTLED, Reason.MESSAGES[Reason.THROTTLED]
+        _record_attempts(only_answers, organisation=organisation, user=user, token=token)
+        return RedemptionResult(ok=False, answers=only_answers, reason=Reason.THROTTLED)
+    numbers = [a.number for a in only_answers if a.number is not None]
+    cheques = {
+        c.number: c
+        for c in Cheque.objects.filter(number__in=numbers).select_related("chequebook__vintage")
+    }
+    _check_lines(
+        answers,
+        cheques,
+        organisation=organisation,
+        day=day,
+        kind=kind,
+        code_budget=max(code_budget, 0),
+        counted=counted,
+    )
+    if any(not a.ok for a in only_answers):
+        # The same submission may have been committed by a concurrent request since the first
+        # token check (a double click): its cheques then read as redeemed. Answer as a retry.
+        earlier = RedemptionSubmission.objects.filter(token=token, mediator=organisation).first()
+        if earlier is not None:
+            return _replay(earlier, organisation)
+        _record_attempts(only_answers, organisation=organisation, user=user, token=token)
+        return RedemptionResult(ok=False, answers=only_answers)
+
+    # 2. Under the cheque rows' lock (ordered by id, so two submissions never deadlock):
+    # re-check, then redeem.
+    ids = sorted(a.cheque.pk for a in only_answers)
+    locked = {
+        c.number: c
+        for c in Cheque.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("chequebook__vintage")
+        .order_by("id")
+    }
+    earlier = RedemptionSubmission.objects.filter(token=token).first()
+    if earlier is not None:  # the same submission won the race while we waited
+        return _replay(earlier, organisation)
+    for answer, _code in answers:
+        answer.reason = None
+    _check_lines(answers, locked, organisation=organisation, day=day, kind=kind)
+    if any(not a.ok for a in only_answers):
+        _record_attempts(only_answers, organisation=organisation, user=user, token=token)
+        return RedemptionResult(ok=False, answers=only_answers)
+    return _redeem_locked(
+        answers=only_answers,
+        organisation=organisation,
+        user=user,
+        token=token,
+        membership=membership,
+        **activity,
+    )
 
 
 def _redeem_locked(
