@@ -28,6 +28,8 @@ from .services import (
     cheque_number_for,
     chequebooks_allocate,
     vintage_expire,
+    vintage_freeze_lift,
+    vintage_is_frozen,
 )
 
 DEMO_CODE_KEY = b"passnum-demo-only-not-secret"
@@ -56,6 +58,10 @@ def load(ctx) -> None:
         organisation=ctx.orgs["cd12"], role=Role.PROGRAMME_MANAGER
     )
     current = vintage_defaults(programme=ctx.programme, year=ctx.current_year)
+    if vintage_is_frozen(current, today=ctx.today) and not current.handover_frozen:
+        # Tried between 15 and 31 December, the demo would hand nothing out (the D-15 freeze):
+        # its manager lifts the freeze, as a real one may, so every step can be tried any day.
+        vintage_freeze_lift(vintage=current, membership=manager)
     if PrintRun.objects.filter(vintage=current, created_by=manager_user).exists():
         return  # already loaded
     cd12 = Envelope.objects.get(programme=ctx.programme, side=Side.CD12)

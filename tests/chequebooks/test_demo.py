@@ -27,3 +27,20 @@ def test_the_demo_stock_loads_once_and_its_codes_are_knowable():
     assert Cheque.objects.filter(
         chequebook__vintage__year=ctx.current_year - 1, state=ChequeState.EXPIRED
     ).exists()
+
+
+@pytest.mark.django_db
+@freeze_time("2026-12-20 10:00:00")
+def test_the_demo_tried_during_the_freeze_fortnight_can_still_hand_out():
+    """From 15 December the current vintage is frozen; the demo's manager lifts the freeze
+    (journaled), so that the whole demo works on any day of the year."""
+    from chequebooks.services import vintage_is_distributable
+    from passnum.audit.models import JournalEntry
+
+    ctx = demo_load_foundation()
+    demo.load(ctx)
+    current = ctx.programme.vintages.get(year=2026)
+    assert vintage_is_distributable(current)
+    assert JournalEntry.objects.filter(action="chequebooks.vintage.freeze_lifted").count() == 1
+    demo.load(ctx)  # idempotent: nothing more to lift
+    assert JournalEntry.objects.filter(action="chequebooks.vintage.freeze_lifted").count() == 1
