@@ -25,6 +25,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passnum.settings")
 
 
+def _database_ensure(url: str) -> None:
+    """Create the benchmark's PostgreSQL database when it does not exist yet."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", type=int, nargs="+", default=[90_000, 2_000_000])
@@ -32,6 +44,7 @@ def main():
     parser.add_argument("--no-generate", action="store_true")
     args = parser.parse_args()
 
+    _database_ensure(os.environ.get("DATABASE_URL", ""))
     import django
 
     django.setup()
@@ -52,6 +65,7 @@ def main():
 
     if connection.vendor != "postgresql":
         sys.exit("Le banc de mesure tourne sur PostgreSQL (DATABASE_URL).")
+    call_command("migrate", verbosity=0)
 
     results = {}
     for scale in args.scales:
