@@ -1,5 +1,7 @@
 """Production settings: everything secret or host-specific comes from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -7,9 +9,10 @@ DEBUG = False
 PASSNUM_PRODUCTION = True
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-PASSNUM_SITE_URL = env("PASSNUM_SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
-if not PASSNUM_SITE_URL.startswith("https://"):
-    raise ValueError("PASSNUM_SITE_URL must start with https:// in production (links in e-mails).")
+# Links in e-mails; empty (as docker-compose passes it when unset) means the first host.
+PASSNUM_SITE_URL = (env("PASSNUM_SITE_URL", default="") or f"https://{ALLOWED_HOSTS[0]}").rstrip(
+    "/"
+)
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -26,6 +29,10 @@ PASSNUM_REQUIRE_MFA = env.bool("PASSNUM_REQUIRE_MFA", default=True)
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("PASSNUM_TRUSTED_PROXY_COUNT", default=1)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+if SECURE_SSL_REDIRECT and not PASSNUM_SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "PASSNUM_SITE_URL must start with https:// when the site redirects to HTTPS."
+    )
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -277,3 +277,15 @@ def test_production_refuses_a_site_url_without_https():
     assert result.returncode != 0 and "PASSNUM_SITE_URL" in result.stderr
     result = _manage("check", env=_production_env(PASSNUM_SITE_URL="https://passnum.aveyron.fr/"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_takes_an_empty_site_url_as_unset_and_plain_http_without_redirect():
+    from tests.foundation.test_production import _manage, _production_env
+
+    code = "from django.conf import settings; print(settings.PASSNUM_SITE_URL)"
+    result = _manage("shell", "-c", code, env=_production_env(PASSNUM_SITE_URL=""))
+    assert result.stdout.strip().splitlines()[-1] == "https://passnum.aveyron.fr"
+    env = _production_env(
+        PASSNUM_SITE_URL="http://localhost:8000", DJANGO_SECURE_SSL_REDIRECT="false"
+    )
+    assert _manage("check", env=env).returncode == 0
