@@ -24,7 +24,7 @@ def organisation_switch(request):
     chosen = request.POST.get("membership", "")
     membership = get_object_or_404(
         request.user.memberships.filter(is_active=True, organisation__is_active=True),
-        pk=int(chosen) if chosen.isdigit() else None,
+        pk=int(chosen) if chosen.isascii() and chosen.isdigit() else None,
     )
     request.session[SESSION_KEY] = membership.pk
     messages.success(request, f"Vous agissez maintenant pour {membership.organisation}.")

@@ -239,7 +239,7 @@ def test_the_switcher_posts_back_the_ids_it_shows_even_past_a_thousand(client, l
     response = client.post(reverse("organisation_switch"), {"membership": values[1]})
     assert response.status_code == 302
     assert client.session[SESSION_KEY] == second.pk
-    for wrong in ["1\u00a0500", "abc", ""]:
+    for wrong in ["1\u00a0500", "abc", "", "²", "١٥٠٠"]:
         assert client.post(reverse("organisation_switch"), {"membership": wrong}).status_code == 404
 
 
