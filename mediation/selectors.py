@@ -159,7 +159,9 @@ def places_for_referral(*, service=None, commune=None):
 
 
 def referrals_open_for(membership):
-    """Referrals addressed to this mediator that an activity may answer."""
+    """Rule: an activity (with or without cheques) may answer only a referral addressed to this
+    mediator and still open (proposed, accepted or first session held): not one declined,
+    lapsed or completed."""
     from orientation.models import Referral, ReferralState
 
     own = _own_mediator(membership)
@@ -176,18 +178,25 @@ def referrals_open_for(membership):
 
 
 def participants_open_for(membership):
-    """The people a mediator may record in an activity: those referred to it, and those whose
-    cheques it redeemed. Nobody for anyone else."""
+    """Rule: the people a mediator may record in an activity are those it may see (orientation's
+    beneficiaries_visible_to: referred to it by a referral still open or completed, not one it
+    declined or that lapsed) and those whose cheques it redeemed; never an anonymised person.
+    Nobody for anyone else."""
     from orientation.models import Beneficiary
+    from orientation.selectors import beneficiaries_visible_to
 
     own = _own_mediator(membership)
     if own is None:
         return Beneficiary.objects.none()
-    return Beneficiary.objects.filter(
-        pk__in=Beneficiary.objects.filter(
-            Q(referrals__mediator=own) | Q(redemptions__mediator=own)
-        ).values("pk")
-    ).order_by("last_name", "first_name", "pk")
+    visible = beneficiaries_visible_to(membership).values("pk")
+    redeemed = Redemption.objects.filter(mediator=own, beneficiary__isnull=False).values(
+        "beneficiary_id"
+    )
+    return (
+        Beneficiary.objects.filter(Q(pk__in=visible) | Q(pk__in=redeemed))
+        .filter(anonymised_at__isnull=True)
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 def profile_of(organisation) -> MediatorProfile | None:

@@ -911,10 +911,9 @@ def _redeem_locked(
         if a.cheque.chequebook.beneficiary_id not in beneficiary_ids:
             beneficiary_ids.append(a.cheque.chequebook.beneficiary_id)
     if referral is not None:
-        if referral.mediator_id != organisation.pk:
-            raise ValidationError(
-                {"referral": "Cette orientation n'est pas adressée à votre structure."}
-            )
+        refusal = referral_refusal(referral, membership)
+        if refusal:
+            raise ValidationError({"referral": refusal})
         if referral.beneficiary_id not in beneficiary_ids:
             raise ValidationError(
                 {
@@ -972,6 +971,22 @@ def _redeem_locked(
     return RedemptionResult(ok=True, answers=answers, activity=activity, redemptions=redemptions)
 
 
+def referral_refusal(referral, membership) -> str | None:
+    """Rule: an activity answers only a referral of selectors.referrals_open_for (addressed to
+    this mediator and still open), the same list the forms offer. Returns the message that
+    forbids it, or None."""
+    from .selectors import referrals_open_for
+
+    if referral.mediator_id != membership.organisation_id:
+        return "Cette orientation n'est pas adressée à votre structure."
+    if not referrals_open_for(membership).filter(pk=referral.pk).exists():
+        return (
+            "Cette orientation est close (déclinée, sans suite ou terminée) : "
+            "choisissez-en une autre."
+        )
+    return None
+
+
 def _referral_first_session(referral, membership) -> None:
     """Tell orientation that the referral's first session was held (their service)."""
     from orientation.models import ReferralState
@@ -998,10 +1013,12 @@ def activity_record(
     notes="",
 ) -> Activity:
     """Record an activity without cheques (e.g. a follow-up session). Same rules as the
-    activity of a redemption: the referral must be addressed to this mediator, and answering
-    it moves it to "first session held". It lasts at least a minute and is not in the future;
-    its participants (several for a workshop) are people referred to this mediator or whose
-    cheques it redeemed; the referral's person is added to them."""
+    activity of a redemption: the referral must be addressed to this mediator and still open
+    (referral_refusal: not declined, lapsed or completed), and answering it moves it to "first
+    session held". It lasts at least a minute and is not in the future;
+    its participants (several for a workshop) are selectors.participants_open_for: people it
+    may still see or whose cheques it redeemed, never anonymised; the referral's person is
+    added to them."""
     from .selectors import participants_open_for
 
     organisation = membership.organisation
@@ -1011,8 +1028,8 @@ def activity_record(
         errors["date"] = "L'activité ne peut pas être datée dans le futur."
     if not duration_minutes or duration_minutes <= 0:
         errors["duration_minutes"] = "Indiquez une durée d'au moins une minute."
-    if referral is not None and referral.mediator_id != organisation.pk:
-        errors["referral"] = "Cette orientation n'est pas adressée à votre structure."
+    if referral is not None and (refusal := referral_refusal(referral, membership)):
+        errors["referral"] = refusal
     participants = list(participants)
     if participants:
         allowed = set(

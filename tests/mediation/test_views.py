@@ -11,7 +11,7 @@ from mediation.rules import PARIS
 from mediation.services import statement_issue
 from tests.factories import evaluator_membership
 
-from .conftest import CODE, handed_out, make_mediator
+from .conftest import CODE, handed_out, make_mediator, token
 
 pytestmark = pytest.mark.django_db
 
@@ -433,3 +433,99 @@ def test_statement_steps_show_their_errors_on_the_page(
     assert done.status_code == 302
     statement.refresh_from_db()
     assert statement.status == StatementStatus.PAID
+
+
+@pytest.mark.parametrize("state", ["declined", "lapsed"])
+def test_a_person_whose_referral_was_declined_or_lapsed_is_no_participant(mediator, login, state):
+    """Orientation's rule: once the referral is declined or lapsed, the mediator no longer sees
+    the person, so the activity page does not offer them and the service refuses them."""
+    from django.core.exceptions import ValidationError
+
+    from mediation.selectors import participants_open_for
+    from mediation.services import activity_record
+    from tests.orientation.factories import ReferralFactory
+
+    place = mediator.organisation.places.first()
+    open_one = ReferralFactory(mediator=mediator.organisation, place=place)
+    closed = ReferralFactory(mediator=mediator.organisation, place=place, state=state)
+    assert list(participants_open_for(mediator)) == [open_one.beneficiary]
+    page = login(mediator).get(reverse("mediation:activity_create")).content.decode()
+    assert closed.beneficiary.last_name not in page
+    with pytest.raises(ValidationError) as exc:
+        activity_record(
+            membership=mediator,
+            kind="workshop",
+            date=timezone.localdate(),
+            duration_minutes=60,
+            themes=[],
+            participants=[closed.beneficiary],
+        )
+    assert "participants" in exc.value.message_dict
+
+
+def test_an_anonymised_person_is_no_participant_even_with_redeemed_cheques(mediator, chequebook):
+    from mediation.selectors import participants_open_for
+    from mediation.services import ChequeLine, redemption_submit
+    from orientation.models import Beneficiary
+
+    cheque = chequebook.cheques.order_by("number").first()
+    result = redemption_submit(
+        membership=mediator,
+        token=token(),
+        lines=[ChequeLine(number=str(cheque.number), code=CODE)],
+        kind="individual",
+        date=timezone.localdate(),
+        duration_minutes=30,
+        themes=[],
+    )
+    assert result.ok
+    assert list(participants_open_for(mediator)) == [chequebook.beneficiary]
+    Beneficiary.objects.filter(pk=chequebook.beneficiary_id).update(anonymised_at=timezone.now())
+    assert list(participants_open_for(mediator)) == []
+
+
+@pytest.mark.parametrize("state", ["declined", "lapsed", "completed"])
+def test_an_activity_cannot_answer_a_closed_referral(mediator, login, state):
+    """The service checks the referral against referrals_open_for, as the form's list does."""
+    from django.core.exceptions import ValidationError
+
+    from mediation.models import Activity
+    from mediation.services import activity_record
+    from tests.orientation.factories import ReferralFactory
+
+    referral = ReferralFactory(
+        mediator=mediator.organisation, place=mediator.organisation.places.first(), state=state
+    )
+    with pytest.raises(ValidationError) as exc:
+        activity_record(
+            membership=mediator,
+            kind="individual",
+            date=timezone.localdate(),
+            duration_minutes=60,
+            themes=[],
+            referral=referral,
+        )
+    assert "close" in " ".join(exc.value.message_dict["referral"])
+    assert not Activity.objects.exists()
+    referral.refresh_from_db()
+    assert referral.state == state
+
+
+def test_an_activity_answers_an_open_referral(mediator):
+    from mediation.services import activity_record
+    from tests.orientation.factories import ReferralFactory
+
+    referral = ReferralFactory(
+        mediator=mediator.organisation, place=mediator.organisation.places.first()
+    )
+    activity = activity_record(
+        membership=mediator,
+        kind="individual",
+        date=timezone.localdate(),
+        duration_minutes=60,
+        themes=[],
+        referral=referral,
+    )
+    assert list(activity.participants.all()) == [referral.beneficiary]
+    referral.refresh_from_db()
+    assert referral.state == "first_session"
