@@ -18,6 +18,7 @@ from django.utils import timezone
 from passnum.audit.services import journal_record
 from passnum.organisations.models import OrganisationKind, Role
 from passnum.programme.models import Side
+from passnum.programme.services import vintage_freeze_date
 
 from .models import (
     Cheque,
@@ -1198,12 +1199,6 @@ def vintage_alert_date(vintage):
     return datetime.date(vintage.year, 11, 30)
 
 
-def vintage_freeze_date(vintage):
-    import datetime
-
-    return datetime.date(vintage.year, 12, 15)
-
-
 def vintage_end_run(*, today=None) -> dict:
     """The daily end-of-vintage step (idempotent), for every vintage, dates in Europe/Paris:
     - from 30 November N (D-30) until the vintage ends: one alert e-mail to programme managers
@@ -1372,8 +1367,10 @@ def vintage_expire(*, vintage) -> int:
 
 def vintage_freeze_lift(*, vintage, membership):
     """Rule: a programme manager may lift the freeze of a vintage whose hand-over is frozen
-    (``vintage_is_frozen``: by hand or since its D-15), until the vintage ends; the D-15 freeze
-    then does not come back. A freeze that has not happened cannot be lifted in advance."""
+    (``vintage_is_frozen``: by hand or since its D-15), until the vintage ends. Lifted on or
+    after its D-15, the D-15 freeze then does not come back; lifting a freeze made by hand
+    before its D-15 only unfreezes it, and the D-15 freeze still comes on its date. A freeze
+    that has not happened cannot be lifted in advance."""
     from passnum.programme.models import Vintage
 
     _require_manager(membership, "lever le gel des remises")
@@ -1386,7 +1383,10 @@ def vintage_freeze_lift(*, vintage, membership):
                 f"Les remises du millésime {current.year} ne sont pas gelées : rien à lever "
                 f"(le gel vient le {vintage_freeze_date(current):%d/%m/%Y})."
             )
-        Vintage.objects.filter(pk=vintage.pk).update(handover_frozen=False, freeze_lifted=True)
+        Vintage.objects.filter(pk=vintage.pk).update(
+            handover_frozen=False,
+            freeze_lifted=timezone.localdate() >= vintage_freeze_date(current),
+        )
     vintage.refresh_from_db()
     journal_record(
         action="chequebooks.vintage.freeze_lifted",

@@ -401,13 +401,19 @@ VINTAGE_FIELDS = [
 ]
 
 
+def vintage_freeze_date(vintage) -> datetime.date:
+    """Rule (D-15): a vintage's hand-over freezes on 15 December of its year (Europe/Paris)."""
+    return datetime.date(vintage.year, 12, 15)
+
+
 def vintage_save(*, membership, programme: Programme, vintage: Vintage | None = None, **data):
     """Create or change a vintage (millésime).
 
     Rules: validity ends after it starts; the mediator's net is at most the face value, and the
     commissioner's cost at least the face value; a chequebook holds 5 or 10 cheques; the year
-    is unique. Lifting a freeze marks it lifted by a manager, so the automatic freeze of
-    15 December does not come back."""
+    is unique. Lifting a freeze on or after 15 December (``vintage_freeze_date``) marks it
+    lifted by a manager, so the automatic freeze does not come back; lifting a freeze made by
+    hand before that date only unfreezes it, and the 15 December freeze still comes."""
     from django.utils import timezone
 
     _require_manager(membership)
@@ -444,7 +450,7 @@ def vintage_save(*, membership, programme: Programme, vintage: Vintage | None = 
             vintage.handover_frozen_at = timezone.now()
             vintage.freeze_lifted = False
         elif before.handover_frozen and not vintage.handover_frozen:
-            vintage.freeze_lifted = True
+            vintage.freeze_lifted = timezone.localdate() >= vintage_freeze_date(vintage)
         changed = _changes(before, vintage, VINTAGE_FIELDS)
         if changed:
             vintage.save()

@@ -106,11 +106,30 @@ def test_hand_over_is_frozen_from_15_december(setting, django_capture_on_commit_
         )
 
 
+def test_a_hand_made_freeze_lifted_before_d15_does_not_cancel_the_d15_freeze(
+    setting, django_capture_on_commit_callbacks
+):
+    vintage = setting["vintage"]
+    with freeze_time("2026-06-20 10:00"):
+        Vintage.objects.filter(pk=vintage.pk).update(handover_frozen=True)
+        vintage_freeze_lift(vintage=vintage, membership=setting["manager"])
+    vintage.refresh_from_db()
+    assert not vintage.handover_frozen and not vintage.freeze_lifted
+    assert _run("2026-12-15", django_capture_on_commit_callbacks)["frozen"] == [2026]
+    vintage.refresh_from_db()
+    assert vintage.handover_frozen
+    # Lifted on or after its D-15, the freeze is lifted for good.
+    with freeze_time("2026-12-15 12:00"):
+        vintage_freeze_lift(vintage=vintage, membership=setting["manager"])
+    assert Vintage.objects.get(pk=vintage.pk).freeze_lifted
+
+
 def test_a_manager_lifts_the_freeze_and_it_does_not_come_back(
     setting, django_capture_on_commit_callbacks
 ):
     _run("2026-12-15", django_capture_on_commit_callbacks)
-    vintage_freeze_lift(vintage=setting["vintage"], membership=setting["manager"])
+    with freeze_time("2026-12-15 12:00"):
+        vintage_freeze_lift(vintage=setting["vintage"], membership=setting["manager"])
     _run("2026-12-16", django_capture_on_commit_callbacks)
     vintage = Vintage.objects.get(pk=setting["vintage"].pk)
     assert not vintage.handover_frozen and vintage.freeze_lifted

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from freezegun import freeze_time
 
 from passnum.audit.models import JournalEntry
 from passnum.programme.models import (
@@ -202,7 +203,7 @@ def test_a_manager_splits_the_epci_envelope(client, manager):
     assert "3\u00a0010" in page and "ne correspond pas" in page
 
 
-def test_a_manager_creates_and_edits_a_vintage_with_its_rules(client, manager):
+def test_a_manager_creates_and_edits_a_vintage_with_its_rules(client, manager, login):
     data = {
         "year": 2026,
         "valid_from": "2026-01-01",
@@ -225,16 +226,27 @@ def test_a_manager_creates_and_edits_a_vintage_with_its_rules(client, manager):
     assert "year" in duplicate.context["form"].errors
 
     frozen = {**data, "handover_frozen": "on"}
-    client.post(reverse("programme:vintage_edit", args=[vintage.pk]), frozen)
+    edit = reverse("programme:vintage_edit", args=[vintage.pk])
+    with freeze_time("2026-06-01 10:00"):
+        login(manager)
+        client.post(edit, frozen)
+        vintage.refresh_from_db()
+        assert vintage.handover_frozen and vintage.handover_frozen_at is not None
+        client.post(edit, data)
+        page = client.get(edit).content.decode()
     vintage.refresh_from_db()
-    assert vintage.handover_frozen and vintage.handover_frozen_at is not None
-    client.post(reverse("programme:vintage_edit", args=[vintage.pk]), data)
-    vintage.refresh_from_db()
-    assert not vintage.handover_frozen and vintage.freeze_lifted
+    # Unfrozen in June, before 15 December: the automatic freeze still comes.
+    assert not vintage.handover_frozen and not vintage.freeze_lifted
     assert JournalEntry.objects.filter(action="programme.vintage.updated").count() == 2
-    page = client.get(reverse("programme:vintage_edit", args=[vintage.pk])).content.decode()
     history = page.split('id="historique"', 1)[1]
     assert history.count("<li>") == 3  # created, then updated twice, in French sentences
+    with freeze_time("2026-12-16 10:00"):
+        login(manager)
+        client.post(edit, frozen)
+        client.post(edit, data)
+    vintage.refresh_from_db()
+    # Unfrozen on or after 15 December: lifted for good.
+    assert not vintage.handover_frozen and vintage.freeze_lifted
 
 
 def test_a_manager_adds_renames_and_deactivates_a_target_public(client, manager):
