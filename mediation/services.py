@@ -139,9 +139,11 @@ def mediator_profile_update(
     representative, IBAN and BIC can no longer be blanked. When the mediator's administrator
     (not a manager) changes the SIRET, IBAN or BIC of a mediator that is no longer a mere
     applicant, the change is journaled and the profile is flagged "coordonnées bancaires à
-    revalider": none of its statements can be validated, sent for payment or exported to
-    accounting until a manager re-validates them (``mediator_bank_details_confirm``). A
-    manager's own change needs no re-validation."""
+    revalider": no statement is issued for it, and none of its statements can be validated,
+    sent for payment or exported to accounting, until a manager re-validates them
+    (``mediator_bank_details_confirm``). A manager's own change needs no re-validation. Any
+    change of SIRET, IBAN or BIC is journaled with the old and new values, the IBAN masked
+    (``bank_value_masked``)."""
     is_manager = membership.role == Role.PROGRAMME_MANAGER
     if not is_manager:
         _require_mediator_member(membership, profile.organisation, admin=True)
@@ -163,35 +165,75 @@ def mediator_profile_update(
                 errors[name] = ["La structure est qualifiée : ce champ ne peut pas être vidé."]
     if errors:
         raise ValidationError(errors)
-    changed = []
-    for name in PROFILE_FIELDS:
-        if name in data and getattr(profile, name) != data[name]:
-            setattr(profile, name, data[name])
-            changed.append(name)
-    if charter_accepted and not profile.charter_accepted_at:
-        profile.charter_accepted_at = timezone.now()
-        changed.append("charter_accepted_at")
-    to_confirm = (
-        not is_manager
-        and profile.qualification_status != QualificationStatus.APPLIED
-        and any(name in changed for name in BANK_FIELDS)
-    )
-    if to_confirm:
-        profile.bank_details_to_confirm = True
-        changed.append("bank_details_to_confirm")
-    if changed:
-        profile.save(update_fields=changed)
-        details = {"fields": ", ".join(changed)}
-        if to_confirm:
-            details["to_confirm"] = "coordonnées bancaires à revalider par un gestionnaire"
-        journal_record(
-            action="mediation.profile.updated",
-            actor=membership.user,
-            organisation=membership.organisation,
-            target=profile,
-            details=details,
+    with transaction.atomic():
+        # The row is locked, so a statement being issued (which reads the flag under the same
+        # lock) finishes first, and the journal's old values are those really replaced.
+        profile = MediatorProfile.objects.select_for_update().get(pk=profile.pk)
+        changed = []
+        bank_changes = []
+        for name in PROFILE_FIELDS:
+            if name in data and getattr(profile, name) != data[name]:
+                if name in BANK_FIELDS:
+                    bank_changes.append(
+                        {
+                            "field": name,
+                            "label": str(MediatorProfile._meta.get_field(name).verbose_name),
+                            "old": bank_value_masked(name, getattr(profile, name)),
+                            "new": bank_value_masked(name, data[name]),
+                        }
+                    )
+                setattr(profile, name, data[name])
+                changed.append(name)
+        if charter_accepted and not profile.charter_accepted_at:
+            profile.charter_accepted_at = timezone.now()
+            changed.append("charter_accepted_at")
+        to_confirm = (
+            not is_manager
+            and profile.qualification_status != QualificationStatus.APPLIED
+            and any(name in changed for name in BANK_FIELDS)
         )
+        if to_confirm:
+            profile.bank_details_to_confirm = True
+            changed.append("bank_details_to_confirm")
+        if changed:
+            profile.save(update_fields=changed)
+            details = {"fields": ", ".join(changed)}
+            if to_confirm:
+                details["to_confirm"] = "coordonnées bancaires à revalider par un gestionnaire"
+            journal_record(
+                action="mediation.profile.updated",
+                actor=membership.user,
+                organisation=membership.organisation,
+                target=profile,
+                details=details,
+            )
+        if bank_changes:
+            journal_record(
+                action="mediation.profile.bank_details_changed",
+                actor=membership.user,
+                organisation=membership.organisation,
+                target=profile,
+                details={
+                    "changes": " ; ".join(
+                        f"{c['label']} {c['old']} → {c['new']}" for c in bank_changes
+                    ),
+                    "bank_changes": bank_changes,
+                    "to_confirm": "oui" if to_confirm else "non",
+                },
+            )
     return profile
+
+
+def bank_value_masked(name: str, value: str) -> str:
+    """How bank details are written in the journal and shown to managers: an IBAN keeps only
+    its country and check digits and its last four characters (FR76 •••• 1234); the SIRET
+    and the BIC are public and shown whole. An empty value reads « (vide) »."""
+    value = (value or "").replace(" ", "")
+    if not value:
+        return "(vide)"
+    if name == "iban":
+        return f"{value[:4]} •••• {value[-4:]}" if len(value) > 8 else "••••"
+    return value
 
 
 def mediator_bank_details_confirm(*, profile: MediatorProfile, membership) -> MediatorProfile:
@@ -1086,10 +1128,26 @@ def statement_issue(*, mediator, period_start: datetime.date, membership=None) -
     "statement"; totals are integer cents (face value, fees = face − net, net at the
     vintage's mediator rate copied at redemption); its cheques move redeemed → on_statement;
     the PDF is rendered once, stored with its checksum and never re-rendered.
-    Returns None when there is nothing to put on a statement."""
+    Returns None when there is nothing to put on a statement.
+
+    Refused (ValidationError) while the mediator's bank details await a manager's
+    re-validation: the PDF prints the IBAN, which must not be one nobody checked. The
+    profile's row is locked while the statement is issued, so a change of bank details
+    waits for it (and a statement issued before the change printed the checked IBAN); its
+    redemptions stay pending until the next run after the re-validation."""
     period_start = month_start(period_start)
     end = paris_midnight(next_month(period_start))
     with transaction.atomic():
+        flagged = list(
+            MediatorProfile.objects.select_for_update()
+            .filter(organisation=mediator)
+            .values_list("bank_details_to_confirm", flat=True)
+        )
+        if any(flagged):
+            raise ValidationError(
+                f"Les coordonnées bancaires de {mediator} ont changé : un gestionnaire doit les "
+                "revalider (fiche de la structure) avant que son relevé soit émis."
+            )
         redemptions = list(
             Redemption.objects.select_for_update()
             .filter(mediator=mediator, statement__isnull=True, redeemed_at__lt=end)
@@ -1148,9 +1206,20 @@ def _statement_render(statement: Statement) -> None:
     statement.save(update_fields=["file", "file_sha256"])
 
 
-def statements_issue_for_month(*, period_start: datetime.date, membership=None) -> list[Statement]:
+@dataclass
+class StatementsRun:
+    """What a run of the month's statements did: the statements issued, and the mediators
+    held back (names) because their bank details await re-validation."""
+
+    issued: list = field(default_factory=list)
+    held: list = field(default_factory=list)
+
+
+def statements_issue_for_month(*, period_start: datetime.date, membership=None) -> StatementsRun:
     """Issue the month's statement of every mediator that has redemptions not yet stated.
-    Idempotent: run twice, it issues nothing more."""
+    Idempotent: run twice, it issues nothing more. A mediator whose bank details await a
+    manager's re-validation is skipped and named in ``held``; its redemptions stay pending and
+    go on its statement at the next run after the re-validation."""
     end = paris_midnight(next_month(month_start(period_start)))
     mediator_ids = (
         Redemption.objects.filter(statement__isnull=True, redeemed_at__lt=end)
@@ -1158,17 +1227,30 @@ def statements_issue_for_month(*, period_start: datetime.date, membership=None) 
         .distinct()
         .order_by("mediator_id")
     )
-    issued = []
-    for mediator in Organisation.objects.filter(pk__in=list(mediator_ids)).order_by("pk"):
-        statement = statement_issue(
-            mediator=mediator, period_start=period_start, membership=membership
-        )
+    run = StatementsRun()
+    for mediator in (
+        Organisation.objects.filter(pk__in=list(mediator_ids))
+        .select_related("mediator_profile")
+        .order_by("pk")
+    ):
+        profile = getattr(mediator, "mediator_profile", None)
+        if profile is not None and profile.bank_details_to_confirm:
+            run.held.append(mediator.name)
+            continue
+        try:
+            statement = statement_issue(
+                mediator=mediator, period_start=period_start, membership=membership
+            )
+        except ValidationError:  # flagged since the list was read
+            run.held.append(mediator.name)
+            continue
         if statement is not None:
-            issued.append(statement)
-    return issued
+            run.issued.append(statement)
+    run.held.sort()
+    return run
 
 
-def statements_issue_previous_month(*, today=None) -> list[Statement]:
+def statements_issue_previous_month(*, today=None) -> StatementsRun:
     """What Celery beat runs on the 1st: the statements of the month before (Europe/Paris)."""
     today = today or timezone.localdate()
     return statements_issue_for_month(period_start=previous_month(today))
@@ -1255,25 +1337,37 @@ ACCOUNTING_COLUMNS = [
 ]
 
 
-def statements_accounting_csv(*, statements, membership) -> str:
+def statements_held_from_accounting(statements) -> list[str]:
+    """Rule: a statement whose mediator's bank details await re-validation is left out of the
+    accounting export (the others are exported). Returns those mediators' names, sorted."""
+    return sorted(
+        set(
+            statements.filter(mediator__mediator_profile__bank_details_to_confirm=True)
+            .values_list("mediator__name", flat=True)
+            .distinct()
+        )
+    )
+
+
+@dataclass
+class AccountingExport:
+    """The accounting CSV and the mediators left out of it (bank details to re-validate)."""
+
+    content: str
+    rows: int
+    held: list = field(default_factory=list)
+
+
+def statements_accounting_csv(*, statements, membership) -> AccountingExport:
     """The finance department's export (CSV, « ; », amounts in euros with a comma) of the
-    given statements, with the mediators' IBAN. Journaled: it carries bank details. Refused,
-    naming them, while some of these mediators' bank details await re-validation."""
+    given statements, with the mediators' IBAN. Journaled: it carries bank details. The
+    statements of mediators whose bank details await re-validation are left out and named
+    (``statements_held_from_accounting``); the others are exported."""
     from passnum.core.money import format_cents
 
     _require_manager(membership)
-    pending = sorted(
-        {
-            s.mediator.name
-            for s in statements.filter(
-                mediator__mediator_profile__bank_details_to_confirm=True
-            ).select_related("mediator")
-        }
-    )
-    if pending:
-        raise ValidationError(
-            "Coordonnées bancaires à revalider avant l'export : " + ", ".join(pending) + "."
-        )
+    held = statements_held_from_accounting(statements)
+    statements = statements.exclude(mediator__mediator_profile__bank_details_to_confirm=True)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(ACCOUNTING_COLUMNS)
@@ -1302,9 +1396,9 @@ def statements_accounting_csv(*, statements, membership) -> str:
         action="mediation.statements.exported",
         actor=membership.user,
         organisation=membership.organisation,
-        details={"count": rows},
+        details={"count": rows, "held": ", ".join(held) or "—"},
     )
-    return out.getvalue().replace("\u00a0", " ")
+    return AccountingExport(content=out.getvalue().replace("\u00a0", " "), rows=rows, held=held)
 
 
 def statement_totals(redemptions) -> dict:

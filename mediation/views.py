@@ -201,6 +201,11 @@ def statement_list(request):
             "statements": statements[:300],
             "is_manager": is_manager,
             "produce_form": StatementProduceForm() if is_manager else None,
+            "held_from_export": services.statements_held_from_accounting(
+                Statement.objects.filter(status=StatementStatus.VALIDATED)
+            )
+            if is_manager
+            else [],
             "statuses": StatementStatus.choices,
             "status": status,
         },
@@ -258,13 +263,20 @@ def statement_pdf(request, pk):
 def statements_produce(request):
     form = StatementProduceForm(request.POST)
     if form.is_valid():
-        issued = services.statements_issue_for_month(
+        run = services.statements_issue_for_month(
             period_start=form.period_start(), membership=request.membership
         )
-        if issued:
-            messages.success(request, f"{len(issued)} relevé(s) produit(s).")
-        else:
+        if run.issued:
+            messages.success(request, f"{len(run.issued)} relevé(s) produit(s).")
+        elif not run.held:
             messages.info(request, "Aucun encaissement à mettre sur un relevé pour cette période.")
+        if run.held:
+            messages.warning(
+                request,
+                "Relevé non émis, coordonnées bancaires à revalider : "
+                + ", ".join(run.held)
+                + ". Leurs encaissements attendent le relevé suivant, après revalidation.",
+            )
     return redirect("mediation:statement_list")
 
 
@@ -303,15 +315,26 @@ def statement_action(request, pk, action):
 
 @role_required(*MANAGERS)
 def statements_accounting_export(request):
+    """The accounting CSV of the validated statements. The statements of mediators whose bank
+    details await re-validation are left out: the list page names them next to the button;
+    when nothing is left to export, the page says why instead of an empty file."""
     statements = Statement.objects.filter(status=StatementStatus.VALIDATED)
     try:
-        content = services.statements_accounting_csv(
+        export = services.statements_accounting_csv(
             statements=statements, membership=request.membership
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("mediation:statement_list")
-    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
+    if export.held and not export.rows:
+        messages.error(
+            request,
+            "Aucun relevé à exporter : coordonnées bancaires à revalider pour "
+            + ", ".join(export.held)
+            + ".",
+        )
+        return redirect("mediation:statement_list")
+    response = HttpResponse("\ufeff" + export.content, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="releves-valides-{stamp}.csv"'
     return response
@@ -479,6 +502,7 @@ def _mediator_render(request, organisation, *, qualification_form=None):
             "qualification_form": qualification_form or QualificationForm(),
             "agreement_form": AgreementForm(),
             "history": journal_for_object(profile),
+            "bank_changes": selectors.bank_details_changes_pending(profile),
         },
     )
 

@@ -213,9 +213,9 @@ def test_issuing_twice_changes_nothing_and_the_monthly_task_is_idempotent(
         membership=other_mediator,
     )
     first = statements_issue_monthly.delay().get()
-    assert sorted(first) == sorted(Statement.objects.values_list("pk", flat=True))
-    assert len(first) == 2
-    assert statements_issue_monthly.delay().get() == []
+    assert sorted(first["issued"]) == sorted(Statement.objects.values_list("pk", flat=True))
+    assert len(first["issued"]) == 2 and first["held"] == []
+    assert statements_issue_monthly.delay().get() == {"issued": [], "held": []}
     assert Statement.objects.count() == 2
     assert statement_issue(mediator=mediator.organisation, period_start=last_month()) is None
     mine = Statement.objects.get(mediator=mediator.organisation)
@@ -236,7 +236,7 @@ def test_a_month_produced_early_gets_a_further_statement_on_the_1st(
     with freeze_time("2026-03-20 09:00:00"):
         redeem_at(redeem, cheques[2:5], paris(2026, 3, 20, 10))
     with freeze_time("2026-04-01 06:00:00"):
-        (later,) = statements_issue_monthly.delay().get()
+        (later,) = statements_issue_monthly.delay().get()["issued"]
     later = Statement.objects.get(pk=later)
     assert later.period_start == early.period_start == datetime.date(2026, 3, 1)
     assert (early.cheque_count, later.cheque_count) == (2, 3)
@@ -259,7 +259,8 @@ def test_numbers_follow_each_other(mediator, other_mediator, vintage, envelope, 
         when,
         membership=other_mediator,
     )
-    numbers = sorted(s.number for s in statements_issue_for_month(period_start=last_month()))
+    run = statements_issue_for_month(period_start=last_month())
+    numbers = sorted(s.number for s in run.issued)
     assert numbers == list(range(numbers[0], numbers[0] + 2))
 
 
@@ -301,7 +302,7 @@ def test_accounting_export_lists_validated_statements_with_iban(
         when,
         membership=other_mediator,
     )
-    a, b = statements_issue_for_month(period_start=last_month())
+    a, b = statements_issue_for_month(period_start=last_month()).issued
     statement_validate(statement=a, membership=manager)
     response = login(manager).get(reverse("mediation:statements_export"))
     content = response.content.decode("utf-8-sig")
@@ -361,3 +362,123 @@ def test_statement_numbers_have_no_gap_nor_duplicate_under_concurrency(vintage, 
     assert len(numbers) == len(mediators)
     assert numbers == list(range(numbers[0], numbers[0] + len(mediators)))
     assert Redemption.objects.filter(statement__isnull=True).count() == 0
+
+
+NEW_IBAN = "FR1420041010050500013M02606"
+
+
+def test_no_statement_is_issued_while_bank_details_await_revalidation(
+    mediator, other_mediator, vintage, envelope, redeem, manager, login
+):
+    """The statement PDF prints the IBAN: a mediator whose bank details changed is held back
+    (named), the others are issued; its redemptions wait and go on the next run's statement
+    once a manager re-validated."""
+    from mediation.services import mediator_bank_details_confirm, mediator_profile_update
+
+    when = paris(*last_month().timetuple()[:3], 10)
+    redeem_at(redeem, list(handed_out(vintage, envelope).cheques.all()[:2]), when)
+    redeem_at(
+        redeem,
+        list(handed_out(vintage, envelope).cheques.all()[:1]),
+        when,
+        membership=other_mediator,
+    )
+    profile = mediator.organisation.mediator_profile
+    mediator_profile_update(profile=profile, membership=mediator, iban=NEW_IBAN)
+
+    with pytest.raises(ValidationError, match="revalider"):
+        statement_issue(mediator=mediator.organisation, period_start=last_month())
+    run = statements_issue_for_month(period_start=last_month())
+    assert [s.mediator for s in run.issued] == [other_mediator.organisation]
+    assert run.held == [mediator.organisation.name]
+    assert Redemption.objects.filter(mediator=mediator.organisation, statement=None).count() == 2
+
+    result = statements_issue_monthly.delay().get()
+    assert result == {"issued": [], "held": [mediator.organisation.name]}
+
+    client = login(manager)
+    response = client.post(
+        reverse("mediation:statements_produce"), {"period": last_month().isoformat()}, follow=True
+    )
+    body = response.content.decode()
+    assert "coordonnées bancaires à revalider" in body and mediator.organisation.name in body
+
+    mediator_bank_details_confirm(profile=profile, membership=manager)
+    (later,) = statements_issue_for_month(period_start=last_month()).issued
+    assert later.mediator == mediator.organisation and later.cheque_count == 2
+
+
+def test_bank_details_changes_are_journaled_masked_and_shown_to_revalidate(
+    mediator, manager, login
+):
+    from mediation.services import mediator_bank_details_confirm, mediator_profile_update
+
+    profile = mediator.organisation.mediator_profile
+    old_iban = profile.iban
+    mediator_profile_update(profile=profile, membership=mediator, iban=NEW_IBAN, bic="BNPAFRPP")
+    entry = JournalEntry.objects.filter(action="mediation.profile.bank_details_changed").get()
+    old_masked = f"{old_iban[:4]} •••• {old_iban[-4:]}"
+    assert f"IBAN {old_masked} → FR14 •••• 2606" in entry.details["changes"]
+    assert "→ BNPAFRPP" in entry.details["changes"]
+    assert old_iban not in str(entry.details) and NEW_IBAN not in str(entry.details)
+    assert "FR14 •••• 2606" in entry.sentence
+
+    client = login(manager)
+    page = reverse("mediation:mediator_detail", args=[mediator.organisation.pk])
+    body = client.get(page).content.decode()
+    section = body[body.index("Modifications à revalider") : body.index("Revalider les")]
+    assert old_masked in section and "FR14 •••• 2606" in section and "BNPAFRPP" in section
+
+    mediator_bank_details_confirm(profile=profile, membership=manager)
+    body = client.get(page).content.decode()
+    assert "Modifications à revalider" not in body
+
+
+def test_one_mediator_to_revalidate_does_not_block_the_others_export(
+    mediator, other_mediator, vintage, envelope, redeem, manager, login
+):
+    """The accounting export carries the other mediators' validated statements; the held one
+    is named on the statements page, and an export with nothing left says so."""
+    from mediation.services import mediator_bank_details_confirm, mediator_profile_update
+
+    when = paris(*last_month().timetuple()[:3], 10)
+    redeem_at(redeem, list(handed_out(vintage, envelope).cheques.all()[:2]), when)
+    redeem_at(
+        redeem,
+        list(handed_out(vintage, envelope).cheques.all()[:1]),
+        when,
+        membership=other_mediator,
+    )
+    for statement in statements_issue_for_month(period_start=last_month()).issued:
+        statement_validate(statement=statement, membership=manager)
+    mediator_profile_update(
+        profile=mediator.organisation.mediator_profile, membership=mediator, iban=NEW_IBAN
+    )
+    client = login(manager)
+    listing = client.get(reverse("mediation:statement_list")).content.decode()
+    assert "Laissés hors de l&#x27;export" in listing or "Laissés hors de l'export" in listing
+    assert mediator.organisation.name in listing[listing.index("export-held") :]
+
+    response = client.get(reverse("mediation:statements_export"))
+    content = response.content.decode("utf-8-sig")
+    assert response.status_code == 200
+    assert other_mediator.organisation.name in content
+    assert mediator.organisation.name not in content and NEW_IBAN not in content
+    entry = JournalEntry.objects.filter(action="mediation.statements.exported").latest("id")
+    assert entry.details == {"count": 1, "held": mediator.organisation.name}
+
+    mediator_profile_update(
+        profile=other_mediator.organisation.mediator_profile,
+        membership=other_mediator,
+        bic="BNPAFRPP",
+    )
+    nothing = client.get(reverse("mediation:statements_export"), follow=True)
+    assert nothing.redirect_chain[-1][0] == reverse("mediation:statement_list")
+    body = nothing.content.decode()
+    assert "Aucun relevé à exporter" in body and other_mediator.organisation.name in body
+
+    mediator_bank_details_confirm(
+        profile=mediator.organisation.mediator_profile, membership=manager
+    )
+    content = client.get(reverse("mediation:statements_export")).content.decode("utf-8-sig")
+    assert NEW_IBAN in content
