@@ -48,6 +48,12 @@ class PrintRun(models.Model):
     last_number = models.PositiveBigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    #: Moved by the rendering at its claim and after each chunk: a run "running" whose
+    #: heartbeat is older than ``PRINT_RUN_STALE_MINUTES`` lost its worker.
+    heartbeat_at = models.DateTimeField("dernier signe de vie", null=True, blank=True)
+    #: Which rendering owns the run: each claim takes the next value, and a rendering that no
+    #: longer owns its run stops writing.
+    attempt = models.PositiveIntegerField("tentative", default=0)
     error = models.TextField(blank=True)
     file = models.FileField(upload_to=print_run_file_path, blank=True, max_length=200)
     file_sha256 = models.CharField(max_length=64, blank=True)

@@ -382,6 +382,9 @@ def _hand_over_check(chequebook, *, organisation) -> None:
 PRINT_RUN_MAX = 10_000
 #: Chequebooks rendered per WeasyPrint call; the chunks are merged with pypdf.
 PRINT_RUN_CHUNK = 100
+#: A run "running" whose rendering gave no sign of life (``heartbeat_at``, moved after each
+#: chunk of about 20 s) for this long lost its worker and may be relaunched.
+PRINT_RUN_STALE_MINUTES = 15
 
 
 def cheque_number_for(*, chequebook_number: int, position: int) -> int:
@@ -511,15 +514,20 @@ def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> bool:
     forget the codes; merge the chunks into one PDF kept in private storage.
 
     Rules: a run renders only once it is claimed: one conditional UPDATE moves it from
-    "pending" to "running", and a run in any other state (already running, done, failed) is
-    left alone — so a duplicate delivery of the task, or a call on a finished run, never
-    regenerates codes already printed (returns False). A failed run renders again only after
-    a manager relaunched it (``print_run_relaunch``), with new codes for every cheque.
+    "pending" to "running" and takes the next ``attempt``, and a run in any other state
+    (already running, done, failed) is left alone — so a duplicate delivery of the task, or a
+    call on a finished run, never regenerates codes already printed (returns False). A failed
+    run, or a running one that lost its worker, renders again only after a manager
+    relaunched it (``print_run_relaunch``), with new codes for every cheque. The rendering
+    moves ``heartbeat_at`` at its claim and at each chunk, in the same transaction as the
+    chunk's hashes and only while it still owns its attempt: a rendering overtaken by a
+    relaunch stops there (returns False) and never writes hashes, file or status again.
     Plaintext codes never reach the database; they exist only in memory while a chunk
     renders, and in the file."""
     import io
 
     from django.core.files.base import ContentFile
+    from django.db.models import F
     from pypdf import PdfWriter
 
     from passnum.pdf import render_pdf, sha256
@@ -527,11 +535,18 @@ def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> bool:
     from .models import PrintRun
 
     run = print_run
-    claimed = PrintRun.objects.filter(pk=run.pk, status=PrintRun.Status.PENDING).update(
-        status=PrintRun.Status.RUNNING, progress=0, error=""
-    )
-    if not claimed:
-        return False
+    with transaction.atomic():
+        claimed = PrintRun.objects.filter(pk=run.pk, status=PrintRun.Status.PENDING).update(
+            status=PrintRun.Status.RUNNING,
+            progress=0,
+            error="",
+            heartbeat_at=timezone.now(),
+            attempt=F("attempt") + 1,
+        )
+        if not claimed:
+            return False
+        attempt = PrintRun.objects.values_list("attempt", flat=True).get(pk=run.pk)
+    mine = PrintRun.objects.filter(pk=run.pk, status=PrintRun.Status.RUNNING, attempt=attempt)
     try:
         books = list(run.chequebooks.order_by("number"))
         writer = PdfWriter()
@@ -555,7 +570,12 @@ def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> bool:
                         "qr": cheque_qr_svg(number=cheque.number, code=code),
                     }
                 )
-            Cheque.objects.bulk_update(cheques, ["code_hash"], batch_size=2000)
+            with transaction.atomic():
+                # The heartbeat's UPDATE locks the run until the hashes are written: a relaunch
+                # cannot slip between the ownership check and the write.
+                if not mine.update(heartbeat_at=timezone.now()):
+                    return False
+                Cheque.objects.bulk_update(cheques, ["code_hash"], batch_size=2000)
             pdf = render_pdf(
                 "chequebooks/pdf/print_run.html",
                 {"run": run, "vintage": vintage, "sheets": list(sheets.values())},
@@ -565,49 +585,98 @@ def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> bool:
             del sheets, cheques  # the codes leave memory with the chunk
             writer.append(io.BytesIO(pdf))
             done = min(start + chunk_size, len(books))
-            PrintRun.objects.filter(pk=run.pk).update(progress=int(done * 99 / len(books)))
+            if not mine.update(progress=int(done * 99 / len(books)), heartbeat_at=timezone.now()):
+                return False
         out = io.BytesIO()
         writer.add_metadata({"/Title": f"Impression n° {run.pk}", "/Producer": "passnum"})
         writer.write(out)
         data = out.getvalue()
         run.refresh_from_db()
         run.file.save(f"impression-{run.pk}.pdf", ContentFile(data), save=False)
-        run.file_sha256 = sha256(data)
-        run.status = PrintRun.Status.DONE
-        run.progress = 100
-        run.finished_at = timezone.now()
-        run.save(update_fields=["file", "file_sha256", "status", "progress", "finished_at"])
+        finished = mine.update(
+            file=run.file.name,
+            file_sha256=sha256(data),
+            status=PrintRun.Status.DONE,
+            progress=100,
+            heartbeat_at=timezone.now(),
+            finished_at=timezone.now(),
+        )
+        if not finished:  # overtaken by a relaunch while merging: this file's codes are void
+            run.file.delete(save=False)
+            return False
+        run.refresh_from_db()
         journal_record(action="chequebooks.print_run.rendered", target=run)
         return True
     except Exception as exc:
-        PrintRun.objects.filter(pk=run.pk).update(
-            status=PrintRun.Status.FAILED, error=str(exc)[:1000]
-        )
+        mine.update(status=PrintRun.Status.FAILED, error=str(exc)[:1000])
         journal_record(
             action="chequebooks.print_run.failed", target=run, details={"error": str(exc)[:200]}
         )
         raise
 
 
-def print_run_relaunch(*, print_run, membership):
-    """A programme manager relaunches a print run that failed, or that stayed pending (its
-    task lost on the way).
+def _print_run_relaunchable() -> Q:
+    """``print_run_relaunch``'s rule as a filter: failed, pending, or running with no sign of
+    life for ``PRINT_RUN_STALE_MINUTES``."""
+    import datetime
 
-    Rules: only a failed or pending run, moved back to "pending" by one conditional UPDATE
-    (a running or finished run is refused: its codes may already be on paper); the task is
-    queued again after commit and claims the run as any first run does
-    (``print_run_render``), so two clicks or two deliveries render it once. Journaled."""
+    from .models import PrintRun
+
+    stale = timezone.now() - datetime.timedelta(minutes=PRINT_RUN_STALE_MINUTES)
+    return Q(status__in=[PrintRun.Status.FAILED, PrintRun.Status.PENDING]) | (
+        Q(status=PrintRun.Status.RUNNING)
+        & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale))
+    )
+
+
+def print_run_is_stalled(print_run) -> bool:
+    """Rule: a run "running" whose rendering gave no sign of life (``heartbeat_at``) for
+    ``PRINT_RUN_STALE_MINUTES`` lost its worker (killed while rendering)."""
+    import datetime
+
+    from .models import PrintRun
+
+    if print_run.status != PrintRun.Status.RUNNING:
+        return False
+    stale = timezone.now() - datetime.timedelta(minutes=PRINT_RUN_STALE_MINUTES)
+    return print_run.heartbeat_at is None or print_run.heartbeat_at < stale
+
+
+def print_run_can_relaunch(print_run) -> bool:
+    """``print_run_relaunch``'s rule for one run in memory (the page's button)."""
+    from .models import PrintRun
+
+    return print_run.status in (
+        PrintRun.Status.FAILED,
+        PrintRun.Status.PENDING,
+    ) or print_run_is_stalled(print_run)
+
+
+def print_run_relaunch(*, print_run, membership):
+    """A programme manager relaunches a print run that failed, that stayed pending (its
+    task lost on the way), or that stalled while running (``print_run_is_stalled``: its
+    worker killed, no sign of life for ``PRINT_RUN_STALE_MINUTES``).
+
+    Rules: only such a run, moved back to "pending" by one conditional UPDATE (a finished
+    run, or one still rendering, is refused: its codes may already be on paper); a stalled
+    run's file was never saved, so no code of it is on paper, and a rendering that was only
+    slow finds it no longer owns its attempt and stops (``print_run_render``); the task is
+    queued again after commit and claims the run as any first run does, so two clicks or two
+    deliveries render it once. Journaled."""
     from .models import PrintRun
 
     _require_manager(membership, "relancer une impression")
     with transaction.atomic():
-        moved = PrintRun.objects.filter(
-            pk=print_run.pk, status__in=[PrintRun.Status.FAILED, PrintRun.Status.PENDING]
-        ).update(status=PrintRun.Status.PENDING, progress=0, error="")
+        moved = (
+            PrintRun.objects.filter(pk=print_run.pk)
+            .filter(_print_run_relaunchable())
+            .update(status=PrintRun.Status.PENDING, progress=0, error="")
+        )
         if not moved:
             raise ValidationError(
-                "Seule une impression en échec ou en attente peut être relancée : celle-ci est "
-                "en cours ou terminée."
+                "Seule une impression en échec, en attente ou bloquée (sans signe de vie depuis "
+                f"{PRINT_RUN_STALE_MINUTES} minutes) peut être relancée : celle-ci est en "
+                "cours ou terminée."
             )
         journal_record(
             action="chequebooks.print_run.relaunched",

@@ -448,14 +448,17 @@ def print_run_detail(request, pk):
         ),
         pk=pk,
     )
-    in_progress = run.status in (PrintRun.Status.PENDING, PrintRun.Status.RUNNING)
+    stalled = services.print_run_is_stalled(run)
+    in_progress = run.status in (PrintRun.Status.PENDING, PrintRun.Status.RUNNING) and not stalled
     return render(
         request,
         "chequebooks/print_run_detail.html",
         {
             "run": run,
             "in_progress": in_progress,
-            "can_relaunch": run.status in (PrintRun.Status.PENDING, PrintRun.Status.FAILED),
+            "can_relaunch": services.print_run_can_relaunch(run),
+            "stalled": stalled,
+            "stale_minutes": services.PRINT_RUN_STALE_MINUTES,
             "history": journal_for_object(run),
         },
     )

@@ -1,10 +1,13 @@
 """The other cheque stock pages, each checked for accessibility: import (with its list of bad
 lines), vintages and reconciliation, transfer, opposition, exception, a coordinator's stock."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState, PrintRun
-from chequebooks.services import chequebook_hand_over
+from chequebooks.services import PRINT_RUN_STALE_MINUTES, chequebook_hand_over
 from passnum.programme.models import Side, TargetPublic
 from tests.factories import BeneficiaryFactory
 
@@ -36,6 +39,7 @@ def test_manager_pages(page, demo, log_in, check_a11y, tmp_path):
         chequebook_count=500,
         status=PrintRun.Status.RUNNING,
         progress=42,
+        heartbeat_at=timezone.now(),
         created_by=demo.users["gestionnaire@demo.passnum.fr"],
     )
     page.goto(f"/cheques/impressions/{running.pk}/")
@@ -44,6 +48,19 @@ def test_manager_pages(page, demo, log_in, check_a11y, tmp_path):
     # The page's script polls the progress and reloads itself once the file is ready.
     PrintRun.objects.filter(pk=running.pk).update(status=PrintRun.Status.DONE, progress=100)
     page.get_by_text("Aucun fichier.").wait_for(timeout=10_000)
+    # A run whose worker died: no sign of life for PRINT_RUN_STALE_MINUTES, relaunch offered.
+    stalled = PrintRun.objects.create(
+        vintage=held[1].vintage,
+        envelope=held[1].envelope,
+        chequebook_count=3,
+        status=PrintRun.Status.RUNNING,
+        progress=30,
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=PRINT_RUN_STALE_MINUTES + 1),
+        created_by=demo.users["gestionnaire@demo.passnum.fr"],
+    )
+    page.goto(f"/cheques/impressions/{stalled.pk}/")
+    assert "ne donne plus signe de vie" in page.content()
+    check_a11y(page, "chequebooks-print-run-stalled")
     failed = PrintRun.objects.create(
         vintage=held[1].vintage,
         envelope=held[1].envelope,

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
+from django.utils import timezone
 from pypdf import PdfReader
 
 from chequebooks.models import Cheque, Chequebook, PrintRun
@@ -230,13 +231,94 @@ def test_a_finished_or_running_run_is_never_rendered_again(django_capture_on_com
     hashes = list(Cheque.objects.order_by("pk").values_list("code_hash", flat=True))
     print_run_render_task(run.pk)  # a second delivery of the same task
     assert services.print_run_render(print_run=run) is False
-    with pytest.raises(ValidationError, match="en échec ou en attente"):
+    with pytest.raises(ValidationError, match="en échec, en attente ou bloquée"):
         services.print_run_relaunch(print_run=run, membership=manager_membership())
     PrintRun.objects.filter(pk=run.pk).update(status=PrintRun.Status.RUNNING)
     assert services.print_run_render(print_run=run) is False
-    with pytest.raises(ValidationError, match="en échec ou en attente"):
+    with pytest.raises(ValidationError, match="en échec, en attente ou bloquée"):
         services.print_run_relaunch(print_run=run, membership=manager_membership())
     assert list(Cheque.objects.order_by("pk").values_list("code_hash", flat=True)) == hashes
+
+
+def _codes_match_the_file(run) -> bool:
+    text = _pdf_text(run.file.read())
+    codes = re.findall(r"Code\s*:\s*([" + CODE_ALPHABET + r"]{8})", text)
+    cheques = list(Cheque.objects.filter(chequebook__print_run=run).order_by("number"))
+    return len(codes) == len(cheques) and all(
+        cheque_code_matches(cheque=c, code=code) for c, code in zip(cheques, codes, strict=True)
+    )
+
+
+def test_a_run_whose_worker_died_while_running_is_relaunched_once_stale(
+    django_capture_on_commit_callbacks,
+):
+    """A worker killed during WeasyPrint leaves its run "running": refused while its last
+    sign of life is recent, relaunched once it is older than PRINT_RUN_STALE_MINUTES."""
+    from freezegun import freeze_time
+
+    from chequebooks import services
+
+    manager = manager_membership()
+    with freeze_time("2026-06-15 10:00"):
+        run = print_run_create(
+            vintage=VintageFactory(year=2026),
+            envelope=cd12_envelope(),
+            chequebook_count=2,
+            membership=manager,
+        )
+        # The worker claims the run, then dies before its first chunk is done.
+        PrintRun.objects.filter(pk=run.pk).update(
+            status=PrintRun.Status.RUNNING, heartbeat_at=timezone.now(), attempt=1, progress=40
+        )
+        run.refresh_from_db()
+    minutes = services.PRINT_RUN_STALE_MINUTES
+    with freeze_time(f"2026-06-15 10:{minutes - 1:02d}"):
+        assert not services.print_run_is_stalled(run)
+        with pytest.raises(ValidationError, match="bloquée"):
+            services.print_run_relaunch(print_run=run, membership=manager)
+    with freeze_time(f"2026-06-15 10:{minutes + 1:02d}"):
+        assert services.print_run_is_stalled(run) and services.print_run_can_relaunch(run)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.print_run_relaunch(print_run=run, membership=manager)
+    run.refresh_from_db()
+    assert run.status == PrintRun.Status.DONE and run.file and run.attempt == 2
+    assert _codes_match_the_file(run)
+
+
+def test_a_slow_rendering_overtaken_by_a_relaunch_stops_writing(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    """The first rendering is only slow: while it renders its first chunk, it is declared
+    stale and relaunched, and the second rendering finishes. The first then finds it no
+    longer owns its run and writes nothing more: the file and the stored hashes agree."""
+    import datetime
+
+    from chequebooks import services
+    from passnum import pdf
+
+    manager = manager_membership()
+    run = print_run_create(
+        vintage=VintageFactory(), envelope=cd12_envelope(), chequebook_count=2, membership=manager
+    )
+    real_render = pdf.render_pdf
+    calls = []
+
+    def slow_then_overtaken(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            minutes = services.PRINT_RUN_STALE_MINUTES + 1
+            stale = timezone.now() - datetime.timedelta(minutes=minutes)
+            PrintRun.objects.filter(pk=run.pk).update(heartbeat_at=stale)
+            services.print_run_relaunch(print_run=run, membership=manager)
+            assert services.print_run_render(print_run=run, chunk_size=1) is True
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr("passnum.pdf.render_pdf", slow_then_overtaken)
+    assert services.print_run_render(print_run=run, chunk_size=1) is False
+    run.refresh_from_db()
+    assert run.status == PrintRun.Status.DONE and run.attempt == 2 and run.progress == 100
+    assert _codes_match_the_file(run)
+    assert JournalEntry.objects.filter(action="chequebooks.print_run.rendered").count() == 1
 
 
 def test_only_a_manager_relaunches_a_print_run():

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from freezegun import freeze_time
 from pypdf import PdfReader
 
@@ -219,16 +220,45 @@ def test_a_running_print_run_page_follows_its_progress(client, login):
         chequebook_count=10,
         status=PrintRun.Status.RUNNING,
         progress=40,
+        heartbeat_at=timezone.now(),
         created_by=manager.user,
     )
     login(manager)
     page = client.get(reverse("chequebooks:print_run_detail", args=[run.pk])).content.decode()
     assert "40 %" in page and "chequebooks-print-run.js" in page
+    assert "Relancer" not in page
     progress = client.get(reverse("chequebooks:print_run_progress", args=[run.pk])).json()
     assert progress == {"status": "running", "progress": 40}
     login(evaluator_membership())
     url = reverse("chequebooks:print_run_progress", args=[run.pk])
     assert client.get(url).status_code == 404
+
+
+def test_a_stalled_print_run_page_offers_the_relaunch(client, login):
+    """A run "running" with no sign of life for PRINT_RUN_STALE_MINUTES: the page says so,
+    stops polling and offers the relaunch, which queues the rendering again."""
+    import datetime
+
+    from chequebooks.services import PRINT_RUN_STALE_MINUTES
+
+    manager = manager_membership()
+    run = PrintRun.objects.create(
+        vintage=VintageFactory(),
+        envelope=cd12_envelope(),
+        chequebook_count=10,
+        status=PrintRun.Status.RUNNING,
+        progress=40,
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=PRINT_RUN_STALE_MINUTES + 1),
+        created_by=manager.user,
+    )
+    login(manager)
+    url = reverse("chequebooks:print_run_detail", args=[run.pk])
+    page = client.get(url).content.decode()
+    assert "ne donne plus signe de vie" in page and "Relancer l'impression" in page
+    assert "chequebooks-print-run.js" not in page
+    client.post(reverse("chequebooks:print_run_relaunch", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == PrintRun.Status.PENDING
 
 
 def test_the_import_page_lists_the_bad_lines(client, login):
