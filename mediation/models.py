@@ -100,6 +100,15 @@ class AgreementStatus(models.TextChoices):
     TERMINATED = "terminated", "Résiliée"
 
 
+class AgreementQuerySet(models.QuerySet):
+    def in_force(self, day):
+        """Rule: an agreement is in force on ``day`` when it is active (signed, not terminated)
+        and ``day`` lies between its start and end dates, both included. Redemption
+        (mediator_redemption_refusal), the managers' list (agreement_until) and the status
+        people read (Agreement.status_label, through Agreement.in_force_on) all use it."""
+        return self.filter(status=AgreementStatus.ACTIVE, start_date__lte=day, end_date__gte=day)
+
+
 class Agreement(models.Model):
     """A convention between CD12 (or an EPCI) and a mediator organisation."""
 
@@ -119,6 +128,8 @@ class Agreement(models.Model):
     file_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AgreementQuerySet.as_manager()
+
     class Meta:
         verbose_name = "convention"
         ordering = ["-start_date"]
@@ -131,18 +142,22 @@ class Agreement(models.Model):
     def __str__(self):
         return f"Convention {self.mediator} ({self.start_date:%Y})"
 
+    def in_force_on(self, day) -> bool:
+        """AgreementQuerySet.in_force for a row already loaded (no query); a test checks that
+        both agree on every status and day around the dates."""
+        return self.status == AgreementStatus.ACTIVE and self.start_date <= day <= self.end_date
+
     def status_label(self, day=None) -> str:
-        """The status as people read it on ``day`` (today, Europe/Paris): an agreement in
-        force whose end date has passed reads "Terminée", one not started yet "Signée, à
-        venir". Redemption reads the dates too (mediator_redemption_refusal)."""
+        """The status as people read it on ``day`` (today, Europe/Paris): "En vigueur" only
+        when in force that day (in_force_on); an active agreement whose end date has passed
+        reads "Terminée", one not started yet "Signée, à venir"."""
         from django.utils import timezone
 
         day = day or timezone.localdate()
-        if self.status == AgreementStatus.ACTIVE:
+        if self.status == AgreementStatus.ACTIVE and not self.in_force_on(day):
             if self.end_date < day:
                 return AgreementStatus.ENDED.label
-            if self.start_date > day:
-                return "Signée, à venir"
+            return "Signée, à venir"
         return self.get_status_display()
 
 

@@ -12,7 +12,6 @@ from passnum.organisations.models import Organisation, OrganisationKind, Role
 from .models import (
     Activity,
     Agreement,
-    AgreementStatus,
     MediatorProfile,
     Place,
     Redemption,
@@ -110,12 +109,8 @@ def mediators_with_figures(*, today: datetime.date | None = None):
             ),
             net_total_cents=_per_mediator(_redemptions_of_outer(), Sum("mediator_net_cents")),
             agreement_until=Subquery(
-                Agreement.objects.filter(
-                    mediator=OuterRef("pk"),
-                    status=AgreementStatus.ACTIVE,
-                    start_date__lte=today,
-                    end_date__gte=today,
-                )
+                Agreement.objects.in_force(today)
+                .filter(mediator=OuterRef("pk"))
                 .order_by("-end_date")
                 .values("end_date")[:1]
             ),

@@ -514,7 +514,7 @@ def agreement_terminate(*, agreement: Agreement, membership, reason: str) -> Agr
 
 def mediator_redemption_refusal(organisation, *, day: datetime.date) -> str | None:
     """Rule: a mediator redeems only while qualified and on a day covered by an agreement in
-    force. Returns the reason code that forbids it, or None."""
+    force (AgreementQuerySet.in_force). Returns the reason code that forbids it, or None."""
     profile = (
         MediatorProfile.objects.filter(organisation=organisation)
         .only("qualification_status")
@@ -522,12 +522,7 @@ def mediator_redemption_refusal(organisation, *, day: datetime.date) -> str | No
     )
     if profile is None or profile.qualification_status != QualificationStatus.QUALIFIED:
         return Reason.MEDIATOR_NOT_QUALIFIED
-    if not Agreement.objects.filter(
-        mediator=organisation,
-        status=AgreementStatus.ACTIVE,
-        start_date__lte=day,
-        end_date__gte=day,
-    ).exists():
+    if not Agreement.objects.in_force(day).filter(mediator=organisation).exists():
         return Reason.NO_ACTIVE_AGREEMENT
     return None
 

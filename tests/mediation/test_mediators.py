@@ -391,3 +391,39 @@ def test_the_manager_revalidates_through_the_mediator_page(mediator, manager, lo
     assert client.post(url).status_code == 302
     profile.refresh_from_db()
     assert not profile.bank_details_to_confirm
+
+
+@pytest.mark.parametrize("status", list(AgreementStatus.values))
+def test_in_force_is_one_rule_for_redemption_the_list_and_the_label(mediator, manager, status):
+    """AgreementQuerySet.in_force and Agreement.in_force_on agree on every status and on the
+    days around the dates; redemption, the managers' list and the label follow them."""
+    from mediation.models import Agreement
+    from mediation.rules import Reason
+    from mediation.selectors import mediators_with_figures
+    from mediation.services import mediator_redemption_refusal
+
+    Agreement.objects.filter(mediator=mediator.organisation).delete()
+    start, end = datetime.date(2026, 3, 1), datetime.date(2026, 6, 30)
+    agreement = Agreement.objects.create(
+        mediator=mediator.organisation,
+        counterpart=OwnerFactory(),
+        start_date=start,
+        end_date=end,
+        status=status,
+    )
+    one = datetime.timedelta(days=1)
+    for day, expected in [
+        (start - one, False),
+        (start, True),
+        (datetime.date(2026, 5, 1), True),
+        (end, True),
+        (end + one, False),
+    ]:
+        expected = expected and status == AgreementStatus.ACTIVE
+        in_force = Agreement.objects.in_force(day).filter(pk=agreement.pk).exists()
+        assert in_force == agreement.in_force_on(day) == expected, (day, status)
+        assert (agreement.status_label(day) == "En vigueur") == expected
+        refusal = mediator_redemption_refusal(mediator.organisation, day=day)
+        assert (refusal != Reason.NO_ACTIVE_AGREEMENT) == expected
+        row = mediators_with_figures(today=day).get(pk=mediator.organisation.pk)
+        assert row.agreement_until == (end if expected else None)
