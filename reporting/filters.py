@@ -37,8 +37,9 @@ class DashboardFilter(django_filters.FilterSet):
         help_text="Remises et encaissements à partir de ce mois.",
     )  # fmt: skip
     period_end = django_filters.DateFilter(
-        label="Au", method="keep", widget=forms.DateInput(**DATE_INPUT)
-    )
+        label="Au", method="keep", widget=forms.DateInput(**DATE_INPUT),
+        help_text="Jusqu'à la fin de ce mois.",
+    )  # fmt: skip
     side = django_filters.ChoiceFilter(
         label="Côté",
         choices=Side.choices,

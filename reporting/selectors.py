@@ -110,6 +110,30 @@ def _in_epci(model, epci_id) -> Q:
     return q
 
 
+def period_months(filters: Filters) -> tuple[datetime.date | None, datetime.date | None]:
+    """Rule: a period counts by whole months (Europe/Paris), from the month of its start to
+    the month of its end included, on the dashboard, in the report and in the detailed
+    export alike. Returns the first day of the start's month and the first day of the month
+    after the end's month (excluded); either is None when that end is open."""
+    first = filters.period_start.replace(day=1) if filters.period_start else None
+    after = None
+    if filters.period_end:
+        end = filters.period_end
+        after = datetime.date(end.year + end.month // 12, end.month % 12 + 1, 1)
+    return first, after
+
+
+def period_q(field: str, filters: Filters) -> Q:
+    """``period_months`` as a filter on a date-time field (``handed_out_at``...)."""
+    first, after = period_months(filters)
+    q = Q()
+    if first:
+        q &= Q(**{f"{field}__gte": _day_start(first)})
+    if after:
+        q &= Q(**{f"{field}__lt": _day_start(after)})
+    return q
+
+
 def tally_filter(model, filters: Filters) -> Q:
     q = Q()
     if filters.scope_epci_id:
@@ -126,10 +150,11 @@ def tally_filter(model, filters: Filters) -> Q:
     if filters.vintage_id and model in VINTAGE_TALLIES:
         q &= Q(vintage_id=filters.vintage_id)
     if model in MONTH_TALLIES:
-        if filters.period_start:
-            q &= Q(month__gte=filters.period_start.replace(day=1))
-        if filters.period_end:
-            q &= Q(month__lte=filters.period_end)
+        first, after = period_months(filters)
+        if first:
+            q &= Q(month__gte=first)
+        if after:
+            q &= Q(month__lt=after)
     return q
 
 

@@ -270,7 +270,7 @@ def export_run(*, job_id: int) -> ExportJob:
     """Write the export's file chunk by chunk, saving the progress as it goes."""
     from django.db.models import Count, Q
 
-    from .selectors import chequebooks_in_scope
+    from .selectors import chequebooks_in_scope, period_q
     from .summaries import USED_STATES
 
     job = ExportJob.objects.get(pk=job_id)
@@ -282,14 +282,10 @@ def export_run(*, job_id: int) -> ExportJob:
             vintage_id=p.get("vintage_id"), side=p.get("side") or "", epci_id=p.get("epci_id"),
             organisation_id=p.get("organisation_id"), scope_epci_id=p.get("scope_epci_id"),
         )  # fmt: skip
-        qs = chequebooks_in_scope(filters)
-        # The period applies to hand-overs (as on the dashboard): chequebooks handed out in it.
-        if p.get("period_start"):
-            start = datetime.date.fromisoformat(p["period_start"])
-            qs = qs.filter(handed_out_at__gte=_day_start(start))
-        if p.get("period_end"):
-            end = datetime.date.fromisoformat(p["period_end"])
-            qs = qs.filter(handed_out_at__lt=_day_start(end + datetime.timedelta(days=1)))
+        filters.period_start = _date_or_none(p.get("period_start"))
+        filters.period_end = _date_or_none(p.get("period_end"))
+        # The period applies to hand-overs, by whole months as on the dashboard (``period_q``).
+        qs = chequebooks_in_scope(filters).filter(period_q("handed_out_at", filters))
         qs = (
             qs.annotate(used=Count("cheques", filter=Q(cheques__state__in=USED_STATES)))
             .order_by("number")
@@ -335,8 +331,8 @@ def export_run(*, job_id: int) -> ExportJob:
     return job
 
 
-def _day_start(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+def _date_or_none(value):
+    return datetime.date.fromisoformat(value) if value else None
 
 
 def _cell(value):

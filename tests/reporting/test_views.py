@@ -541,6 +541,27 @@ def test_detailed_export_keeps_the_period(manager, small, django_capture_on_comm
     assert [int(r[0]) for r in rows[1:]] == [small.chequebooks["cb5"].number]
 
 
+def test_the_detailed_export_and_the_dashboard_count_the_period_by_whole_months(
+    manager, small, django_capture_on_commit_callbacks
+):
+    """A period from one day to another of cb5's month: both keep cb5, handed out in that
+    month on another day (whole months, one rule: ``period_months``)."""
+    handed = timezone.localdate(small.chequebooks["cb5"].handed_out_at)
+    day = handed.replace(day=1 if handed.day != 1 else 2)
+    query = f"?period_start={day}&period_end={day}"
+    dashboard = manager.get(reverse("reporting:dashboard") + query).context
+    months = dashboard["by_month"]
+    with django_capture_on_commit_callbacks(execute=True):
+        manager.post(reverse("reporting:export_create") + query, {"format": "csv"})
+    job = ExportJob.objects.get()
+    content = b"".join(
+        manager.get(reverse("reporting:export_download", args=[job.pk])).streaming_content
+    )
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    assert [int(r[0]) for r in rows[1:]] == [small.chequebooks["cb5"].number]
+    assert sum(r["handed_out"] for r in months) == len(rows) - 1 == 1
+
+
 def test_an_invalid_filter_is_shown_and_the_others_still_apply(manager, small):
     response = manager.get(
         reverse("reporting:dashboard"), {"side": "epci", "organisation": "999999"}
