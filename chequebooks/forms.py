@@ -7,11 +7,11 @@ from .models import ChequebookState
 
 
 def _running_vintages():
-    """The vintages not ended (``services.vintage_has_ended``): the only ones printed or
-    allocated; read at each form, not at import."""
-    from django.utils import timezone
+    """The vintages not ended (``selectors.ongoing``): the only ones printed or allocated;
+    read at each form, not at import."""
+    from .selectors import ongoing
 
-    return Vintage.objects.filter(valid_until__gte=timezone.localdate()).order_by("year")
+    return Vintage.objects.filter(ongoing(prefix="")).order_by("year")
 
 
 class PrintRunForm(forms.Form):

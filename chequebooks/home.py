@@ -1,7 +1,5 @@
 """Panels this app adds to the home page of each role (see passnum.core.home)."""
 
-from django.utils import timezone
-
 from passnum.core.home import Panel
 from passnum.organisations.models import OrganisationKind, Role
 
@@ -9,6 +7,7 @@ from passnum.organisations.models import OrganisationKind, Role
 def panels(request) -> list:
     from django.db.models import Count, Q
 
+    from . import selectors
     from .models import Chequebook, ChequebookState, PrintRun
     from .services import chequebook_handover_candidates
 
@@ -21,7 +20,7 @@ def panels(request) -> list:
         Role.ORG_ADMIN,
     ):
         # An ended vintage's chequebooks are not stock: counted apart, to be given back.
-        ongoing = Q(vintage__valid_until__gte=timezone.localdate())
+        ongoing = selectors.ongoing()
         row = Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK).aggregate(
             awaiting=Count("pk", filter=Q(received_at__isnull=True) & ongoing),
             in_hand=Count("pk", filter=ongoing),
@@ -30,14 +29,11 @@ def panels(request) -> list:
         row["ready"] = chequebook_handover_candidates(membership=membership).count()
         return [Panel("chequebooks/panels/desk.html", row, order=20)]
     if membership.role == Role.EPCI_COORDINATOR:
-        from .selectors import stock_by_envelope
-
-        rows = stock_by_envelope(membership)
+        rows = selectors.stock_by_envelope(membership)
         return [Panel("chequebooks/panels/coordinator.html", {"rows": rows}, order=30)]
     if membership.role == Role.PROGRAMME_MANAGER:
         # Vintages still running: an ended vintage's leftovers are on its reconciliation page.
-        today = timezone.localdate()
-        stock = Chequebook.objects.filter(vintage__valid_until__gte=today).aggregate(
+        stock = Chequebook.objects.filter(selectors.ongoing()).aggregate(
             in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),
             at_desks=Count("pk", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
             unconfirmed=Count(

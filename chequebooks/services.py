@@ -28,6 +28,7 @@ from .models import (
     HandoverException,
     StockMovement,
 )
+from .selectors import ongoing
 from .states import (
     CANCELLABLE_CHEQUE_STATES,
     UNREDEEMED_STATES,
@@ -153,11 +154,14 @@ def vintage_is_frozen(vintage, *, today=None) -> bool:
 
 
 def _not_frozen_filter(today, prefix="vintage__") -> Q:
-    """``vintage_is_frozen`` as a query filter: not frozen by hand, and before its D-15 or with
-    the freeze lifted (D-15 is 15 December of the vintage's year)."""
-    import datetime
+    """``vintage_is_frozen`` as a query filter: not frozen by hand, and before its D-15
+    (``vintage_freeze_date``, which falls within the vintage's year) or with the freeze
+    lifted: the vintages not frozen by date are those of this year if this year's D-15 has
+    not come, and those of later years."""
+    from passnum.programme.models import Vintage
 
-    min_year = today.year + 1 if today >= datetime.date(today.year, 12, 15) else today.year
+    this_year_frozen = today >= vintage_freeze_date(Vintage(year=today.year))
+    min_year = today.year + 1 if this_year_frozen else today.year
     return Q(**{f"{prefix}handover_frozen": False}) & (
         Q(**{f"{prefix}freeze_lifted": True}) | Q(**{f"{prefix}year__gte": min_year})
     )
@@ -210,10 +214,10 @@ def chequebook_handover_candidates(*, membership):
         Chequebook.objects.filter(
             _envelope_filter_for(organisation),
             _not_frozen_filter(today),
+            ongoing(today=today),
             state=ChequebookState.AT_FRONT_DESK,
             holder=organisation,
             vintage__valid_from__lte=today,
-            vintage__valid_until__gte=today,
         )
         .select_related("vintage", "envelope", "envelope__epci")
         .order_by("vintage__year", "number")

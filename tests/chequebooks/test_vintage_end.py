@@ -201,3 +201,25 @@ def test_the_d30_alert_gives_managers_the_started_chequebooks(
     assert "- émis : 3" in body
     assert "- remis : 1, dont entamés (au moins un chèque encaissé) : 1" in body
     assert "- pas encore remis (en stock ou dans les accueils) : 2" in body
+
+
+@pytest.mark.parametrize("day", ["2026-12-14", "2026-12-15", "2027-01-10", "2027-12-15"])
+def test_the_freeze_filter_agrees_with_the_freeze_rule(day):
+    """``_not_frozen_filter`` (the hand-over candidates' query) keeps exactly the vintages
+    ``vintage_is_frozen`` does not freeze, around each D-15."""
+    import datetime
+
+    from chequebooks.services import _not_frozen_filter, vintage_is_frozen
+
+    vintages = [
+        VintageFactory(year=2025),
+        VintageFactory(year=2026),
+        VintageFactory(year=2027),
+        VintageFactory(year=2028, handover_frozen=True),
+        VintageFactory(year=2024, freeze_lifted=True),
+    ]
+    today = datetime.date.fromisoformat(day)
+    kept = set(
+        Vintage.objects.filter(_not_frozen_filter(today, prefix="")).values_list("year", flat=True)
+    )
+    assert kept == {v.year for v in vintages if not vintage_is_frozen(v, today=today)}
