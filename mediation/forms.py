@@ -2,7 +2,6 @@ import datetime
 import secrets
 
 from django import forms
-from django.core.validators import MinValueValidator
 from django.utils import timezone
 
 from passnum.organisations.models import Organisation, OrganisationKind
@@ -10,11 +9,35 @@ from passnum.programme.models import Commune, Service
 
 from .models import Activity, MediatorProfile, Place, QualificationStatus, Theme
 from .rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES, previous_month
+from .services import ACTIVITY_MINUTES_MAX, ACTIVITY_MINUTES_MIN, activity_duration_error
 
 CHEQUE_LINES = 10
 
 
-class RedemptionForm(forms.Form):
+def _duration_field():
+    """The duration: its rule and message are the service's (activity_duration_error),
+    checked by DurationFromService next to this field; the bounds are also given to the
+    browser."""
+    return forms.IntegerField(
+        label="Durée (minutes)",
+        initial=60,
+        widget=forms.NumberInput(attrs={"min": ACTIVITY_MINUTES_MIN, "max": ACTIVITY_MINUTES_MAX}),
+    )
+
+
+class DurationFromService:
+    """Shows the service's duration rule (activity_duration_error) next to the field, before
+    the database constraint could be reached."""
+
+    def clean_duration_minutes(self):
+        minutes = self.cleaned_data.get("duration_minutes")
+        error = activity_duration_error(minutes)
+        if error:
+            raise forms.ValidationError(error)
+        return minutes
+
+
+class RedemptionForm(DurationFromService, forms.Form):
     """One form, many cheque lines: a number (or the QR content a scanner types) and a code
     per line, then the activity. The token makes a double submission harmless."""
 
@@ -29,9 +52,7 @@ class RedemptionForm(forms.Form):
         label="Date de l'activité",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    duration_minutes = forms.IntegerField(
-        label="Durée (minutes)", min_value=5, max_value=600, initial=60
-    )
+    duration_minutes = _duration_field()
     themes = forms.MultipleChoiceField(
         label="Thèmes abordés", choices=Theme.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -106,10 +127,8 @@ class RedemptionForm(forms.Form):
         return data
 
 
-DURATION_MESSAGE = "Indiquez une durée d'au moins une minute."
-
-
-class ActivityForm(forms.ModelForm):
+class ActivityForm(DurationFromService, forms.ModelForm):
+    duration_minutes = _duration_field()
     themes = forms.MultipleChoiceField(
         label="Thèmes abordés", choices=Theme.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -134,9 +153,6 @@ class ActivityForm(forms.ModelForm):
 
     def __init__(self, *args, referrals=None, places=None, participants=None, **kwargs):
         super().__init__(*args, **kwargs)
-        duration = self.fields["duration_minutes"]
-        duration.validators.append(MinValueValidator(1, DURATION_MESSAGE))
-        duration.widget.attrs["min"] = 1
         self.fields["participants"].queryset = participants
         self.fields["participants"].label = "Participants"
         self.fields["participants"].help_text = (

@@ -54,6 +54,22 @@ MAX_LINES = 20
 WRONG_CODE_WINDOW = datetime.timedelta(minutes=getattr(settings, "PASSNUM_WRONG_CODE_MINUTES", 15))
 
 
+#: How long an activity lasts, in minutes (the form's bounds come from here too).
+ACTIVITY_MINUTES_MIN = 1
+ACTIVITY_MINUTES_MAX = 600
+
+
+def activity_duration_error(minutes) -> str | None:
+    """Rule: an activity (with or without cheques) lasts at least ACTIVITY_MINUTES_MIN minute
+    and at most ACTIVITY_MINUTES_MAX minutes (a long day); the database refuses 0 too
+    (constraint activity_has_duration). Returns the message shown next to the field, or None."""
+    if not minutes or minutes < ACTIVITY_MINUTES_MIN:
+        return "Indiquez une durée d'au moins une minute."
+    if minutes > ACTIVITY_MINUTES_MAX:
+        return f"Une activité dure au plus {ACTIVITY_MINUTES_MAX} minutes (10 heures)."
+    return None
+
+
 def _require_manager(membership) -> None:
     if membership is None or membership.role != Role.PROGRAMME_MANAGER:
         raise ValidationError("Seul un gestionnaire du programme peut faire cela.")
@@ -788,8 +804,8 @@ def redemption_submit(
     day = timezone.localdate()
     if date > day:
         raise ValidationError({"date": "L'activité ne peut pas être datée dans le futur."})
-    if not duration_minutes or duration_minutes <= 0:
-        raise ValidationError({"duration_minutes": "Indiquez une durée d'au moins une minute."})
+    if duration_error := activity_duration_error(duration_minutes):
+        raise ValidationError({"duration_minutes": duration_error})
     if kind not in Activity.Kind.values:
         raise ValidationError({"kind": "Type d'activité inconnu."})
 
@@ -1052,7 +1068,7 @@ def activity_record(
     """Record an activity without cheques (e.g. a follow-up session). Same rules as the
     activity of a redemption: the referral must be addressed to this mediator and still open
     (referral_refusal: not declined, lapsed or completed), and answering it moves it to "first
-    session held". It lasts at least a minute and is not in the future;
+    session held". Its duration follows activity_duration_error and it is not in the future;
     its participants (several for a workshop) are selectors.participants_open_for: people it
     may still see or whose cheques it redeemed, never anonymised; the referral's person is
     added to them."""
@@ -1063,8 +1079,8 @@ def activity_record(
     errors = {}
     if date > timezone.localdate():
         errors["date"] = "L'activité ne peut pas être datée dans le futur."
-    if not duration_minutes or duration_minutes <= 0:
-        errors["duration_minutes"] = "Indiquez une durée d'au moins une minute."
+    if duration_error := activity_duration_error(duration_minutes):
+        errors["duration_minutes"] = duration_error
     if referral is not None and (refusal := referral_refusal(referral, membership)):
         errors["referral"] = refusal
     participants = list(participants)

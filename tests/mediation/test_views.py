@@ -322,7 +322,9 @@ def test_a_workshop_records_its_participants_through_the_page(mediator, other_me
     place = mediator.organisation.places.first()
     mine = [ReferralFactory(mediator=mediator.organisation, place=place) for _ in range(3)]
     theirs = ReferralFactory(
-        mediator=other_mediator.organisation, place=other_mediator.organisation.places.first()
+        mediator=other_mediator.organisation,
+        place=other_mediator.organisation.places.first(),
+        beneficiary__last_name="Xylophonique",  # a name no fake one is or contains
     )
     client = login(mediator)
     page = client.get(reverse("mediation:activity_create")).content.decode()
@@ -447,7 +449,12 @@ def test_a_person_whose_referral_was_declined_or_lapsed_is_no_participant(mediat
 
     place = mediator.organisation.places.first()
     open_one = ReferralFactory(mediator=mediator.organisation, place=place)
-    closed = ReferralFactory(mediator=mediator.organisation, place=place, state=state)
+    closed = ReferralFactory(
+        mediator=mediator.organisation,
+        place=place,
+        state=state,
+        beneficiary__last_name="Xylophonique",  # a name no fake one is or contains
+    )
     assert list(participants_open_for(mediator)) == [open_one.beneficiary]
     page = login(mediator).get(reverse("mediation:activity_create")).content.decode()
     assert closed.beneficiary.last_name not in page
@@ -529,3 +536,39 @@ def test_an_activity_answers_an_open_referral(mediator):
     assert list(activity.participants.all()) == [referral.beneficiary]
     referral.refresh_from_db()
     assert referral.state == "first_session"
+
+
+@pytest.mark.parametrize("minutes", ["-5", "0", "601"])
+def test_both_forms_show_the_services_duration_rule(mediator, login, chequebook, minutes):
+    """One rule (services.activity_duration_error) for the activity page, the redemption page
+    and the services; its message is shown next to the duration."""
+    from django.core.exceptions import ValidationError
+
+    from mediation.models import Activity
+    from mediation.services import activity_duration_error, activity_record
+
+    expected = activity_duration_error(int(minutes))
+    assert expected
+    client = login(mediator)
+    form = _activity_post(client, duration_minutes=minutes).context["form"]
+    assert form.errors["duration_minutes"] == [expected] and not form.non_field_errors()
+    cheque = chequebook.cheques.order_by("number").first()
+    form = post_redeem(client, [cheque], duration_minutes=minutes).context["form"]
+    assert form.errors["duration_minutes"] == [expected]
+    with pytest.raises(ValidationError) as exc:
+        activity_record(
+            membership=mediator,
+            kind="individual",
+            date=timezone.localdate(),
+            duration_minutes=int(minutes),
+            themes=[],
+        )
+    assert exc.value.message_dict["duration_minutes"] == [expected]
+    assert not Activity.objects.exists() and not Redemption.objects.exists()
+
+
+@pytest.mark.parametrize("minutes", [1, 5, 600])
+def test_durations_inside_the_bounds_are_accepted(mediator, minutes):
+    from mediation.services import activity_duration_error
+
+    assert activity_duration_error(minutes) is None
