@@ -253,7 +253,7 @@ def dashboard_data(filters: Filters, *, today=None) -> dict:
         "total_target": total_target,
     }
     data["by_epci"] = _by_epci(filters, epci_names, envelopes)
-    data["residents"] = residents_figures(filters, epci_names)
+    data["residents"] = residents_figures(filters, epci_names, data["by_epci"])
     data["by_public"] = _by_public(filters)
     data["by_front_desk"] = by_front_desk(filters)
     data["by_mediator"] = by_mediator(filters)
@@ -457,19 +457,22 @@ def by_epci(filters) -> list[dict]:
     return _by_epci(filters, dict(Epci.objects.values_list("pk", "name")), envelopes)
 
 
-def residents_figures(filters, epci_names) -> dict | None:
+RESIDENT_KEYS = ("handed_out", "started", "full", "used", "cheques_handed_out", "rate")
+
+
+def residents_figures(filters, epci_names, by_epci_rows) -> dict | None:
     """Restricted to an EPCI: the chequebooks handed to its residents, from any envelope
-    (CD12's included), the other filters applying. None when no EPCI is selected."""
+    (CD12's included), the other filters applying — the residents' columns of the selected
+    EPCI's row of ``_by_epci`` (one query, so the two tables never disagree). None when no
+    EPCI is selected."""
     selected = _selected_epci(filters)
     if selected not in epci_names:  # none, or a coordinator whose structure has no EPCI
         return None
-    f = _funnel_of(
-        _tally(ChequebookTally, _without_epci(filters))
-        .filter(beneficiary_epci_id=selected)
-        .values("beneficiary_epci_id")
-        .annotate(**CB_SUMS)
-    )
-    return {"name": epci_names.get(selected, ""), **f}
+    row = next((r for r in by_epci_rows if r["epci_id"] == selected), None)
+    figures = {k: row[k] for k in RESIDENT_KEYS} if row else dict.fromkeys(RESIDENT_KEYS, 0)
+    if not row:
+        figures["rate"] = None
+    return {"name": epci_names[selected], **figures}
 
 
 def _by_public(filters) -> list[dict]:

@@ -318,6 +318,18 @@ def test_an_epcis_figures_rest_on_its_envelope_residents_apart(small, who):
     assert (row["epci_id"], row["target"], row["bought"], row["handed_out"]) == (
         small.epci_a.pk, 177, 2, 3,
     )  # fmt: skip
+    # The residents' block is that row's residents' columns: the two tables agree.
+    assert {k: v for k, v in r.items() if k != "name"} == {k: row[k] for k in r if k != "name"}
+
+
+def test_an_epci_with_nothing_handed_to_its_residents_shows_zeros(small):
+    from passnum.programme.models import Epci
+
+    summaries_refresh(as_of=small.today)
+    empty = Epci.objects.exclude(pk__in=[small.epci_a.pk, small.epci_b.pk]).first()
+    r = dashboard_data(Filters(epci_id=empty.pk))["residents"]
+    assert r["name"] == empty.name
+    assert (r["handed_out"], r["used"], r["cheques_handed_out"], r["rate"]) == (0, 0, 0, None)
 
 
 def test_whole_programme_has_no_residents_block(data):
