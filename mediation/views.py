@@ -287,9 +287,13 @@ def statement_action(request, pk, action):
     statement = _statement_get(request, pk)
     if action not in ("valider", "envoyer", "payer"):
         raise Http404("Action inconnue")
-    form = StatementPayForm(request.POST) if action == "payer" else forms.Form(request.POST)
-    if not form.is_valid():
-        return _statement_render(request, statement, pay_form=form)
+    if action == "payer":
+        form = StatementPayForm(request.POST)
+        if not form.is_valid():
+            return _statement_render(request, statement, pay_form=form)
+    else:
+        form = forms.Form({})  # no field: it only carries the service's refusal to the page
+        form.full_clean()
     try:
         if action == "valider":
             services.statement_validate(statement=statement, membership=request.membership)
