@@ -34,8 +34,8 @@ def _coordinating(membership) -> bool:
 def front_desk_remind(*, organisation, membership, topic: str, count: int = 0) -> None:
     """Rule: a programme manager (or the EPCI coordinator of the desk's EPCI) may remind a
     front desk of chequebooks handed out and never started, or of cheques about to expire;
-    at most once a day per desk. The desk's active members get an e-mail (through Celery)
-    and the reminder is journaled."""
+    at most once a day per desk (``_remind_once_a_day``). The desk's active members with an
+    address get an e-mail (``reminder_recipients``, through Celery); journaled."""
     if not _coordinating(membership):
         raise ValidationError("Seuls les gestionnaires du programme peuvent relancer un accueil.")
     if organisation.kind != OrganisationKind.FRONT_DESK:
@@ -45,23 +45,50 @@ def front_desk_remind(*, organisation, membership, topic: str, count: int = 0) -
         raise ValidationError("Cet accueil n'est pas dans votre intercommunalité.")
     if topic not in REMINDER_TOPICS:
         raise ValidationError("Motif de relance inconnu.")
-    since = timezone.now() - datetime.timedelta(days=1)
-    already = JournalEntry.objects.filter(
-        action=REMINDER_ACTION, target_id=str(organisation.pk), created_at__gte=since
-    ).exists()
-    if already:
-        raise ValidationError("Cet accueil a déjà été relancé dans les dernières 24 heures.")
-    journal_record(
-        action=REMINDER_ACTION,
-        actor=membership.user,
-        organisation=membership.organisation,
-        target=organisation,
-        details={"topic": REMINDER_TOPICS[topic], "count": count},
-    )
     from .tasks import front_desk_remind_send
 
-    transaction.on_commit(
-        lambda: front_desk_remind_send.delay(organisation.pk, topic, count, membership.pk)
+    _remind_once_a_day(
+        action=REMINDER_ACTION,
+        target=organisation,
+        membership=membership,
+        details={"topic": REMINDER_TOPICS[topic], "count": count},
+        refused="Cet accueil a déjà été relancé dans les dernières 24 heures.",
+        send=lambda: front_desk_remind_send.delay(organisation.pk, topic, count, membership.pk),
+    )
+
+
+def _remind_once_a_day(*, action, target, membership, details, refused, send) -> None:
+    """Rule (every reminder): at most one reminder a day per target. The target's row is
+    locked (``select_for_update``) while the last 24 hours of the journal are read and the
+    reminder is journaled, so two clicks at once journal and send one reminder, the other
+    refused with ``refused``; the e-mail leaves after commit (``send``)."""
+    with transaction.atomic():
+        type(target).objects.select_for_update().filter(pk=target.pk).first()
+        since = timezone.now() - datetime.timedelta(days=1)
+        if JournalEntry.objects.filter(
+            action=action, target_id=str(target.pk), created_at__gte=since
+        ).exists():
+            raise ValidationError(refused)
+        journal_record(
+            action=action,
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=target,
+            details=details,
+        )
+        transaction.on_commit(send)
+
+
+def reminder_recipients(organisation) -> list[str]:
+    """Rule (every reminder): an organisation's reminder goes to its active members whose
+    account is active and has an e-mail address, each address once."""
+    return list(
+        Membership.objects.filter(organisation=organisation, is_active=True, user__is_active=True)
+        .exclude(user__email="")
+        .exclude(user__email__isnull=True)
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
     )
 
 
@@ -73,14 +100,10 @@ REMINDER_TOPICS = {
 
 
 def front_desk_reminder_send(*, organisation_id: int, topic: str, count: int, membership_id: int):
-    """Send the reminder e-mail to every active member of the front desk."""
+    """Send the reminder e-mail to the front desk (``reminder_recipients``)."""
     organisation = Organisation.objects.get(pk=organisation_id)
     sender = Membership.objects.select_related("user", "organisation").get(pk=membership_id)
-    recipients = list(
-        Membership.objects.filter(organisation=organisation, is_active=True).values_list(
-            "user__email", flat=True
-        )
-    )
+    recipients = reminder_recipients(organisation)
     body = render_to_string(
         "reporting/email/front_desk_reminder.txt",
         {"organisation": organisation, "topic": REMINDER_TOPICS[topic], "count": count,
@@ -100,8 +123,9 @@ def referral_remind(*, referral, membership) -> None:
     """Rule: a programme manager, or an EPCI coordinator for a referral of its EPCI (made by
     its desks, to its places or for its residents), may remind the mediator of a referral
     still proposed after PASSNUM_REFERRAL_FOLLOW_UP_DAYS days (one of the radar's list); at
-    most once a day per referral. The mediator's active members get an e-mail (through
-    Celery; the referral's number, place and date, no personal data) and it is journaled."""
+    most once a day per referral (``_remind_once_a_day``). The mediator's active members with
+    an address get an e-mail (``reminder_recipients``, through Celery; the referral's number,
+    place and date, no personal data); journaled."""
     from .selectors import radar_referrals_overdue
 
     if not _coordinating(membership):
@@ -111,36 +135,27 @@ def referral_remind(*, referral, membership) -> None:
         raise ValidationError(
             "Cette orientation n'attend plus de réponse, ou n'est pas de votre intercommunalité."
         )
-    since = timezone.now() - datetime.timedelta(days=1)
-    if JournalEntry.objects.filter(
-        action=REFERRAL_REMINDER_ACTION, target_id=str(referral.pk), created_at__gte=since
-    ).exists():
-        raise ValidationError("Cette orientation a déjà été relancée dans les dernières 24 heures.")
-    journal_record(
-        action=REFERRAL_REMINDER_ACTION,
-        actor=membership.user,
-        organisation=membership.organisation,
-        target=referral,
-        details={"mediator": referral.mediator_id},
-    )
     from .tasks import referral_remind_send
 
-    transaction.on_commit(lambda: referral_remind_send.delay(referral.pk, membership.pk))
+    _remind_once_a_day(
+        action=REFERRAL_REMINDER_ACTION,
+        target=referral,
+        membership=membership,
+        details={"mediator": referral.mediator_id},
+        refused="Cette orientation a déjà été relancée dans les dernières 24 heures.",
+        send=lambda: referral_remind_send.delay(referral.pk, membership.pk),
+    )
 
 
 def referral_reminder_send(*, referral_id: int, membership_id: int) -> None:
-    """Send the referral's reminder to every active member of its mediator."""
+    """Send the referral's reminder to its mediator (``reminder_recipients``)."""
     from orientation.models import Referral
 
     referral = Referral.objects.select_related("mediator", "place", "from_organisation").get(
         pk=referral_id
     )
     sender = Membership.objects.select_related("user", "organisation").get(pk=membership_id)
-    recipients = list(
-        Membership.objects.filter(organisation=referral.mediator, is_active=True).values_list(
-            "user__email", flat=True
-        )
-    )
+    recipients = reminder_recipients(referral.mediator)
     body = render_to_string(
         "reporting/email/referral_reminder.txt", {"referral": referral, "sender": sender}
     )
