@@ -6,6 +6,7 @@ app_name = "orientation"
 urlpatterns = [
     # The front desk's flow
     path("nouvelle-personne/", views.flow_start, name="flow_start"),
+    path("nouvelle-personne/effacer/", views.flow_clear, name="flow_clear"),
     path("parcours/<int:pk>/evaluation/", views.flow_assess, name="flow_assess"),
     path("parcours/<int:pk>/cheque/", views.flow_handover, name="flow_handover"),
     path("parcours/<int:pk>/orientation/", views.flow_refer, name="flow_refer"),

@@ -75,17 +75,42 @@ def _draft(request) -> dict:
     registered). Kept in the session so that nothing typed is lost when coming back, but
     dropped PASSNUM_SESSION_IDLE_SECONDS after it was last saved, when the flow ends (the
     referral is made) or when the agent clears it: a person's data typed before their
-    consent must not outlive the visit."""
-    draft = request.session.get(DRAFT_KEY) or {}
+    consent must not outlive the visit. Drafts are kept per membership: what was typed at one
+    front desk never shows at another desk the same person works for (organisation switch)."""
+    drafts = request.session.get(DRAFT_KEY) or {}
+    key = str(request.membership.pk)
+    draft = drafts.get(key) or {}
     saved_at = draft.get("saved_at")
     if saved_at is None or time.time() - saved_at > settings.PASSNUM_SESSION_IDLE_SECONDS:
-        request.session.pop(DRAFT_KEY, None)
+        if key in drafts:
+            _draft_clear(request)
         return {}
     return draft
 
 
 def _draft_save(request, **draft) -> None:
-    request.session[DRAFT_KEY] = {**draft, "saved_at": time.time()}
+    drafts = dict(request.session.get(DRAFT_KEY) or {})
+    drafts[str(request.membership.pk)] = {**draft, "saved_at": time.time()}
+    request.session[DRAFT_KEY] = drafts
+
+
+def _draft_clear(request) -> None:
+    """Forget this membership's draft (the session key goes when no draft is left)."""
+    drafts = dict(request.session.get(DRAFT_KEY) or {})
+    drafts.pop(str(request.membership.pk), None)
+    if drafts:
+        request.session[DRAFT_KEY] = drafts
+    else:
+        request.session.pop(DRAFT_KEY, None)
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+@require_POST
+def flow_clear(request):
+    """ "Effacer la saisie": forget what was typed at step 1 (a POST: it changes state)."""
+    _draft_clear(request)
+    messages.info(request, "Saisie effacée.")
+    return redirect("orientation:flow_start")
 
 
 @role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
@@ -93,10 +118,6 @@ def flow_start(request):
     """Step 1: register a new person (or find them already known). The form's content is kept
     in the session until the person is registered, so nothing typed is lost (see _draft)."""
     draft = _draft(request)
-    if request.GET.get("effacer"):
-        request.session.pop(DRAFT_KEY, None)
-        messages.info(request, "Saisie effacée.")
-        return redirect("orientation:flow_start")
     if request.GET.get("reset"):
         # "Nouvelle personne": forget the person registered last, keep anything typed since.
         draft.pop("beneficiary", None)
@@ -104,7 +125,7 @@ def flow_start(request):
         if draft:
             _draft_save(request, **draft)
         else:
-            request.session.pop(DRAFT_KEY, None)
+            _draft_clear(request)
         return redirect("orientation:flow_start")
     if draft.get("beneficiary") and request.method == "GET":
         person = _people(request).filter(pk=draft["beneficiary"]).first()
@@ -127,7 +148,7 @@ def flow_start(request):
                 membership=request.membership,
             )
             if duplicate.visible is not None:
-                request.session.pop(DRAFT_KEY, None)
+                _draft_clear(request)
                 messages.info(
                     request,
                     "Cette personne est déjà inscrite par votre accueil : reprenez son parcours.",
@@ -360,7 +381,7 @@ def flow_refer(request, pk):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            request.session.pop(DRAFT_KEY, None)
+            _draft_clear(request)
             return redirect("orientation:flow_done", pk=referral.pk)
     return render(
         request,

@@ -697,14 +697,44 @@ def test_the_agent_clears_what_was_typed_and_the_finished_flow_forgets_it(world,
     client = login(world.agent)
     url = reverse("orientation:flow_start")
     client.post(url, _person_data(world, consent_given=""))
+    page = client.get(url).content.decode()
+    assert f'formaction="{reverse("orientation:flow_clear")}"' in page
+    # A GET changes nothing: clearing is a POST.
+    assert client.get(reverse("orientation:flow_clear")).status_code == 405
     client.get(url + "?effacer=1")
+    assert 'value="Dupré"' in client.get(url).content.decode()
+    client.post(reverse("orientation:flow_clear"), _person_data(world, consent_given=""))
     assert "orientation_new_person" not in client.session
     assert 'value="Dupré"' not in client.get(url).content.decode()
     client.post(url, _person_data(world))
     person = Beneficiary.objects.get()
-    assert client.session["orientation_new_person"]["beneficiary"] == person.pk
+    key = str(world.agent.pk)
+    assert client.session["orientation_new_person"][key]["beneficiary"] == person.pk
     client.post(
         reverse("orientation:flow_refer", args=[person.pk]) + "?service=tous",
         {"place": world.place_near.pk},
     )
     assert "orientation_new_person" not in client.session
+
+
+def test_a_draft_typed_at_one_desk_does_not_show_at_another(world, login):
+    """The same agent works for two front desks: what was typed at desk A (not registered)
+    is not shown after switching to desk B, and is still there back at desk A."""
+    from tests.factories import EpciFrontDeskFactory, evaluator_membership
+
+    other_desk = EpciFrontDeskFactory(
+        name="Autre accueil", epci=world.rodez.epci, commune=world.rodez
+    )
+    at_b = evaluator_membership(user=world.agent.user, organisation=other_desk)
+    client = login(world.agent)
+    url = reverse("orientation:flow_start")
+    client.post(url, _person_data(world, consent_given=""))
+    assert 'value="Dupré"' in client.get(url).content.decode()
+
+    assert client.post(reverse("organisation_switch"), {"membership": at_b.pk}).status_code == 302
+    page = client.get(url).content.decode()
+    assert 'value="Dupré"' not in page and "0611223344" not in page
+    assert "Effacer la saisie" not in page
+
+    client.post(reverse("organisation_switch"), {"membership": world.agent.pk})
+    assert 'value="Dupré"' in client.get(url).content.decode()
