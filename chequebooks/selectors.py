@@ -45,15 +45,33 @@ def print_runs_visible_to(membership):
 
 
 def envelopes_visible_to(membership):
-    if membership is None:
-        return Envelope.objects.none()
-    if membership.role == Role.PROGRAMME_MANAGER:
-        return Envelope.objects.select_related("epci")
-    if membership.role == Role.EPCI_COORDINATOR:
-        return Envelope.objects.filter(epci_id=membership.organisation.epci_id).select_related(
-            "epci"
-        )
-    return Envelope.objects.none()
+    """Rule: programme managers (of the programme's owner) see every envelope; an EPCI
+    coordinator its EPCI's envelope (none when its structure has no EPCI); nobody else, nor
+    an inactive membership, any. The stock and vintage figures rest on it."""
+    qs = Envelope.objects.select_related("epci")
+    if membership is None or not membership.is_active:
+        return qs.none()
+    org = membership.organisation
+    if membership.role == Role.PROGRAMME_MANAGER and org.kind == OrganisationKind.OWNER:
+        return qs
+    if membership.role == Role.EPCI_COORDINATOR and org.epci_id:
+        return qs.filter(side=Side.EPCI, epci_id=org.epci_id)
+    return qs.none()
+
+
+def envelopes_scope_label(membership) -> str:
+    """What ``envelopes_visible_to`` covers, said on the stock and vintage pages: nothing to
+    say for the whole programme; the EPCI's envelope for its coordinator; and, for a
+    coordinator whose structure has no EPCI, why the figures are empty."""
+    if membership is None or (
+        membership.role == Role.PROGRAMME_MANAGER
+        and membership.organisation.kind == OrganisationKind.OWNER
+    ):
+        return ""
+    envelope = envelopes_visible_to(membership).first()
+    if envelope is None:
+        return "aucune enveloppe, votre structure n'étant rattachée à aucune intercommunalité"
+    return f"enveloppe de {envelope.epci}"
 
 
 def front_desks_served_by(envelope):
@@ -195,22 +213,13 @@ def _complete(row: dict, vintage) -> dict:
 
 
 def reconciliation_scope(membership):
-    """Rule: the end-of-vintage figures of the whole programme are for programme managers
-    (and for the programme's own alerts: ``membership=None``); an EPCI coordinator gets
-    those of its EPCI's envelope only; nobody else any."""
-    qs = Cheque.objects.all()
+    """Rule: the end-of-vintage figures cover the cheques of the envelopes the person sees
+    (``envelopes_visible_to``: the whole programme for programme managers, its EPCI's
+    envelope for a coordinator, none otherwise); the programme's own alerts
+    (``membership=None``) cover the whole programme."""
     if membership is None:
-        return qs
-    org = membership.organisation
-    if not membership.is_active:
-        return qs.none()
-    if membership.role == Role.PROGRAMME_MANAGER and org.kind == OrganisationKind.OWNER:
-        return qs
-    if membership.role == Role.EPCI_COORDINATOR and org.epci_id:
-        return qs.filter(
-            chequebook__envelope__side=Side.EPCI, chequebook__envelope__epci_id=org.epci_id
-        )
-    return qs.none()
+        return Cheque.objects.all()
+    return Cheque.objects.filter(chequebook__envelope__in=envelopes_visible_to(membership))
 
 
 def vintage_reconciliation(vintage, membership=None) -> dict:

@@ -566,10 +566,8 @@ def allocation_new(request):
 
 
 def _scope_label(request):
-    """What the vintage figures cover: the programme, or the coordinator's EPCI envelope."""
-    if request.role in MANAGERS:
-        return ""
-    return f"enveloppe de {request.organisation.epci}" if request.organisation.epci_id else ""
+    """What the vintage figures cover (``selectors.envelopes_scope_label``)."""
+    return selectors.envelopes_scope_label(request.membership)
 
 
 def _handover_label(vintage) -> str:

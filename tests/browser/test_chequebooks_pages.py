@@ -131,7 +131,7 @@ def test_manager_pages(page, demo, log_in, check_a11y, tmp_path):
     check_a11y(page, "chequebooks-stock-epci")
     # Its vintage figures are those of its EPCI's envelope, and say so.
     page.get_by_role("navigation", name="Chéquiers").get_by_role("link", name="Millésimes").click()
-    assert "Chiffres de l'enveloppe de" in page.content()
+    assert "Chiffres : enveloppe de" in page.content()
     check_a11y(page, "chequebooks-vintages-epci")
     page.get_by_role("link", name=str(demo.current_year), exact=True).click()
     assert "Lever le gel" not in page.content()

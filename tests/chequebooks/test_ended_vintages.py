@@ -203,6 +203,21 @@ def test_vintage_figures_of_a_coordinator_cover_its_envelope_only(client, login)
     assert "Lever le gel" not in page
 
 
+def test_a_coordinator_whose_structure_has_no_epci_is_told_why_it_sees_no_figures(client, login):
+    with freeze_time("2026-06-15 10:00"):
+        vintage = VintageFactory(year=2026)
+        # A coordinator's role on a structure with no EPCI (here a CD12 front desk).
+        org = FrontDeskFactory()
+        assert org.epci_id is None
+        coordinator = MembershipFactory(organisation=org, role=Role.EPCI_COORDINATOR)
+        ChequebookFactory(vintage=vintage, envelope=cd12_envelope())  # CD12's: no EPCI either
+        assert selectors.vintage_reconciliation(vintage, coordinator)["bought"] == 0
+        assert not selectors.envelopes_visible_to(coordinator).exists()
+        login(coordinator)
+        listing = client.get(reverse("chequebooks:vintage_list")).content.decode()
+    assert "rattachée à aucune intercommunalité" in listing
+
+
 def test_the_reconciliation_counts_started_chequebooks():
     with freeze_time("2026-06-15 10:00"):
         vintage = VintageFactory(year=2026)
