@@ -19,10 +19,12 @@ def panels(request) -> list:
         Role.EVALUATOR,
         Role.ORG_ADMIN,
     ):
-        # An ended vintage's chequebooks are not stock: counted apart, to be given back.
+        # An ended vintage's chequebooks are not stock: counted apart, to be given back. Their
+        # receipt is still asked for (``chequebooks_receipt_confirm``): the count to confirm is
+        # the desk page's list, ``selectors.chequebooks_awaiting_receipt``, whatever the vintage.
         ongoing = selectors.ongoing()
         row = Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK).aggregate(
-            awaiting=Count("pk", filter=Q(received_at__isnull=True) & ongoing),
+            awaiting=Count("pk", filter=Q(received_at__isnull=True)),
             in_hand=Count("pk", filter=ongoing),
             ended=Count("pk", filter=~ongoing),
         )

@@ -134,6 +134,12 @@ def test_the_desk_sees_its_ended_stock_apart_to_give_back(ended, client, login):
     for book in ended["at_desk"]:
         assert str(book.number) not in in_hand and str(book.number) in apart
     assert "3</strong> chéquiers d'un millésime terminé" in home
+    # The ended vintage's unconfirmed chequebook is still to confirm, as the desk page asks.
+    awaiting = selectors.chequebooks_awaiting_receipt(ended["desk"]).count()
+    assert awaiting >= 1 and ended["unconfirmed"].number in {
+        b.number for b in selectors.chequebooks_awaiting_receipt(ended["desk"])
+    }
+    assert f"<strong>{awaiting}</strong> chéquier{'s' if awaiting > 1 else ''} reçu" in home
     assert "<strong>1</strong> chéquier en main" in home
     assert "millésime terminé" in detail and "Transférer" not in detail
 
