@@ -255,6 +255,8 @@ class Statement(models.Model):
     )
     file = models.FileField(upload_to="statements/", blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
+    #: The IBAN printed on the PDF (checked at issue), to tell when it no longer is the one paid.
+    printed_iban = models.CharField("IBAN imprimé sur le relevé", max_length=34, blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
     validated_at = models.DateTimeField(null=True, blank=True)
     validated_by = models.ForeignKey(

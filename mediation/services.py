@@ -1206,6 +1206,7 @@ def _statement_render(statement: Statement) -> None:
         "cheque", "activity", "cheque__chequebook__vintage"
     ).order_by("redeemed_at", "cheque__number")
     profile = mediator_profile_for(statement.mediator)
+    statement.printed_iban = profile.iban
     pdf = render_pdf(
         "mediation/pdf/statement.html",
         {"statement": statement, "lines": lines, "profile": profile},
@@ -1214,7 +1215,21 @@ def _statement_render(statement: Statement) -> None:
     )
     statement.file.save(f"releve-{statement.number}.pdf", ContentFile(pdf), save=False)
     statement.file_sha256 = sha256(pdf)
-    statement.save(update_fields=["file", "file_sha256"])
+    statement.save(update_fields=["file", "file_sha256", "printed_iban"])
+
+
+def statement_iban_mismatch(statement: Statement) -> tuple[str, str] | None:
+    """Rule: the PDF is never re-rendered, so when the mediator's IBAN changed (and was
+    re-validated) after the statement was issued, its PDF shows the old IBAN while the
+    accounting export pays the current one. Returns (printed, current), both masked, so the
+    manager's page says so; None when they agree or the printed IBAN is unknown."""
+    if not statement.printed_iban:
+        return None
+    profile = getattr(statement.mediator, "mediator_profile", None)
+    current = profile.iban if profile else ""
+    if current == statement.printed_iban:
+        return None
+    return bank_value_masked("iban", statement.printed_iban), bank_value_masked("iban", current)
 
 
 @dataclass

@@ -215,7 +215,7 @@ def statement_list(request):
 def _statement_get(request, pk):
     return get_scoped_or_404(
         selectors.statements_visible_to(request.membership).select_related(
-            "mediator", "validated_by"
+            "mediator__mediator_profile", "validated_by"
         ),
         pk=pk,
     )
@@ -234,6 +234,9 @@ def _statement_render(request, statement, *, pay_form=None, step_form=None):
             "is_manager": request.membership.role in MANAGERS,
             "pay_form": pay_form or StatementPayForm(initial={"paid_at": timezone.localdate()}),
             "step_form": step_form,
+            "iban_mismatch": services.statement_iban_mismatch(statement)
+            if request.membership.role in MANAGERS
+            else None,
             "history": journal_for_object(statement),
         },
     )

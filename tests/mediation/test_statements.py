@@ -482,3 +482,28 @@ def test_one_mediator_to_revalidate_does_not_block_the_others_export(
     )
     content = client.get(reverse("mediation:statements_export")).content.decode("utf-8-sig")
     assert NEW_IBAN in content
+
+
+def test_the_statement_page_says_when_the_pdf_iban_is_no_longer_the_one_paid(
+    mediator, chequebook, redeem, manager, login
+):
+    """The PDF keeps the IBAN checked at issue; once the mediator's IBAN changed and was
+    re-validated, the manager's page says the PDF and the export differ (both masked)."""
+    from mediation.services import mediator_bank_details_confirm, mediator_profile_update
+
+    redeem_at(redeem, list(chequebook.cheques.all()[:1]), paris(*last_month().timetuple()[:3], 10))
+    statement = statement_issue(mediator=mediator.organisation, period_start=last_month())
+    profile = mediator.organisation.mediator_profile
+    old_iban = profile.iban
+    assert statement.printed_iban == old_iban
+    client = login(manager)
+    url = reverse("mediation:statement_detail", args=[statement.pk])
+    assert "le PDF porte l" not in client.get(url).content.decode()
+
+    mediator_profile_update(profile=profile, membership=mediator, iban=NEW_IBAN)
+    mediator_bank_details_confirm(profile=profile, membership=manager)
+    body = client.get(url).content.decode()
+    assert f"{old_iban[:4]} •••• {old_iban[-4:]}" in body and "FR14 •••• 2606" in body
+    assert NEW_IBAN not in body
+    mine = login(mediator).get(url).content.decode()
+    assert "le PDF porte l" not in mine
