@@ -1369,26 +1369,32 @@ def vintage_alert_send(*, vintage) -> bool:
 
 def _desks_holding(vintage):
     """Front desks holding chequebooks of ``vintage`` at the desk, with how many and the
-    addresses to write to (active members and the desk's own address)."""
-    from passnum.organisations.models import Organisation
+    addresses to write to (active members with an active account and an address, and the
+    desk's own address), by desk name. Three queries, whatever the number of desks."""
+    from django.db.models import Count
 
-    desks = Organisation.objects.filter(
-        held_chequebooks__vintage=vintage,
-        held_chequebooks__state=ChequebookState.AT_FRONT_DESK,
-    ).distinct()
-    for desk in desks:
-        held = desk.held_chequebooks.filter(
-            vintage=vintage, state=ChequebookState.AT_FRONT_DESK
-        ).count()
-        recipients = set(
-            desk.memberships.filter(is_active=True, user__is_active=True).values_list(
-                "user__email", flat=True
-            )
-        )
+    from passnum.organisations.models import Membership, Organisation
+
+    held = dict(
+        Chequebook.objects.filter(vintage=vintage, state=ChequebookState.AT_FRONT_DESK)
+        .exclude(holder=None)
+        .values("holder_id")
+        .annotate(n=Count("pk"))
+        .values_list("holder_id", "n")
+    )
+    addresses = {pk: set() for pk in held}
+    for org_id, email in (
+        Membership.objects.filter(organisation_id__in=held, is_active=True, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("organisation_id", "user__email")
+    ):
+        addresses[org_id].add(email)
+    for desk in Organisation.objects.filter(pk__in=held).order_by("name"):
+        recipients = addresses[desk.pk]
         if desk.email:
             recipients.add(desk.email)
         if recipients:
-            yield desk, held, sorted(recipients)
+            yield desk, held[desk.pk], sorted(recipients)
 
 
 def vintage_freeze_notify(*, vintage) -> int:

@@ -223,3 +223,26 @@ def test_the_freeze_filter_agrees_with_the_freeze_rule(day):
         Vintage.objects.filter(_not_frozen_filter(today, prefix="")).values_list("year", flat=True)
     )
     assert kept == {v.year for v in vintages if not vintage_is_frozen(v, today=today)}
+
+
+def test_the_desks_to_write_to_come_in_three_queries(setting, django_assert_num_queries):
+    from chequebooks.services import _desks_holding
+
+    vintage = setting["vintage"]
+    others = []
+    for n in range(3):
+        desk = FrontDeskFactory(name=f"Accueil {n}", email="")
+        member = evaluator_membership(desk)
+        for _ in range(n + 1):
+            desk_chequebook(desk, vintage=vintage)
+        others.append((desk, member))
+    gone = evaluator_membership(others[0][0])
+    gone.user.is_active = False
+    gone.user.save()
+    with django_assert_num_queries(3):
+        rows = list(_desks_holding(vintage))
+    got = {desk.pk: (held, recipients) for desk, held, recipients in rows}
+    assert got[setting["desk"].pk][0] == 1 and "accueil@example.org" in got[setting["desk"].pk][1]
+    for n, (desk, member) in enumerate(others):
+        assert got[desk.pk] == (n + 1, [member.user.email])
+    assert setting["idle_desk"].pk not in got
