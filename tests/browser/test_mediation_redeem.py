@@ -164,3 +164,42 @@ def test_manager_produces_validates_and_downloads_the_months_statement(
     page.get_by_role("button", name="Changer la qualification").click()
     assert "Indiquez le motif" in page.content()
     check_a11y(page, "mediation-qualification-error")
+
+
+def test_manager_sees_bank_changes_to_revalidate_and_what_they_hold_back(
+    page, demo, log_in, check_a11y
+):
+    """A mediator's IBAN changed: the manager sees old → new (masked) next to « Revalider »,
+    the statements page names it as left out of the export and of the run, and after the
+    re-validation an earlier statement's page says its PDF shows the old IBAN."""
+    from mediation.models import Statement
+    from mediation.services import mediator_profile_update
+    from passnum.organisations.models import Membership
+
+    rouergue = demo.orgs["med_rouergue"]
+    admin = Membership.objects.filter(organisation=rouergue, role="org_admin").first()
+    earlier = Statement.objects.filter(mediator=rouergue).order_by("-number").first()
+    new_iban = "FR1420041010050500013M02606"
+    mediator_profile_update(profile=rouergue.mediator_profile, membership=admin, iban=new_iban)
+
+    log_in("gestionnaire@demo.passnum.fr")
+    page.goto(f"/mediation/mediateurs/{rouergue.pk}/")
+    section = page.get_by_role("list", name="Modifications à revalider")
+    assert "FR14 •••• 2606" in section.inner_text()
+    check_a11y(page, "mediation-mediator-bank-changes")
+
+    page.goto("/mediation/releves/")
+    page.get_by_label(re.compile("Mois en cours")).check()
+    page.get_by_role("button", name="Produire les relevés").click()
+    page.wait_for_url("**/mediation/releves/")
+    assert "Relevé non émis, coordonnées bancaires à revalider" in page.content()
+    assert rouergue.name in page.content()
+    check_a11y(page, "mediation-statements-held")
+
+    page.goto(f"/mediation/mediateurs/{rouergue.pk}/")
+    page.get_by_role("button", name="Revalider les coordonnées bancaires").click()
+    assert "Coordonnées bancaires revalidées" in page.content()
+    assert earlier.printed_iban  # the demo's statements are issued by the service
+    page.goto(f"/mediation/releves/{earlier.pk}/")
+    assert "FR14 •••• 2606" in page.content()
+    check_a11y(page, "mediation-statement-iban-changed")
