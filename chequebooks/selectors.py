@@ -187,26 +187,9 @@ def _figures() -> dict:
     }
 
 
-_EMPTY = dict.fromkeys(
-    [
-        "bought",
-        "in_stock",
-        "at_desks",
-        "handed_out",
-        "redeemed",
-        "cancelled",
-        "expired",
-        "chequebooks",
-        "chequebooks_handed_out",
-        "chequebooks_not_handed_out",
-        "chequebooks_started",
-    ],
-    0,
-)
-
-
 def _complete(row: dict, vintage) -> dict:
-    row = {**_EMPTY, **row}
+    """A vintage's figures with every key of ``_figures`` (0 when it has no cheque)."""
+    row = {**dict.fromkeys(_figures(), 0), **row}
     row["unused"] = row["bought"] - row["redeemed"]
     row["credit_back_cents"] = row["unused"] * vintage.face_value_cents
     return row

@@ -223,14 +223,13 @@ def dashboard_data(filters: Filters, *, today=None) -> dict:
         .values("vintage_id", "paid")
         .annotate(n=Sum("redemptions"), face=Sum("face_value_cents"), net=Sum("mediator_net_cents"))
     )
+    # Referrals by state; the overdue ones are counted live (``radar_referrals_overdue``).
     referral_rows = list(
-        _tally(ReferralTally, filters).values("state", "overdue").annotate(n=Sum("referrals"))
+        _tally(ReferralTally, filters).values("state").annotate(n=Sum("referrals"))
     )
     referrals = defaultdict(int)
     for r in referral_rows:
         referrals[r["state"]] += r["n"]
-        if r["overdue"]:
-            referrals["overdue"] += r["n"]
 
     target = sum(e.chequebook_target for e in envelopes.values() if _envelope_in_scope(e, filters))
     total_target = sum(e.chequebook_target for e in envelopes.values())
