@@ -483,7 +483,13 @@ def print_run_progress(request, pk):
     from django.http import JsonResponse
 
     run = get_object_or_404(selectors.print_runs_visible_to(request.membership), pk=pk)
-    return JsonResponse({"status": run.status, "progress": run.progress})
+    return JsonResponse(
+        {
+            "status": run.status,
+            "progress": run.progress,
+            "stalled": services.print_run_is_stalled(run),
+        }
+    )
 
 
 @role_required(*MANAGERS)

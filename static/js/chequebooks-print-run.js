@@ -1,4 +1,5 @@
-/* chequebooks: polls a print run's progress (JSON) and updates the page; reloads when done.
+/* chequebooks: polls a print run's progress (JSON) and updates the page; reloads when done,
+   failed or stalled (no sign of life: the page then offers the relaunch).
    No meta refresh (it would reload the page under the person's feet). */
 (function () {
   var box = document.querySelector("[data-print-run-progress]");
@@ -12,7 +13,7 @@
       .then(function (data) {
         if (bar) bar.value = data.progress;
         if (text) text.textContent = data.progress + " %";
-        if (data.status === "done" || data.status === "failed") {
+        if (data.status === "done" || data.status === "failed" || data.stalled) {
           window.location.reload();
         } else {
           window.setTimeout(poll, 2000);

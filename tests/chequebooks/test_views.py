@@ -228,7 +228,7 @@ def test_a_running_print_run_page_follows_its_progress(client, login):
     assert "40 %" in page and "chequebooks-print-run.js" in page
     assert "Relancer" not in page
     progress = client.get(reverse("chequebooks:print_run_progress", args=[run.pk])).json()
-    assert progress == {"status": "running", "progress": 40}
+    assert progress == {"status": "running", "progress": 40, "stalled": False}
     login(evaluator_membership())
     url = reverse("chequebooks:print_run_progress", args=[run.pk])
     assert client.get(url).status_code == 404
@@ -256,6 +256,9 @@ def test_a_stalled_print_run_page_offers_the_relaunch(client, login):
     page = client.get(url).content.decode()
     assert "ne donne plus signe de vie" in page and "Relancer l'impression" in page
     assert "chequebooks-print-run.js" not in page
+    # A page opened before it stalled polls the progress and reloads on "stalled".
+    progress = client.get(reverse("chequebooks:print_run_progress", args=[run.pk])).json()
+    assert progress["stalled"] is True
     client.post(reverse("chequebooks:print_run_relaunch", args=[run.pk]))
     run.refresh_from_db()
     assert run.status == PrintRun.Status.PENDING
