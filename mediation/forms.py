@@ -256,7 +256,13 @@ class MediatorInviteForm(forms.Form):
 
 
 class QualificationForm(forms.Form):
-    status = forms.ChoiceField(label="Nouvelle qualification", choices=QualificationStatus.choices)
+    # No status is preselected: submitting without choosing must not move a qualified
+    # mediator back to "candidature".
+    status = forms.ChoiceField(
+        label="Nouvelle qualification",
+        choices=[("", "— Choisir —"), *QualificationStatus.choices],
+        error_messages={"required": "Choisissez la nouvelle qualification."},
+    )
     reason = forms.CharField(
         label="Motif",
         required=False,

@@ -213,7 +213,13 @@ def mediator_profile_update(
             changed.append("bank_details_to_confirm")
         if changed:
             profile.save(update_fields=changed)
-            details = {"fields": ", ".join(changed)}
+            # The journal speaks French: the fields' labels, without the internal flag.
+            labels = [
+                str(MediatorProfile._meta.get_field(name).verbose_name)
+                for name in changed
+                if name != "bank_details_to_confirm"
+            ]
+            details = {"fields": ", ".join(labels)}
             if to_confirm:
                 details["to_confirm"] = "coordonnées bancaires à revalider par un gestionnaire"
             journal_record(

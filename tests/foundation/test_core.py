@@ -133,3 +133,11 @@ def test_the_demo_foundation_is_idempotent():
     for email, *_rest in DEMO_ACCOUNTS:
         assert ctx.users[email].check_password("passnum-demo")
         assert ctx.users[email].memberships.filter(is_active=True).count() == 1
+
+
+def test_an_iban_prints_in_groups_of_four():
+    from passnum.core.templatetags.passnum import iban
+
+    assert iban("FR7630006000011234567890189") == "FR76 3000 6000 0112 3456 7890 189"
+    assert iban("fr76 3000 6000") == "fr76 3000 6000"
+    assert iban("") == ""

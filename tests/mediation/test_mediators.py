@@ -350,7 +350,8 @@ def test_bank_details_changed_by_the_mediator_wait_for_a_manager(
     profile.refresh_from_db()
     assert profile.iban == OTHER_IBAN and profile.bank_details_to_confirm
     entry = JournalEntry.objects.filter(action="mediation.profile.updated").latest("id")
-    assert "iban" in entry.details["fields"] and "revalider" in entry.details["to_confirm"]
+    assert entry.details["fields"] == "IBAN" and "revalider" in entry.details["to_confirm"]
+    assert entry.sentence.endswith(f"a modifié le profil de {profile} (IBAN)")
     with pytest.raises(ValidationError, match="revalider"):
         statement_validate(statement=statement, membership=manager)
     with pytest.raises(ValidationError):

@@ -212,6 +212,13 @@ def test_a_manager_invites_and_qualifies_through_the_pages(manager, login, refer
     assert "motif" in " ".join(refused.context["qualification_form"].errors["reason"])
     profile.refresh_from_db()
     assert profile.qualification_status == QualificationStatus.QUALIFIED
+    # Nothing is preselected: submitting without a choice asks for one, and changes nothing.
+    page = client.get(reverse("mediation:mediator_detail", args=[organisation.pk]))
+    assert page.context["qualification_form"]["status"].value() in (None, "")
+    unchosen = client.post(url, {"status": "", "reason": ""})
+    assert "Choisissez" in " ".join(unchosen.context["qualification_form"].errors["status"])
+    profile.refresh_from_db()
+    assert profile.qualification_status == QualificationStatus.QUALIFIED
 
 
 def test_the_mediator_admin_completes_the_profile_through_the_page(mediator, login):

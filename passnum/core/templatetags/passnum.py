@@ -20,3 +20,11 @@ def number(value):
 @register.simple_tag
 def percent(part, whole):
     return format_percent(part, whole)
+
+
+@register.filter
+def iban(value):
+    """{{ "FR7630006000011234567890189"|iban }} → FR76 3000 6000 0112 3456 7890 189 (the
+    printed form of an IBAN, in groups of four)."""
+    compact = "".join(str(value or "").split())
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
