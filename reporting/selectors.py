@@ -31,6 +31,8 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState
+from chequebooks.selectors import ongoing
+from chequebooks.services import vintage_has_ended
 from mediation.models import Redemption, StatementStatus
 from orientation.models import Referral, ReferralState
 from passnum.organisations.models import Organisation, OrganisationKind, Role
@@ -358,7 +360,7 @@ def _radar(vintages, by_vintage, today, filters) -> list[dict]:
     for vid, vintage in vintages.items():
         if filters.vintage_id and vid != filters.vintage_id:
             continue
-        if vintage.valid_until < today:
+        if vintage_has_ended(vintage, today=today):
             continue
         f = _funnel_of(by_vintage.get(vid, []))
         if not f.get("bought"):
@@ -654,11 +656,7 @@ def radar_stale_stock(filters: Filters, *, today=None):
     cutoff = _day_start(today - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
     return (
         chequebooks_in_scope(filters)
-        .filter(
-            state=ChequebookState.AT_FRONT_DESK,
-            allocated_at__lt=cutoff,
-            vintage__valid_until__gte=today,
-        )
+        .filter(ongoing(today=today), state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=cutoff)
         .select_related("holder", "vintage", "envelope__epci")
         .order_by("allocated_at", "number")
     )
@@ -688,8 +686,8 @@ def radar_expiring_by_front_desk(filters: Filters, *, days: int, today=None):
     rows = (
         _tally(ChequebookTally, filters)
         .filter(
+            ongoing(today=today),
             usable__gt=0,
-            vintage__valid_until__gte=today,
             vintage__valid_until__lte=today + timedelta(days=days),
         )
         .values("front_desk_id")

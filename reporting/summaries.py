@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState, ChequeState
+from chequebooks.selectors import ongoing
 from mediation.models import Redemption, StatementStatus
 from orientation.models import Assessment, Referral, ReferralState
 
@@ -95,7 +96,7 @@ def chequebook_facts(*, as_of):
             # Stale stock / never started, for the radar: only while the vintage is valid
             # (once it ended, its cheques expired and there is nothing left to act on).
             d_overdue=Case(
-                When(vintage__valid_until__lt=as_of, then=Value(False)),
+                When(~ongoing(today=as_of), then=Value(False)),
                 When(
                     Q(state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=stock_cutoff),
                     then=Value(True),
