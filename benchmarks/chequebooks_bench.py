@@ -42,8 +42,9 @@ def main():
     from chequebooks.services import import_batch_create, print_run_create, print_run_render
     from passnum.accounts.models import User
     from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
-    from passnum.programme.models import Envelope, Side
+    from passnum.programme.models import Envelope
     from passnum.programme.services import programme_load_aveyron, vintage_defaults
+    from passnum.territory.models import Side
 
     programme = programme_load_aveyron()
     vintage = vintage_defaults(programme=programme, year=datetime.date.today().year)

@@ -48,8 +48,7 @@ def main():
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0)
 
-    from mediation.models import Place
-    from orientation.models import Beneficiary, Referral
+    from orientation.models import Referral
     from orientation.services import (
         beneficiaries_purge,
         beneficiary_duplicate_check,
@@ -58,10 +57,13 @@ def main():
         referrals_lapse_overdue,
     )
     from passnum.accounts.models import User
+    from passnum.directory.models import Place
     from passnum.organisations.middleware import SESSION_KEY
     from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
-    from passnum.programme.models import Commune, Side, TargetPublic
+    from passnum.people.models import Beneficiary
+    from passnum.programme.models import TargetPublic
     from passnum.programme.services import programme_load_aveyron
+    from passnum.territory.models import Commune, Side
 
     programme_load_aveyron()
     questionnaire_default_create()

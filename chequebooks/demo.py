@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from passnum.core.services import counter_next
 from passnum.organisations.models import Role
-from passnum.programme.models import Envelope, Side
+from passnum.programme.models import Envelope
 from passnum.programme.services import vintage_defaults
+from passnum.territory.models import Side
 
 from .models import Cheque, Chequebook, PrintRun, StockMovement
 from .services import (

@@ -110,7 +110,7 @@ class Chequebook(models.Model):
     allocated_at = models.DateTimeField("attribué le", null=True, blank=True)
     received_at = models.DateTimeField("réception confirmée le", null=True, blank=True)
     beneficiary = models.ForeignKey(
-        "orientation.Beneficiary",
+        "people.Beneficiary",
         verbose_name="bénéficiaire",
         null=True,
         blank=True,
@@ -217,7 +217,7 @@ class HandoverException(models.Model):
     """A programme manager's written permission for one more chequebook of a vintage."""
 
     beneficiary = models.ForeignKey(
-        "orientation.Beneficiary", on_delete=models.PROTECT, related_name="handover_exceptions"
+        "people.Beneficiary", on_delete=models.PROTECT, related_name="handover_exceptions"
     )
     vintage = models.ForeignKey("programme.Vintage", on_delete=models.PROTECT)
     reason = models.TextField("motif")

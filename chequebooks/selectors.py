@@ -4,7 +4,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from passnum.organisations.models import Organisation, OrganisationKind, Role
-from passnum.programme.models import Envelope, Side
+from passnum.programme.models import Envelope
+from passnum.territory.models import Side
 
 from .models import Cheque, Chequebook, ChequebookState, ChequeState, PrintRun
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from passnum.audit.services import journal_record
 from passnum.organisations.models import OrganisationKind, Role
-from passnum.programme.models import Side
 from passnum.programme.services import vintage_freeze_date
+from passnum.territory.models import Side
 
 from .models import (
     Cheque,

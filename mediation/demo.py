@@ -8,21 +8,13 @@ import datetime
 from django.utils import timezone
 
 from passnum.accounts.models import User
+from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
 from passnum.organisations.services import membership_add
-from passnum.programme.models import Commune, Service
+from passnum.programme.models import Service
+from passnum.territory.models import Commune
 
-from .models import (
-    Activity,
-    Agreement,
-    AgreementStatus,
-    MediatorProfile,
-    Place,
-    QualificationStatus,
-    Redemption,
-    Statement,
-    Theme,
-)
+from .models import Activity, Agreement, AgreementStatus, Redemption, Statement, Theme
 from .rules import month_start, previous_month
 
 S = {

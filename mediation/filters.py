@@ -1,10 +1,9 @@
 import django_filters
 from django.db.models import Q
 
+from passnum.directory.models import QualificationStatus
 from passnum.organisations.models import Organisation
-from passnum.programme.models import Epci
-
-from .models import QualificationStatus
+from passnum.territory.models import Epci
 
 
 class MediatorFilter(django_filters.FilterSet):

@@ -4,10 +4,12 @@ import secrets
 from django import forms
 from django.utils import timezone
 
+from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Organisation, OrganisationKind
-from passnum.programme.models import Commune, Service
+from passnum.programme.models import Service
+from passnum.territory.models import Commune
 
-from .models import Activity, MediatorProfile, Place, QualificationStatus, Theme
+from .models import Activity, Theme
 from .rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES, previous_month
 from .services import ACTIVITY_MINUTES_MAX, ACTIVITY_MINUTES_MIN, activity_duration_error
 

@@ -4,9 +4,10 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from passnum.core.home import Panel
+from passnum.directory.models import MediatorProfile, QualificationStatus
 from passnum.organisations.models import OrganisationKind, Role
 
-from .models import MediatorProfile, QualificationStatus, Statement, StatementStatus
+from .models import Statement, StatementStatus
 
 
 def panels(request) -> list:

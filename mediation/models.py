@@ -5,94 +5,6 @@ from django.db import models
 from django.db.models import F, Q
 
 
-class QualificationStatus(models.TextChoices):
-    APPLIED = "applied", "Candidature"
-    QUALIFIED = "qualified", "Qualifié"
-    SUSPENDED = "suspended", "Suspendu"
-    DISQUALIFIED = "disqualified", "Déqualifié"
-
-
-class MediatorProfile(models.Model):
-    """What a mediation organisation must give to be qualified and paid."""
-
-    organisation = models.OneToOneField(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="mediator_profile"
-    )
-    siret = models.CharField("SIRET", max_length=14, blank=True)
-    legal_name = models.CharField("raison sociale", max_length=200, blank=True)
-    legal_representative = models.CharField("représentant légal", max_length=200, blank=True)
-    iban = models.CharField("IBAN", max_length=34, blank=True)
-    bic = models.CharField("BIC", max_length=11, blank=True)
-    is_public_sector = models.BooleanField(
-        "structure publique (paiement par une régie)", default=False
-    )
-    labels = models.JSONField("labels", default=list, blank=True)
-    charter_accepted_at = models.DateTimeField("charte acceptée le", null=True, blank=True)
-    qualification_status = models.CharField(
-        "qualification",
-        max_length=14,
-        choices=QualificationStatus.choices,
-        default=QualificationStatus.APPLIED,
-    )
-    status_reason = models.CharField("motif", max_length=255, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    qualified_at = models.DateTimeField(null=True, blank=True)
-    bank_details_to_confirm = models.BooleanField(
-        "coordonnées bancaires à revalider",
-        default=False,
-        help_text="SIRET, IBAN ou BIC changés par la structure depuis sa qualification.",
-    )
-
-    class Meta:
-        verbose_name = "profil de médiateur"
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(qualification_status__in=["suspended", "disqualified"])
-                | ~Q(status_reason=""),
-                name="mediator_suspension_has_reason",
-            ),
-        ]
-
-    def __str__(self):
-        return self.legal_name or str(self.organisation)
-
-
-class Place(models.Model):
-    """A mediation place (lieu de médiation), described with the national schema's words."""
-
-    organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="places"
-    )
-    name = models.CharField("nom", max_length=200)
-    address = models.CharField("adresse", max_length=255)
-    commune = models.ForeignKey(
-        "programme.Commune", on_delete=models.PROTECT, related_name="places"
-    )
-    postcode = models.CharField("code postal", max_length=5)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    opening_hours = models.CharField("horaires (format OpenStreetMap)", max_length=255, blank=True)
-    opening_hours_text = models.CharField("horaires (en clair)", max_length=255, blank=True)
-    phone = models.CharField("téléphone", max_length=30, blank=True)
-    email = models.EmailField("e-mail", blank=True)
-    website = models.URLField("site web", blank=True)
-    contact_name = models.CharField("personne à contacter", max_length=200, blank=True)
-    services = models.ManyToManyField("programme.Service", verbose_name="services", blank=True)
-    accessibility = models.JSONField("prise en charge spécifique", default=list, blank=True)
-    support_modes = models.JSONField("modalités d'accompagnement", default=list, blank=True)
-    summary = models.CharField("présentation", max_length=280, blank=True)
-    is_active = models.BooleanField("actif", default=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "lieu de médiation"
-        verbose_name_plural = "lieux de médiation"
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
 class AgreementStatus(models.TextChoices):
     DRAFT = "draft", "Brouillon"
     ACTIVE = "active", "En vigueur"
@@ -195,13 +107,13 @@ class Activity(models.Model):
     mediator = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="activities"
     )
-    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT)
+    place = models.ForeignKey("directory.Place", null=True, blank=True, on_delete=models.PROTECT)
     kind = models.CharField("type", max_length=12, choices=Kind.choices)
     date = models.DateField("date")
     duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
     themes = models.JSONField("thèmes", default=list)
     participants = models.ManyToManyField(
-        "orientation.Beneficiary", related_name="activities", blank=True
+        "people.Beneficiary", related_name="activities", blank=True
     )
     referral = models.ForeignKey(
         "orientation.Referral",
@@ -331,7 +243,7 @@ class Redemption(models.Model):
         "organisations.Organisation", on_delete=models.PROTECT, related_name="redemptions"
     )
     beneficiary = models.ForeignKey(
-        "orientation.Beneficiary", on_delete=models.PROTECT, related_name="redemptions"
+        "people.Beneficiary", on_delete=models.PROTECT, related_name="redemptions"
     )
     activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="redemptions")
     submission = models.ForeignKey(

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from .models import Place
+from passnum.directory.models import Place
+
 from .rules import SCHEMA_NATIONAL_PROGRAMMES, phone_e164
 
 SCHEMA_PATH = (

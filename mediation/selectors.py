@@ -7,16 +7,10 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from passnum.directory.models import MediatorProfile, Place
 from passnum.organisations.models import Organisation, OrganisationKind, Role
 
-from .models import (
-    Activity,
-    Agreement,
-    MediatorProfile,
-    Place,
-    Redemption,
-    Statement,
-)
+from .models import Activity, Agreement, Redemption, Statement
 from .rules import month_start, next_month, paris_midnight
 
 
@@ -177,8 +171,8 @@ def participants_open_for(membership):
     beneficiaries_visible_to: referred to it by a referral still open or completed, not one it
     declined or that lapsed) and those whose cheques it redeemed; never an anonymised person.
     Nobody for anyone else."""
-    from orientation.models import Beneficiary
     from orientation.selectors import beneficiaries_visible_to
+    from passnum.people.models import Beneficiary
 
     own = _own_mediator(membership)
     if own is None:

@@ -17,6 +17,7 @@ from chequebooks.models import Cheque, ChequeState
 from chequebooks.states import cheque_states_from, cheque_transition_check
 from passnum.audit.services import journal_record
 from passnum.core.services import counter_next
+from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Organisation, OrganisationKind, Role
 from passnum.organisations.services import invitation_create
 from passnum.pdf import render_pdf, sha256
@@ -25,9 +26,6 @@ from .models import (
     Activity,
     Agreement,
     AgreementStatus,
-    MediatorProfile,
-    Place,
-    QualificationStatus,
     Redemption,
     RedemptionAttempt,
     RedemptionSubmission,

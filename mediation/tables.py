@@ -3,8 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from passnum.core.money import format_cents
-
-from .models import QualificationStatus
+from passnum.directory.models import QualificationStatus
 
 BADGES = {
     QualificationStatus.APPLIED: "badge-info",

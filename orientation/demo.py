@@ -15,9 +15,11 @@ from passnum.accounts.models import User
 from passnum.core.demo import DEMO_PASSWORD
 from passnum.organisations.models import Membership, Role
 from passnum.organisations.services import membership_add
-from passnum.programme.models import Commune, TargetPublic
+from passnum.people.models import Beneficiary
+from passnum.programme.models import TargetPublic
+from passnum.territory.models import Commune
 
-from .models import Beneficiary, Referral
+from .models import Referral
 from .services import (
     assessment_no_handover,
     assessment_record,
@@ -119,7 +121,7 @@ def _answers(questionnaire, level):
 
 
 def _place(ctx, key, commune):
-    from mediation.models import Place
+    from passnum.directory.models import Place
 
     org = ctx.orgs.get(key)
     if org is None:

@@ -4,7 +4,8 @@ import re
 
 from django import forms
 
-from passnum.programme.models import Commune, Service, TargetPublic
+from passnum.programme.models import Service, TargetPublic
+from passnum.territory.models import Commune
 
 from .services import CONSENT_TEXT_VERSION
 

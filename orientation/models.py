@@ -5,76 +5,6 @@ from django.db import models
 from django.db.models import Q
 
 
-class Beneficiary(models.Model):
-    """A person helped by the programme. Only what the scheme needs: no diagnosis, no proof."""
-
-    first_name = models.CharField("prénom", max_length=150)
-    last_name = models.CharField("nom", max_length=150)
-    birth_date = models.DateField("date de naissance", null=True, blank=True)
-    #: Normalised "last|first|birth date", for finding duplicates without showing records.
-    identity_key = models.CharField(max_length=400, db_index=True, blank=True)
-    commune = models.ForeignKey(
-        "programme.Commune",
-        verbose_name="commune",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="beneficiaries",
-    )
-    outside_aveyron = models.BooleanField("réside hors Aveyron", default=False)
-    phone = models.CharField("téléphone", max_length=30, blank=True)
-    email = models.EmailField("e-mail", blank=True)
-    contact_consent = models.BooleanField("accepte d'être recontacté(e) (rappels)", default=False)
-    target_public = models.ForeignKey(
-        "programme.TargetPublic", verbose_name="public cible", on_delete=models.PROTECT
-    )
-    consent_at = models.DateTimeField("consentement recueilli le")
-    consent_text_version = models.CharField("version de l'information", max_length=20)
-    registered_by_organisation = models.ForeignKey(
-        "organisations.Organisation",
-        verbose_name="accueil",
-        on_delete=models.PROTECT,
-        related_name="registered_beneficiaries",
-    )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_activity_at = models.DateTimeField(auto_now_add=True)
-    anonymised_at = models.DateTimeField(null=True, blank=True)
-    #: Kept after anonymisation so that figures by age stay right ("1960-1969").
-    birth_decade = models.CharField("tranche d'année de naissance", max_length=9, blank=True)
-
-    class Meta:
-        verbose_name = "bénéficiaire"
-        ordering = ["last_name", "first_name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(commune__isnull=False)
-                | Q(outside_aveyron=True)
-                | Q(anonymised_at__isnull=False),
-                name="beneficiary_has_commune_or_outside",
-            ),
-        ]
-
-    def __str__(self):
-        if self.anonymised_at:
-            return f"Personne anonymisée n° {self.pk}"
-        return f"{self.first_name} {self.last_name}"
-
-
-class BeneficiaryRef(Beneficiary):
-    """The same row, named by its number only: the journal's target, so that the append-only
-    journal never keeps a person's name after anonymisation."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "bénéficiaire"
-
-    def __str__(self):
-        return f"Personne n° {self.pk}"
-
-
 class Questionnaire(models.Model):
     """A version of the pre-assessment questionnaire. Published versions never change:
     managers edit a new draft, so old answers keep their meaning."""
@@ -166,7 +96,7 @@ class Assessment(models.Model):
     whatever later happens to the questionnaire."""
 
     beneficiary = models.ForeignKey(
-        Beneficiary, on_delete=models.PROTECT, related_name="assessments"
+        "people.Beneficiary", on_delete=models.PROTECT, related_name="assessments"
     )
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT)
     answers = models.JSONField(default=list)  # [{"question": text, "answer": label, "score": n}]
@@ -212,8 +142,10 @@ class ReferralState(models.TextChoices):
 class Referral(models.Model):
     """An orientation of a person towards a mediation place."""
 
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="referrals")
-    place = models.ForeignKey("mediation.Place", on_delete=models.PROTECT, related_name="referrals")
+    beneficiary = models.ForeignKey(
+        "people.Beneficiary", on_delete=models.PROTECT, related_name="referrals"
+    )
+    place = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="referrals")
     mediator = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="referrals_received"
     )

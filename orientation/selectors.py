@@ -17,8 +17,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from passnum.organisations.models import OrganisationKind, Role
+from passnum.people.models import Beneficiary
 
-from .models import Assessment, Beneficiary, Questionnaire, Referral, ReferralState
+from .models import Assessment, Questionnaire, Referral, ReferralState
 
 
 def _is_front_desk(membership) -> bool:
@@ -151,7 +152,7 @@ def places_for_referral(*, commune=None, services=None, suggested_only=False):
     Rule: a place of a mediator organisation with a profile is listed only when qualified
     (an organisation without a profile yet is listed: the qualification register may not be
     filled in)."""
-    from mediation.models import Place, QualificationStatus
+    from passnum.directory.models import Place, QualificationStatus
 
     qs = Place.objects.filter(is_active=True, organisation__is_active=True).filter(
         Q(organisation__mediator_profile__isnull=True)

@@ -15,18 +15,9 @@ from django.utils import timezone
 
 from passnum.audit.services import journal_record
 from passnum.organisations.models import OrganisationKind, Role
+from passnum.people.models import Beneficiary, BeneficiaryRef
 
-from .models import (
-    Assessment,
-    Beneficiary,
-    BeneficiaryRef,
-    Choice,
-    Level,
-    Question,
-    Questionnaire,
-    Referral,
-    ReferralState,
-)
+from .models import Assessment, Choice, Level, Question, Questionnaire, Referral, ReferralState
 from .selectors import _is_front_desk, _is_mediator, beneficiaries_visible_to
 
 #: Version of the information text read to the person before registration (shown to the agent).
@@ -934,7 +925,7 @@ def referral_create(
     active mediator (qualified when it has a qualification record); a person has at most one
     open referral (proposed or accepted) to the same mediator. The mediator is told by e-mail,
     queued once the referral is saved."""
-    from mediation.models import QualificationStatus
+    from passnum.directory.models import QualificationStatus
 
     if not _is_front_desk(membership):
         raise ValidationError("Seul un accueil de 1er niveau oriente une personne.")

@@ -4,7 +4,9 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Beneficiary, Referral, ReferralState
+from passnum.people.models import Beneficiary
+
+from .models import Referral, ReferralState
 
 STATE_BADGES = {
     "proposed": "badge-info",

@@ -22,7 +22,8 @@ from django_tables2 import RequestConfig
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import FRONT_DESK, MANAGERS, MEDIATION, role_required
 from passnum.pdf import render_pdf
-from passnum.programme.models import Commune, Service
+from passnum.programme.models import Service
+from passnum.territory.models import Commune
 
 from . import selectors, services
 from .forms import (

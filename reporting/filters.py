@@ -3,7 +3,8 @@
 import django_filters
 from django import forms
 
-from passnum.programme.models import Epci, Side, Vintage
+from passnum.programme.models import Vintage
+from passnum.territory.models import Epci, Side
 
 from .models import ChequebookTally
 from .selectors import Filters, organisation_choices, scope_epci_id

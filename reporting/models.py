@@ -65,11 +65,11 @@ class ChequebookTally(Tally):
     vintage = _fk("programme.Vintage")
     envelope = _fk("programme.Envelope")
     side = models.CharField(max_length=4, blank=True)
-    envelope_epci = _fk("programme.Epci")
+    envelope_epci = _fk("territory.Epci")
     front_desk = _fk("organisations.Organisation")
-    front_desk_epci = _fk("programme.Epci")
+    front_desk_epci = _fk("territory.Epci")
     target_public = _fk("programme.TargetPublic")
-    beneficiary_epci = _fk("programme.Epci")
+    beneficiary_epci = _fk("territory.Epci")
     # Chequebooks.
     chequebooks = models.PositiveIntegerField(default=0)  # bought (opposed ones included)
     in_stock = models.PositiveIntegerField(default=0)
@@ -100,10 +100,10 @@ class HandoverTally(Tally):
 
     vintage = _fk("programme.Vintage")
     side = models.CharField(max_length=4, blank=True)
-    envelope_epci = _fk("programme.Epci")
+    envelope_epci = _fk("territory.Epci")
     front_desk = _fk("organisations.Organisation")
-    front_desk_epci = _fk("programme.Epci")
-    beneficiary_epci = _fk("programme.Epci")
+    front_desk_epci = _fk("territory.Epci")
+    beneficiary_epci = _fk("territory.Epci")
     month = models.DateField(null=True, blank=True)
     chequebooks = models.PositiveIntegerField(default=0)
     cheques = models.PositiveIntegerField(default=0)
@@ -112,10 +112,10 @@ class HandoverTally(Tally):
 class RedemptionTally(Tally):
     vintage = _fk("programme.Vintage")
     side = models.CharField(max_length=4, blank=True)
-    envelope_epci = _fk("programme.Epci")
-    beneficiary_epci = _fk("programme.Epci")
+    envelope_epci = _fk("territory.Epci")
+    beneficiary_epci = _fk("territory.Epci")
     mediator = _fk("organisations.Organisation")
-    place_epci = _fk("programme.Epci")
+    place_epci = _fk("territory.Epci")
     month = models.DateField(null=True, blank=True)  # month of redemption
     paid = models.BooleanField(default=False)  # on a paid statement
     redemptions = models.PositiveIntegerField(default=0)
@@ -125,11 +125,11 @@ class RedemptionTally(Tally):
 
 class ReferralTally(Tally):
     from_organisation = _fk("organisations.Organisation")
-    from_epci = _fk("programme.Epci")
+    from_epci = _fk("territory.Epci")
     side = models.CharField(max_length=4, blank=True)
     mediator = _fk("organisations.Organisation")
-    place_epci = _fk("programme.Epci")
-    beneficiary_epci = _fk("programme.Epci")
+    place_epci = _fk("territory.Epci")
+    beneficiary_epci = _fk("territory.Epci")
     state = models.CharField(max_length=16)
     overdue = models.BooleanField(default=False)  # proposed, older than the follow-up delay
     referrals = models.PositiveIntegerField(default=0)
@@ -139,9 +139,9 @@ class AssessmentTally(Tally):
     """First assessment of each person by level; and, for re-assessed people, the gain."""
 
     organisation = _fk("organisations.Organisation")
-    organisation_epci = _fk("programme.Epci")
+    organisation_epci = _fk("territory.Epci")
     side = models.CharField(max_length=4, blank=True)
-    beneficiary_epci = _fk("programme.Epci")
+    beneficiary_epci = _fk("territory.Epci")
     target_public = _fk("programme.TargetPublic")
     level_label = models.CharField(max_length=100)
     people = models.PositiveIntegerField(default=0)
@@ -200,7 +200,7 @@ class Report(models.Model):
     period_end = models.DateField("au")
     #: Set when an EPCI coordinator asked: the report covers that EPCI only.
     epci = models.ForeignKey(
-        "programme.Epci", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "territory.Epci", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)

@@ -36,15 +36,8 @@ from chequebooks.services import vintage_has_ended
 from mediation.models import Redemption, StatementStatus
 from orientation.models import Referral, ReferralState
 from passnum.organisations.models import Organisation, OrganisationKind, Role
-from passnum.programme.models import (
-    BudgetLine,
-    Envelope,
-    Epci,
-    Funder,
-    Side,
-    TargetPublic,
-    Vintage,
-)
+from passnum.programme.models import BudgetLine, Envelope, Funder, TargetPublic, Vintage
+from passnum.territory.models import Epci, Side
 
 from .models import (
     AssessmentTally,

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from passnum.accounts.models import User
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
-from passnum.programme.models import Commune, Envelope, Epci, Programme, Side, TargetPublic, Vintage
+from passnum.programme.models import Envelope, Programme, TargetPublic, Vintage
+from passnum.territory.models import Commune, Epci, Side
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -147,14 +148,9 @@ def mediator_membership(organisation=None, role=Role.ORG_ADMIN, **kwargs):
 
 # --- Cross-app factories (chequebooks, orientation, mediation) --------------------------------
 from chequebooks.models import Cheque, Chequebook, ChequebookState, ChequeState  # noqa: E402
-from mediation.models import (  # noqa: E402
-    Agreement,
-    AgreementStatus,
-    MediatorProfile,
-    Place,
-    QualificationStatus,
-)
-from orientation.models import Beneficiary  # noqa: E402
+from mediation.models import Agreement, AgreementStatus  # noqa: E402
+from passnum.directory.models import MediatorProfile, Place, QualificationStatus  # noqa: E402
+from passnum.people.models import Beneficiary  # noqa: E402
 
 
 class BeneficiaryFactory(factory.django.DjangoModelFactory):

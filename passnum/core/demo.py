@@ -15,8 +15,9 @@ from django.utils import timezone
 from passnum.accounts.models import User
 from passnum.organisations.models import Organisation, OrganisationKind, Role
 from passnum.organisations.services import membership_add
-from passnum.programme.models import Commune, Epci, Programme, Side
+from passnum.programme.models import Programme
 from passnum.programme.services import programme_load_aveyron, vintage_defaults
+from passnum.territory.models import Commune, Epci, Side
 
 DEMO_PASSWORD = "passnum-demo"
 

@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 
-from passnum.programme.models import Epci, Side
+from passnum.territory.models import Epci, Side
 
 from .models import Organisation, OrganisationKind
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from passnum.programme.models import Commune, Epci
+from passnum.territory.models import Commune, Epci
 
 from .models import ROLES_BY_KIND, Organisation, OrganisationKind, Role
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from passnum.programme.models import Side
+from passnum.territory.models import Side
 
 
 class OrganisationKind(models.TextChoices):
@@ -42,7 +42,7 @@ class Organisation(models.Model):
         help_text="Pour un accueil : le public qu'il oriente (CD12 ou son EPCI).",
     )
     epci = models.ForeignKey(
-        "programme.Epci",
+        "territory.Epci",
         verbose_name="EPCI",
         null=True,
         blank=True,
@@ -50,7 +50,7 @@ class Organisation(models.Model):
         related_name="organisations",
     )
     commune = models.ForeignKey(
-        "programme.Commune",
+        "territory.Commune",
         verbose_name="commune",
         null=True,
         blank=True,

@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from .models import Commune, Epci
+from passnum.territory.models import Commune, Epci
 
 
 class CommuneFilter(django_filters.FilterSet):

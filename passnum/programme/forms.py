@@ -1,8 +1,9 @@
 from django import forms
 
 from passnum.core.forms import EurosField
+from passnum.territory.models import Epci, Side
 
-from .models import BudgetLine, Epci, Funder, Programme, Side, TargetPublic, Vintage
+from .models import BudgetLine, Funder, Programme, TargetPublic, Vintage
 
 
 class ProgrammeForm(forms.Form):

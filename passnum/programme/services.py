@@ -7,18 +7,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import (
-    BudgetLine,
-    Commune,
-    Envelope,
-    Epci,
-    Funder,
-    Programme,
-    Service,
-    Side,
-    TargetPublic,
-    Vintage,
-)
+from passnum.territory.models import Commune, Epci, Side
+
+from .models import BudgetLine, Envelope, Funder, Programme, Service, TargetPublic, Vintage
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

@@ -1,6 +1,6 @@
 import django_tables2 as tables
 
-from .models import Commune
+from passnum.territory.models import Commune
 
 
 class CommuneTable(tables.Table):

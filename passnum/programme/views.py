@@ -7,6 +7,7 @@ from django_tables2 import RequestConfig
 from passnum.audit.models import JournalEntry
 from passnum.audit.selectors import journal_for_object
 from passnum.organisations.permissions import MANAGERS, role_required
+from passnum.territory.models import Commune, Epci, Side
 
 from . import services
 from .filters import CommuneFilter
@@ -20,17 +21,7 @@ from .forms import (
     TargetPublicForm,
     VintageForm,
 )
-from .models import (
-    BudgetLine,
-    Commune,
-    Envelope,
-    Epci,
-    Funder,
-    Programme,
-    Side,
-    TargetPublic,
-    Vintage,
-)
+from .models import BudgetLine, Envelope, Funder, Programme, TargetPublic, Vintage
 from .tables import CommuneTable
 
 

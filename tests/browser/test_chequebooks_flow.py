@@ -9,7 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from chequebooks.models import Chequebook, ChequebookState, PrintRun
-from passnum.programme.models import Side, TargetPublic
+from passnum.programme.models import TargetPublic
+from passnum.territory.models import Side
 from tests.factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.browser

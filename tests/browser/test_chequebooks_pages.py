@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState, PrintRun
 from chequebooks.services import PRINT_RUN_STALE_MINUTES, chequebook_hand_over
-from passnum.programme.models import Side, TargetPublic
+from passnum.programme.models import TargetPublic
+from passnum.territory.models import Side
 from tests.factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.browser

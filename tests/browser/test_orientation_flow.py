@@ -10,7 +10,8 @@ from pypdf import PdfReader
 
 from chequebooks.models import Chequebook, ChequebookState
 from orientation.models import Referral, ReferralState
-from passnum.programme.models import Commune, Service
+from passnum.programme.models import Service
+from passnum.territory.models import Commune
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,7 @@ FIRST, LAST = "Germaine", "Test-Parcours"
 
 
 def _place_of_med_rouergue(demo):
-    from mediation.models import Place
+    from passnum.directory.models import Place
 
     org = demo.orgs["med_rouergue"]
     place = Place.objects.filter(organisation=org, is_active=True).first()
@@ -213,7 +214,8 @@ def test_known_elsewhere_then_not_handing_over_pages_are_accessible(page, demo, 
     """A person already known at another desk (holding a chequebook of the current vintage):
     the warning and its confirmation box; then, autonomous, the "not handing over" section and
     its error."""
-    from orientation.models import Assessment, Beneficiary
+    from orientation.models import Assessment
+    from passnum.people.models import Beneficiary
 
     known = Beneficiary.objects.get(first_name="Bernard", last_name="Alric")
     assert known.chequebooks.exists()

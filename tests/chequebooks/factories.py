@@ -3,7 +3,8 @@
 from django.utils import timezone
 
 from chequebooks.models import ChequebookState
-from passnum.programme.models import Envelope, Side
+from passnum.programme.models import Envelope
+from passnum.territory.models import Side
 from tests.factories import (
     BeneficiaryFactory,
     ChequebookFactory,

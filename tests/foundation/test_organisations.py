@@ -8,7 +8,7 @@ from passnum.audit.models import JournalEntry
 from passnum.organisations.middleware import SESSION_KEY
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
 from passnum.organisations.services import invitation_create
-from passnum.programme.models import Side
+from passnum.territory.models import Side
 from tests.factories import (
     EpciFactory,
     EpciFrontDeskFactory,

@@ -9,13 +9,10 @@ from freezegun import freeze_time
 from passnum.audit.models import JournalEntry
 from passnum.programme.models import (
     BudgetLine,
-    Commune,
     Envelope,
-    Epci,
     Funder,
     Programme,
     Service,
-    Side,
     TargetPublic,
     Vintage,
 )
@@ -25,6 +22,7 @@ from passnum.programme.services import (
     programme_load_aveyron,
     split_evenly,
 )
+from passnum.territory.models import Commune, Epci, Side
 from tests.factories import MembershipFactory, evaluator_membership, manager_membership
 
 pytestmark = pytest.mark.django_db

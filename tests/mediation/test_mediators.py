@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from mediation.models import AgreementStatus, MediatorProfile, QualificationStatus
+from mediation.models import AgreementStatus
 from mediation.services import (
     agreement_activate,
     agreement_create,
@@ -18,6 +18,7 @@ from mediation.services import (
     mediator_qualification_change,
     place_save,
 )
+from passnum.directory.models import MediatorProfile, QualificationStatus
 from passnum.organisations.models import Invitation, OrganisationKind, Role
 from passnum.programme.models import Service
 from tests.factories import CommuneFactory, OwnerFactory, PlaceFactory

@@ -163,7 +163,7 @@ def test_a_manager_produces_validates_and_downloads_a_statement(
 
 
 def test_a_manager_invites_and_qualifies_through_the_pages(manager, login, reference_data):
-    from passnum.programme.models import Commune
+    from passnum.territory.models import Commune
 
     client = login(manager)
     response = client.post(
@@ -181,7 +181,7 @@ def test_a_manager_invites_and_qualifies_through_the_pages(manager, login, refer
     assert "Profil incomplet" in detail.content.decode()
 
     # Qualifying the incomplete profile is refused next to the status field.
-    from mediation.models import MediatorProfile, QualificationStatus
+    from passnum.directory.models import MediatorProfile, QualificationStatus
     from passnum.organisations.models import Organisation
 
     organisation = Organisation.objects.get(name="Nouveau lieu")
@@ -480,7 +480,7 @@ def test_a_person_whose_referral_was_declined_or_lapsed_is_no_participant(mediat
 def test_an_anonymised_person_is_no_participant_even_with_redeemed_cheques(mediator, chequebook):
     from mediation.selectors import participants_open_for
     from mediation.services import ChequeLine, redemption_submit
-    from orientation.models import Beneficiary
+    from passnum.people.models import Beneficiary
 
     cheque = chequebook.cheques.order_by("number").first()
     result = redemption_submit(

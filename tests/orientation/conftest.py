@@ -3,8 +3,9 @@ from django.utils import timezone
 
 from chequebooks.models import ChequebookState
 from orientation.services import questionnaire_default_create
-from passnum.programme.models import Commune, Envelope, Service, Side, TargetPublic
+from passnum.programme.models import Envelope, Service, TargetPublic
 from passnum.programme.services import vintage_defaults
+from passnum.territory.models import Commune, Side
 from tests.factories import (
     ChequebookFactory,
     EpciFrontDeskFactory,

@@ -4,8 +4,9 @@ autonomy gain, an anonymised person), and loads once."""
 import pytest
 from django.db.models import Count
 
-from orientation.models import Assessment, Beneficiary, Referral, ReferralState
+from orientation.models import Assessment, Referral, ReferralState
 from orientation.services import assessment_gain
+from passnum.people.models import Beneficiary
 
 pytestmark = pytest.mark.django_db
 

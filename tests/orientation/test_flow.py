@@ -10,8 +10,9 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from chequebooks.models import ChequebookState
-from orientation.models import Assessment, Beneficiary, Referral, ReferralState
+from orientation.models import Assessment, Referral, ReferralState
 from passnum.audit.models import JournalEntry
+from passnum.people.models import Beneficiary
 from tests.factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from freezegun import freeze_time
 
-from orientation.models import Beneficiary
 from orientation.services import (
     beneficiaries_purge,
     beneficiary_anonymise,
@@ -15,6 +14,7 @@ from orientation.services import (
     identity_normalise,
 )
 from passnum.audit.models import JournalEntry
+from passnum.people.models import Beneficiary
 from tests.factories import BeneficiaryFactory, evaluator_membership, manager_membership
 
 pytestmark = pytest.mark.django_db

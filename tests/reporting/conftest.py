@@ -31,7 +31,8 @@ from django.utils import timezone
 from chequebooks.models import ChequebookState, ChequeState
 from mediation.models import StatementStatus
 from passnum.organisations.models import Role
-from passnum.programme.models import Commune, Envelope, Side, TargetPublic
+from passnum.programme.models import Envelope, TargetPublic
+from passnum.territory.models import Commune, Side
 from tests.factories import (
     BeneficiaryFactory,
     ChequebookFactory,

@@ -274,7 +274,8 @@ def test_figures_follow_the_data_after_a_refresh(small):
 
 def _hand_cd12_chequebook_to_a_resident_of(epci, small):
     """A CD12 chequebook handed out by desk1 (a CD12 desk) to a person living in ``epci``."""
-    from passnum.programme.models import Commune, Envelope, Side, TargetPublic
+    from passnum.programme.models import Envelope, TargetPublic
+    from passnum.territory.models import Commune, Side
     from tests.factories import BeneficiaryFactory, HandedOutChequebookFactory
 
     person = BeneficiaryFactory(
@@ -324,7 +325,7 @@ def test_an_epcis_figures_rest_on_its_envelope_residents_apart(small, who):
 
 
 def test_an_epci_with_nothing_handed_to_its_residents_shows_zeros(small):
-    from passnum.programme.models import Epci
+    from passnum.territory.models import Epci
 
     summaries_refresh(as_of=small.today)
     empty = Epci.objects.exclude(pk__in=[small.epci_a.pk, small.epci_b.pk]).first()

@@ -82,7 +82,7 @@ def _grow(small, n=6):
     stock and never-started chequebooks), new mediators (redemptions, overdue referrals),
     people in other EPCI, hand-overs and redemptions in other months."""
     from chequebooks.models import ChequeState
-    from passnum.programme.models import Commune
+    from passnum.territory.models import Commune
     from tests.factories import BeneficiaryFactory, MediatorOrganisationFactory, PlaceFactory
     from tests.reporting.factories import redemption_create, referral_create
 
@@ -502,7 +502,7 @@ def test_referral_reminder_only_for_an_overdue_referral_in_scope(small, login, m
     r2 = Referral.objects.get(from_organisation=small.desk2, state="proposed")  # 2 days old
     assert manager.post(reverse("reporting:referral_remind", args=[r2.pk])).status_code == 404
     r1 = Referral.objects.get(from_organisation=small.desk1)  # desk1, place in A, person in B
-    from passnum.programme.models import Epci
+    from passnum.territory.models import Epci
 
     other_epci = Epci.objects.exclude(pk__in=[small.epci_a.pk, small.epci_b.pk]).first()
     other = login(MembershipFactory(

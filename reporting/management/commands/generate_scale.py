@@ -24,19 +24,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from chequebooks.models import Cheque, Chequebook, ChequebookState, ChequeState
-from mediation.models import (
-    Activity,
-    Place,
-    Redemption,
-    RedemptionSubmission,
-    Statement,
-    StatementStatus,
-)
-from orientation.models import Assessment, Beneficiary, Questionnaire, Referral, ReferralState
+from mediation.models import Activity, Redemption, RedemptionSubmission, Statement, StatementStatus
+from orientation.models import Assessment, Questionnaire, Referral, ReferralState
 from passnum.accounts.models import User
+from passnum.directory.models import Place
 from passnum.organisations.models import Organisation, OrganisationKind
-from passnum.programme.models import Commune, Envelope, Epci, Side, TargetPublic
+from passnum.people.models import Beneficiary
+from passnum.programme.models import Envelope, TargetPublic
 from passnum.programme.services import programme_load_aveyron, vintage_defaults
+from passnum.territory.models import Commune, Epci, Side
 
 PREFIX = "[échelle] "
 LEVELS = [(0, "debutant", "Débutant"), (6, "intermediaire", "Intermédiaire"), (12, "autonome", "Autonome")]  # fmt: skip
