@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.people.models import Beneficiary
 from passnum.programme.models import Envelope
 from passnum.territory.models import Side
 
@@ -243,3 +244,12 @@ def chequebook_cheque_summary(chequebook):
     return dict(
         chequebook.cheques.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
     )
+
+
+def beneficiaries_of_front_desk(organisation):
+    """Rule: a front desk sees the people it registered or handed a chequebook to (the front
+    desk's part of orientation's beneficiaries_visible_to, which adds mediators and managers)."""
+    handed = Chequebook.objects.filter(handed_out_by_organisation=organisation).values(
+        "beneficiary_id"
+    )
+    return Beneficiary.objects.filter(Q(registered_by_organisation=organisation) | Q(pk__in=handed))

@@ -220,8 +220,6 @@ def chequebook_detail(request, pk):
 @role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
 def chequebook_hand_over_view(request, pk):
     """Hand a chequebook of this desk's stock to one of the desk's people."""
-    from orientation.selectors import beneficiaries_visible_to
-
     chequebook = get_object_or_404(
         services.chequebook_handover_candidates(membership=request.membership), pk=pk
     )
@@ -233,7 +231,7 @@ def chequebook_hand_over_view(request, pk):
             ),
             pk=request.GET["remplace"],
         )
-    people = beneficiaries_visible_to(request.membership).filter(
+    people = selectors.beneficiaries_of_front_desk(request.organisation).filter(
         anonymised_at__isnull=True, target_public__side=request.organisation.side
     )
     if replaces is not None:

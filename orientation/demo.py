@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from passnum.accounts.models import User
-from passnum.core.demo import DEMO_PASSWORD
 from passnum.organisations.models import Membership, Role
 from passnum.organisations.services import membership_add
 from passnum.people.models import Beneficiary
+from passnum.programme.demo import DEMO_PASSWORD
 from passnum.programme.models import TargetPublic
 from passnum.territory.models import Commune
 

@@ -16,6 +16,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from chequebooks.selectors import beneficiaries_of_front_desk
 from passnum.organisations.models import OrganisationKind, Role
 from passnum.people.models import Beneficiary
 
@@ -58,10 +59,7 @@ def beneficiaries_visible_to(membership):
     if membership.role == Role.PROGRAMME_MANAGER:
         return qs
     if _is_front_desk(membership):
-        from chequebooks.models import Chequebook
-
-        handed = Chequebook.objects.filter(handed_out_by_organisation=org).values("beneficiary_id")
-        return qs.filter(Q(registered_by_organisation=org) | Q(pk__in=handed))
+        return beneficiaries_of_front_desk(org)
     if _is_mediator(membership):
         referred = Referral.objects.filter(mediator=org, state__in=MEDIATOR_VISIBLE_STATES).values(
             "beneficiary_id"

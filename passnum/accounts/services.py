@@ -1,11 +1,12 @@
 from allauth.mfa.models import Authenticator
 
+from passnum.audit.services import journal_record
+from passnum.organisations.models import Role
+
 
 def user_must_set_up_mfa(*, user) -> bool:
     """Rule: when PASSNUM_REQUIRE_MFA is on, a programme manager or an organisation admin
     (any active membership with those roles) must have a TOTP authenticator."""
-    from passnum.organisations.models import Role
-
     needs = user.memberships.filter(
         is_active=True, role__in=[Role.PROGRAMME_MANAGER, Role.ORG_ADMIN]
     ).exists()
@@ -18,8 +19,6 @@ def account_security_event_record(*, action: str, user, request=None, **details)
     """Rule: the security events of an account (login, password changed or reset, two-factor
     authentication set up or removed) are journaled, with the organisation the person acted
     for when there was one."""
-    from passnum.audit.services import journal_record
-
     journal_record(
         action=action,
         actor=user,

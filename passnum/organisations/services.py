@@ -5,11 +5,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from passnum.accounts.models import User
 from passnum.audit.services import journal_record
 
 from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrganisationKind, Role
@@ -91,7 +91,7 @@ def organisation_update(*, organisation: Organisation, membership: Membership, *
     return organisation
 
 
-def membership_add(*, user: User, organisation: Organisation, role: str, by=None) -> Membership:
+def membership_add(*, user, organisation: Organisation, role: str, by=None) -> Membership:
     """Give ``user`` a role in ``organisation``.
 
     Rules: the role must fit the kind of organisation (ROLES_BY_KIND); one membership per
@@ -244,7 +244,7 @@ def invitation_find(*, token: str) -> Invitation | None:
 
 def invitation_accept(
     *, invitation: Invitation, password: str = "", first_name: str = "", last_name: str = ""
-) -> User:
+):
     """Accepting an invitation creates the account (name and password chosen by the person)
     or, for a person who already has an account, adds the membership to it.
 
@@ -253,11 +253,11 @@ def invitation_accept(
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at or invitation.expires_at < timezone.now():
             raise ValidationError("Cette invitation n'est plus valable.")
-        user = User.objects.filter(email__iexact=invitation.email).first()
+        user = get_user_model().objects.filter(email__iexact=invitation.email).first()
         if user is None:
             if not password:
                 raise ValidationError({"password1": "Choisissez un mot de passe."})
-            user = User.objects.create_user(
+            user = get_user_model().objects.create_user(
                 email=invitation.email,
                 password=password,
                 first_name=first_name.strip(),

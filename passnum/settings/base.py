@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "orientation",
     "mediation",
     "reporting",
+    "passnum.site",
 ]
 
 MIDDLEWARE = [

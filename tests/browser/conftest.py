@@ -76,7 +76,7 @@ def page(browser, live_server):
 @pytest.fixture
 def demo(transactional_db):
     """The full demo programme, as `make run` loads it."""
-    from passnum.core.demo import demo_load
+    from passnum.site.demo import demo_load
 
     return demo_load()
 

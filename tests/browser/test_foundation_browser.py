@@ -1,6 +1,6 @@
 import pytest
 
-from passnum.core.demo import DEMO_ACCOUNTS
+from passnum.programme.demo import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.browser
 

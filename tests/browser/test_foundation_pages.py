@@ -19,7 +19,7 @@ def foundation(transactional_db):
     """The demo's foundation only (programme, organisations, the five accounts)."""
     from django.core.cache import cache
 
-    from passnum.core.demo import demo_load_foundation
+    from passnum.programme.demo import demo_load_foundation
 
     cache.clear()
     return demo_load_foundation()

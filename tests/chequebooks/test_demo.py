@@ -4,7 +4,7 @@ from freezegun import freeze_time
 from chequebooks import demo
 from chequebooks.models import Cheque, Chequebook, ChequeState, PrintRun
 from chequebooks.services import cheque_code_matches
-from passnum.core.demo import demo_load_foundation
+from passnum.programme.demo import demo_load_foundation
 
 
 @pytest.mark.django_db

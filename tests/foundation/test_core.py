@@ -120,8 +120,8 @@ def test_concurrent_callers_never_get_the_same_number():
 def test_the_demo_foundation_is_idempotent():
     from passnum.accounts.models import User
     from passnum.audit.models import JournalEntry
-    from passnum.core.demo import DEMO_ACCOUNTS, demo_load_foundation
     from passnum.organisations.models import Membership, Organisation
+    from passnum.programme.demo import DEMO_ACCOUNTS, demo_load_foundation
 
     def counts():
         return [m.objects.count() for m in (User, Organisation, Membership, JournalEntry)]

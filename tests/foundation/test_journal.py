@@ -154,7 +154,7 @@ def test_only_managers_search_the_journal(client, login):
 def test_every_sentence_of_the_demo_finds_its_details():
     """The whole demo (every app's services) journals entries whose sentences name only
     details that were recorded: no placeholder falls back to « ? »."""
-    from passnum.core.demo import demo_load
+    from passnum.site.demo import demo_load
 
     demo_load(stdout=None)
     missing = set()

@@ -6,7 +6,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from mediation.models import Activity, Redemption, Statement, StatementStatus
-from passnum.core.demo import demo_load
+from passnum.site.demo import demo_load
 
 
 @pytest.mark.django_db

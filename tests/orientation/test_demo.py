@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 def ctx(reference_data):
     """The foundation's demo organisations, with one place per mediator (the mediation demo's
     job in the full demo, left out here so that this test depends on orientation only)."""
-    from passnum.core.demo import demo_load_foundation
     from passnum.organisations.models import OrganisationKind
+    from passnum.programme.demo import demo_load_foundation
     from tests.factories import PlaceFactory
 
     ctx = demo_load_foundation()

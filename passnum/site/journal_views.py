@@ -1,11 +1,11 @@
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
+from passnum.audit.models import JournalEntry
 from passnum.organisations.permissions import MANAGERS, role_required
 
-from .filters import JournalFilter
-from .models import JournalEntry
-from .tables import JournalTable
+from .journal_filters import JournalFilter
+from .journal_tables import JournalTable
 
 
 @role_required(*MANAGERS)

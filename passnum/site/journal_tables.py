@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .models import JournalEntry
+from passnum.audit.models import JournalEntry
 
 
 class JournalTable(tables.Table):

@@ -1,12 +1,11 @@
 """The Aveyron demo programme: illustrative organisations, people and activity.
 
 Each app adds its part in its own ``demo.py``; ``demo_load`` runs them in the order of
-DEMO_STEPS. Every step is idempotent. Organisations and people here are invented.
+passnum.site.demo. Every step is idempotent. Organisations and people here are invented.
 """
 
 import datetime
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
@@ -15,20 +14,14 @@ from django.utils import timezone
 from passnum.accounts.models import User
 from passnum.organisations.models import Organisation, OrganisationKind, Role
 from passnum.organisations.services import membership_add
-from passnum.programme.models import Programme
-from passnum.programme.services import programme_load_aveyron, vintage_defaults
 from passnum.territory.models import Commune, Epci, Side
+
+from .models import Programme
+from .services import programme_load_aveyron, vintage_defaults
 
 DEMO_PASSWORD = "passnum-demo"
 
 #: (module, function) run after the foundation, in this order.
-DEMO_STEPS = [
-    ("chequebooks.demo", "load"),
-    ("mediation.demo", "load_organisations"),
-    ("orientation.demo", "load"),
-    ("mediation.demo", "load_activity"),
-    ("reporting.demo", "load"),
-]
 
 DEMO_ACCOUNTS = [
     ("gestionnaire@demo.passnum.fr", "Claire", "Gestionnaire", "cd12", Role.PROGRAMME_MANAGER),
@@ -230,25 +223,6 @@ class DemoContext:
 def demo_refuse_in_production() -> None:
     if getattr(settings, "PASSNUM_PRODUCTION", False):
         raise RuntimeError("Les données de démonstration ne se chargent pas en production.")
-
-
-def demo_load(*, stdout=None) -> DemoContext:
-    """Load the Aveyron demo programme. Idempotent; refused under production settings."""
-    demo_refuse_in_production()
-    ctx = demo_load_foundation()
-    for module_name, function in DEMO_STEPS:
-        try:
-            module = import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        step = getattr(module, function, None)
-        if step is None:
-            continue
-        with transaction.atomic():
-            step(ctx)
-        if stdout:
-            stdout.write(f"  {module_name}.{function} : fait")
-    return ctx
 
 
 def demo_load_foundation() -> DemoContext:

@@ -5,8 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from passnum.core.home import home_panels
 from passnum.organisations.middleware import SESSION_KEY
+
+from .home import home_panels
 
 
 @login_required

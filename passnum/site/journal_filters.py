@@ -2,9 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from passnum.audit.models import JournalEntry
 from passnum.organisations.models import Organisation
-
-from .models import JournalEntry
 
 
 class JournalFilter(django_filters.FilterSet):

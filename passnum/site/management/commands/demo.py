@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from passnum.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_load
+from passnum.programme.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from passnum.site.demo import demo_load
 
 
 class Command(BaseCommand):

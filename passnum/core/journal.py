@@ -1,3 +1,0 @@
-from passnum.audit.sentences import register
-
-register({})
