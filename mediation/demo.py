@@ -8,6 +8,7 @@ import datetime
 from django.utils import timezone
 
 from passnum.accounts.models import User
+from passnum.core.dates import month_start, previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
 from passnum.organisations.services import membership_add
@@ -15,7 +16,6 @@ from passnum.programme.models import Service
 from passnum.territory.models import Commune
 
 from .models import Activity, Agreement, AgreementStatus, Redemption, Statement, Theme
-from .rules import month_start, previous_month
 
 S = {
     "demarches": "demarches",

@@ -4,13 +4,14 @@ import secrets
 from django import forms
 from django.utils import timezone
 
+from passnum.core.dates import previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Service
 from passnum.territory.models import Commune
 
 from .models import Activity, Theme
-from .rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES, previous_month
+from .rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
 from .services import ACTIVITY_MINUTES_MAX, ACTIVITY_MINUTES_MIN, activity_duration_error
 
 CHEQUE_LINES = 10

@@ -4,13 +4,9 @@ Kept apart from services.py (which holds every write) so that forms can validate
 the very same rule the service enforces.
 """
 
-import datetime
 import re
-import zoneinfo
 
 from django.core.exceptions import ValidationError
-
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 #: Values of the national schema (prise_en_charge_specifique 1.0.2).
 ACCESSIBILITY_CHOICES = [
@@ -101,23 +97,6 @@ def phone_e164(phone: str) -> str:
     if digits.startswith("33") and len(digits) == 11:
         return "+" + digits
     return ""
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(day: datetime.date) -> datetime.date:
-    first = day.replace(day=1)
-    return (first + datetime.timedelta(days=32)).replace(day=1)
-
-
-def previous_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
-def paris_midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=PARIS)
 
 
 class Reason:

@@ -7,11 +7,11 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from passnum.core.dates import month_start, next_month, paris_midnight
 from passnum.directory.models import MediatorProfile, Place
 from passnum.organisations.models import Organisation, OrganisationKind, Role
 
 from .models import Activity, Agreement, Redemption, Statement
-from .rules import month_start, next_month, paris_midnight
 
 
 def _is_manager(membership) -> bool:

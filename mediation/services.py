@@ -16,6 +16,7 @@ from django.utils import timezone
 from chequebooks.models import Cheque, ChequeState
 from chequebooks.states import cheque_states_from, cheque_transition_check
 from passnum.audit.services import journal_record
+from passnum.core.dates import PARIS, month_start, next_month, paris_midnight, previous_month
 from passnum.core.services import counter_next
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Organisation, OrganisationKind, Role
@@ -34,15 +35,10 @@ from .models import (
 )
 from .rules import (
     ACCESSIBILITY_CHOICES,
-    PARIS,
     SUPPORT_MODE_CHOICES,
     Reason,
     bic_validate,
     iban_validate,
-    month_start,
-    next_month,
-    paris_midnight,
-    previous_month,
     siret_validate,
 )
 

@@ -1,8 +1,13 @@
 """Beneficiaries, consent, assessments (versioned questionnaires) and referrals."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+from passnum.core.dates import paris_midnight
 
 
 class Questionnaire(models.Model):
@@ -139,6 +144,24 @@ class ReferralState(models.TextChoices):
     LAPSED = "lapsed", "Sans suite"
 
 
+def referral_overdue_q(*, today=None, prefix: str = "") -> Q:
+    """Rule: a referral is overdue (to follow up) while it is still proposed and was made before
+    the start (00:00 Europe/Paris) of the day PASSNUM_REFERRAL_FOLLOW_UP_DAYS days before today.
+    Whole days, so the front desk's home, the radar and the tallies (refreshed during the day)
+    agree on the same day."""
+    today = today or timezone.localdate()
+    cutoff = paris_midnight(
+        today - datetime.timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS)
+    )
+    return Q(**{f"{prefix}state": ReferralState.PROPOSED, f"{prefix}created_at__lt": cutoff})
+
+
+class ReferralQuerySet(models.QuerySet):
+    def overdue(self, *, today=None):
+        """The referrals to follow up (``referral_overdue_q``)."""
+        return self.filter(referral_overdue_q(today=today))
+
+
 class Referral(models.Model):
     """An orientation of a person towards a mediation place."""
 
@@ -172,6 +195,8 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     state_changed_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+
+    objects = ReferralQuerySet.as_manager()
 
     class Meta:
         verbose_name = "orientation"

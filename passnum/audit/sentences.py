@@ -17,7 +17,10 @@ class _Default(dict):
 
 
 def sentence_for(entry) -> str:
-    template = SENTENCES.get(entry.action)
+    from .events import EVENTS
+
+    declared = EVENTS.get(entry.action)
+    template = declared.sentence if declared is not None else SENTENCES.get(entry.action)
     actor = entry.actor.get_full_name() if entry.actor_id else "Le système"
     values = _Default(entry.details or {})
     values.update(

@@ -65,3 +65,16 @@ class EurosField(forms.CharField):
 
 
 __all__ = ["EurosField", "parse_euros", "cents_to_input", "NBSP"]
+
+
+def form_add_service_errors(form, exc: ValidationError, *, fallback_field: str | None = None):
+    """Put a service's ValidationError on the form, next to the fields it names.
+
+    Rule: an error naming a field of the form goes next to that field; an error naming no field
+    of the form, or a plain message, goes on ``fallback_field`` (None: the form's own errors, shown
+    at the top). Every view that turns a service's refusal into a form error calls this."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else fallback_field, errors)
+    else:
+        form.add_error(fallback_field, exc.messages)

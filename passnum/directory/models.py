@@ -59,6 +59,23 @@ class MediatorProfile(models.Model):
     def __str__(self):
         return self.legal_name or str(self.organisation)
 
+    @property
+    def is_qualified(self) -> bool:
+        """Rule: a mediator is qualified while its profile's status is "qualified"."""
+        return self.qualification_status == QualificationStatus.QUALIFIED
+
+
+class PlaceQuerySet(models.QuerySet):
+    def of_qualified_mediators(self):
+        """Rule: the places people may be referred to and that are published are the active
+        places of active mediator organisations whose profile is qualified
+        (``mediator_is_qualified``: without a profile, a mediator has not applied)."""
+        return self.filter(
+            is_active=True,
+            organisation__is_active=True,
+            organisation__mediator_profile__qualification_status=QualificationStatus.QUALIFIED,
+        )
+
 
 class Place(models.Model):
     """A mediation place (lieu de médiation), described with the national schema's words."""
@@ -87,6 +104,8 @@ class Place(models.Model):
     is_active = models.BooleanField("actif", default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PlaceQuerySet.as_manager()
+
     class Meta:
         verbose_name = "lieu de médiation"
         verbose_name_plural = "lieux de médiation"
@@ -95,3 +114,11 @@ class Place(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def mediator_is_qualified(organisation) -> bool:
+    """Rule: a mediator organisation is qualified when its profile's status is "qualified";
+    without a profile it is not (it has not applied). Referral, the places offered to the front
+    desk, open data and redemption all ask this (or ``PlaceQuerySet.of_qualified_mediators``)."""
+    profile = getattr(organisation, "mediator_profile", None)
+    return profile is not None and profile.is_qualified

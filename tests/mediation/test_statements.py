@@ -14,7 +14,6 @@ from freezegun import freeze_time
 from chequebooks.models import Cheque, ChequeState
 from chequebooks.states import IllegalTransition, cheque_transition_check
 from mediation.models import Redemption, RedemptionOnStatement, Statement, StatementStatus
-from mediation.rules import PARIS
 from mediation.services import (
     statement_issue,
     statement_pay,
@@ -25,6 +24,7 @@ from mediation.services import (
 )
 from mediation.tasks import statements_issue_monthly
 from passnum.audit.models import JournalEntry
+from passnum.core.dates import PARIS
 
 from .conftest import handed_out, make_mediator
 

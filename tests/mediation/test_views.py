@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mediation.models import Redemption, Statement, StatementStatus
-from mediation.rules import PARIS
 from mediation.services import statement_issue
+from passnum.core.dates import PARIS
 from tests.factories import evaluator_membership
 
 from .conftest import CODE, handed_out, make_mediator, token
