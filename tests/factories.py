@@ -1,12 +1,25 @@
-"""Factories for the whole suite. Each app's tests may add theirs in tests/<app>/factories.py."""
+"""The one test world: factories and builders for the whole suite (no per-app copies)."""
 
 import datetime
 
 import factory
 from django.utils import timezone
 
+from chequebooks.models import Cheque, Chequebook, ChequebookState, ChequeState
+from mediation.models import (
+    Activity,
+    Agreement,
+    AgreementStatus,
+    Redemption,
+    RedemptionSubmission,
+    Statement,
+    StatementStatus,
+)
+from orientation.models import Assessment, Questionnaire, Referral, ReferralState
 from passnum.accounts.models import User
+from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
+from passnum.people.models import Beneficiary
 from passnum.programme.models import Envelope, Programme, TargetPublic, Vintage
 from passnum.territory.models import Commune, Epci, Side
 
@@ -146,11 +159,7 @@ def mediator_membership(organisation=None, role=Role.ORG_ADMIN, **kwargs):
     )
 
 
-# --- Cross-app factories (chequebooks, orientation, mediation) --------------------------------
-from chequebooks.models import Cheque, Chequebook, ChequebookState, ChequeState  # noqa: E402
-from mediation.models import Agreement, AgreementStatus  # noqa: E402
-from passnum.directory.models import MediatorProfile, Place, QualificationStatus  # noqa: E402
-from passnum.people.models import Beneficiary  # noqa: E402
+# --- People, chequebooks, the mediation directory ----------------------------------------------
 
 
 class BeneficiaryFactory(factory.django.DjangoModelFactory):
@@ -254,3 +263,163 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     end_date = factory.LazyFunction(lambda: datetime.date(timezone.localdate().year + 1, 12, 31))
     signed_at = factory.LazyFunction(lambda: datetime.date(timezone.localdate().year - 1, 1, 1))
     status = AgreementStatus.ACTIVE
+
+
+# --- Envelopes, desks and their stock (cheque stock tests) -------------------------------------
+
+
+def cd12_envelope():
+    programme = ProgrammeFactory()
+    envelope, _ = Envelope.objects.get_or_create(
+        programme=programme, side=Side.CD12, defaults={"chequebook_target": 6000}
+    )
+    return envelope
+
+
+def epci_envelope(epci=None):
+    programme = ProgrammeFactory()
+    epci = epci or EpciFactory()
+    envelope, _ = Envelope.objects.get_or_create(
+        programme=programme, side=Side.EPCI, epci=epci, defaults={"chequebook_target": 100}
+    )
+    return envelope
+
+
+def desk_chequebook(desk, *, vintage=None, envelope=None, received=True, **kwargs):
+    """A chequebook at ``desk`` (cheques at the front desk), from the desk's envelope."""
+    if envelope is None:
+        envelope = cd12_envelope() if desk.side == Side.CD12 else epci_envelope(desk.epci)
+    return ChequebookFactory(
+        state=ChequebookState.AT_FRONT_DESK,
+        holder=desk,
+        envelope=envelope,
+        vintage=vintage or VintageFactory(),
+        allocated_at=timezone.now(),
+        received_at=timezone.now() if received else None,
+        **kwargs,
+    )
+
+
+def cd12_beneficiary(desk, **kwargs):
+    return BeneficiaryFactory(
+        registered_by_organisation=desk,
+        target_public=TargetPublicFactory(side=Side.CD12, code="cd12-rsa", label="RSA"),
+        **kwargs,
+    )
+
+
+def epci_beneficiary(desk, **kwargs):
+    return BeneficiaryFactory(
+        registered_by_organisation=desk,
+        target_public=TargetPublicFactory(side=Side.EPCI, code="epci-seniors", label="Aînés"),
+        **kwargs,
+    )
+
+
+def cd12_desk_agent():
+    return evaluator_membership(FrontDeskFactory(side=Side.CD12))
+
+
+def epci_desk_agent(epci=None):
+    return evaluator_membership(EpciFrontDeskFactory(epci=epci or EpciFactory()))
+
+
+# --- Orientation: questionnaires, assessments, referrals ---------------------------------------
+
+
+class QuestionnaireFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Questionnaire
+        django_get_or_create = ("version",)
+
+    version = 900
+    title = "Questionnaire de test"
+    is_published = True
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    questionnaire = factory.SubFactory(QuestionnaireFactory)
+    score = 5
+    level_code = "debutant"
+    level_label = "Débutant"
+    assessed_by = factory.SubFactory(UserFactory)
+    assessed_by_organisation = factory.SelfAttribute("beneficiary.registered_by_organisation")
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+    mediator = factory.SubFactory(MediatorOrganisationFactory)
+    place = factory.SubFactory(PlaceFactory, organisation=factory.SelfAttribute("..mediator"))
+    from_organisation = factory.SelfAttribute("beneficiary.registered_by_organisation")
+    created_by = factory.SubFactory(UserFactory)
+    state = ReferralState.PROPOSED
+    decline_reason = factory.LazyAttribute(
+        lambda o: "Complet" if o.state == ReferralState.DECLINED else ""
+    )
+
+
+def referral_create(*, beneficiary, place, from_organisation, state="proposed", created_at=None):
+    """A referral to ``place``, made at ``created_at`` when given (the field is auto_now_add)."""
+    referral = ReferralFactory(
+        beneficiary=beneficiary,
+        place=place,
+        mediator=place.organisation,
+        from_organisation=from_organisation,
+        state=state,
+    )
+    if created_at:
+        Referral.objects.filter(pk=referral.pk).update(created_at=created_at)
+        referral.refresh_from_db()
+    return referral
+
+
+# --- Mediation: activities, redemptions, statements (rows as mediation records them) -----------
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Statement
+
+    number = factory.Sequence(lambda n: 9000 + n)
+    mediator = factory.SubFactory(MediatorOrganisationFactory)
+    period_start = factory.Sequence(lambda n: datetime.date(2000 + n, 1, 1))
+    status = StatementStatus.ISSUED
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    mediator = factory.SubFactory(MediatorOrganisationFactory)
+    kind = Activity.Kind.INDIVIDUAL
+    date = factory.LazyFunction(timezone.localdate)
+    duration_minutes = 60
+    created_by = factory.SubFactory(UserFactory)
+
+
+def redemption_create(*, cheque, mediator, place=None, statement=None, at=None):
+    """A redemption row as mediation records it (the cheque's state is set by the caller)."""
+    user = UserFactory()
+    activity = ActivityFactory(mediator=mediator, place=place)
+    submission = RedemptionSubmission.objects.create(
+        token=f"tok-{cheque.pk}", mediator=mediator, user=user
+    )
+    vintage = cheque.chequebook.vintage
+    return Redemption.objects.create(
+        cheque=cheque,
+        mediator=mediator,
+        beneficiary=cheque.chequebook.beneficiary,
+        activity=activity,
+        submission=submission,
+        statement=statement,
+        face_value_cents=vintage.face_value_cents,
+        mediator_net_cents=vintage.mediator_net_cents,
+        redeemed_by=user,
+        redeemed_at=at or timezone.now(),
+    )
