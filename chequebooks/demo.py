@@ -19,6 +19,7 @@ from passnum.core.services import counter_next
 from passnum.organisations.models import Role
 from passnum.programme.models import Envelope
 from passnum.programme.services import vintage_defaults
+from passnum.programme.vintages import vintage_is_frozen
 from passnum.territory.models import Side
 
 from .models import Cheque, Chequebook, PrintRun, StockMovement
@@ -30,7 +31,6 @@ from .services import (
     chequebooks_allocate,
     vintage_expire,
     vintage_freeze_lift,
-    vintage_is_frozen,
 )
 
 DEMO_CODE_KEY = b"passnum-demo-only-not-secret"

@@ -2,16 +2,15 @@ from django import forms
 
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Envelope, Vintage
+from passnum.programme.vintages import ongoing_q
 
 from .models import ChequebookState
 
 
 def _running_vintages():
-    """The vintages not ended (``selectors.ongoing``): the only ones printed or allocated;
+    """The vintages not ended (``vintages.ongoing_q``): the only ones printed or allocated;
     read at each form, not at import."""
-    from .selectors import ongoing
-
-    return Vintage.objects.filter(ongoing(prefix="")).order_by("year")
+    return Vintage.objects.filter(ongoing_q(prefix="")).order_by("year")
 
 
 class PrintRunForm(forms.Form):

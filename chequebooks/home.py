@@ -2,6 +2,7 @@
 
 from passnum.core.home import Panel
 from passnum.organisations.models import OrganisationKind, Role
+from passnum.programme.vintages import ongoing_q
 
 
 def panels(request) -> list:
@@ -22,7 +23,7 @@ def panels(request) -> list:
         # An ended vintage's chequebooks are not stock: counted apart, to be given back. Their
         # receipt is still asked for (``chequebooks_receipt_confirm``): the count to confirm is
         # the desk page's list, ``selectors.chequebooks_awaiting_receipt``, whatever the vintage.
-        ongoing = selectors.ongoing()
+        ongoing = ongoing_q()
         row = Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK).aggregate(
             awaiting=Count("pk", filter=Q(received_at__isnull=True)),
             in_hand=Count("pk", filter=ongoing),
@@ -35,7 +36,7 @@ def panels(request) -> list:
         return [Panel("chequebooks/panels/coordinator.html", {"rows": rows}, order=30)]
     if membership.role == Role.PROGRAMME_MANAGER:
         # Vintages still running: an ended vintage's leftovers are on its reconciliation page.
-        stock = Chequebook.objects.filter(selectors.ongoing()).aggregate(
+        stock = Chequebook.objects.filter(ongoing_q()).aggregate(
             in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),
             at_desks=Count("pk", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
             unconfirmed=Count(

@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from passnum.audit.services import journal_record
 from passnum.organisations.models import OrganisationKind, Role
-from passnum.programme.services import vintage_freeze_date
+from passnum.programme.vintages import (
+    distributable_q,
+    vintage_freeze_date,
+    vintage_freeze_lift_is_final,
+    vintage_has_ended,
+    vintage_in_alert_window,
+    vintage_is_distributable,
+    vintage_is_frozen,
+)
 from passnum.territory.models import Side
 
 from .models import (
@@ -28,7 +36,6 @@ from .models import (
     HandoverException,
     StockMovement,
 )
-from .selectors import ongoing
 from .states import (
     CANCELLABLE_CHEQUE_STATES,
     UNREDEEMED_STATES,
@@ -135,48 +142,6 @@ def _envelope_filter_for(organisation) -> Q:
     return Q(envelope__side=Side.EPCI, envelope__epci_id=organisation.epci_id)
 
 
-def vintage_has_ended(vintage, *, today=None) -> bool:
-    """Rule: a vintage has ended once today (Europe/Paris) is after its last valid day
-    (31 January N+1). Its chequebooks are then neither allocated, transferred nor handed out,
-    and they leave the stock figures (they are counted on the vintage's reconciliation)."""
-    today = today or timezone.localdate()
-    return today > vintage.valid_until
-
-
-def vintage_is_frozen(vintage, *, today=None) -> bool:
-    """Rule: a vintage's hand-over is frozen when a manager froze it, or from 15 December N
-    (D-15, Europe/Paris, from midnight) unless a manager lifted the freeze. The date decides,
-    not the daily task: nothing is handed out between midnight and the task's run."""
-    today = today or timezone.localdate()
-    if vintage.handover_frozen:
-        return True
-    return not vintage.freeze_lifted and today >= vintage_freeze_date(vintage)
-
-
-def _not_frozen_filter(today, prefix="vintage__") -> Q:
-    """``vintage_is_frozen`` as a query filter: not frozen by hand, and before its D-15
-    (``vintage_freeze_date``, which falls within the vintage's year) or with the freeze
-    lifted: the vintages not frozen by date are those of this year if this year's D-15 has
-    not come, and those of later years."""
-    from passnum.programme.models import Vintage
-
-    this_year_frozen = today >= vintage_freeze_date(Vintage(year=today.year))
-    min_year = today.year + 1 if this_year_frozen else today.year
-    return Q(**{f"{prefix}handover_frozen": False}) & (
-        Q(**{f"{prefix}freeze_lifted": True}) | Q(**{f"{prefix}year__gte": min_year})
-    )
-
-
-def vintage_is_distributable(vintage, *, today=None) -> bool:
-    """Rule: a vintage's chequebooks may be handed out when its hand-over is not frozen
-    (``vintage_is_frozen``) and today (Europe/Paris) is within its validity."""
-    today = today or timezone.localdate()
-    return (
-        not vintage_is_frozen(vintage, today=today)
-        and vintage.valid_from <= today <= vintage.valid_until
-    )
-
-
 def _transition(kind, from_state, to_state):
     try:
         if kind == "cheque":
@@ -213,11 +178,9 @@ def chequebook_handover_candidates(*, membership):
     return (
         Chequebook.objects.filter(
             _envelope_filter_for(organisation),
-            _not_frozen_filter(today),
-            ongoing(today=today),
+            distributable_q(today=today),
             state=ChequebookState.AT_FRONT_DESK,
             holder=organisation,
-            vintage__valid_from__lte=today,
         )
         .select_related("vintage", "envelope", "envelope__epci")
         .order_by("vintage__year", "number")
@@ -373,12 +336,14 @@ def _hand_over_check(chequebook, *, organisation) -> None:
         )
     vintage = chequebook.vintage
     today = timezone.localdate()
+    if vintage_is_distributable(vintage, today=today):
+        return
+    # Not distributable: say why (ended, not yet valid, or frozen).
     if vintage_has_ended(vintage, today=today):
         raise ValidationError(f"Le millésime {vintage.year} est expiré.")
     if today < vintage.valid_from:
         raise ValidationError(f"Le millésime {vintage.year} n'est pas encore valable.")
-    if vintage_is_frozen(vintage, today=today):
-        raise ValidationError(f"Les remises du millésime {vintage.year} sont gelées.")
+    raise ValidationError(f"Les remises du millésime {vintage.year} sont gelées.")
 
 
 # --- Print runs -------------------------------------------------------------------------------
@@ -1266,12 +1231,6 @@ def handover_exception_grant(*, beneficiary, vintage, reason: str, membership) -
 # --- End of vintage ---------------------------------------------------------------------------
 
 
-def vintage_alert_date(vintage):
-    import datetime
-
-    return datetime.date(vintage.year, 11, 30)
-
-
 def vintage_end_run(*, today=None) -> dict:
     """The daily end-of-vintage step (idempotent), for every vintage, dates in Europe/Paris:
     - from 30 November N (D-30) until the vintage ends: one alert e-mail to programme managers
@@ -1288,15 +1247,13 @@ def vintage_end_run(*, today=None) -> dict:
     done = {"alerted": [], "frozen": [], "expired": {}}
     for vintage in Vintage.objects.order_by("year"):
         if (
-            vintage_alert_date(vintage) <= today <= vintage.valid_until
-            and not vintage.alert_sent_at
+            vintage_in_alert_window(vintage, today=today) and not vintage.alert_sent_at
         ) and vintage_alert_send(vintage=vintage):
             done["alerted"].append(vintage.year)
         if (
-            vintage_freeze_date(vintage) <= today
-            and not vintage.handover_frozen
-            and not vintage.freeze_lifted
-            and today <= vintage.valid_until
+            not vintage.handover_frozen
+            and vintage_is_frozen(vintage, today=today)
+            and not vintage_has_ended(vintage, today=today)
         ):
             updated = Vintage.objects.filter(
                 pk=vintage.pk, handover_frozen=False, freeze_lifted=False
@@ -1305,7 +1262,7 @@ def vintage_end_run(*, today=None) -> dict:
                 journal_record(action="chequebooks.vintage.frozen", target=vintage)
                 vintage_freeze_notify(vintage=vintage)
                 done["frozen"].append(vintage.year)
-        if today > vintage.valid_until:
+        if vintage_has_ended(vintage, today=today):
             count = vintage_expire(vintage=vintage)
             if count:
                 done["expired"][vintage.year] = count
@@ -1464,7 +1421,7 @@ def vintage_freeze_lift(*, vintage, membership):
             )
         Vintage.objects.filter(pk=vintage.pk).update(
             handover_frozen=False,
-            freeze_lifted=timezone.localdate() >= vintage_freeze_date(current),
+            freeze_lifted=vintage_freeze_lift_is_final(vintage=current),
         )
     vintage.refresh_from_db()
     journal_record(

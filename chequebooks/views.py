@@ -12,6 +12,13 @@ from passnum.audit.selectors import journal_for_object
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, FRONT_DESK, MANAGERS, role_required
 from passnum.programme.models import Vintage
+from passnum.programme.vintages import (
+    ongoing_q,
+    vintage_alert_date,
+    vintage_freeze_date,
+    vintage_has_ended,
+    vintage_is_frozen,
+)
 
 from . import selectors, services
 from .filters import ChequebookFilter
@@ -98,7 +105,7 @@ def stock_overview(request):
             "table": table,
             "vintages": vintages,
             "vintage": vintage,
-            "vintage_ended": vintage is not None and services.vintage_has_ended(vintage),
+            "vintage_ended": vintage is not None and vintage_has_ended(vintage),
         },
     )
 
@@ -126,13 +133,13 @@ def desk_stock(request):
         "vintage__year", "number"
     )
     # An ended vintage's chequebooks are not stock any more: listed apart, to give back.
-    table = ChequebookTable(held.filter(selectors.ongoing()), exclude=("holder", "handed_out_at"))
+    table = ChequebookTable(held.filter(ongoing_q()), exclude=("holder", "handed_out_at"))
     table.caption = "Chéquiers en main (millésimes en cours)"
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     response = _export_or_none(request, table, "stock-accueil")
     if response:
         return response
-    ended = list(held.exclude(selectors.ongoing()))
+    ended = list(held.exclude(ongoing_q()))
     candidates = services.chequebook_handover_candidates(membership=request.membership).count()
     return render(
         request,
@@ -189,7 +196,7 @@ def chequebook_detail(request, pk):
         is_manager or is_holder_desk or handed_by_us
     )
     replaced_by = Chequebook.objects.filter(replaces=chequebook).first()
-    ended = services.vintage_has_ended(chequebook.vintage)
+    ended = vintage_has_ended(chequebook.vintage)
     context = {
         "chequebook": chequebook,
         "cheques": cheques,
@@ -204,7 +211,7 @@ def chequebook_detail(request, pk):
         and chequebook.state == ChequebookState.AT_FRONT_DESK
         and not ended,
         "ended": ended,
-        "frozen": services.vintage_is_frozen(chequebook.vintage),
+        "frozen": vintage_is_frozen(chequebook.vintage),
         "can_receipt": chequebook.state == ChequebookState.HANDED_OUT
         and (is_manager or handed_by_us),
         "can_replace": chequebook.state == ChequebookState.CANCELLED
@@ -575,9 +582,9 @@ def _scope_label(request):
 
 
 def _handover_label(vintage) -> str:
-    if services.vintage_has_ended(vintage):
+    if vintage_has_ended(vintage):
         return "millésime terminé"
-    return "gelées" if services.vintage_is_frozen(vintage) else "ouvertes"
+    return "gelées" if vintage_is_frozen(vintage) else "ouvertes"
 
 
 @role_required(*COORDINATORS)
@@ -598,7 +605,7 @@ def vintage_list(request):
 def vintage_reconciliation(request, year):
     vintage = get_object_or_404(Vintage, year=year)
     figures = selectors.vintage_reconciliation(vintage, request.membership)
-    frozen, ended = services.vintage_is_frozen(vintage), services.vintage_has_ended(vintage)
+    frozen, ended = vintage_is_frozen(vintage), vintage_has_ended(vintage)
     return render(
         request,
         "chequebooks/vintage_reconciliation.html",
@@ -608,8 +615,8 @@ def vintage_reconciliation(request, year):
             "scope": _scope_label(request),
             "frozen": frozen,
             "ended": ended,
-            "alert_date": services.vintage_alert_date(vintage),
-            "freeze_date": services.vintage_freeze_date(vintage),
+            "alert_date": vintage_alert_date(vintage),
+            "freeze_date": vintage_freeze_date(vintage),
             "history": journal_for_object(vintage),
             "can_lift": request.role in MANAGERS and frozen and not ended,
         },

@@ -4,7 +4,9 @@ from freezegun import freeze_time
 from chequebooks import demo
 from chequebooks.models import Cheque, Chequebook, ChequeState, PrintRun
 from chequebooks.services import cheque_code_matches
+from passnum.audit.models import JournalEntry
 from passnum.programme.demo import demo_load_foundation
+from passnum.programme.vintages import vintage_is_distributable
 
 
 @pytest.mark.django_db
@@ -34,9 +36,6 @@ def test_the_demo_stock_loads_once_and_its_codes_are_knowable():
 def test_the_demo_tried_during_the_freeze_fortnight_can_still_hand_out():
     """From 15 December the current vintage is frozen; the demo's manager lifts the freeze
     (journaled), so that the whole demo works on any day of the year."""
-    from chequebooks.services import vintage_is_distributable
-    from passnum.audit.models import JournalEntry
-
     ctx = demo_load_foundation()
     demo.load(ctx)
     current = ctx.programme.vintages.get(year=2026)

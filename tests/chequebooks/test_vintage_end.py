@@ -1,5 +1,7 @@
 """End of a vintage (year N): D-30 alert, D-15 freeze, expiry after 31 January N+1."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.db.models import Count
@@ -14,6 +16,12 @@ from chequebooks.services import (
 )
 from chequebooks.tasks import vintage_end_run as vintage_end_task
 from passnum.programme.models import Vintage
+from passnum.programme.vintages import (
+    distributable_q,
+    not_frozen_q,
+    vintage_is_distributable,
+    vintage_is_frozen,
+)
 from tests.chequebooks.factories import cd12_beneficiary, cd12_envelope, desk_chequebook
 from tests.factories import (
     ChequebookFactory,
@@ -203,26 +211,43 @@ def test_the_d30_alert_gives_managers_the_started_chequebooks(
     assert "- pas encore remis (en stock ou dans les accueils) : 2" in body
 
 
-@pytest.mark.parametrize("day", ["2026-12-14", "2026-12-15", "2027-01-10", "2027-12-15"])
-def test_the_freeze_filter_agrees_with_the_freeze_rule(day):
-    """``_not_frozen_filter`` (the hand-over candidates' query) keeps exactly the vintages
-    ``vintage_is_frozen`` does not freeze, around each D-15."""
-    import datetime
-
-    from chequebooks.services import _not_frozen_filter, vintage_is_frozen
-
-    vintages = [
+def _vintages_around():
+    return [
         VintageFactory(year=2025),
         VintageFactory(year=2026),
         VintageFactory(year=2027),
         VintageFactory(year=2028, handover_frozen=True),
         VintageFactory(year=2024, freeze_lifted=True),
     ]
+
+
+@pytest.mark.parametrize("day", ["2026-12-14", "2026-12-15", "2027-01-10", "2027-12-15"])
+def test_the_freeze_filter_agrees_with_the_freeze_rule(day):
+    """``not_frozen_q`` (the hand-over candidates' query) keeps exactly the vintages
+    ``vintage_is_frozen`` does not freeze, around each D-15."""
+    vintages = _vintages_around()
     today = datetime.date.fromisoformat(day)
     kept = set(
-        Vintage.objects.filter(_not_frozen_filter(today, prefix="")).values_list("year", flat=True)
+        Vintage.objects.filter(not_frozen_q(prefix="", today=today)).values_list("year", flat=True)
     )
     assert kept == {v.year for v in vintages if not vintage_is_frozen(v, today=today)}
+
+
+@pytest.mark.parametrize(
+    "day", ["2025-12-31", "2026-01-01", "2026-12-14", "2026-12-15", "2027-01-31", "2027-02-01"]
+)
+def test_the_distributable_filter_agrees_with_the_distributable_rule(day):
+    """``distributable_q`` (the hand-over candidates' query) keeps exactly the vintages
+    ``vintage_is_distributable`` (the hand-over's check) lets hand out: around the start of
+    validity, each D-15 and the end."""
+    vintages = _vintages_around()
+    today = datetime.date.fromisoformat(day)
+    kept = set(
+        Vintage.objects.filter(distributable_q(prefix="", today=today)).values_list(
+            "year", flat=True
+        )
+    )
+    assert kept == {v.year for v in vintages if vintage_is_distributable(v, today=today)}
 
 
 def test_the_desks_to_write_to_come_in_three_queries(setting, django_assert_num_queries):
