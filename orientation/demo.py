@@ -11,9 +11,12 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from chequebooks.services import chequebook_handover_candidates
 from passnum.accounts.models import User
+from passnum.directory.models import Place
 from passnum.organisations.models import Membership, Role
 from passnum.organisations.services import membership_add
+from passnum.people.identity import birth_decade_for
 from passnum.people.models import Beneficiary
 from passnum.programme.demo import DEMO_PASSWORD
 from passnum.programme.models import TargetPublic
@@ -26,7 +29,6 @@ from .services import (
     beneficiary_anonymise,
     beneficiary_hand_over,
     beneficiary_register,
-    birth_decade_for,
     questionnaire_default_create,
     referral_accept,
     referral_complete,
@@ -121,8 +123,6 @@ def _answers(questionnaire, level):
 
 
 def _place(ctx, key, commune):
-    from passnum.directory.models import Place
-
     org = ctx.orgs.get(key)
     if org is None:
         return None
@@ -248,8 +248,6 @@ def load(ctx) -> None:
 
 
 def _hand_over(agent, person):
-    from chequebooks.services import chequebook_handover_candidates
-
     for chequebook in chequebook_handover_candidates(membership=agent)[:3]:
         try:
             return beneficiary_hand_over(

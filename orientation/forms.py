@@ -4,10 +4,9 @@ import re
 
 from django import forms
 
+from passnum.people.privacy import CONSENT_TEXT_VERSION
 from passnum.programme.models import Service, TargetPublic
 from passnum.territory.models import Commune
-
-from .services import CONSENT_TEXT_VERSION
 
 
 class DeclineForm(forms.Form):

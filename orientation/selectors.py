@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     Count,
@@ -16,8 +17,12 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from chequebooks.models import Chequebook, ChequebookState
 from chequebooks.selectors import beneficiaries_of_front_desk
+from passnum.audit.models import JournalEntry
+from passnum.directory.models import Place, QualificationStatus
 from passnum.organisations.models import OrganisationKind, Role
+from passnum.people.identity import identity_normalise
 from passnum.people.models import Beneficiary
 
 from .models import Assessment, Questionnaire, Referral, ReferralState
@@ -70,8 +75,6 @@ def beneficiaries_visible_to(membership):
 
 def beneficiaries_for_list(membership, *, search: str = ""):
     """The front desk's people list (anonymised records left out), with what the list shows."""
-    from chequebooks.models import Chequebook, ChequebookState
-
     person = OuterRef("pk")
     qs = (
         beneficiaries_visible_to(membership)
@@ -90,8 +93,6 @@ def beneficiaries_for_list(membership, *, search: str = ""):
         )
     )
     if search:
-        from .services import identity_normalise
-
         words = identity_normalise(search).split()
         for word in words:
             qs = qs.filter(identity_key__contains=word)
@@ -150,8 +151,6 @@ def places_for_referral(*, commune=None, services=None, suggested_only=False):
     Rule: a place of a mediator organisation with a profile is listed only when qualified
     (an organisation without a profile yet is listed: the qualification register may not be
     filled in)."""
-    from passnum.directory.models import Place, QualificationStatus
-
     qs = Place.objects.filter(is_active=True, organisation__is_active=True).filter(
         Q(organisation__mediator_profile__isnull=True)
         | Q(organisation__mediator_profile__qualification_status=QualificationStatus.QUALIFIED)
@@ -184,10 +183,6 @@ def places_for_referral(*, commune=None, services=None, suggested_only=False):
 
 def beneficiary_history(beneficiary, *, limit=100):
     """A person's journal: their record's events and those of their referrals, newest first."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from passnum.audit.models import JournalEntry
-
     referral_ids = [str(pk) for pk in beneficiary.referrals.values_list("pk", flat=True)]
     return (
         JournalEntry.objects.filter(

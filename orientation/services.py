@@ -4,32 +4,28 @@ Every write lives here, with the rule it enforces in its docstring. Each change 
 journaled; so is every read of a person's record and every export of personal data.
 """
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from chequebooks.models import Cheque, Chequebook, ChequebookState
+from chequebooks.services import cheque_code_matches, cheque_qr_parse, chequebook_hand_over
 from passnum.audit.services import journal_record
+from passnum.directory.models import QualificationStatus
 from passnum.organisations.models import OrganisationKind, Role
+from passnum.people.identity import birth_decade_for, identity_key_for, same_identity_q
 from passnum.people.models import Beneficiary, BeneficiaryRef
+from passnum.people.privacy import CONSENT_TEXT_VERSION
+from passnum.programme.models import Service
 
 from .models import Assessment, Choice, Level, Question, Questionnaire, Referral, ReferralState
 from .selectors import _is_front_desk, _is_mediator, beneficiaries_visible_to
-
-#: Version of the information text read to the person before registration (shown to the agent).
-CONSENT_TEXT_VERSION = settings.PASSNUM_CONSENT_TEXT_VERSION
-CONSENT_TEXT = (
-    "Vos nom, prénom, date de naissance, commune et, si vous le souhaitez, votre téléphone ou "
-    "votre e-mail sont enregistrés par le Conseil départemental de l'Aveyron pour vous remettre "
-    "un Pass numérique et vous orienter vers un lieu de médiation numérique. Seuls l'accueil qui "
-    "vous reçoit et le médiateur choisi les voient. Ils sont anonymisés "
-    f"{settings.PASSNUM_RETENTION_MONTHS} mois après votre dernière démarche. Vous pouvez "
-    "demander à les consulter ou à les faire effacer à tout moment auprès de cet accueil."
-)
 
 
 def _ref(beneficiary) -> BeneficiaryRef:
@@ -40,28 +36,6 @@ def _ref(beneficiary) -> BeneficiaryRef:
 
 
 # --- Beneficiaries ---------------------------------------------------------------------------
-
-
-def identity_normalise(text: str) -> str:
-    """Lower case, no accents, hyphens and apostrophes as spaces, spaces collapsed."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    for sep in "-'’.,_":
-        text = text.replace(sep, " ")
-    return " ".join(text.split())
-
-
-def identity_key_for(*, first_name: str, last_name: str, birth_date) -> str:
-    """Normalised "last|first|birth date": the same person typed differently gives one key."""
-    date = birth_date.isoformat() if birth_date else ""
-    return f"{identity_normalise(last_name)}|{identity_normalise(first_name)}|{date}"
-
-
-def birth_decade_for(birth_date) -> str:
-    if not birth_date:
-        return ""
-    start = birth_date.year - birth_date.year % 10
-    return f"{start}-{start + 9}"
 
 
 @dataclass
@@ -81,10 +55,8 @@ def beneficiary_duplicate_check(
     """Rule: same names and birth date (normalised) is the same person. The agent is told the
     person is known and whether they hold a chequebook of the current vintage, never which
     organisation registered them nor anything else of another organisation's record."""
-    from chequebooks.models import Chequebook, ChequebookState
-
     key = identity_key_for(first_name=first_name, last_name=last_name, birth_date=birth_date)
-    same = Beneficiary.objects.filter(identity_key=key, anonymised_at__isnull=True)
+    same = Beneficiary.objects.filter(same_identity_q(key))
     if exclude_pk:
         same = same.exclude(pk=exclude_pk)
     ids = list(same.values_list("pk", flat=True))
@@ -360,17 +332,10 @@ def beneficiary_anonymise(
 
 
 def beneficiaries_purge(*, now=None) -> int:
-    """Rule: a person is anonymised PASSNUM_RETENTION_MONTHS months (default 36) after their
-    last activity (registration, assessment, hand-over, referral, a cheque redeemed).
-    Idempotent."""
-    now = now or timezone.now()
-    months = settings.PASSNUM_RETENTION_MONTHS
-    limit = now - timedelta(days=round(months * 365.25 / 12))
+    """Anonymise the people past retention (``Beneficiary.objects.past_retention``: the rule
+    is the person's). Idempotent."""
     count = 0
-    idle = Beneficiary.objects.filter(anonymised_at__isnull=True, last_activity_at__lt=limit)
-    # A cheque redeemed with a mediator is activity too.
-    idle = idle.exclude(redemptions__redeemed_at__gte=limit)
-    for beneficiary in idle.only("pk").distinct():
+    for beneficiary in Beneficiary.objects.past_retention(now).only("pk"):
         beneficiary_anonymise(beneficiary=beneficiary, reason="durée de conservation")
         count += 1
     return count
@@ -450,8 +415,6 @@ DEFAULT_LEVELS = [
 def questionnaire_default_create() -> Questionnaire:
     """Create (once) the default questionnaire, published and in service. Idempotent: when a
     questionnaire is already in service, it is returned unchanged."""
-    from passnum.programme.models import Service
-
     current = Questionnaire.objects.filter(is_current=True).first()
     if current is not None:
         return current
@@ -797,9 +760,6 @@ def chequebook_from_scan(*, text, membership):
     """The chequebook of this front desk that what the agent typed or scanned designates: a
     chequebook number, a cheque number, or a cheque's QR code ("PASSNUM:<number>:<code>", the
     one printed on every cheque; its code must then match). None when nothing matches."""
-    from chequebooks.models import Cheque, Chequebook
-    from chequebooks.services import cheque_code_matches, cheque_qr_parse
-
     text = str(text or "").strip()
     held = Chequebook.objects.filter(holder=membership.organisation)
     if ":" in text or ";" in text:
@@ -823,8 +783,6 @@ def beneficiary_hand_over(*, beneficiary: Beneficiary, chequebook_number, member
     scanned or typed, through the chequebooks app's service (which holds the rules: held by
     this desk, one per vintage, side's envelope...). Marks the latest assessment of this desk
     as "handed over"."""
-    from chequebooks.services import chequebook_hand_over
-
     if not beneficiaries_visible_to(membership).filter(pk=beneficiary.pk).exists():
         raise ValidationError("Cette personne n'est pas suivie par votre accueil.")
     try:
@@ -925,8 +883,6 @@ def referral_create(
     active mediator (qualified when it has a qualification record); a person has at most one
     open referral (proposed or accepted) to the same mediator. The mediator is told by e-mail,
     queued once the referral is saved."""
-    from passnum.directory.models import QualificationStatus
-
     if not _is_front_desk(membership):
         raise ValidationError("Seul un accueil de 1er niveau oriente une personne.")
     if not beneficiaries_visible_to(membership).filter(pk=beneficiary.pk).exists():
@@ -950,8 +906,6 @@ def referral_create(
     if assessment is None:
         assessment = beneficiary.assessments.order_by("-created_at").first()
     if chequebook is None:
-        from chequebooks.models import ChequebookState
-
         chequebook = (
             beneficiary.chequebooks.filter(state=ChequebookState.HANDED_OUT)
             .order_by("-handed_out_at")
@@ -985,9 +939,6 @@ def referral_notify_mediator(*, referral: Referral) -> int:
     """E-mail the mediator that a referral waits for an answer. No personal data in the
     e-mail: the mediator reads it in the application, through an absolute link built on
     PASSNUM_SITE_URL (the e-mail is sent by Celery, outside any request)."""
-    from django.core.mail import send_mail
-    from django.urls import reverse
-
     recipients = {
         m.user.email
         for m in referral.mediator.memberships.filter(

@@ -2,12 +2,13 @@
 
 from celery import shared_task
 
+from .models import Referral
+from .services import beneficiaries_purge as purge
+from .services import referral_notify_mediator, referrals_lapse_overdue
+
 
 @shared_task
 def referral_notify(referral_id: int) -> int:
-    from .models import Referral
-    from .services import referral_notify_mediator
-
     referral = (
         Referral.objects.select_related("place", "mediator", "from_organisation")
         .filter(pk=referral_id)
@@ -21,14 +22,10 @@ def referral_notify(referral_id: int) -> int:
 @shared_task
 def referrals_lapse() -> int:
     """Daily (beat): referrals left without answer or without a first session lapse."""
-    from .services import referrals_lapse_overdue
-
     return referrals_lapse_overdue()
 
 
 @shared_task
 def beneficiaries_purge() -> int:
     """Daily (beat): anonymise people after the retention period."""
-    from .services import beneficiaries_purge as purge
-
     return purge()

@@ -19,9 +19,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from chequebooks.models import Chequebook, ChequebookState
+from chequebooks.services import chequebook_handover_candidates
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import FRONT_DESK, MANAGERS, MEDIATION, role_required
 from passnum.pdf import render_pdf
+from passnum.people.privacy import CONSENT_TEXT, CONSENT_TEXT_VERSION
 from passnum.programme.models import Service
 from passnum.territory.models import Commune
 
@@ -179,8 +182,8 @@ def flow_start(request):
             form=form,
             duplicate=duplicate,
             communes=_communes_datalist(),
-            consent_version=services.CONSENT_TEXT_VERSION,
-            consent_text=services.CONSENT_TEXT,
+            consent_version=CONSENT_TEXT_VERSION,
+            consent_text=CONSENT_TEXT,
             has_draft=bool(draft.get("data")),
         ),
     )
@@ -275,8 +278,6 @@ def _assess(request, person, *, template, success, extra=None):
 
 
 def _current_chequebook(person):
-    from chequebooks.models import ChequebookState
-
     return (
         person.chequebooks.filter(
             state=ChequebookState.HANDED_OUT, vintage__year=timezone.localdate().year
@@ -289,8 +290,6 @@ def _current_chequebook(person):
 @role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
 def flow_handover(request, pk):
     """Step 3: hand over a chequebook (scanned or typed), or record why not."""
-    from chequebooks.services import chequebook_handover_candidates
-
     person = get_object_or_404(_people(request), pk=pk)
     assessment = _latest_assessment(person, request.organisation)
     saved_reason = (
@@ -470,8 +469,6 @@ def person_list(request):
 
 @role_required(*FRONT_DESK, *MANAGERS, kinds=PEOPLE_KINDS)
 def person_detail(request, pk):
-    from chequebooks.models import Chequebook
-
     person = get_object_or_404(
         selectors.beneficiaries_visible_to(request.membership).select_related(
             "commune", "target_public", "registered_by_organisation"

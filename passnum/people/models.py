@@ -7,6 +7,23 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .privacy import retention_cutoff
+
+
+class BeneficiaryQuerySet(models.QuerySet):
+    def past_retention(self, now=None):
+        """Rule: a person's record is kept PASSNUM_RETENTION_MONTHS months (default 36) after
+        their last activity (registration, assessment, hand-over, referral: ``last_activity_at``)
+        or a cheque of theirs redeemed with a mediator, whichever is later; past that, it is
+        anonymised. The records past retention and not yet anonymised."""
+        cutoff = retention_cutoff(now)
+        return (
+            self.filter(anonymised_at__isnull=True, last_activity_at__lt=cutoff)
+            # A cheque redeemed with a mediator is activity too (mediation's Redemption).
+            .exclude(redemptions__redeemed_at__gte=cutoff)
+            .distinct()
+        )
+
 
 class Beneficiary(models.Model):
     """A person helped by the programme. Only what the scheme needs: no diagnosis, no proof."""
@@ -47,6 +64,8 @@ class Beneficiary(models.Model):
     anonymised_at = models.DateTimeField(null=True, blank=True)
     #: Kept after anonymisation so that figures by age stay right ("1960-1969").
     birth_decade = models.CharField("tranche d'année de naissance", max_length=9, blank=True)
+
+    objects = BeneficiaryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "bénéficiaire"

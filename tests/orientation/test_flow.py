@@ -138,7 +138,7 @@ def test_duplicate_at_another_desk_is_told_without_leaking(world, login):
         target_public=world.public,
         phone="0799999999",
     )
-    from orientation.services import identity_key_for
+    from passnum.people.identity import identity_key_for
 
     other_desk_person.identity_key = identity_key_for(
         first_name="Jeanne", last_name="DUPRE", birth_date=other_desk_person.birth_date

@@ -10,10 +10,9 @@ from orientation.services import (
     beneficiaries_purge,
     beneficiary_anonymise,
     beneficiary_register,
-    identity_key_for,
-    identity_normalise,
 )
 from passnum.audit.models import JournalEntry
+from passnum.people.identity import identity_key_for, identity_normalise
 from passnum.people.models import Beneficiary
 from tests.factories import BeneficiaryFactory, evaluator_membership, manager_membership
 
