@@ -1,25 +1,26 @@
 """Panels this app adds to the home page of each role (see passnum.core.home)."""
 
+from django.db.models import Count, Q
+
 from passnum.core.home import Panel
-from passnum.organisations.models import OrganisationKind, Role
+from passnum.organisations.roles import (
+    is_epci_coordinator,
+    is_front_desk_agent,
+    is_programme_manager,
+)
 from passnum.programme.vintages import ongoing_q
+
+from . import selectors
+from .models import Chequebook, ChequebookState, PrintRun
+from .services import chequebook_handover_candidates
 
 
 def panels(request) -> list:
-    from django.db.models import Count, Q
-
-    from . import selectors
-    from .models import Chequebook, ChequebookState, PrintRun
-    from .services import chequebook_handover_candidates
-
     membership = getattr(request, "membership", None)
     if membership is None:
         return []
     org = membership.organisation
-    if org.kind == OrganisationKind.FRONT_DESK and membership.role in (
-        Role.EVALUATOR,
-        Role.ORG_ADMIN,
-    ):
+    if is_front_desk_agent(membership):
         # An ended vintage's chequebooks are not stock: counted apart, to be given back. Their
         # receipt is still asked for (``chequebooks_receipt_confirm``): the count to confirm is
         # the desk page's list, ``selectors.chequebooks_awaiting_receipt``, whatever the vintage.
@@ -31,10 +32,10 @@ def panels(request) -> list:
         )
         row["ready"] = chequebook_handover_candidates(membership=membership).count()
         return [Panel("chequebooks/panels/desk.html", row, order=20)]
-    if membership.role == Role.EPCI_COORDINATOR:
+    if is_epci_coordinator(membership):
         rows = selectors.stock_by_envelope(membership)
         return [Panel("chequebooks/panels/coordinator.html", {"rows": rows}, order=30)]
-    if membership.role == Role.PROGRAMME_MANAGER:
+    if is_programme_manager(membership):
         # Vintages still running: an ended vintage's leftovers are on its reconciliation page.
         stock = Chequebook.objects.filter(ongoing_q()).aggregate(
             in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),

@@ -1,14 +1,21 @@
 """Reads of the cheque stock, scoped to who asks."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 
-from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.organisations.models import Organisation, OrganisationKind
+from passnum.organisations.roles import (
+    coordinator_epci_id,
+    is_epci_coordinator,
+    is_front_desk_agent,
+    is_programme_manager,
+)
 from passnum.people.models import Beneficiary
 from passnum.programme.models import Envelope
 from passnum.programme.vintages import ongoing_q
 from passnum.territory.models import Side
 
 from .models import Cheque, Chequebook, ChequebookState, ChequeState, PrintRun
+from .states import REDEEMED_STATES
 
 
 def chequebooks_visible_to(membership):
@@ -16,17 +23,13 @@ def chequebooks_visible_to(membership):
     envelope or held by its EPCI's front desks; a front desk those it holds or handed out;
     nobody else any."""
     qs = Chequebook.objects.all()
-    if membership is None or not membership.is_active:
-        return qs.none()
-    org = membership.organisation
-    if membership.role == Role.PROGRAMME_MANAGER and org.kind == OrganisationKind.OWNER:
+    if is_programme_manager(membership):
         return qs
-    if membership.role == Role.EPCI_COORDINATOR and org.epci_id:
-        return qs.filter(Q(envelope__epci_id=org.epci_id) | Q(holder__epci_id=org.epci_id))
-    if org.kind == OrganisationKind.FRONT_DESK and membership.role in (
-        Role.EVALUATOR,
-        Role.ORG_ADMIN,
-    ):
+    epci_id = coordinator_epci_id(membership)
+    if epci_id:
+        return qs.filter(Q(envelope__epci_id=epci_id) | Q(holder__epci_id=epci_id))
+    if is_front_desk_agent(membership):
+        org = membership.organisation
         return qs.filter(Q(holder=org) | Q(handed_out_by_organisation=org))
     return qs.none()
 
@@ -37,11 +40,7 @@ def cheques_visible_to(membership):
 
 def print_runs_visible_to(membership):
     """Rule: print runs (and their files, which carry codes) are for programme managers only."""
-    if (
-        membership is None
-        or membership.role != Role.PROGRAMME_MANAGER
-        or membership.organisation.kind != OrganisationKind.OWNER
-    ):
+    if not is_programme_manager(membership):
         return PrintRun.objects.none()
     return PrintRun.objects.all()
 
@@ -51,13 +50,11 @@ def envelopes_visible_to(membership):
     coordinator its EPCI's envelope (none when its structure has no EPCI); nobody else, nor
     an inactive membership, any. The stock and vintage figures rest on it."""
     qs = Envelope.objects.select_related("epci")
-    if membership is None or not membership.is_active:
-        return qs.none()
-    org = membership.organisation
-    if membership.role == Role.PROGRAMME_MANAGER and org.kind == OrganisationKind.OWNER:
+    if is_programme_manager(membership):
         return qs
-    if membership.role == Role.EPCI_COORDINATOR and org.epci_id:
-        return qs.filter(side=Side.EPCI, epci_id=org.epci_id)
+    epci_id = coordinator_epci_id(membership)
+    if epci_id:
+        return qs.filter(side=Side.EPCI, epci_id=epci_id)
     return qs.none()
 
 
@@ -65,10 +62,7 @@ def envelopes_scope_label(membership) -> str:
     """What ``envelopes_visible_to`` covers, said on the stock and vintage pages: nothing to
     say for the whole programme; the EPCI's envelope for its coordinator; and, for a
     coordinator whose structure has no EPCI, why the figures are empty."""
-    if membership is None or (
-        membership.role == Role.PROGRAMME_MANAGER
-        and membership.organisation.kind == OrganisationKind.OWNER
-    ):
+    if membership is None or is_programme_manager(membership):
         return ""
     envelope = envelopes_visible_to(membership).first()
     if envelope is None:
@@ -118,12 +112,13 @@ def stock_by_organisation(membership, *, vintage=None, envelope=None):
     """Per front desk: chequebooks held (received or awaiting receipt), handed out by it, and
     the oldest allocation still in its drawer; of ``vintage``, or else of the vintages that
     have not ended. Two queries."""
-    from django.db.models import Min
 
     desks = Organisation.objects.filter(kind=OrganisationKind.FRONT_DESK)
-    if membership.role == Role.EPCI_COORDINATOR:
-        desks = desks.filter(epci_id=membership.organisation.epci_id)
-    elif membership.role != Role.PROGRAMME_MANAGER:
+    if is_epci_coordinator(membership):
+        # A coordinator whose structure has no EPCI sees no desk (``coordinator_epci_id``).
+        epci_id = coordinator_epci_id(membership)
+        desks = desks.filter(epci_id=epci_id) if epci_id else desks.none()
+    elif not is_programme_manager(membership):
         desks = desks.filter(pk=membership.organisation_id)
     held = Q(held_chequebooks__state=ChequebookState.AT_FRONT_DESK)
     handed = Q(handed_out_chequebooks__state=ChequebookState.HANDED_OUT)
@@ -155,8 +150,6 @@ def stock_by_organisation(membership, *, vintage=None, envelope=None):
 
 
 def _figures() -> dict:
-    from .states import REDEEMED_STATES
-
     redeemed = Q(state__in=REDEEMED_STATES)
     return {
         "bought": Count("pk"),

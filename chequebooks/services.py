@@ -16,7 +16,12 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from passnum.audit.services import journal_record
-from passnum.organisations.models import OrganisationKind, Role
+from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
+from passnum.organisations.roles import (
+    is_front_desk_agent,
+    is_programme_manager,
+    require_programme_manager,
+)
 from passnum.programme.vintages import (
     distributable_q,
     vintage_freeze_date,
@@ -108,24 +113,6 @@ def cheque_qr_svg(*, number: int, code: str) -> str:
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _is_manager(membership) -> bool:
-    return (
-        membership is not None
-        and membership.is_active
-        and membership.role == Role.PROGRAMME_MANAGER
-        and membership.organisation.kind == OrganisationKind.OWNER
-    )
-
-
-def _is_front_desk_agent(membership) -> bool:
-    return (
-        membership is not None
-        and membership.is_active
-        and membership.role in (Role.EVALUATOR, Role.ORG_ADMIN)
-        and membership.organisation.kind == OrganisationKind.FRONT_DESK
-    )
-
-
 def envelope_serves(*, envelope, organisation) -> bool:
     """Rule: a front desk is served by its side's envelope: the CD12 envelope for a CD12-side
     desk, its own EPCI's envelope for an EPCI-side desk."""
@@ -171,7 +158,7 @@ def chequebook_handover_candidates(*, membership):
     front desk (receipt confirmed or not), from the envelope of its side, of a distributable
     vintage (``vintage_is_distributable``: not frozen, today within validity). Oldest vintage
     first, then by number."""
-    if not _is_front_desk_agent(membership):
+    if not is_front_desk_agent(membership):
         return Chequebook.objects.none()
     organisation = membership.organisation
     today = timezone.localdate()
@@ -208,7 +195,7 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
     - ``replaces``: a cancelled chequebook of the same person and vintage this one replaces;
       the replacement takes its rank, so replacing a chequebook needs no new exception.
     Its cheques move to "handed out" in one UPDATE; the hand-over is journaled."""
-    if not _is_front_desk_agent(membership):
+    if not is_front_desk_agent(membership):
         raise ValidationError("Seul un agent d'un accueil peut remettre un chéquier.")
     organisation = membership.organisation
     if beneficiary.anonymised_at:
@@ -362,11 +349,6 @@ def cheque_number_for(*, chequebook_number: int, position: int) -> int:
     return chequebook_number * 100 + position
 
 
-def _require_manager(membership, what: str) -> None:
-    if not _is_manager(membership):
-        raise ValidationError(f"Seul un gestionnaire du programme peut {what}.")
-
-
 def print_run_create(
     *, vintage, envelope, chequebook_count: int, membership, cheques_per_chequebook=None
 ):
@@ -383,7 +365,9 @@ def print_run_create(
     allocated before their file is produced, because their codes are generated while
     rendering. A vintage that has ended cannot be printed. The rendering runs in Celery after
     commit."""
-    _require_manager(membership, "lancer une impression")
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme peut lancer une impression."
+    )
     size = cheques_per_chequebook or vintage.cheques_per_chequebook
     if size not in (5, 10):
         raise ValidationError("Un chéquier compte 5 ou 10 chèques.")
@@ -634,7 +618,9 @@ def print_run_relaunch(*, print_run, membership):
     deliveries render it once. Journaled."""
     from .models import PrintRun
 
-    _require_manager(membership, "relancer une impression")
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme peut relancer une impression."
+    )
     with transaction.atomic():
         moved = (
             PrintRun.objects.filter(pk=print_run.pk)
@@ -662,7 +648,9 @@ def print_run_relaunch(*, print_run, membership):
 
 def print_run_download_record(*, print_run, membership) -> None:
     """Rule: only programme managers download a print file, and each download is journaled."""
-    _require_manager(membership, "télécharger un fichier d'impression")
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme peut télécharger un fichier d'impression."
+    )
     journal_record(
         action="chequebooks.print_run.downloaded",
         actor=membership.user,
@@ -711,7 +699,9 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
 
     from passnum.programme.models import Vintage
 
-    _require_manager(membership, "importer du stock")
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme peut importer du stock."
+    )
     errors: list[tuple[int, str]] = []
     text = rows_text.lstrip("\ufeff")
     sample = text[:2000]
@@ -916,7 +906,9 @@ def chequebooks_allocate(
     must be wholly available;
     rows are locked so two allocations never take the same chequebook. Receipt is then awaited
     from the front desk. Each chequebook's move is journaled and recorded as a StockMovement."""
-    _require_manager(membership, "attribuer du stock")
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme peut attribuer du stock."
+    )
     if not front_desk.is_active or not envelope_serves(envelope=envelope, organisation=front_desk):
         raise ValidationError(
             f"{front_desk} n'est pas un accueil servi par l'{envelope} : attribution impossible."
@@ -993,7 +985,7 @@ def chequebooks_receipt_confirm(*, chequebooks, membership) -> int:
     Rule: only an agent of the holding front desk confirms, and only chequebooks at that desk
     whose receipt is not yet confirmed; returns how many were confirmed. Allowed after the
     vintage has ended: receipt records where the paper is, which the reconciliation needs."""
-    if not _is_front_desk_agent(membership):
+    if not is_front_desk_agent(membership):
         raise ValidationError("Seul un agent de l'accueil destinataire confirme la réception.")
     organisation = membership.organisation
     ids = [c.pk for c in chequebooks]
@@ -1040,8 +1032,8 @@ def chequebook_return_to_stock(*, chequebook, membership) -> Chequebook:
     with transaction.atomic():
         book = Chequebook.objects.select_for_update().get(pk=chequebook.pk)
         if not (
-            _is_manager(membership)
-            or (_is_front_desk_agent(membership) and book.holder_id == membership.organisation_id)
+            is_programme_manager(membership)
+            or (is_front_desk_agent(membership) and book.holder_id == membership.organisation_id)
         ):
             raise ValidationError(
                 "Seul un gestionnaire ou l'accueil détenteur peut rendre ce chéquier."
@@ -1083,7 +1075,9 @@ def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
     Rules: the receiving desk is served by the chequebook's envelope; the vintage has not
     ended (``vintage_has_ended``: an ended vintage's chequebook can only go back to stock);
     the receiving desk must confirm receipt."""
-    _require_manager(membership, "transférer un chéquier")
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme peut transférer un chéquier."
+    )
     with transaction.atomic():
         book = (
             Chequebook.objects.select_for_update()
@@ -1128,9 +1122,9 @@ def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
 
 
 def _may_cancel(book, membership) -> bool:
-    if _is_manager(membership):
+    if is_programme_manager(membership):
         return True
-    if not _is_front_desk_agent(membership):
+    if not is_front_desk_agent(membership):
         return False
     org_id = membership.organisation_id
     if book.state == ChequebookState.HANDED_OUT:
@@ -1211,7 +1205,9 @@ def cheque_cancel(*, cheque, reason: str, membership) -> Cheque:
 def handover_exception_grant(*, beneficiary, vintage, reason: str, membership) -> HandoverException:
     """Rule: only a programme manager allows a person one more chequebook of a vintage, with a
     written reason; the exception is used by the next hand-over beyond the first."""
-    _require_manager(membership, "accorder une dérogation")
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme peut accorder une dérogation."
+    )
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError("Écrivez le motif de la dérogation.")
@@ -1277,7 +1273,6 @@ def vintage_alert_send(*, vintage) -> bool:
     from django.core.mail import send_mass_mail
     from django.template.loader import render_to_string
 
-    from passnum.organisations.models import Membership
     from passnum.programme.models import Vintage
 
     from .selectors import vintage_reconciliation
@@ -1290,8 +1285,12 @@ def vintage_alert_send(*, vintage) -> bool:
             return False
         figures = vintage_reconciliation(vintage)
         managers = set(
+            # The programme managers (``is_programme_manager``) with an active account.
             Membership.objects.filter(
-                role=Role.PROGRAMME_MANAGER, is_active=True, user__is_active=True
+                role=Role.PROGRAMME_MANAGER,
+                organisation__kind=OrganisationKind.OWNER,
+                is_active=True,
+                user__is_active=True,
             ).values_list("user__email", flat=True)
         )
         messages = []
@@ -1329,8 +1328,6 @@ def _desks_holding(vintage):
     addresses to write to (active members with an active account and an address, and the
     desk's own address), by desk name. Three queries, whatever the number of desks."""
     from django.db.models import Count
-
-    from passnum.organisations.models import Membership, Organisation
 
     held = dict(
         Chequebook.objects.filter(vintage=vintage, state=ChequebookState.AT_FRONT_DESK)
@@ -1409,7 +1406,9 @@ def vintage_freeze_lift(*, vintage, membership):
     that has not happened cannot be lifted in advance."""
     from passnum.programme.models import Vintage
 
-    _require_manager(membership, "lever le gel des remises")
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme peut lever le gel des remises."
+    )
     with transaction.atomic():
         current = Vintage.objects.select_for_update().get(pk=vintage.pk)
         if vintage_has_ended(current):

@@ -29,6 +29,7 @@ from tests.chequebooks.factories import (
 )
 from tests.factories import (
     ChequebookFactory,
+    EpciFrontDeskFactory,
     EpciOrganisationFactory,
     FrontDeskFactory,
     MembershipFactory,
@@ -222,6 +223,26 @@ def test_a_coordinator_whose_structure_has_no_epci_is_told_why_it_sees_no_figure
         login(coordinator)
         listing = client.get(reverse("chequebooks:vintage_list")).content.decode()
     assert "rattachée à aucune intercommunalité" in listing
+
+
+def test_a_coordinator_whose_structure_has_no_epci_sees_no_front_desk_stock():
+    """``coordinator_epci_id`` is None: no desk, not the desks without an EPCI (CD12's)."""
+    with freeze_time("2026-06-15 10:00"):
+        vintage = VintageFactory(year=2026)
+        org = FrontDeskFactory()
+        coordinator = MembershipFactory(organisation=org, role=Role.EPCI_COORDINATOR)
+        cd12_desk = FrontDeskFactory()
+        desk_chequebook(cd12_desk, vintage=vintage)
+        epci_desk = EpciFrontDeskFactory()
+        desk_chequebook(epci_desk, vintage=vintage)
+        assert selectors.stock_by_organisation(coordinator) == []
+        assert not selectors.chequebooks_visible_to(coordinator).exists()
+        # A coordinator with an EPCI sees that EPCI's desks only.
+        with_epci = MembershipFactory(
+            organisation=EpciOrganisationFactory(epci=epci_desk.epci), role=Role.EPCI_COORDINATOR
+        )
+        rows = selectors.stock_by_organisation(with_epci)
+        assert [(r["pk"], r["held"]) for r in rows] == [(epci_desk.pk, 1)]
 
 
 def test_the_reconciliation_counts_started_chequebooks():
