@@ -15,6 +15,7 @@ from chequebooks.services import chequebook_handover_candidates
 from passnum.accounts.models import User
 from passnum.directory.models import Place
 from passnum.organisations.models import Membership, Role
+from passnum.organisations.roles import MEDIATOR_ROLES
 from passnum.organisations.services import membership_add
 from passnum.people.identity import birth_decade_for
 from passnum.people.models import Beneficiary
@@ -99,9 +100,7 @@ def _agent(ctx, key):
 def _mediator(ctx, key):
     org = ctx.orgs[key]
     membership = (
-        Membership.objects.filter(
-            organisation=org, is_active=True, role__in=[Role.MEDIATOR, Role.ORG_ADMIN]
-        )
+        Membership.objects.filter(organisation=org, is_active=True, role__in=MEDIATOR_ROLES)
         .select_related("user", "organisation")
         .first()
     )

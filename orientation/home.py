@@ -3,7 +3,11 @@
 from django.conf import settings
 
 from passnum.core.home import Panel
-from passnum.organisations.models import OrganisationKind, Role
+from passnum.organisations.roles import (
+    is_front_desk_agent,
+    is_mediator_member,
+    is_programme_manager,
+)
 
 from . import selectors
 from .models import Questionnaire
@@ -13,8 +17,7 @@ def panels(request) -> list:
     membership = getattr(request, "membership", None)
     if membership is None:
         return []
-    kind = membership.organisation.kind
-    if kind == OrganisationKind.FRONT_DESK and membership.role in (Role.EVALUATOR, Role.ORG_ADMIN):
+    if is_front_desk_agent(membership):
         follow_up = selectors.referrals_needing_follow_up(membership).order_by("created_at")
         declined = selectors.referrals_for_front_desk(membership).filter(state="declined")
         return [
@@ -29,7 +32,7 @@ def panels(request) -> list:
                 order=10,
             )
         ]
-    if kind == OrganisationKind.MEDIATOR and membership.role in (Role.MEDIATOR, Role.ORG_ADMIN):
+    if is_mediator_member(membership):
         waiting = selectors.referral_inbox(membership).order_by("created_at")
         return [
             Panel(
@@ -38,7 +41,7 @@ def panels(request) -> list:
                 order=10,
             )
         ]
-    if membership.role == Role.PROGRAMME_MANAGER:
+    if is_programme_manager(membership):
         return [
             Panel(
                 "orientation/panels/manager.html",

@@ -21,28 +21,15 @@ from chequebooks.models import Chequebook, ChequebookState
 from chequebooks.selectors import beneficiaries_of_front_desk
 from passnum.audit.models import JournalEntry
 from passnum.directory.models import Place, QualificationStatus
-from passnum.organisations.models import OrganisationKind, Role
+from passnum.organisations.roles import (
+    is_front_desk_agent,
+    is_mediator_member,
+    is_programme_manager,
+)
 from passnum.people.identity import identity_normalise
 from passnum.people.models import Beneficiary
 
 from .models import Assessment, Questionnaire, Referral, ReferralState
-
-
-def _is_front_desk(membership) -> bool:
-    return (
-        membership is not None
-        and membership.organisation.kind == OrganisationKind.FRONT_DESK
-        and membership.role in (Role.EVALUATOR, Role.ORG_ADMIN)
-    )
-
-
-def _is_mediator(membership) -> bool:
-    return (
-        membership is not None
-        and membership.organisation.kind == OrganisationKind.MEDIATOR
-        and membership.role in (Role.MEDIATOR, Role.ORG_ADMIN)
-    )
-
 
 #: The states in which a referral lets its mediator see the person: not once declined or lapsed.
 MEDIATOR_VISIBLE_STATES = (
@@ -61,16 +48,25 @@ def beneficiaries_visible_to(membership):
     if membership is None:
         return qs.none()
     org = membership.organisation
-    if membership.role == Role.PROGRAMME_MANAGER:
+    if is_programme_manager(membership):
         return qs
-    if _is_front_desk(membership):
+    if is_front_desk_agent(membership):
         return beneficiaries_of_front_desk(org)
-    if _is_mediator(membership):
+    if is_mediator_member(membership):
         referred = Referral.objects.filter(mediator=org, state__in=MEDIATOR_VISIBLE_STATES).values(
             "beneficiary_id"
         )
         return qs.filter(pk__in=referred)
     return qs.none()
+
+
+def beneficiary_can_be_anonymised(beneficiary, membership) -> bool:
+    """Rule: a person's record is anonymised on request by a programme manager or by the front
+    desk that registered the person (the system anonymises it too, past retention)."""
+    return is_programme_manager(membership) or (
+        is_front_desk_agent(membership)
+        and beneficiary.registered_by_organisation_id == membership.organisation_id
+    )
 
 
 def beneficiaries_for_list(membership, *, search: str = ""):
@@ -102,7 +98,7 @@ def beneficiaries_for_list(membership, *, search: str = ""):
 def referrals_for_mediator(membership):
     """Rule: a mediator organisation sees only the referrals made to it, and only while they
     are open or completed: once declined or lapsed, the person is no longer its to see."""
-    if not _is_mediator(membership):
+    if not is_mediator_member(membership):
         return Referral.objects.none()
     return Referral.objects.filter(
         mediator=membership.organisation, state__in=MEDIATOR_VISIBLE_STATES
@@ -113,7 +109,7 @@ def referrals_for_mediator(membership):
 
 def referrals_for_front_desk(membership):
     """Rule: a front desk sees the referrals it made."""
-    if not _is_front_desk(membership):
+    if not is_front_desk_agent(membership):
         return Referral.objects.none()
     return Referral.objects.filter(from_organisation=membership.organisation).select_related(
         "beneficiary", "place", "mediator"

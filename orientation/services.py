@@ -18,14 +18,20 @@ from chequebooks.models import Cheque, Chequebook, ChequebookState
 from chequebooks.services import cheque_code_matches, cheque_qr_parse, chequebook_hand_over
 from passnum.audit.services import journal_record
 from passnum.directory.models import QualificationStatus
-from passnum.organisations.models import OrganisationKind, Role
+from passnum.organisations.models import OrganisationKind
+from passnum.organisations.roles import (
+    MEDIATOR_ROLES,
+    is_front_desk_agent,
+    is_mediator_member,
+    require_programme_manager,
+)
 from passnum.people.identity import birth_decade_for, identity_key_for, same_identity_q
 from passnum.people.models import Beneficiary, BeneficiaryRef
 from passnum.people.privacy import CONSENT_TEXT_VERSION
 from passnum.programme.models import Service
 
 from .models import Assessment, Choice, Level, Question, Questionnaire, Referral, ReferralState
-from .selectors import _is_front_desk, _is_mediator, beneficiaries_visible_to
+from .selectors import beneficiaries_visible_to, beneficiary_can_be_anonymised
 
 
 def _ref(beneficiary) -> BeneficiaryRef:
@@ -89,7 +95,7 @@ BENEFICIARY_FIELDS = (
 
 
 def _beneficiary_check(*, data: dict, membership) -> None:
-    if not _is_front_desk(membership):
+    if not is_front_desk_agent(membership):
         raise ValidationError("Seul un accueil de 1er niveau inscrit une personne.")
     target_public = data.get("target_public")
     if target_public is None or target_public.side != membership.organisation.side:
@@ -296,16 +302,11 @@ def beneficiary_anonymise(
 
     Rules: on request, by a programme manager or the desk that registered the person; or by
     the system (``membership`` None) when the retention period has passed. Irreversible."""
-    if membership is not None:
-        allowed = membership.role == Role.PROGRAMME_MANAGER or (
-            _is_front_desk(membership)
-            and beneficiary.registered_by_organisation_id == membership.organisation_id
+    if membership is not None and not beneficiary_can_be_anonymised(beneficiary, membership):
+        raise ValidationError(
+            "Seuls le gestionnaire du programme et l'accueil qui a inscrit la personne "
+            "peuvent l'anonymiser."
         )
-        if not allowed:
-            raise ValidationError(
-                "Seuls le gestionnaire du programme et l'accueil qui a inscrit la personne "
-                "peuvent l'anonymiser."
-            )
     with transaction.atomic():
         beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
         if beneficiary.anonymised_at:
@@ -452,9 +453,8 @@ def questionnaire_default_create() -> Questionnaire:
     return questionnaire
 
 
-def _manager_required(membership) -> None:
-    if membership is None or membership.role != Role.PROGRAMME_MANAGER:
-        raise ValidationError("Seul un gestionnaire du programme modifie le questionnaire.")
+#: The refusal of a questionnaire change by anyone but a programme manager.
+MANAGERS_ONLY = "Seul un gestionnaire du programme modifie le questionnaire."
 
 
 def _draft_required(questionnaire: Questionnaire) -> None:
@@ -469,7 +469,7 @@ def questionnaire_draft_create(*, membership, source: Questionnaire | None = Non
 
     Rule: published versions are frozen, so that old answers keep their meaning; every change
     goes through a new draft, published when ready. One draft at a time."""
-    _manager_required(membership)
+    require_programme_manager(membership, MANAGERS_ONLY)
     existing = Questionnaire.objects.filter(is_published=False).first()
     if existing is not None:
         return existing
@@ -525,7 +525,7 @@ def question_save(
 ) -> Question:
     """Add or change a question of a draft, with its answers and their points.
     Rules: drafts only; at least two answers."""
-    _manager_required(membership)
+    require_programme_manager(membership, MANAGERS_ONLY)
     _draft_required(questionnaire)
     if len(choices) < 2:
         raise ValidationError({"choices": "Une question a au moins deux réponses."})
@@ -552,7 +552,7 @@ def question_save(
 
 
 def question_delete(*, question: Question, membership) -> None:
-    _manager_required(membership)
+    require_programme_manager(membership, MANAGERS_ONLY)
     _draft_required(question.questionnaire)
     question.delete()
 
@@ -570,7 +570,7 @@ def level_save(
     level: Level | None = None,
 ) -> Level:
     """Add or change a level (score band) of a draft. Rule: drafts only."""
-    _manager_required(membership)
+    require_programme_manager(membership, MANAGERS_ONLY)
     _draft_required(questionnaire)
     with transaction.atomic():
         if level is None:
@@ -585,7 +585,7 @@ def level_save(
 
 
 def level_delete(*, level: Level, membership) -> None:
-    _manager_required(membership)
+    require_programme_manager(membership, MANAGERS_ONLY)
     _draft_required(level.questionnaire)
     level.delete()
 
@@ -595,7 +595,7 @@ def questionnaire_publish(*, questionnaire: Questionnaire, membership) -> Questi
 
     Rules: at least one question, every question with two answers, a level starting at the
     lowest possible score (so that every score has a level). Once published, frozen."""
-    _manager_required(membership)
+    require_programme_manager(membership, MANAGERS_ONLY)
     _draft_required(questionnaire)
     questions = list(questionnaire.questions.prefetch_related("choices"))
     if not questions:
@@ -648,7 +648,7 @@ def assessment_record(
     correcting the answers never undoes what step 3 decided: a chequebook handed over stays
     recorded as handed over, a recorded no-hand-over keeps its reason (step 3 shows it, and a
     chequebook can still be handed over from there)."""
-    if not (_is_front_desk(membership) or _is_mediator(membership)):
+    if not (is_front_desk_agent(membership) or is_mediator_member(membership)):
         raise ValidationError("Seuls un accueil ou un médiateur évaluent une personne.")
     if not beneficiaries_visible_to(membership).filter(pk=beneficiary.pk).exists():
         raise ValidationError("Cette personne n'est pas suivie par votre structure.")
@@ -865,7 +865,7 @@ def _referral_move(
 
 
 def _mediator_of(referral: Referral, membership) -> None:
-    if not _is_mediator(membership) or membership.organisation_id != referral.mediator_id:
+    if not is_mediator_member(membership) or membership.organisation_id != referral.mediator_id:
         raise ValidationError("Cette orientation n'est pas adressée à votre structure.")
 
 
@@ -883,7 +883,7 @@ def referral_create(
     active mediator (qualified when it has a qualification record); a person has at most one
     open referral (proposed or accepted) to the same mediator. The mediator is told by e-mail,
     queued once the referral is saved."""
-    if not _is_front_desk(membership):
+    if not is_front_desk_agent(membership):
         raise ValidationError("Seul un accueil de 1er niveau oriente une personne.")
     if not beneficiaries_visible_to(membership).filter(pk=beneficiary.pk).exists():
         raise ValidationError("Cette personne n'est pas suivie par votre accueil.")
@@ -942,7 +942,7 @@ def referral_notify_mediator(*, referral: Referral) -> int:
     recipients = {
         m.user.email
         for m in referral.mediator.memberships.filter(
-            is_active=True, role__in=[Role.MEDIATOR, Role.ORG_ADMIN]
+            is_active=True, role__in=MEDIATOR_ROLES
         ).select_related("user")
     }
     if referral.place.email:

@@ -23,6 +23,7 @@ from chequebooks.models import Chequebook, ChequebookState
 from chequebooks.services import chequebook_handover_candidates
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import FRONT_DESK, MANAGERS, MEDIATION, role_required
+from passnum.organisations.roles import is_front_desk_agent, is_programme_manager
 from passnum.pdf import render_pdf
 from passnum.people.privacy import CONSENT_TEXT, CONSENT_TEXT_VERSION
 from passnum.programme.models import Service
@@ -464,7 +465,15 @@ def person_list(request):
     people = selectors.beneficiaries_for_list(request.membership, search=q)
     table = BeneficiaryTable(people)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    return render(request, "orientation/person_list.html", {"table": table, "search": search})
+    return render(
+        request,
+        "orientation/person_list.html",
+        {
+            "table": table,
+            "search": search,
+            "is_manager": is_programme_manager(request.membership),
+        },
+    )
 
 
 @role_required(*FRONT_DESK, *MANAGERS, kinds=PEOPLE_KINDS)
@@ -476,7 +485,6 @@ def person_detail(request, pk):
         pk=pk,
     )
     services.beneficiary_record_viewed(beneficiary=person, membership=request.membership)
-    is_own_desk = person.registered_by_organisation_id == request.organisation.pk
     return render(
         request,
         "orientation/person_detail.html",
@@ -487,8 +495,9 @@ def person_detail(request, pk):
             "chequebooks": Chequebook.objects.filter(beneficiary=person).select_related("vintage"),
             "referrals": person.referrals.select_related("place", "mediator"),
             "history": selectors.beneficiary_history(person),
-            "can_anonymise": request.role in MANAGERS or is_own_desk,
-            "is_front_desk": request.organisation.kind == OrganisationKind.FRONT_DESK,
+            "can_anonymise": selectors.beneficiary_can_be_anonymised(person, request.membership),
+            "is_front_desk": is_front_desk_agent(request.membership),
+            "is_manager": is_programme_manager(request.membership),
         },
     )
 
