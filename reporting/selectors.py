@@ -27,16 +27,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, Sum
 from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState
-from chequebooks.selectors import ongoing
-from chequebooks.services import vintage_has_ended
 from mediation.models import Redemption, StatementStatus
 from orientation.models import Referral, ReferralState
+from passnum.core.dates import month_start, paris_midnight
 from passnum.organisations.models import Organisation, OrganisationKind, Role
 from passnum.programme.models import BudgetLine, Envelope, Funder, TargetPublic, Vintage
+from passnum.programme.vintages import expiring_within_q, ongoing_q, vintage_has_ended
 from passnum.territory.models import Epci, Side
 
 from .models import (
@@ -123,9 +123,9 @@ def period_q(field: str, filters: Filters) -> Q:
     first, after = period_months(filters)
     q = Q()
     if first:
-        q &= Q(**{f"{field}__gte": _day_start(first)})
+        q &= Q(**{f"{field}__gte": paris_midnight(first)})
     if after:
-        q &= Q(**{f"{field}__lt": _day_start(after)})
+        q &= Q(**{f"{field}__lt": paris_midnight(after)})
     return q
 
 
@@ -197,7 +197,7 @@ def last_summary_run():
 def dashboard_data(filters: Filters, *, today=None) -> dict:
     """Every figure of the dashboard, from the tallies, in a bounded number of queries."""
     today = today or timezone.localdate()
-    vintages = {v.pk: v for v in Vintage.objects.order_by("year")}
+    vintages = {v.pk: v for v in _vintages_with_expiry(today)}
     envelopes = {e.pk: e for e in Envelope.objects.select_related("epci")}
     epci_names = dict(Epci.objects.values_list("pk", "name"))
 
@@ -360,7 +360,7 @@ def _radar(vintages, by_vintage, today, filters) -> list[dict]:
             continue
         expiring = []
         for days in expiry_days:
-            soon = today <= vintage.valid_until <= today + timedelta(days=days)
+            soon = getattr(vintage, _expiring_flag(days))
             expiring.append({"days": days, "cheques": f.get("usable", 0) if soon else 0})
         result.append(
             {
@@ -371,6 +371,22 @@ def _radar(vintages, by_vintage, today, filters) -> list[dict]:
             }
         )
     return result
+
+
+def _expiring_flag(days) -> str:
+    return f"expiring_within_{days}"
+
+
+def _vintages_with_expiry(today):
+    """The vintages, each flagged per radar window (``expiring_within_<days>``) by the very
+    filter the radar's list uses (``expiring_within_q``), in the same query."""
+    flags = {
+        _expiring_flag(days): ExpressionWrapper(
+            expiring_within_q(days, prefix="", today=today), output_field=BooleanField()
+        )
+        for days in settings.PASSNUM_RADAR_EXPIRY_DAYS
+    }
+    return Vintage.objects.order_by("year").annotate(**flags)
 
 
 def _rate(used, handed):
@@ -646,10 +662,12 @@ def radar_stale_stock(filters: Filters, *, today=None):
     vintages still valid (an ended vintage's stock can no longer be used). Read live: the
     radar's number counts this very list."""
     today = today or timezone.localdate()
-    cutoff = _day_start(today - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
+    cutoff = paris_midnight(today - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
     return (
         chequebooks_in_scope(filters)
-        .filter(ongoing(today=today), state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=cutoff)
+        .filter(
+            ongoing_q(today=today), state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=cutoff
+        )
         .select_related("holder", "vintage", "envelope__epci")
         .order_by("allocated_at", "number")
     )
@@ -678,11 +696,7 @@ def radar_expiring_by_front_desk(filters: Filters, *, days: int, today=None):
     today = today or timezone.localdate()
     rows = (
         _tally(ChequebookTally, filters)
-        .filter(
-            ongoing(today=today),
-            usable__gt=0,
-            vintage__valid_until__lte=today + timedelta(days=days),
-        )
+        .filter(expiring_within_q(days, today=today), usable__gt=0)
         .values("front_desk_id")
         .annotate(n_usable=Sum("usable"), n_handed=Sum("handed"), until=Max("vintage__valid_until"))
         .order_by("-n_handed", "front_desk_id")
@@ -710,7 +724,7 @@ def radar_referrals_overdue(filters: Filters, *, today=None):
     radar's number counts this very list). Filtered by vintage, those that came with a
     chequebook of that vintage."""
     today = today or timezone.localdate()
-    cutoff = _day_start(today - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS))
+    cutoff = paris_midnight(today - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS))
     qs = Referral.objects.filter(state=ReferralState.PROPOSED, created_at__lt=cutoff)
     for epci in (filters.scope_epci_id, filters.epci_id):
         if epci:
@@ -730,10 +744,6 @@ def radar_referrals_overdue(filters: Filters, *, today=None):
     return qs.select_related(
         "from_organisation", "mediator", "place", "chequebook__vintage"
     ).order_by("created_at")
-
-
-def _day_start(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 # --- Lists of what reporting produced ---------------------------------------------------------
@@ -782,9 +792,9 @@ def front_desk_figures(organisation) -> dict:
 
 def mediator_figures(organisation, *, today=None) -> dict:
     today = today or timezone.localdate()
-    month_start = _day_start(today.replace(day=1))
+    since = paris_midnight(month_start(today))
     return Redemption.objects.filter(mediator=organisation).aggregate(
-        this_month=Count("pk", filter=Q(redeemed_at__gte=month_start)),
+        this_month=Count("pk", filter=Q(redeemed_at__gte=since)),
         total=Count("pk"),
         paid_cents=Sum("mediator_net_cents", filter=Q(statement__status=StatementStatus.PAID)),
     )

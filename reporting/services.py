@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from chequebooks.states import REDEEMED_STATES
 from passnum.audit.models import JournalEntry
 from passnum.audit.services import journal_record
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
@@ -286,7 +287,6 @@ def export_run(*, job_id: int) -> ExportJob:
     from django.db.models import Count, Q
 
     from .selectors import chequebooks_in_scope, period_q
-    from .summaries import USED_STATES
 
     job = ExportJob.objects.get(pk=job_id)
     job.status = ExportJob.Status.RUNNING
@@ -302,7 +302,7 @@ def export_run(*, job_id: int) -> ExportJob:
         # The period applies to hand-overs, by whole months as on the dashboard (``period_q``).
         qs = chequebooks_in_scope(filters).filter(period_q("handed_out_at", filters))
         qs = (
-            qs.annotate(used=Count("cheques", filter=Q(cheques__state__in=USED_STATES)))
+            qs.annotate(used=Count("cheques", filter=Q(cheques__state__in=REDEEMED_STATES)))
             .order_by("number")
             .values_list(*[c for c, _ in EXPORT_COLUMNS])
         )

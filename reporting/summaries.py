@@ -28,9 +28,11 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState, ChequeState
-from chequebooks.selectors import ongoing
+from chequebooks.states import REDEEMED_STATES, UNREDEEMED_STATES
 from mediation.models import Redemption, StatementStatus
 from orientation.models import Assessment, Referral, ReferralState
+from passnum.core.dates import paris_midnight
+from passnum.programme.vintages import ongoing_q
 
 from .models import (
     AssessmentTally,
@@ -40,11 +42,6 @@ from .models import (
     ReferralTally,
     SummaryRun,
 )
-
-#: A cheque counts as redeemed once a mediator recorded it, whatever followed.
-USED_STATES = (ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID)
-#: Cheques that can still be used (or handed out) until their vintage ends.
-USABLE_STATES = (ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK, ChequeState.HANDED_OUT)
 
 
 def _front_desk_epci():
@@ -58,8 +55,10 @@ def _front_desk_epci():
 
 def chequebook_facts(*, as_of):
     """One row per chequebook with its dimensions and its cheques counted by state."""
-    stock_cutoff = _day_start(as_of - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
-    not_started_cutoff = _day_start(as_of - timedelta(days=settings.PASSNUM_RADAR_NOT_STARTED_DAYS))
+    stock_cutoff = paris_midnight(as_of - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
+    not_started_cutoff = paris_midnight(
+        as_of - timedelta(days=settings.PASSNUM_RADAR_NOT_STARTED_DAYS)
+    )
     return (
         Chequebook.objects.order_by()
         .annotate(
@@ -79,11 +78,11 @@ def chequebook_facts(*, as_of):
                 output_field=BooleanField(),
             ),
             m_cheques=Count("cheques"),
-            m_used=Count("cheques", filter=Q(cheques__state__in=USED_STATES)),
+            m_used=Count("cheques", filter=Q(cheques__state__in=REDEEMED_STATES)),
             m_paid=Count("cheques", filter=Q(cheques__state=ChequeState.PAID)),
             m_expired=Count("cheques", filter=Q(cheques__state=ChequeState.EXPIRED)),
             m_cancelled=Count("cheques", filter=Q(cheques__state=ChequeState.CANCELLED)),
-            m_usable=Count("cheques", filter=Q(cheques__state__in=USABLE_STATES)),
+            m_usable=Count("cheques", filter=Q(cheques__state__in=UNREDEEMED_STATES)),
             m_handed=Count("cheques", filter=Q(cheques__state=ChequeState.HANDED_OUT)),
         )
         .annotate(
@@ -96,7 +95,7 @@ def chequebook_facts(*, as_of):
             # Stale stock / never started, for the radar: only while the vintage is valid
             # (once it ended, its cheques expired and there is nothing left to act on).
             d_overdue=Case(
-                When(~ongoing(today=as_of), then=Value(False)),
+                When(~ongoing_q(today=as_of), then=Value(False)),
                 When(
                     Q(state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=stock_cutoff),
                     then=Value(True),
@@ -149,7 +148,7 @@ def redemption_facts():
 
 
 def referral_facts(*, as_of):
-    cutoff = _day_start(as_of - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS))
+    cutoff = paris_midnight(as_of - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS))
     return (
         Referral.objects.order_by()
         .annotate(
@@ -197,10 +196,6 @@ def assessment_facts():
             "d_target_public", "d_level", "m_n", "m_gain",
         )
     )  # fmt: skip
-
-
-def _day_start(day):
-    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
 
 
 def _insert_grouped(model, facts, columns: dict[str, str], measures: dict[str, str]) -> None:

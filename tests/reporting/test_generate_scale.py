@@ -7,9 +7,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from chequebooks.models import Cheque, Chequebook
+from chequebooks.states import REDEEMED_STATES
 from mediation.models import Redemption
 from reporting.selectors import Filters, dashboard_data
-from reporting.summaries import USED_STATES, summaries_refresh
+from reporting.summaries import summaries_refresh
 
 
 @pytest.mark.postgres
@@ -22,7 +23,7 @@ def test_generate_scale_builds_a_consistent_programme():
     assert Chequebook.objects.count() == 300
     assert Cheque.objects.count() == 3000
     # One redemption per used cheque, never more.
-    assert Redemption.objects.count() == Cheque.objects.filter(state__in=USED_STATES).count()
+    assert Redemption.objects.count() == Cheque.objects.filter(state__in=REDEEMED_STATES).count()
     summaries_refresh()
     funnel = dashboard_data(Filters())["funnel"]
     assert funnel["bought"] == 300

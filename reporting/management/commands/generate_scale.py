@@ -24,9 +24,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from chequebooks.models import Cheque, Chequebook, ChequebookState, ChequeState
+from chequebooks.states import UNREDEEMED_STATES
 from mediation.models import Activity, Redemption, RedemptionSubmission, Statement, StatementStatus
 from orientation.models import Assessment, Questionnaire, Referral, ReferralState
 from passnum.accounts.models import User
+from passnum.core.dates import month_start, previous_month
 from passnum.directory.models import Place
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.people.models import Beneficiary
@@ -223,8 +225,8 @@ class Command(BaseCommand):
                 ChequebookState.HANDED_OUT: ChequeState.HANDED_OUT,
             }
             states = [cheque_states[state]] * 10
-            if past and state in (ChequebookState.IN_STOCK, ChequebookState.AT_FRONT_DESK):
-                states = [ChequeState.EXPIRED] * 10
+            if past:  # a vintage that ended: its unredeemed cheques expired
+                states = [ChequeState.EXPIRED if s in UNREDEEMED_STATES else s for s in states]
             if state == ChequebookState.HANDED_OUT:
                 handed_day = allocated.date() + datetime.timedelta(days=rnd.randint(1, 60))
                 handed_day = min(handed_day, last_day)
@@ -279,11 +281,10 @@ class Command(BaseCommand):
                     if pos < used:
                         month = red_day.replace(day=1)
                         cs = ChequeState.REDEEMED
-                        if month < today.replace(day=1):
+                        if month < month_start(today):
                             cs = (
                                 ChequeState.PAID
-                                if month
-                                < (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+                                if month < previous_month(today)
                                 else ChequeState.ON_STATEMENT
                             )
                         states.append(cs)
