@@ -6,16 +6,32 @@ Organisations and people are invented; SIRET and IBAN are generated with valid k
 import datetime
 
 from django.utils import timezone
+from schwifty import IBAN
+from stdnum import luhn
 
+from chequebooks.demo import demo_cheque_code
+from chequebooks.models import Chequebook, ChequebookState
+from chequebooks.states import REDEEMED_STATES
+from orientation.models import Referral, ReferralState
 from passnum.accounts.models import User
 from passnum.core.dates import month_start, previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
 from passnum.organisations.services import membership_add
 from passnum.programme.models import Service
+from passnum.programme.vintages import vintage_is_valid_on
 from passnum.territory.models import Commune
 
 from .models import Activity, Agreement, AgreementStatus, Redemption, Statement, Theme
+from .services import (
+    ChequeLine,
+    _agreement_render,
+    redemption_submit,
+    statement_issue,
+    statement_pay,
+    statement_send,
+    statement_validate,
+)
 
 S = {
     "demarches": "demarches",
@@ -182,8 +198,6 @@ APPLIED_NAME = "Atelier numérique du Lévézou"
 
 
 def _siret(seed: int) -> str:
-    from stdnum import luhn
-
     base = "8" + f"{seed:07d}"
     siren = base + luhn.calc_check_digit(base)
     number = siren + "00017"[:4]
@@ -191,8 +205,6 @@ def _siret(seed: int) -> str:
 
 
 def _iban(seed: int) -> str:
-    from schwifty import IBAN
-
     return IBAN.generate(
         "FR", bank_code="30006", branch_code="00001", account_code=f"{seed:011d}"
     ).compact
@@ -281,8 +293,6 @@ def load_organisations(ctx) -> None:
                 status=AgreementStatus.ACTIVE,
             )
             if key == "med_rouergue":  # one rendered PDF is enough for the demo (speed)
-                from .services import _agreement_render
-
                 _agreement_render(agreement)
         _mediator_user(ctx, key, organisation)
     # One mediator still applying: a profile to complete, no agreement yet.
@@ -309,10 +319,6 @@ def load_organisations(ctx) -> None:
 
 
 def _demo_code(number):
-    try:
-        from chequebooks.demo import demo_cheque_code
-    except ImportError:
-        return None
     return demo_cheque_code(number)
 
 
@@ -321,18 +327,6 @@ def load_activity(ctx) -> None:
     the four past months, whatever the year (oldest paid, then sent, validated, issued);
     this month's redemptions stay unstated. Keeps one handed-out chequebook referred to
     med_rouergue untouched (browser test)."""
-    from chequebooks.models import Chequebook, ChequebookState, ChequeState
-    from orientation.models import Referral, ReferralState
-
-    from .services import (
-        ChequeLine,
-        redemption_submit,
-        statement_issue,
-        statement_pay,
-        statement_send,
-        statement_validate,
-    )
-
     rouergue = ctx.orgs.get("med_rouergue")
     if rouergue is None or Redemption.objects.filter(mediator=rouergue).exists():
         return
@@ -342,9 +336,7 @@ def load_activity(ctx) -> None:
     # Chequebooks handed out, not started, with the mediator they were referred to.
     candidates = (
         Chequebook.objects.filter(state=ChequebookState.HANDED_OUT, beneficiary__isnull=False)
-        .exclude(
-            cheques__state__in=[ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID]
-        )
+        .exclude(cheques__state__in=REDEEMED_STATES)
         .select_related("beneficiary", "vintage")
         .order_by("number")
     )
@@ -358,7 +350,7 @@ def load_activity(ctx) -> None:
     kept_for_browser = False
     plan = []  # (chequebook, mediator, referral)
     for i, chequebook in enumerate(candidates):
-        if chequebook.vintage.valid_from > ctx.today or chequebook.vintage.valid_until < ctx.today:
+        if not vintage_is_valid_on(chequebook.vintage, ctx.today):
             continue
         referral = referrals.get(chequebook.beneficiary_id)
         mediator = referral.mediator if referral else mediators[i % len(mediators)]

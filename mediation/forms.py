@@ -12,7 +12,12 @@ from passnum.territory.models import Commune
 
 from .models import Activity, Theme
 from .rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
-from .services import ACTIVITY_MINUTES_MAX, ACTIVITY_MINUTES_MIN, activity_duration_error
+from .services import (
+    ACTIVITY_MINUTES_MAX,
+    ACTIVITY_MINUTES_MIN,
+    ChequeLine,
+    activity_duration_error,
+)
 
 CHEQUE_LINES = 10
 
@@ -113,8 +118,6 @@ class RedemptionForm(DurationFromService, forms.Form):
         return [(i, self[f"number_{i}"], self[f"code_{i}"]) for i in range(1, self.line_count + 1)]
 
     def lines(self):
-        from .services import ChequeLine
-
         return [
             ChequeLine(
                 self.cleaned_data.get(f"number_{i}", ""), self.cleaned_data.get(f"code_{i}", "")

@@ -8,6 +8,8 @@ from passnum.directory.models import MediatorProfile, QualificationStatus
 from passnum.organisations.models import OrganisationKind, Role
 
 from .models import Statement, StatementStatus
+from .selectors import month_redemptions
+from .services import Reason, mediator_redemption_refusal
 
 
 def panels(request) -> list:
@@ -26,9 +28,6 @@ def panels(request) -> list:
 
 
 def _mediator_panels(organisation) -> list:
-    from .selectors import month_redemptions
-    from .services import Reason, mediator_redemption_refusal
-
     today = timezone.localdate()
     refusal = mediator_redemption_refusal(organisation, day=today)
     month = month_redemptions(organisation=organisation, today=today).aggregate(

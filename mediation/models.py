@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 class AgreementStatus(models.TextChoices):
@@ -63,8 +64,6 @@ class Agreement(models.Model):
         """The status as people read it on ``day`` (today, Europe/Paris): "En vigueur" only
         when in force that day (in_force_on); an active agreement whose end date has passed
         reads "Terminée", one not started yet "Signée, à venir"."""
-        from django.utils import timezone
-
         day = day or timezone.localdate()
         if self.status == AgreementStatus.ACTIVE and not self.in_force_on(day):
             if self.end_date < day:

@@ -7,6 +7,10 @@ the very same rule the service enforces.
 import re
 
 from django.core.exceptions import ValidationError
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import siret
 
 #: Values of the national schema (prise_en_charge_specifique 1.0.2).
 ACCESSIBILITY_CHOICES = [
@@ -52,9 +56,6 @@ SCHEMA_NATIONAL_PROGRAMMES = {
 
 def siret_validate(value: str) -> str:
     """A SIRET is 14 digits with a valid Luhn key (python-stdnum). Returns it compacted."""
-    from stdnum.exceptions import ValidationError as StdnumError
-    from stdnum.fr import siret
-
     try:
         return siret.validate(value)
     except StdnumError as exc:
@@ -66,9 +67,6 @@ def siret_validate(value: str) -> str:
 
 def iban_validate(value: str) -> str:
     """An IBAN with a valid checksum and national format (schwifty). Returns it compacted."""
-    from schwifty import IBAN
-    from schwifty.exceptions import SchwiftyException
-
     try:
         return IBAN(value).compact
     except SchwiftyException as exc:
@@ -78,9 +76,6 @@ def iban_validate(value: str) -> str:
 
 
 def bic_validate(value: str) -> str:
-    from schwifty import BIC
-    from schwifty.exceptions import SchwiftyException
-
     try:
         return BIC(value, allow_invalid=False).compact
     except SchwiftyException as exc:

@@ -7,9 +7,13 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from orientation.models import Referral, ReferralState
+from orientation.selectors import beneficiaries_visible_to
+from passnum.audit.models import JournalEntry
 from passnum.core.dates import month_start, next_month, paris_midnight
 from passnum.directory.models import MediatorProfile, Place
 from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.people.models import Beneficiary
 
 from .models import Activity, Agreement, Redemption, Statement
 
@@ -151,8 +155,6 @@ def referrals_open_for(membership):
     """Rule: an activity (with or without cheques) may answer only a referral addressed to this
     mediator and still open (proposed, accepted or first session held): not one declined,
     lapsed or completed."""
-    from orientation.models import Referral, ReferralState
-
     own = _own_mediator(membership)
     if own is None:
         return Referral.objects.none()
@@ -171,9 +173,6 @@ def participants_open_for(membership):
     beneficiaries_visible_to: referred to it by a referral still open or completed, not one it
     declined or that lapsed) and those whose cheques it redeemed; never an anonymised person.
     Nobody for anyone else."""
-    from orientation.selectors import beneficiaries_visible_to
-    from passnum.people.models import Beneficiary
-
     own = _own_mediator(membership)
     if own is None:
         return Beneficiary.objects.none()
@@ -192,8 +191,6 @@ def bank_details_changes_pending(profile) -> list:
     """The journaled changes of SIRET, IBAN or BIC (old → new, the IBAN masked) made since the
     last re-validation, oldest first, for the manager who re-validates them; none when the
     profile is not flagged."""
-    from passnum.audit.models import JournalEntry
-
     if not profile.bank_details_to_confirm:
         return []
     entries = JournalEntry.objects.for_object(profile)

@@ -3,10 +3,13 @@ and statements. Each docstring states the rule it enforces."""
 
 import csv
 import datetime
+import hashlib
+import hmac
 import io
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -14,14 +17,20 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from chequebooks.models import Cheque, ChequeState
-from chequebooks.states import cheque_states_from, cheque_transition_check
+from chequebooks.services import cheque_code_matches, cheque_qr_parse
+from chequebooks.states import REDEEMED_STATES, cheque_states_from, cheque_transition_check
+from orientation.models import ReferralState
+from orientation.services import referral_first_session_held
 from passnum.audit.services import journal_record
 from passnum.core.dates import PARIS, month_start, next_month, paris_midnight, previous_month
+from passnum.core.money import format_cents
 from passnum.core.services import counter_next
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Organisation, OrganisationKind, Role
 from passnum.organisations.services import invitation_create
 from passnum.pdf import render_pdf, sha256
+from passnum.programme.models import Vintage
+from passnum.programme.vintages import vintage_has_ended, vintage_is_valid_on
 
 from .models import (
     Activity,
@@ -41,6 +50,7 @@ from .rules import (
     iban_validate,
     siret_validate,
 )
+from .selectors import participants_open_for, referrals_open_for
 
 #: Wrong codes allowed per account within the window before redemption is refused.
 WRONG_CODE_LIMIT = getattr(settings, "PASSNUM_WRONG_CODE_LIMIT", 5)
@@ -467,8 +477,6 @@ def agreement_create(
 
 
 def _agreement_render(agreement: Agreement) -> None:
-    from passnum.programme.models import Vintage
-
     profile = mediator_profile_for(agreement.mediator)
     vintage = (
         Vintage.objects.filter(valid_from__lte=agreement.start_date).order_by("-year").first()
@@ -583,8 +591,6 @@ class RedemptionResult:
 
 
 def _parse_line(line: ChequeLine) -> tuple[int | None, str]:
-    from chequebooks.services import cheque_qr_parse
-
     typed = (line.number or "").strip()
     if typed.upper().startswith("PASSNUM"):
         try:
@@ -608,10 +614,9 @@ def _already_redeemed_message(redemption: Redemption, organisation) -> str:
 def _cheque_refusal(cheque: Cheque, *, code: str, organisation, day) -> tuple[str | None, str]:
     """The reason a cheque cannot be redeemed today, and its French sentence (None if it can)."""
     state = cheque.state
-    redeemed_states = (ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID)
     if not cheque_code_ok(cheque, code):
         return Reason.WRONG_CODE, Reason.MESSAGES[Reason.WRONG_CODE]
-    if state in redeemed_states:
+    if state in REDEEMED_STATES:
         redemption = Redemption.objects.filter(cheque=cheque).select_related("beneficiary").first()
         if redemption is not None:
             return Reason.ALREADY_REDEEMED, _already_redeemed_message(redemption, organisation)
@@ -619,14 +624,14 @@ def _cheque_refusal(cheque: Cheque, *, code: str, organisation, day) -> tuple[st
     if state == ChequeState.CANCELLED:
         return Reason.CANCELLED, Reason.MESSAGES[Reason.CANCELLED]
     vintage = cheque.chequebook.vintage
-    if state == ChequeState.EXPIRED or day > vintage.valid_until:
+    if state == ChequeState.EXPIRED or vintage_has_ended(vintage, today=day):
         return Reason.EXPIRED, (
             f"Ce chèque est expiré : le millésime {vintage.year} était valable jusqu'au "
             f"{vintage.valid_until:%d/%m/%Y}."
         )
     if state in (ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK):
         return Reason.NOT_HANDED_OUT, Reason.MESSAGES[Reason.NOT_HANDED_OUT]
-    if day < vintage.valid_from:
+    if not vintage_is_valid_on(vintage, day):  # not ended (above), so not started yet
         return Reason.NOT_YET_VALID, (
             f"Ce chèque n'est pas encore valable : le millésime {vintage.year} commence le "
             f"{vintage.valid_from:%d/%m/%Y}."
@@ -637,15 +642,11 @@ def _cheque_refusal(cheque: Cheque, *, code: str, organisation, day) -> tuple[st
 
 
 def cheque_code_ok(cheque, code: str) -> bool:
-    from chequebooks.services import cheque_code_matches
-
     return bool(code) and cheque_code_matches(cheque=cheque, code=code)
 
 
 def _account_lock(user) -> None:
     """Serialise the submissions of one account (its user row, locked until commit)."""
-    from django.contrib.auth import get_user_model
-
     list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
@@ -717,9 +718,6 @@ def _check_lines(
 def _code_digest(code: str) -> str:
     """A keyed digest of a typed code: tells two attempts with the same code apart from two
     with different codes, without storing the code."""
-    import hashlib
-    import hmac
-
     key = f"passnum.mediation.attempt:{settings.SECRET_KEY}".encode()
     return hmac.new(key, (code or "").encode(), hashlib.sha256).hexdigest()
 
@@ -1028,8 +1026,6 @@ def referral_refusal(referral, membership) -> str | None:
     """Rule: an activity answers only a referral of selectors.referrals_open_for (addressed to
     this mediator and still open), the same list the forms offer. Returns the message that
     forbids it, or None."""
-    from .selectors import referrals_open_for
-
     if referral.mediator_id != membership.organisation_id:
         return "Cette orientation n'est pas adressée à votre structure."
     if not referrals_open_for(membership).filter(pk=referral.pk).exists():
@@ -1042,13 +1038,7 @@ def referral_refusal(referral, membership) -> str | None:
 
 def _referral_first_session(referral, membership) -> None:
     """Tell orientation that the referral's first session was held (their service)."""
-    from orientation.models import ReferralState
-
     if referral.state not in (ReferralState.PROPOSED, ReferralState.ACCEPTED):
-        return
-    try:
-        from orientation.services import referral_first_session_held
-    except ImportError:  # orientation's service not written yet
         return
     referral_first_session_held(referral=referral, membership=membership)
 
@@ -1072,8 +1062,6 @@ def activity_record(
     its participants (several for a workshop) are selectors.participants_open_for: people it
     may still see or whose cheques it redeemed, never anonymised; the referral's person is
     added to them."""
-    from .selectors import participants_open_for
-
     organisation = membership.organisation
     _require_mediator_member(membership, organisation)
     errors = {}
@@ -1389,8 +1377,6 @@ def statements_accounting_csv(*, statements, membership) -> AccountingExport:
     given statements, with the mediators' IBAN. Journaled: it carries bank details. The
     statements of mediators whose bank details await re-validation are left out and named
     (``statements_held_from_accounting``); the others are exported."""
-    from passnum.core.money import format_cents
-
     _require_manager(membership)
     held = statements_held_from_accounting(statements)
     statements = statements.exclude(mediator__mediator_profile__bank_details_to_confirm=True)
