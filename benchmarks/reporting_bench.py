@@ -58,10 +58,11 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from chequebooks.models import Cheque
+    from chequebooks.states import REDEEMED_STATES
     from passnum.accounts.models import User
     from passnum.organisations.middleware import SESSION_KEY
     from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
-    from reporting.summaries import USED_STATES, summaries_refresh
+    from reporting.summaries import summaries_refresh
 
     if connection.vendor != "postgresql":
         sys.exit("Le banc de mesure tourne sur PostgreSQL (DATABASE_URL).")
@@ -79,7 +80,7 @@ def main():
         t = time.monotonic()
         list(
             Cheque.objects.values("chequebook__vintage_id", "chequebook__envelope_id", "state")
-            .annotate(n=Count("pk"), used=Count("pk", filter=Q(state__in=USED_STATES)))
+            .annotate(n=Count("pk"), used=Count("pk", filter=Q(state__in=REDEEMED_STATES)))
             .order_by()
         )
         live_ms = (time.monotonic() - t) * 1000
