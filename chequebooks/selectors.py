@@ -239,7 +239,3 @@ def beneficiaries_of_front_desk(organisation):
         "beneficiary_id"
     )
     return Beneficiary.objects.filter(Q(registered_by_organisation=organisation) | Q(pk__in=handed))
-
-
-# Transitional alias for reporting's import (removed once reporting imports vintages.ongoing_q).
-ongoing = ongoing_q

@@ -204,7 +204,7 @@ def test_a_failed_rendering_is_shown_and_can_be_run_again(
     def boom(*args, **kwargs):
         raise RuntimeError("imprimante en panne")
 
-    monkeypatch.setattr("passnum.pdf.render_pdf", boom)
+    monkeypatch.setattr("chequebooks.services.print_runs.render_pdf", boom)
     with pytest.raises(RuntimeError):
         _run(1, capture=django_capture_on_commit_callbacks)
     run = PrintRun.objects.get()
@@ -313,7 +313,7 @@ def test_a_slow_rendering_overtaken_by_a_relaunch_stops_writing(
             assert services.print_run_render(print_run=run, chunk_size=1) is True
         return real_render(*args, **kwargs)
 
-    monkeypatch.setattr("passnum.pdf.render_pdf", slow_then_overtaken)
+    monkeypatch.setattr("chequebooks.services.print_runs.render_pdf", slow_then_overtaken)
     assert services.print_run_render(print_run=run, chunk_size=1) is False
     run.refresh_from_db()
     assert run.status == PrintRun.Status.DONE and run.attempt == 2 and run.progress == 100

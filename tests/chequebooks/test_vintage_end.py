@@ -251,7 +251,7 @@ def test_the_distributable_filter_agrees_with_the_distributable_rule(day):
 
 
 def test_the_desks_to_write_to_come_in_three_queries(setting, django_assert_num_queries):
-    from chequebooks.services import _desks_holding
+    from chequebooks.services.vintage_end import _desks_holding
 
     vintage = setting["vintage"]
     others = []

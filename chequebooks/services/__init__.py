@@ -1,0 +1,105 @@
+"""Cheque stock services: every write on chequebooks and cheques, each stating its rule, one
+module per concern. Hand-over rules (``handover.chequebook_hand_over``) are the heart of the
+app; the others cover codes, print runs, operator imports, stock movements, cancellation and
+the end of a vintage. The public names are re-exported here (``services.chequebook_hand_over``);
+each is defined in exactly one submodule."""
+
+from .cancellation import (
+    cheque_cancel,
+    chequebook_cancel,
+)
+from .codes import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    QR_PREFIX,
+    cheque_code_generate,
+    cheque_code_hash,
+    cheque_code_matches,
+    cheque_qr_parse,
+    cheque_qr_svg,
+    cheque_qr_text,
+)
+from .common import (
+    envelope_filter_for,
+    envelope_serves,
+)
+from .handover import (
+    chequebook_hand_over,
+    chequebook_handover_candidates,
+    chequebook_receipt_pdf,
+    handover_exception_grant,
+)
+from .imports import (
+    IMPORT_COLUMNS,
+    ImportRejected,
+    import_batch_create,
+)
+from .print_runs import (
+    PRINT_RUN_CHUNK,
+    PRINT_RUN_MAX,
+    PRINT_RUN_STALE_MINUTES,
+    cheque_number_for,
+    print_run_can_relaunch,
+    print_run_create,
+    print_run_download_record,
+    print_run_first_free_number,
+    print_run_is_stalled,
+    print_run_relaunch,
+    print_run_render,
+)
+from .stock import (
+    chequebook_return_to_stock,
+    chequebook_transfer,
+    chequebooks_allocate,
+    chequebooks_receipt_confirm,
+)
+from .vintage_end import (
+    vintage_alert_send,
+    vintage_end_run,
+    vintage_expire,
+    vintage_freeze_lift,
+    vintage_freeze_notify,
+)
+
+__all__ = [
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "cheque_code_generate",
+    "cheque_code_hash",
+    "cheque_code_matches",
+    "QR_PREFIX",
+    "cheque_qr_text",
+    "cheque_qr_parse",
+    "cheque_qr_svg",
+    "envelope_serves",
+    "envelope_filter_for",
+    "PRINT_RUN_MAX",
+    "PRINT_RUN_CHUNK",
+    "PRINT_RUN_STALE_MINUTES",
+    "cheque_number_for",
+    "print_run_create",
+    "print_run_first_free_number",
+    "print_run_render",
+    "print_run_is_stalled",
+    "print_run_can_relaunch",
+    "print_run_relaunch",
+    "print_run_download_record",
+    "IMPORT_COLUMNS",
+    "ImportRejected",
+    "import_batch_create",
+    "chequebooks_allocate",
+    "chequebooks_receipt_confirm",
+    "chequebook_return_to_stock",
+    "chequebook_transfer",
+    "chequebook_handover_candidates",
+    "chequebook_hand_over",
+    "handover_exception_grant",
+    "chequebook_receipt_pdf",
+    "chequebook_cancel",
+    "cheque_cancel",
+    "vintage_end_run",
+    "vintage_alert_send",
+    "vintage_freeze_notify",
+    "vintage_expire",
+    "vintage_freeze_lift",
+]

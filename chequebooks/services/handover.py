@@ -1,0 +1,271 @@
+"""Hand-over of a chequebook to a person (the heart of the app), the managers' exceptions
+(dérogations) and the receipt given to the person."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from passnum.audit.services import journal_record
+from passnum.organisations.roles import (
+    is_front_desk_agent,
+    require_programme_manager,
+)
+from passnum.pdf import render_pdf
+from passnum.programme.vintages import (
+    distributable_q,
+    vintage_has_ended,
+    vintage_is_distributable,
+)
+from passnum.territory.models import Side
+
+from ..models import (
+    Cheque,
+    Chequebook,
+    ChequebookState,
+    ChequeState,
+    HandoverException,
+    StockMovement,
+)
+from .common import _transition, envelope_filter_for, envelope_serves
+
+# --- Hand-over --------------------------------------------------------------------------------
+
+
+def chequebook_handover_candidates(*, membership):
+    """The chequebooks this front desk can hand out today: held by its organisation, at the
+    front desk (receipt confirmed or not), from the envelope of its side, of a distributable
+    vintage (``vintage_is_distributable``: not frozen, today within validity). Oldest vintage
+    first, then by number."""
+    if not is_front_desk_agent(membership):
+        return Chequebook.objects.none()
+    organisation = membership.organisation
+    today = timezone.localdate()
+    return (
+        Chequebook.objects.filter(
+            envelope_filter_for(organisation),
+            distributable_q(today=today),
+            state=ChequebookState.AT_FRONT_DESK,
+            holder=organisation,
+        )
+        .select_related("vintage", "envelope", "envelope__epci")
+        .order_by("vintage__year", "number")
+    )
+
+
+def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) -> Chequebook:
+    """Hand a chequebook of the front desk's stock to a registered beneficiary.
+
+    Rules:
+    - only an evaluator or administrator of a front desk, for a chequebook its organisation
+      holds at the front desk. A chequebook whose receipt was not yet confirmed may be handed
+      out: handing it over proves it arrived, so receipt is confirmed at the same time;
+    - the chequebook's envelope is the front desk's side (CD12 envelope for a CD12 desk, the
+      desk's own EPCI envelope for an EPCI desk) and the person's target public is of that side;
+    - the vintage is distributable (``vintage_is_distributable``): not frozen (by a manager,
+      or from 15 December N at midnight unless the freeze was lifted), today (Europe/Paris)
+      within its validity;
+    - one chequebook per person and vintage (cancelled ones do not count; the records other
+      front desks made of the same person, by identity key, count too), unless a programme
+      manager granted an exception not yet used: the chequebook then takes the next rank and
+      uses the exception. The database's unique constraint backs this rule;
+    - the chequebook row is locked and everything re-checked under the lock, so two desks
+      handing out the same chequebook at once: exactly one succeeds;
+    - ``replaces``: a cancelled chequebook of the same person and vintage this one replaces;
+      the replacement takes its rank, so replacing a chequebook needs no new exception.
+    Its cheques move to "handed out" in one UPDATE; the hand-over is journaled."""
+    if not is_front_desk_agent(membership):
+        raise ValidationError("Seul un agent d'un accueil peut remettre un chéquier.")
+    organisation = membership.organisation
+    if beneficiary.anonymised_at:
+        raise ValidationError("Cette personne a été anonymisée : aucune remise possible.")
+    if beneficiary.target_public.side != organisation.side:
+        raise ValidationError(
+            "Le public cible de cette personne ne relève pas du côté de votre accueil "
+            f"({Side(organisation.side).label})."
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            locked = (
+                Chequebook.objects.select_for_update()
+                .select_related("vintage", "envelope")
+                .get(pk=chequebook.pk)
+            )
+            _hand_over_check(locked, organisation=organisation)
+            # Serialise hand-overs to the same person: the count below is read under a lock.
+            type(beneficiary).objects.select_for_update().filter(pk=beneficiary.pk).first()
+            if replaces is not None:
+                replaces = Chequebook.objects.select_for_update().get(pk=replaces.pk)
+                if (
+                    replaces.state != ChequebookState.CANCELLED
+                    or replaces.beneficiary_id != beneficiary.pk
+                    or replaces.vintage_id != locked.vintage_id
+                ):
+                    raise ValidationError(
+                        "Le chéquier remplacé doit être un chéquier opposé de cette personne, "
+                        "du même millésime."
+                    )
+                if Chequebook.objects.filter(replaces=replaces).exists():
+                    raise ValidationError("Ce chéquier opposé a déjà été remplacé.")
+            # The same person may have been registered by two front desks (same identity key):
+            # their records count together.
+            same_person = Q(beneficiary=beneficiary)
+            if beneficiary.identity_key:
+                same_person |= Q(
+                    beneficiary__identity_key=beneficiary.identity_key,
+                    beneficiary__anonymised_at__isnull=True,
+                )
+            active = Chequebook.objects.filter(same_person, vintage=locked.vintage).exclude(
+                state=ChequebookState.CANCELLED
+            )
+            taken = set(active.values_list("holding_rank", flat=True))
+            exception = None
+            rank = 0
+            if replaces is not None and replaces.holding_rank not in taken:
+                # A replacement takes the rank of the chequebook it replaces: no new exception.
+                rank = replaces.holding_rank
+            elif taken:
+                exception = (
+                    HandoverException.objects.select_for_update()
+                    .filter(beneficiary=beneficiary, vintage=locked.vintage, used_by__isnull=True)
+                    .order_by("granted_at", "pk")
+                    .first()
+                )
+                if exception is None:
+                    elsewhere = not active.filter(beneficiary=beneficiary).exists()
+                    raise ValidationError(
+                        f"Cette personne a déjà un chéquier du millésime {locked.vintage.year}"
+                        + (", remis par un autre accueil" if elsewhere else "")
+                        + ". Un gestionnaire du programme peut accorder une dérogation motivée."
+                    )
+                rank = max(taken) + 1
+            _transition("chequebook", locked.state, ChequebookState.HANDED_OUT)
+            received_now = locked.received_at is None
+            locked.state = ChequebookState.HANDED_OUT
+            locked.beneficiary = beneficiary
+            locked.holding_rank = rank
+            locked.handed_out_at = now
+            locked.handed_out_by = membership.user
+            locked.handed_out_by_organisation = organisation
+            locked.received_at = locked.received_at or now
+            locked.replaces = replaces
+            locked.save()
+            if received_now:
+                StockMovement.objects.create(
+                    chequebook=locked,
+                    kind=StockMovement.Kind.RECEIPT,
+                    to_organisation=organisation,
+                    by=membership.user,
+                )
+            Cheque.objects.filter(chequebook=locked, state=ChequeState.AT_FRONT_DESK).update(
+                state=ChequeState.HANDED_OUT
+            )
+            if exception is not None:
+                exception.used_by = locked
+                exception.save(update_fields=["used_by"])
+            type(beneficiary).objects.filter(pk=beneficiary.pk).update(last_activity_at=now)
+            journal_record(
+                action="chequebooks.chequebook.handed_over",
+                actor=membership.user,
+                organisation=organisation,
+                target=locked,
+                details={
+                    "beneficiary_id": beneficiary.pk,
+                    "rank": rank,
+                    "exception_id": exception.pk if exception else None,
+                    "replaces": replaces.number if replaces else None,
+                },
+            )
+    except IntegrityError as exc:
+        # The unique constraint (one chequebook per person, vintage and rank) refused it.
+        raise ValidationError(
+            "Cette personne a déjà un chéquier de ce millésime (remise simultanée refusée)."
+        ) from exc
+    beneficiary.last_activity_at = now
+    return locked
+
+
+def _hand_over_check(chequebook, *, organisation) -> None:
+    if chequebook.state == ChequebookState.HANDED_OUT:
+        raise ValidationError(f"Le chéquier {chequebook.number} a déjà été remis.")
+    if chequebook.state == ChequebookState.CANCELLED:
+        raise ValidationError(f"Le chéquier {chequebook.number} est opposé.")
+    if chequebook.state != ChequebookState.AT_FRONT_DESK or chequebook.holder_id != organisation.pk:
+        raise ValidationError(
+            f"Le chéquier {chequebook.number} n'est pas dans le stock de votre accueil."
+        )
+    if not envelope_serves(envelope=chequebook.envelope, organisation=organisation):
+        raise ValidationError(
+            f"Le chéquier {chequebook.number} relève de l'{chequebook.envelope}, qui n'est pas "
+            "celle de votre accueil."
+        )
+    vintage = chequebook.vintage
+    today = timezone.localdate()
+    if vintage_is_distributable(vintage, today=today):
+        return
+    # Not distributable: say why (ended, not yet valid, or frozen).
+    if vintage_has_ended(vintage, today=today):
+        raise ValidationError(f"Le millésime {vintage.year} est expiré.")
+    if today < vintage.valid_from:
+        raise ValidationError(f"Le millésime {vintage.year} n'est pas encore valable.")
+    raise ValidationError(f"Les remises du millésime {vintage.year} sont gelées.")
+
+
+# --- Exceptions -------------------------------------------------------------------------------
+
+
+def handover_exception_grant(*, beneficiary, vintage, reason: str, membership) -> HandoverException:
+    """Rule: only a programme manager allows a person one more chequebook of a vintage, with a
+    written reason; the exception is used by the next hand-over beyond the first."""
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme peut accorder une dérogation."
+    )
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError("Écrivez le motif de la dérogation.")
+    exception = HandoverException.objects.create(
+        beneficiary=beneficiary, vintage=vintage, reason=reason, granted_by=membership.user
+    )
+    journal_record(
+        action="chequebooks.exception.granted",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=exception,
+        details={"reason": reason[:255], "beneficiary_id": beneficiary.pk, "vintage": vintage.year},
+    )
+    return exception
+
+
+# --- Receipt for the person (attestation de remise) ---------------------------------------------
+
+
+def chequebook_receipt_pdf(*, chequebook, membership) -> bytes:
+    """The "attestation de remise" given to the person: chequebook number, validity, how to
+    use it, and the chosen mediator when a referral carries this chequebook. Its download is
+    journaled (it names the person)."""
+    if chequebook.state != ChequebookState.HANDED_OUT and not chequebook.beneficiary_id:
+        raise ValidationError("Ce chéquier n'a pas été remis.")
+    referral = (
+        chequebook.referrals.select_related("place", "mediator").order_by("-created_at").first()
+    )
+    pdf = render_pdf(
+        "chequebooks/pdf/receipt.html",
+        {
+            "chequebook": chequebook,
+            "vintage": chequebook.vintage,
+            "beneficiary": chequebook.beneficiary,
+            "desk": chequebook.handed_out_by_organisation,
+            "referral": referral,
+            "cheques": list(chequebook.cheques.order_by("position")),
+        },
+        title=f"Attestation de remise – chéquier {chequebook.number}",
+        created=chequebook.handed_out_at,
+    )
+    journal_record(
+        action="chequebooks.chequebook.receipt_downloaded",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=chequebook,
+    )
+    return pdf
