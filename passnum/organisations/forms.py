@@ -1,8 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
+from passnum.core.forms import form_add_service_errors
 from passnum.territory.models import Commune, Epci
 
 from .models import ROLES_BY_KIND, Organisation, OrganisationKind, Role
+from .services import organisation_check
 
 
 class OrganisationForm(forms.ModelForm):
@@ -44,10 +47,6 @@ class OrganisationForm(forms.ModelForm):
 
     def clean(self):
         """The rules of services.organisation_check, shown next to their field."""
-        from django.core.exceptions import ValidationError
-
-        from .services import organisation_check
-
         cleaned = super().clean()
         probe = Organisation(
             kind=cleaned.get("kind") or "",
@@ -57,8 +56,7 @@ class OrganisationForm(forms.ModelForm):
         try:
             organisation_check(probe)
         except ValidationError as exc:
-            for field, errors in exc.error_dict.items():
-                self.add_error(field, errors)
+            form_add_service_errors(self, exc)
         return cleaned
 
     def _post_clean(self):

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from passnum.core.forms import form_add_service_errors
+
 from .filters import OrganisationFilter
 from .forms import InvitationForm, OrganisationForm
 from .models import Membership, Role
@@ -29,15 +31,6 @@ from .tables import OrganisationTable
 TEAM_MANAGERS = (Role.PROGRAMME_MANAGER, Role.ORG_ADMIN)
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names (or on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @role_required(*MANAGERS)
 def organisation_list(request):
     filterset = OrganisationFilter(request.GET or None, queryset=organisation_list_for_managers())
@@ -53,7 +46,7 @@ def organisation_new(request):
         try:
             organisation = organisation_create(membership=request.membership, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"La structure « {organisation} » est créée.")
             return redirect("organisations:detail", pk=organisation.pk)
@@ -70,7 +63,7 @@ def organisation_edit(request, pk):
                 organisation=organisation, membership=request.membership, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Les modifications sont enregistrées.")
             return redirect("organisations:detail", pk=organisation.pk)
@@ -107,7 +100,7 @@ def invite(request, pk):
                 organisation=organisation, by=request.membership, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             accept_url = request.build_absolute_uri(
                 reverse("accounts:invitation_accept", args=[token])

@@ -6,10 +6,18 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
 
+from passnum.audit.services import journal_record
+from passnum.core.money import format_cents
+from passnum.organisations.roles import require_programme_manager
 from passnum.territory.models import Commune, Epci, Side
 
 from .models import BudgetLine, Envelope, Funder, Programme, Service, TargetPublic, Vintage
+from .selectors import EPCI_ENVELOPE_TOTAL
+from .vintages import vintage_default_validity, vintage_freeze_lift_is_final
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -124,7 +132,7 @@ def programme_load_aveyron() -> Programme:
             programme=programme, side=Side.CD12, defaults={"chequebook_target": 6000}
         )
         partners = list(Epci.objects.filter(is_partner=True).order_by("name"))
-        shares = split_evenly(3000, len(partners))
+        shares = split_evenly(EPCI_ENVELOPE_TOTAL, len(partners))
         for epci, share in zip(partners, shares, strict=True):
             Envelope.objects.get_or_create(
                 programme=programme,
@@ -139,13 +147,10 @@ def programme_load_aveyron() -> Programme:
 
 def vintage_defaults(*, programme, year: int) -> Vintage:
     """Rule: a cheque of year N is valid from 1 January N to 31 January N+1."""
+    valid_from, valid_until = vintage_default_validity(year)
     vintage, _ = Vintage.objects.get_or_create(
         year=year,
-        defaults={
-            "programme": programme,
-            "valid_from": datetime.date(year, 1, 1),
-            "valid_until": datetime.date(year + 1, 1, 31),
-        },
+        defaults={"programme": programme, "valid_from": valid_from, "valid_until": valid_until},
     )
     return vintage
 
@@ -171,15 +176,7 @@ def _default_partner_epcis():
 
 # --- Editing by programme managers. Every change is journaled with what changed. ------------
 
-#: The EPCI chequebook envelope of the seed, split among the partner EPCI.
-EPCI_ENVELOPE_TOTAL = 3000
-
-
-def _require_manager(membership) -> None:
-    from passnum.organisations.models import Role
-
-    if membership is None or membership.role != Role.PROGRAMME_MANAGER:
-        raise ValidationError("Seul un gestionnaire du programme modifie ces données.")
+MANAGER_ONLY = "Seul un gestionnaire du programme modifie ces données."
 
 
 def _changes(before, after, fields) -> dict[str, list]:
@@ -190,8 +187,6 @@ def _changes(before, after, fields) -> dict[str, list]:
         if old != new:
             label = str(type(after)._meta.get_field(name).verbose_name)
             if name.endswith("_cents"):
-                from passnum.core.money import format_cents
-
                 label = label.replace(" (centimes)", "")
                 old, new = format_cents(old), format_cents(new)
             changed[label] = [_plain(old), _plain(new)]
@@ -223,8 +218,6 @@ def _shown(value):
 
 
 def _journal(*, action, membership, target, changed=None, **details):
-    from passnum.audit.services import journal_record
-
     if changed is not None:
         details = {**details, "changes": _describe(changed)}
     journal_record(
@@ -240,7 +233,7 @@ def programme_update(
     *, programme: Programme, membership, name: str, start_year: int, end_year: int
 ):
     """Rename the programme or change its years. Rule: the last year is not before the first."""
-    _require_manager(membership)
+    require_programme_manager(membership, MANAGER_ONLY)
     if end_year < start_year:
         raise ValidationError({"end_year": "La dernière année ne peut pas précéder la première."})
     before = Programme.objects.get(pk=programme.pk)
@@ -260,7 +253,7 @@ def programme_update(
 
 def funder_update(*, funder: Funder, membership, name: str) -> Funder:
     """Rename a funder."""
-    _require_manager(membership)
+    require_programme_manager(membership, MANAGER_ONLY)
     before = Funder.objects.get(pk=funder.pk)
     funder.name = name
     changed = _changes(before, funder, ["name"])
@@ -287,7 +280,7 @@ def budget_line_save(
 ) -> BudgetLine:
     """Create or change a funder's budget line. Rules: amounts are whole cents, never negative;
     a line's year, when given, lies within the programme's years."""
-    _require_manager(membership)
+    require_programme_manager(membership, MANAGER_ONLY)
     if amount_cents is None or amount_cents < 0:
         raise ValidationError({"amount_cents": "Le montant ne peut pas être négatif."})
     programme = funder.programme
@@ -298,8 +291,6 @@ def budget_line_save(
                 f"{programme.end_year}."
             }
         )
-    from passnum.core.money import format_cents
-
     with transaction.atomic():
         if budget_line is None:
             line = BudgetLine.objects.create(
@@ -330,22 +321,13 @@ def budget_line_save(
     return budget_line
 
 
-def budget_total_cents(programme: Programme) -> int:
-    from django.db.models import Sum
-
-    return (
-        BudgetLine.objects.filter(funder__programme=programme).aggregate(t=Sum("amount_cents"))["t"]
-        or 0
-    )
-
-
 def envelopes_update(*, programme: Programme, membership, targets: dict) -> list[Envelope]:
     """Set the chequebook targets of the envelopes: ``{None: CD12 target, epci_id: target}``.
 
     Rules: a target is a whole number of chequebooks, never negative; only partner EPCI have an
     envelope. The EPCI total is shown against the seed's 3 000 but not forced to it: the
     manager decides the split."""
-    _require_manager(membership)
+    require_programme_manager(membership, MANAGER_ONLY)
     partner_ids = set(Epci.objects.filter(is_partner=True).values_list("pk", flat=True))
     changed_envelopes = []
     with transaction.atomic():
@@ -392,22 +374,15 @@ VINTAGE_FIELDS = [
 ]
 
 
-def vintage_freeze_date(vintage) -> datetime.date:
-    """Rule (D-15): a vintage's hand-over freezes on 15 December of its year (Europe/Paris)."""
-    return datetime.date(vintage.year, 12, 15)
-
-
 def vintage_save(*, membership, programme: Programme, vintage: Vintage | None = None, **data):
     """Create or change a vintage (millésime).
 
     Rules: validity ends after it starts; the mediator's net is at most the face value, and the
     commissioner's cost at least the face value; a chequebook holds 5 or 10 cheques; the year
-    is unique. Lifting a freeze on or after 15 December (``vintage_freeze_date``) marks it
-    lifted by a manager, so the automatic freeze does not come back; lifting a freeze made by
-    hand before that date only unfreezes it, and the 15 December freeze still comes."""
-    from django.utils import timezone
-
-    _require_manager(membership)
+    is unique. Lifting a freeze follows ``vintage_freeze_lift_is_final``: on or after
+    15 December it is marked lifted by a manager, so the automatic freeze does not come back;
+    before that date it only unfreezes, and the 15 December freeze still comes."""
+    require_programme_manager(membership, MANAGER_ONLY)
     errors = {}
     if data["valid_until"] <= data["valid_from"]:
         errors["valid_until"] = "La fin de validité doit suivre son début."
@@ -441,7 +416,7 @@ def vintage_save(*, membership, programme: Programme, vintage: Vintage | None = 
             vintage.handover_frozen_at = timezone.now()
             vintage.freeze_lifted = False
         elif before.handover_frozen and not vintage.handover_frozen:
-            vintage.freeze_lifted = timezone.localdate() >= vintage_freeze_date(vintage)
+            vintage.freeze_lifted = vintage_freeze_lift_is_final(vintage=vintage)
         changed = _changes(before, vintage, VINTAGE_FIELDS)
         if changed:
             vintage.save()
@@ -456,10 +431,7 @@ def vintage_save(*, membership, programme: Programme, vintage: Vintage | None = 
 
 def target_public_create(*, membership, side: str, label: str) -> TargetPublic:
     """Add a target public on one side, after the existing ones."""
-    from django.db.models import Max
-    from django.utils.text import slugify
-
-    _require_manager(membership)
+    require_programme_manager(membership, MANAGER_ONLY)
     label = label.strip()
     if TargetPublic.objects.filter(side=side, label__iexact=label).exists():
         raise ValidationError({"label": "Ce public cible existe déjà de ce côté."})
@@ -484,7 +456,7 @@ def target_public_update(*, membership, public: TargetPublic, label: str, is_act
     """Rename a target public, or (de)activate it. Rule: a target public is never deleted,
     since beneficiaries keep the category they were registered with; a deactivated one is no
     longer offered."""
-    _require_manager(membership)
+    require_programme_manager(membership, MANAGER_ONLY)
     label = label.strip()
     if (
         TargetPublic.objects.filter(side=public.side, label__iexact=label)
@@ -512,7 +484,7 @@ def epci_partners_set(*, membership, partner_ids) -> tuple[list[Epci], list[Epci
 
     Rule: an EPCI that has an envelope or organisations keeps them; leaving the partnership
     only stops new envelopes."""
-    _require_manager(membership)
+    require_programme_manager(membership, MANAGER_ONLY)
     wanted = {int(pk) for pk in partner_ids}
     added, removed = [], []
     with transaction.atomic():

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django_tables2 import RequestConfig
 
-from passnum.audit.models import JournalEntry
 from passnum.audit.selectors import journal_for_object
+from passnum.core.forms import form_add_service_errors
 from passnum.organisations.permissions import MANAGERS, role_required
 from passnum.territory.models import Commune, Epci, Side
 
@@ -21,56 +22,26 @@ from .forms import (
     TargetPublicForm,
     VintageForm,
 )
-from .models import BudgetLine, Envelope, Funder, Programme, TargetPublic, Vintage
+from .models import BudgetLine, Envelope, Funder, TargetPublic, Vintage
+from .selectors import (
+    EPCI_ENVELOPE_TOTAL,
+    budget_total_cents,
+    programme_current,
+    programme_overview,
+)
 from .tables import CommuneTable
 
 
 def _programme():
-    programme = Programme.objects.order_by("id").first()
+    programme = programme_current()
     if programme is None:
-        from django.http import Http404
-
         raise Http404("Aucun programme n'est chargé.")
     return programme
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @role_required(*MANAGERS)
 def overview(request):
-    programme = _programme()
-    envelopes = programme.envelopes.aggregate(
-        cd12=Sum("chequebook_target", filter=Q(side=Side.CD12)),
-        epci=Sum("chequebook_target", filter=Q(side=Side.EPCI)),
-    )
-    publics = TargetPublic.objects.aggregate(
-        cd12=Count("pk", filter=Q(side=Side.CD12, is_active=True)),
-        epci=Count("pk", filter=Q(side=Side.EPCI, is_active=True)),
-    )
-    context = {
-        "programme": programme,
-        "budget_total": services.budget_total_cents(programme),
-        "funders": Funder.objects.filter(programme=programme).annotate(
-            total=Sum("budget_lines__amount_cents")
-        ),
-        "envelopes": envelopes,
-        "epci_envelope_total": services.EPCI_ENVELOPE_TOTAL,
-        "vintages": Vintage.objects.filter(programme=programme),
-        "publics": publics,
-        "partner_count": Epci.objects.filter(is_partner=True).count(),
-        "epci_count": Epci.objects.count(),
-        "commune_count": Commune.objects.count(),
-        "history": JournalEntry.objects.filter(action__startswith="programme.").select_related(
-            "actor", "organisation"
-        )[:10],
-    }
-    return render(request, "programme/overview.html", context)
+    return render(request, "programme/overview.html", programme_overview(_programme()))
 
 
 @role_required(*MANAGERS)
@@ -83,7 +54,7 @@ def programme_edit(request):
                 programme=programme, membership=request.membership, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Le programme est enregistré.")
             return redirect("programme:overview")
@@ -108,7 +79,7 @@ def budget(request):
         {
             "programme": programme,
             "funders": funders,
-            "budget_total": services.budget_total_cents(programme),
+            "budget_total": budget_total_cents(programme),
         },
     )
 
@@ -151,7 +122,7 @@ def budget_line_edit(request, pk=None):
                 membership=request.membership, budget_line=line, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "La ligne budgétaire est enregistrée.")
             return redirect("programme:budget")
@@ -178,7 +149,7 @@ def envelopes(request):
                 programme=programme, membership=request.membership, targets=form.targets()
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"{len(changed)} enveloppe(s) modifiée(s).")
             return redirect("programme:envelopes")
@@ -191,7 +162,7 @@ def envelopes(request):
         {
             "form": form,
             "epci_total": epci_total,
-            "epci_expected": services.EPCI_ENVELOPE_TOTAL,
+            "epci_expected": EPCI_ENVELOPE_TOTAL,
             "orphans": orphan,
         },
     )
@@ -222,7 +193,7 @@ def vintage_edit(request, pk=None):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Le millésime est enregistré.")
             return redirect("programme:vintages")
@@ -248,7 +219,7 @@ def target_publics(request):
                 membership=request.membership, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Le public cible « {public} » est ajouté.")
             return redirect("programme:publics")
@@ -267,7 +238,7 @@ def target_public_edit(request, pk):
                 membership=request.membership, public=public, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Le public cible est enregistré.")
             return redirect("programme:publics")

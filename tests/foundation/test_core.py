@@ -50,16 +50,24 @@ def test_euros_typed_the_french_way_become_cents(typed, cents):
     assert parse_euros(typed) == cents
 
 
-@pytest.mark.parametrize("typed", ["dix", "1,234", "1,2,3", "NaN"])
-def test_unreadable_or_over_precise_amounts_are_refused(typed):
-    with pytest.raises(ValidationError):
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("dix", "Saisissez un montant en euros"),
+        ("1,234", "au plus deux chiffres après la virgule"),
+        ("1,2,3", "Saisissez un montant en euros"),
+        ("NaN", "Saisissez un montant en euros"),
+    ],
+)
+def test_unreadable_or_over_precise_amounts_are_refused(typed, message):
+    with pytest.raises(ValidationError, match=message):
         parse_euros(typed)
 
 
 def test_the_euros_field_round_trips():
     field = EurosField()
     assert field.clean(cents_to_input(106_492_050)) == 106_492_050
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="ne peut pas être négatif"):
         field.clean("-1")
 
 

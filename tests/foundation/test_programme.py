@@ -16,12 +16,8 @@ from passnum.programme.models import (
     TargetPublic,
     Vintage,
 )
-from passnum.programme.services import (
-    EPCI_ENVELOPE_TOTAL,
-    budget_total_cents,
-    programme_load_aveyron,
-    split_evenly,
-)
+from passnum.programme.selectors import EPCI_ENVELOPE_TOTAL, budget_total_cents
+from passnum.programme.services import programme_load_aveyron, split_evenly
 from passnum.territory.models import Commune, Epci, Side
 from tests.factories import MembershipFactory, evaluator_membership, manager_membership
 
@@ -316,3 +312,50 @@ def test_a_communes_postcode_is_its_first_one(reference_data):
     assert len(rodez.postcode) == 5 and rodez.postcode in rodez.postcodes
     for commune in Commune.objects.all():
         assert len(commune.postcode) == 5, commune.postcodes
+
+
+def test_programme_data_is_refused_in_services_to_anyone_but_an_active_manager(reference_data):
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from passnum.organisations.models import Role
+    from passnum.programme.services import funder_update
+    from tests.factories import EpciOrganisationFactory
+
+    funder = Funder.objects.first()
+    inactive = manager_membership(is_active=False, deactivated_at=timezone.now())
+    coordinator = MembershipFactory(
+        organisation=EpciOrganisationFactory(), role=Role.EPCI_COORDINATOR
+    )
+    for membership in (None, inactive, coordinator):
+        with pytest.raises(
+            ValidationError, match="Seul un gestionnaire du programme modifie ces données."
+        ):
+            funder_update(funder=funder, membership=membership, name="Autre")
+    funder.refresh_from_db()
+    assert funder.name != "Autre"
+
+
+def test_the_current_programme_is_the_first_loaded(reference_data):
+    from passnum.programme.selectors import programme_current
+    from tests.factories import ProgrammeFactory
+
+    ProgrammeFactory(name="Un autre")
+    assert programme_current() == reference_data
+
+
+def test_without_a_programme_the_overview_is_not_found(client, login, db):
+    login(manager_membership())
+    assert client.get(reverse("programme:overview")).status_code == 404
+
+
+def test_the_overview_sums_envelopes_and_active_publics_by_side(reference_data):
+    from passnum.programme.selectors import programme_overview
+
+    first_epci_public = TargetPublic.objects.filter(side=Side.EPCI).first()
+    TargetPublic.objects.filter(pk=first_epci_public.pk).update(is_active=False)
+    overview = programme_overview(reference_data)
+    assert overview["envelopes"] == {"cd12": 6000, "epci": 3000}
+    assert overview["publics"] == {"cd12": 6, "epci": 7}
+    assert overview["budget_total"] == 1_064_920_00
+    assert overview["partner_count"] == 17

@@ -1,0 +1,54 @@
+"""Reading the programme's reference data."""
+
+from django.db.models import Count, Q, Sum
+
+from passnum.audit.models import JournalEntry
+from passnum.territory.models import Commune, Epci, Side
+
+from .models import BudgetLine, Funder, Programme, TargetPublic, Vintage
+
+#: The EPCI chequebook envelope of the seed, split among the partner EPCI.
+EPCI_ENVELOPE_TOTAL = 3000
+
+
+def programme_current() -> Programme | None:
+    """Rule: the application runs one programme, the first loaded (lowest id); None before any
+    is loaded."""
+    return Programme.objects.order_by("id").first()
+
+
+def budget_total_cents(programme: Programme) -> int:
+    """The programme's budget: the sum of its funders' budget lines, in cents."""
+    return (
+        BudgetLine.objects.filter(funder__programme=programme).aggregate(t=Sum("amount_cents"))["t"]
+        or 0
+    )
+
+
+def programme_overview(programme: Programme) -> dict:
+    """The figures of the programme's overview page: budget by funder, chequebook envelopes
+    and active target publics by side, vintages, partner EPCI, communes, and the last ten
+    changes to the programme's data."""
+    return {
+        "programme": programme,
+        "budget_total": budget_total_cents(programme),
+        "funders": Funder.objects.filter(programme=programme).annotate(
+            total=Sum("budget_lines__amount_cents")
+        ),
+        "envelopes": programme.envelopes.aggregate(
+            cd12=Sum("chequebook_target", filter=Q(side=Side.CD12)),
+            epci=Sum("chequebook_target", filter=Q(side=Side.EPCI)),
+        ),
+        "epci_envelope_total": EPCI_ENVELOPE_TOTAL,
+        "vintages": Vintage.objects.filter(programme=programme),
+        "publics": TargetPublic.objects.aggregate(
+            cd12=Count("pk", filter=Q(side=Side.CD12, is_active=True)),
+            epci=Count("pk", filter=Q(side=Side.EPCI, is_active=True)),
+        ),
+        "partner_count": Epci.objects.filter(is_partner=True).count(),
+        "epci_count": Epci.objects.count(),
+        "commune_count": Commune.objects.count(),
+        "history": JournalEntry.objects.filter(action__startswith="programme.").select_related(
+            "actor", "organisation"
+        )[:10],
+    }
