@@ -10,7 +10,7 @@ from passnum.organisations.roles import (
 )
 
 from . import selectors
-from .models import Questionnaire
+from .models import Questionnaire, ReferralState
 
 
 def panels(request) -> list:
@@ -19,7 +19,9 @@ def panels(request) -> list:
         return []
     if is_front_desk_agent(membership):
         follow_up = selectors.referrals_needing_follow_up(membership).order_by("created_at")
-        declined = selectors.referrals_for_front_desk(membership).filter(state="declined")
+        declined = selectors.referrals_for_front_desk(membership).filter(
+            state=ReferralState.DECLINED
+        )
         return [
             Panel(
                 "orientation/panels/front_desk.html",

@@ -144,6 +144,23 @@ class ReferralState(models.TextChoices):
     LAPSED = "lapsed", "Sans suite"
 
 
+#: Open: made and not yet answered by a first session (proposed, or accepted). A person has at
+#: most one open referral per mediator; only an open referral lapses.
+OPEN_REFERRAL_STATES = (ReferralState.PROPOSED, ReferralState.ACCEPTED)
+#: In progress at the mediator's: accepted, or its first session held (the inbox's second list).
+IN_PROGRESS_REFERRAL_STATES = (ReferralState.ACCEPTED, ReferralState.FIRST_SESSION)
+#: Active: not closed (completed, declined or lapsed); an activity of the mediator may still
+#: answer it (mediation's redemption and activity record).
+ACTIVE_REFERRAL_STATES = (
+    ReferralState.PROPOSED,
+    ReferralState.ACCEPTED,
+    ReferralState.FIRST_SESSION,
+)
+#: The states in which a referral lets its mediator see the person: active or completed, not
+#: once declined or lapsed.
+MEDIATOR_VISIBLE_STATES = (*ACTIVE_REFERRAL_STATES, ReferralState.COMPLETED)
+
+
 def referral_overdue_q(*, today=None, prefix: str = "") -> Q:
     """Rule: a referral is overdue (to follow up) while it is still proposed and was made before
     the start (00:00 Europe/Paris) of the day PASSNUM_REFERRAL_FOLLOW_UP_DAYS days before today.
@@ -160,6 +177,22 @@ class ReferralQuerySet(models.QuerySet):
     def overdue(self, *, today=None):
         """The referrals to follow up (``referral_overdue_q``)."""
         return self.filter(referral_overdue_q(today=today))
+
+    def open(self):
+        """The open referrals (``OPEN_REFERRAL_STATES``: proposed or accepted)."""
+        return self.filter(state__in=OPEN_REFERRAL_STATES)
+
+    def in_progress(self):
+        """The referrals in progress (``IN_PROGRESS_REFERRAL_STATES``)."""
+        return self.filter(state__in=IN_PROGRESS_REFERRAL_STATES)
+
+    def active(self):
+        """The referrals not closed (``ACTIVE_REFERRAL_STATES``)."""
+        return self.filter(state__in=ACTIVE_REFERRAL_STATES)
+
+    def visible_to_mediator(self):
+        """The referrals whose person their mediator may see (``MEDIATOR_VISIBLE_STATES``)."""
+        return self.filter(state__in=MEDIATOR_VISIBLE_STATES)
 
 
 class Referral(models.Model):

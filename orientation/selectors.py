@@ -1,8 +1,5 @@
 """Reads of orientation data, always scoped to the membership that asks."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
@@ -15,12 +12,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState
 from chequebooks.selectors import beneficiaries_of_front_desk
 from passnum.audit.models import JournalEntry
-from passnum.directory.models import Place, QualificationStatus
+from passnum.directory.models import Place
 from passnum.organisations.roles import (
     is_front_desk_agent,
     is_mediator_member,
@@ -30,14 +26,6 @@ from passnum.people.identity import identity_normalise
 from passnum.people.models import Beneficiary
 
 from .models import Assessment, Questionnaire, Referral, ReferralState
-
-#: The states in which a referral lets its mediator see the person: not once declined or lapsed.
-MEDIATOR_VISIBLE_STATES = (
-    ReferralState.PROPOSED,
-    ReferralState.ACCEPTED,
-    ReferralState.FIRST_SESSION,
-    ReferralState.COMPLETED,
-)
 
 
 def beneficiaries_visible_to(membership):
@@ -53,8 +41,8 @@ def beneficiaries_visible_to(membership):
     if is_front_desk_agent(membership):
         return beneficiaries_of_front_desk(org)
     if is_mediator_member(membership):
-        referred = Referral.objects.filter(mediator=org, state__in=MEDIATOR_VISIBLE_STATES).values(
-            "beneficiary_id"
+        referred = (
+            Referral.objects.filter(mediator=org).visible_to_mediator().values("beneficiary_id")
         )
         return qs.filter(pk__in=referred)
     return qs.none()
@@ -100,10 +88,12 @@ def referrals_for_mediator(membership):
     are open or completed: once declined or lapsed, the person is no longer its to see."""
     if not is_mediator_member(membership):
         return Referral.objects.none()
-    return Referral.objects.filter(
-        mediator=membership.organisation, state__in=MEDIATOR_VISIBLE_STATES
-    ).select_related(
-        "beneficiary", "beneficiary__commune", "place", "assessment", "from_organisation"
+    return (
+        Referral.objects.filter(mediator=membership.organisation)
+        .visible_to_mediator()
+        .select_related(
+            "beneficiary", "beneficiary__commune", "place", "assessment", "from_organisation"
+        )
     )
 
 
@@ -116,18 +106,20 @@ def referrals_for_front_desk(membership):
     )
 
 
-def referrals_needing_follow_up(membership, *, now=None):
-    """Referrals of this front desk still not accepted after PASSNUM_REFERRAL_FOLLOW_UP_DAYS."""
-    now = now or timezone.now()
-    limit = now - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS)
-    return referrals_for_front_desk(membership).filter(
-        state=ReferralState.PROPOSED, created_at__lte=limit
-    )
+def referrals_needing_follow_up(membership, *, today=None):
+    """The referrals of this front desk to follow up: overdue (``Referral.objects.overdue``, the
+    one boundary shared with the radar and the tallies)."""
+    return referrals_for_front_desk(membership).overdue(today=today)
 
 
 def referral_inbox(membership):
     """The mediator's referrals waiting for an answer."""
     return referrals_for_mediator(membership).filter(state=ReferralState.PROPOSED)
+
+
+def referrals_in_progress(membership):
+    """The mediator's referrals in progress (accepted, or first session held)."""
+    return referrals_for_mediator(membership).in_progress()
 
 
 def questionnaire_current() -> Questionnaire | None:
@@ -144,13 +136,9 @@ def places_for_referral(*, commune=None, services=None, suggested_only=False):
     ``suggested_only`` (the referral step's default): only the places offering at least one of
     the suggested ``services`` (ignored when there are none).
 
-    Rule: a place of a mediator organisation with a profile is listed only when qualified
-    (an organisation without a profile yet is listed: the qualification register may not be
-    filled in)."""
-    qs = Place.objects.filter(is_active=True, organisation__is_active=True).filter(
-        Q(organisation__mediator_profile__isnull=True)
-        | Q(organisation__mediator_profile__qualification_status=QualificationStatus.QUALIFIED)
-    )
+    Rule: only the places of qualified mediators are offered
+    (``Place.objects.of_qualified_mediators``: a mediator without a profile is not qualified)."""
+    qs = Place.objects.of_qualified_mediators()
     whens = []
     if commune is not None:
         whens.append(When(commune_id=commune.pk, then=Value(0)))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from chequebooks.models import Cheque, Chequebook, ChequebookState
 from chequebooks.services import cheque_code_matches, cheque_qr_parse, chequebook_hand_over
 from passnum.audit.services import journal_record
-from passnum.directory.models import QualificationStatus
+from passnum.directory.models import mediator_is_qualified
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.roles import (
     MEDIATOR_ROLES,
@@ -880,9 +880,9 @@ def referral_create(
     """Refer a person to a mediation place.
 
     Rules: by a front desk that sees the person; the place is active and its organisation an
-    active mediator (qualified when it has a qualification record); a person has at most one
-    open referral (proposed or accepted) to the same mediator. The mediator is told by e-mail,
-    queued once the referral is saved."""
+    active mediator, qualified (``mediator_is_qualified``: without a profile it is not); a
+    person has at most one open referral (proposed or accepted) to the same mediator. The
+    mediator is told by e-mail, queued once the referral is saved."""
     if not is_front_desk_agent(membership):
         raise ValidationError("Seul un accueil de 1er niveau oriente une personne.")
     if not beneficiaries_visible_to(membership).filter(pk=beneficiary.pk).exists():
@@ -892,14 +892,9 @@ def referral_create(
     mediator = place.organisation
     if not place.is_active or not mediator.is_active or mediator.kind != OrganisationKind.MEDIATOR:
         raise ValidationError({"place": "Ce lieu de médiation n'accueille plus de public."})
-    profile = getattr(mediator, "mediator_profile", None)
-    if profile is not None and profile.qualification_status != QualificationStatus.QUALIFIED:
+    if not mediator_is_qualified(mediator):
         raise ValidationError({"place": "Ce médiateur n'est pas qualifié pour le Pass numérique."})
-    if Referral.objects.filter(
-        beneficiary=beneficiary,
-        mediator=mediator,
-        state__in=[ReferralState.PROPOSED, ReferralState.ACCEPTED],
-    ).exists():
+    if Referral.objects.filter(beneficiary=beneficiary, mediator=mediator).open().exists():
         raise ValidationError(
             {"place": "Cette personne est déjà orientée vers ce médiateur (orientation en cours)."}
         )

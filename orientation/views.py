@@ -398,9 +398,7 @@ def flow_refer(request, pk):
             service=service,
             choice=choice,
             assessment=assessment,
-            open_referrals=person.referrals.filter(
-                state__in=[ReferralState.PROPOSED, ReferralState.ACCEPTED]
-            ).select_related("place"),
+            open_referrals=person.referrals.open().select_related("place"),
         ),
     )
 
@@ -576,11 +574,10 @@ def referral_list(request):
 @role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
 def inbox(request):
     """The mediator's referrals: those waiting for an answer, then those in progress."""
-    referrals = selectors.referrals_for_mediator(request.membership)
-    waiting = referrals.filter(state=ReferralState.PROPOSED).order_by("created_at")
-    in_progress = referrals.filter(
-        state__in=[ReferralState.ACCEPTED, ReferralState.FIRST_SESSION]
-    ).order_by("-state_changed_at")[:50]
+    waiting = selectors.referral_inbox(request.membership).order_by("created_at")
+    in_progress = selectors.referrals_in_progress(request.membership).order_by("-state_changed_at")[
+        :50
+    ]
     return render(
         request,
         "orientation/inbox.html",

@@ -7,6 +7,7 @@ from tests.factories import (
     BeneficiaryFactory,
     FrontDeskFactory,
     MediatorOrganisationFactory,
+    MediatorProfileFactory,
     PlaceFactory,
     UserFactory,
 )
@@ -27,4 +28,11 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     )
 
 
-__all__ = ["ReferralFactory", "FrontDeskFactory"]
+class QualifiedPlaceFactory(PlaceFactory):
+    """A place of a mediator with a qualified profile: the only places a person may be referred
+    to (``mediator_is_qualified``)."""
+
+    organisation = factory.LazyFunction(lambda: MediatorProfileFactory().organisation)
+
+
+__all__ = ["ReferralFactory", "FrontDeskFactory", "QualifiedPlaceFactory"]

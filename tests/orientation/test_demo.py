@@ -13,15 +13,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ctx(reference_data):
-    """The foundation's demo organisations, with one place per mediator (the mediation demo's
-    job in the full demo, left out here so that this test depends on orientation only)."""
+    """The foundation's demo organisations, with a qualified profile and one place per mediator
+    (the mediation demo's job in the full demo, left out here so that this test depends on
+    orientation only)."""
     from passnum.organisations.models import OrganisationKind
     from passnum.programme.demo import demo_load_foundation
-    from tests.factories import PlaceFactory
+    from tests.factories import MediatorProfileFactory, PlaceFactory
 
     ctx = demo_load_foundation()
     for org in ctx.orgs.values():
         if org.kind == OrganisationKind.MEDIATOR:
+            MediatorProfileFactory(organisation=org, legal_name=org.name)
             PlaceFactory(organisation=org, commune=org.commune, name=f"Lieu {org.name}")
     return ctx
 

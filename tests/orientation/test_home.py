@@ -3,8 +3,10 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from freezegun import freeze_time
 
 from orientation.models import Referral
+from passnum.core.dates import PARIS
 from tests.factories import BeneficiaryFactory
 from tests.orientation.factories import ReferralFactory
 
@@ -60,3 +62,27 @@ def test_mediator_home_lists_referrals_waiting_for_an_answer(
         assert referral.beneficiary.last_name in page
     assert other.beneficiary.last_name not in page
     assert reverse("orientation:inbox") in page
+
+
+def test_the_home_and_the_referral_list_follow_up_from_the_same_day(world, login, settings):
+    """The front desk's home and its referral list count the same overdue referrals, with the
+    one day boundary (Referral.objects.overdue): one made on D-14 in the morning is not yet
+    to follow up, one made on D-15 in the evening is."""
+    settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS = 14
+    now = datetime.datetime(2026, 3, 17, 11, 0, tzinfo=PARIS)
+    with freeze_time(now):
+        morning, evening = _referrals(world, 2, days_ago=0)
+    Referral.objects.filter(pk=morning.pk).update(
+        created_at=datetime.datetime(2026, 3, 3, 8, 0, tzinfo=PARIS)
+    )
+    Referral.objects.filter(pk=evening.pk).update(
+        created_at=datetime.datetime(2026, 3, 2, 22, 0, tzinfo=PARIS)
+    )
+    client = login(world.agent)
+    with freeze_time(now):
+        assert list(Referral.objects.overdue()) == [evening]
+        home = client.get(reverse("home")).content.decode()
+        listing = client.get(reverse("orientation:referral_list")).content.decode()
+    assert "1 orientation sans réponse" in home
+    assert evening.beneficiary.last_name in home and morning.beneficiary.last_name not in home
+    assert "1 à relancer" in listing

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 from orientation.models import Referral, ReferralState
 from orientation.selectors import (
     beneficiaries_visible_to,
+    places_for_referral,
     referrals_for_mediator,
     referrals_needing_follow_up,
 )
@@ -23,6 +24,7 @@ from orientation.services import (
     referrals_lapse_overdue,
 )
 from passnum.audit.models import JournalEntry
+from passnum.core.dates import PARIS
 from tests.factories import (
     BeneficiaryFactory,
     MediatorProfileFactory,
@@ -30,7 +32,7 @@ from tests.factories import (
     evaluator_membership,
     mediator_membership,
 )
-from tests.orientation.factories import ReferralFactory
+from tests.orientation.factories import QualifiedPlaceFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +139,7 @@ def test_only_the_addressed_mediator_answers_a_referral():
 def test_referral_create_queues_an_email_after_commit(django_capture_on_commit_callbacks):
     desk = evaluator_membership()
     person = BeneficiaryFactory(registered_by_organisation=desk.organisation)
-    place = PlaceFactory(email="lieu@example.org")
+    place = QualifiedPlaceFactory(email="lieu@example.org")
     mediator = mediator_membership(organisation=place.organisation)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         referral = referral_create(beneficiary=person, place=place, membership=desk)
@@ -154,19 +156,37 @@ def test_referral_create_queues_an_email_after_commit(django_capture_on_commit_c
 def test_referral_refused_to_a_person_the_desk_does_not_see_and_to_an_unqualified_mediator():
     desk = evaluator_membership()
     stranger = BeneficiaryFactory()
-    with pytest.raises(ValidationError):
-        referral_create(beneficiary=stranger, place=PlaceFactory(), membership=desk)
+    with pytest.raises(ValidationError, match="n'est pas suivie par votre accueil"):
+        referral_create(beneficiary=stranger, place=QualifiedPlaceFactory(), membership=desk)
     person = BeneficiaryFactory(registered_by_organisation=desk.organisation)
     profile = MediatorProfileFactory(qualification_status="suspended", status_reason="charte")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="n'est pas qualifié pour le Pass numérique"):
         referral_create(
             beneficiary=person,
             place=PlaceFactory(organisation=profile.organisation),
             membership=desk,
         )
-    with pytest.raises(ValidationError):
-        referral_create(beneficiary=person, place=PlaceFactory(is_active=False), membership=desk)
+    with pytest.raises(ValidationError, match="n'accueille plus de public"):
+        referral_create(
+            beneficiary=person, place=QualifiedPlaceFactory(is_active=False), membership=desk
+        )
     assert not Referral.objects.exists()
+
+
+def test_a_mediator_without_a_profile_is_not_offered_and_a_referral_to_it_is_refused(world):
+    """A mediator without a profile has not applied: it is not qualified (mediator_is_qualified),
+    so its places are not offered and a referral to one is refused."""
+    bare = PlaceFactory(commune=world.rodez, name="Lieu sans profil")
+    assert not hasattr(bare.organisation, "mediator_profile")
+    offered = places_for_referral(commune=world.rodez)
+    assert bare not in offered and world.place_near in offered
+    person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
+    with pytest.raises(ValidationError) as refused:
+        referral_create(beneficiary=person, place=bare, membership=world.agent)
+    assert refused.value.message_dict == {
+        "place": ["Ce médiateur n'est pas qualifié pour le Pass numérique."]
+    }
+    assert not Referral.objects.filter(beneficiary=person).exists()
 
 
 def test_a_mediator_sees_only_its_referrals_and_people():
@@ -177,10 +197,12 @@ def test_a_mediator_sees_only_its_referrals_and_people():
     assert other_referral.beneficiary not in beneficiaries_visible_to(membership)
 
 
-def test_follow_up_after_the_setting_days_without_acceptance(settings):
+def test_follow_up_from_the_day_after_the_setting_days_without_acceptance(settings):
+    """Whole days in Europe/Paris: a referral made on 2 March at 09:00 is to follow up from
+    17 March 00:00 (Paris), not from 16 March at 09:00 (14 × 24 h)."""
     settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS = 14
-    start = timezone.now()
-    with freeze_time(start):
+    made = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=PARIS)
+    with freeze_time(made):
         referral = ReferralFactory()
         accepted = ReferralFactory(
             beneficiary=referral.beneficiary, from_organisation=referral.from_organisation
@@ -189,10 +211,15 @@ def test_follow_up_after_the_setting_days_without_acceptance(settings):
             referral=accepted, membership=mediator_membership(organisation=accepted.mediator)
         )
     desk = evaluator_membership(organisation=referral.from_organisation)
-    with freeze_time(start + datetime.timedelta(days=13, hours=23)):
-        assert not referrals_needing_follow_up(desk).exists()
-    with freeze_time(start + datetime.timedelta(days=14, minutes=1)):
+    for moment in (
+        datetime.datetime(2026, 3, 16, 10, 0, tzinfo=PARIS),
+        datetime.datetime(2026, 3, 16, 23, 59, tzinfo=PARIS),
+    ):
+        with freeze_time(moment):
+            assert not referrals_needing_follow_up(desk).exists()
+    with freeze_time(datetime.datetime(2026, 3, 17, 0, 1, tzinfo=PARIS)):
         assert list(referrals_needing_follow_up(desk)) == [referral]
+        assert list(Referral.objects.overdue()) == [referral]
 
 
 def test_old_referrals_lapse_by_the_rule_and_the_task_is_idempotent():
@@ -223,13 +250,13 @@ def test_old_referrals_lapse_by_the_rule_and_the_task_is_idempotent():
 def test_a_person_has_one_open_referral_per_mediator():
     desk = evaluator_membership()
     person = BeneficiaryFactory(registered_by_organisation=desk.organisation)
-    place = PlaceFactory()
+    place = QualifiedPlaceFactory()
     referral_create(beneficiary=person, place=place, membership=desk)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="déjà orientée vers ce médiateur"):
         referral_create(
             beneficiary=person, place=PlaceFactory(organisation=place.organisation), membership=desk
         )
-    referral_create(beneficiary=person, place=PlaceFactory(), membership=desk)  # another one
+    referral_create(beneficiary=person, place=QualifiedPlaceFactory(), membership=desk)  # another
     assert Referral.objects.filter(beneficiary=person).count() == 2
 
 
