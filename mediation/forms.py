@@ -6,12 +6,13 @@ from django.utils import timezone
 
 from passnum.core.dates import previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
+from passnum.directory.rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
+from passnum.directory.services import PLACE_FIELDS
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Service
 from passnum.territory.models import Commune
 
 from .models import Activity, Theme
-from .rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
 from .services import (
     ACTIVITY_MINUTES_MAX,
     ACTIVITY_MINUTES_MIN,
@@ -221,27 +222,12 @@ class PlaceForm(forms.ModelForm):
     commune = forms.ModelChoiceField(label="Commune", queryset=Commune.objects.order_by("name"))
     website = forms.URLField(label="Site web", required=False, assume_scheme="https")
 
+    #: The services (many-to-many, written apart) are shown after the contact.
+    field_order = [*PLACE_FIELDS[: PLACE_FIELDS.index("accessibility")], "services"]
+
     class Meta:
         model = Place
-        fields = [
-            "name",
-            "address",
-            "commune",
-            "postcode",
-            "latitude",
-            "longitude",
-            "opening_hours",
-            "opening_hours_text",
-            "phone",
-            "email",
-            "website",
-            "contact_name",
-            "services",
-            "accessibility",
-            "support_modes",
-            "summary",
-            "is_active",
-        ]
+        fields = [*PLACE_FIELDS, "services"]
         help_texts = {
             "opening_hours": "Format OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:00 ».",
             "opening_hours_text": "Les mêmes horaires, en clair pour les bénéficiaires.",

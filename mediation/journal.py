@@ -3,13 +3,6 @@ from passnum.audit.sentences import register
 
 register(
     {
-        "mediation.mediator.invited": "{actor} a créé la structure de médiation {target} et invité {email}",
-        "mediation.profile.updated": "{actor} a modifié le profil de {target} ({fields})",
-        "mediation.profile.bank_details_changed": "{actor} a modifié les coordonnées bancaires de {target} : {changes}",
-        "mediation.profile.bank_details_confirmed": "{actor} a revalidé les coordonnées bancaires de {target}",
-        "mediation.mediator.qualification_changed": "{actor} a fait passer {target} de « {from} » à « {to} » (motif : {reason})",
-        "mediation.place.created": "{actor} a créé le lieu {target}",
-        "mediation.place.updated": "{actor} a modifié le lieu {target}",
         "mediation.agreement.created": "{actor} a préparé la {target} ({start} – {end})",
         "mediation.agreement.activated": "{actor} a mis en vigueur la {target}, signée le {signed}",
         "mediation.agreement.terminated": "{actor} a résilié la {target} (motif : {reason})",

@@ -5,13 +5,13 @@ with ``|``; a place that takes the pass numérique is « Gratuit sous condition 
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from django.utils import timezone
 
 from passnum.directory.models import Place
-
-from .rules import SCHEMA_NATIONAL_PROGRAMMES, phone_e164
+from passnum.directory.rules import SCHEMA_NATIONAL_PROGRAMMES
 
 SCHEMA_PATH = (
     Path(__file__).resolve().parent / "standards" / "lieux-mediation-numerique.schema.json"
@@ -23,17 +23,24 @@ def schema_field_names() -> list[str]:
 
 
 def places_published():
-    """Active places of qualified mediators: what the programme publishes."""
+    """What the programme publishes: the active places of qualified mediators
+    (``Place.objects.of_qualified_mediators``)."""
     return (
-        Place.objects.filter(
-            is_active=True,
-            organisation__is_active=True,
-            organisation__mediator_profile__qualification_status="qualified",
-        )
+        Place.objects.of_qualified_mediators()
         .select_related("commune", "organisation__mediator_profile")
         .prefetch_related("services")
         .order_by("pk")
     )
+
+
+def phone_e164(phone: str) -> str:
+    """A French phone number as the schema writes it (+33565000000), or ''."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 10 and digits.startswith("0"):
+        return "+33" + digits[1:]
+    if digits.startswith("33") and len(digits) == 11:
+        return "+" + digits
+    return ""
 
 
 def place_row(place: Place) -> dict:

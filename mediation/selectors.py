@@ -3,15 +3,14 @@ activities, redemptions and statements; programme managers see everything."""
 
 import datetime
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from orientation.models import Referral, ReferralState
 from orientation.selectors import beneficiaries_visible_to
-from passnum.audit.models import JournalEntry
 from passnum.core.dates import month_start, next_month, paris_midnight
-from passnum.directory.models import MediatorProfile, Place
+from passnum.directory.models import Place
 from passnum.organisations.models import Organisation, OrganisationKind, Role
 from passnum.people.models import Beneficiary
 
@@ -127,30 +126,6 @@ def month_redemptions(*, organisation, today=None):
     )
 
 
-def places_for_referral(*, service=None, commune=None):
-    """Active places of qualified mediators, nearest first: same commune, then same EPCI,
-    then the rest (then by name). ``service`` keeps only places offering it."""
-    qs = Place.objects.filter(
-        is_active=True,
-        organisation__is_active=True,
-        organisation__mediator_profile__qualification_status="qualified",
-    ).select_related("commune", "organisation")
-    if service is not None:
-        qs = qs.filter(services=service)
-    if commune is not None:
-        qs = qs.annotate(
-            distance_rank=Case(
-                When(commune=commune, then=Value(0)),
-                When(commune__epci_id=commune.epci_id, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        ).order_by("distance_rank", "name")
-    else:
-        qs = qs.order_by("name")
-    return qs.distinct()
-
-
 def referrals_open_for(membership):
     """Rule: an activity (with or without cheques) may answer only a referral addressed to this
     mediator and still open (proposed, accepted or first session held): not one declined,
@@ -185,26 +160,3 @@ def participants_open_for(membership):
         .filter(anonymised_at__isnull=True)
         .order_by("last_name", "first_name", "pk")
     )
-
-
-def bank_details_changes_pending(profile) -> list:
-    """The journaled changes of SIRET, IBAN or BIC (old → new, the IBAN masked) made since the
-    last re-validation, oldest first, for the manager who re-validates them; none when the
-    profile is not flagged."""
-    if not profile.bank_details_to_confirm:
-        return []
-    entries = JournalEntry.objects.for_object(profile)
-    confirmed = (
-        entries.filter(action="mediation.profile.bank_details_confirmed")
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    changes = entries.filter(action="mediation.profile.bank_details_changed")
-    if confirmed is not None:
-        changes = changes.filter(id__gt=confirmed)
-    return list(changes.select_related("actor").order_by("id"))
-
-
-def profile_of(organisation) -> MediatorProfile | None:
-    return MediatorProfile.objects.filter(organisation=organisation).first()

@@ -13,6 +13,8 @@ from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
 from passnum.audit.services import journal_record
+from passnum.directory import selectors as directory_selectors
+from passnum.directory import services as directory
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import MANAGERS, MEDIATION, get_scoped_or_404, role_required
 
@@ -353,7 +355,7 @@ def statements_accounting_export(request):
 @role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
 def organisation_profile(request):
     organisation = request.organisation
-    profile = services.mediator_profile_for(organisation)
+    profile = directory.mediator_profile_for(organisation)
     return render(
         request,
         "mediation/profile.html",
@@ -364,7 +366,7 @@ def organisation_profile(request):
             "agreements": selectors.agreements_visible_to(request.membership).select_related(
                 "counterpart"
             ),
-            "missing": services.mediator_profile_missing(profile),
+            "missing": directory.mediator_profile_missing(profile),
             "can_edit": request.role == "org_admin",
             "history": journal_for_object(profile),
         },
@@ -383,7 +385,7 @@ def _profile_edit(request, profile, *, next_url):
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in ProfileForm.Meta.fields}
         try:
-            services.mediator_profile_update(
+            directory.mediator_profile_update(
                 profile=profile,
                 membership=request.membership,
                 charter_accepted=form.cleaned_data["charter_accepted"],
@@ -399,7 +401,7 @@ def _profile_edit(request, profile, *, next_url):
 
 @role_required("org_admin", kinds=MEDIATOR_KINDS)
 def profile_edit(request):
-    profile = services.mediator_profile_for(request.organisation)
+    profile = directory.mediator_profile_for(request.organisation)
     return _profile_edit(request, profile, next_url=reverse("mediation:profile"))
 
 
@@ -408,7 +410,7 @@ def _place_edit(request, organisation, place, *, next_url):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "services"}
         try:
-            services.place_save(
+            directory.place_save(
                 organisation=organisation,
                 membership=request.membership,
                 place=place,
@@ -467,7 +469,7 @@ def mediator_invite(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            organisation, token = services.mediator_invite(
+            organisation, token = directory.mediator_invite(
                 name=data["name"],
                 commune=data["commune"],
                 email=data["email"],
@@ -495,7 +497,7 @@ def mediator_detail(request, pk):
 
 
 def _mediator_render(request, organisation, *, qualification_form=None):
-    profile = services.mediator_profile_for(organisation)
+    profile = directory.mediator_profile_for(organisation)
     return render(
         request,
         "mediation/mediator_detail.html",
@@ -505,11 +507,11 @@ def _mediator_render(request, organisation, *, qualification_form=None):
             "places": organisation.places.select_related("commune").prefetch_related("services"),
             "agreements": organisation.agreements.select_related("counterpart"),
             "statements": organisation.statements.all()[:24],
-            "missing": services.mediator_profile_missing(profile),
+            "missing": directory.mediator_profile_missing(profile),
             "qualification_form": qualification_form or QualificationForm(),
             "agreement_form": AgreementForm(),
             "history": journal_for_object(profile),
-            "bank_changes": selectors.bank_details_changes_pending(profile),
+            "bank_changes": directory_selectors.bank_details_changes_pending(profile),
         },
     )
 
@@ -517,7 +519,7 @@ def _mediator_render(request, organisation, *, qualification_form=None):
 @role_required(*MANAGERS)
 def mediator_profile_edit(request, pk):
     organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
-    profile = services.mediator_profile_for(organisation)
+    profile = directory.mediator_profile_for(organisation)
     return _profile_edit(request, profile, next_url=reverse("mediation:mediator_detail", args=[pk]))
 
 
@@ -529,8 +531,8 @@ def mediator_qualification(request, pk):
     if not form.is_valid():
         return _mediator_render(request, organisation, qualification_form=form)
     try:
-        services.mediator_qualification_change(
-            profile=services.mediator_profile_for(organisation),
+        directory.mediator_qualification_change(
+            profile=directory.mediator_profile_for(organisation),
             status=form.cleaned_data["status"],
             reason=form.cleaned_data["reason"],
             membership=request.membership,
@@ -547,8 +549,8 @@ def mediator_qualification(request, pk):
 def mediator_bank_details_confirm(request, pk):
     organisation = get_scoped_or_404(selectors.mediators_visible_to(request.membership), pk=pk)
     try:
-        services.mediator_bank_details_confirm(
-            profile=services.mediator_profile_for(organisation), membership=request.membership
+        directory.mediator_bank_details_confirm(
+            profile=directory.mediator_profile_for(organisation), membership=request.membership
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -5,3 +5,6 @@ class DirectoryConfig(AppConfig):
     name = "passnum.directory"
     label = "directory"
     verbose_name = "Annuaire de la médiation"
+
+    def ready(self):
+        from . import journal  # noqa: F401  (declares the directory's journal events)

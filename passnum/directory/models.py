@@ -64,6 +64,15 @@ class MediatorProfile(models.Model):
         """Rule: a mediator is qualified while its profile's status is "qualified"."""
         return self.qualification_status == QualificationStatus.QUALIFIED
 
+    @property
+    def has_been_qualified(self) -> bool:
+        """Rule: a mediator has been qualified while qualified or suspended (not while applying,
+        nor once disqualified): its identity and bank details can then no longer be blanked."""
+        return self.qualification_status in (
+            QualificationStatus.QUALIFIED,
+            QualificationStatus.SUSPENDED,
+        )
+
 
 class PlaceQuerySet(models.QuerySet):
     def of_qualified_mediators(self):
@@ -119,6 +128,13 @@ class Place(models.Model):
 def mediator_is_qualified(organisation) -> bool:
     """Rule: a mediator organisation is qualified when its profile's status is "qualified";
     without a profile it is not (it has not applied). Referral, the places offered to the front
-    desk, open data and redemption all ask this (or ``PlaceQuerySet.of_qualified_mediators``)."""
-    profile = getattr(organisation, "mediator_profile", None)
+    desk, open data and redemption all ask this (or ``PlaceQuerySet.of_qualified_mediators``).
+
+    The profile is read from the database, not from a profile cached on ``organisation``: a
+    suspension made a moment ago counts."""
+    profile = (
+        MediatorProfile.objects.filter(organisation_id=organisation.pk)
+        .only("qualification_status")
+        .first()
+    )
     return profile is not None and profile.is_qualified

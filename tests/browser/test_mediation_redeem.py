@@ -173,7 +173,7 @@ def test_manager_sees_bank_changes_to_revalidate_and_what_they_hold_back(
     the statements page names it as left out of the export and of the run, and after the
     re-validation an earlier statement's page says its PDF shows the old IBAN."""
     from mediation.models import Statement
-    from mediation.services import mediator_profile_update
+    from passnum.directory.services import mediator_profile_update
     from passnum.organisations.models import Membership
 
     rouergue = demo.orgs["med_rouergue"]

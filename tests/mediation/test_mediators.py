@@ -13,12 +13,19 @@ from mediation.services import (
     agreement_activate,
     agreement_create,
     agreement_terminate,
+)
+from passnum.directory.models import (
+    MediatorProfile,
+    Place,
+    QualificationStatus,
+    mediator_is_qualified,
+)
+from passnum.directory.services import (
     mediator_invite,
     mediator_profile_update,
     mediator_qualification_change,
     place_save,
 )
-from passnum.directory.models import MediatorProfile, QualificationStatus
 from passnum.organisations.models import Invitation, OrganisationKind, Role
 from passnum.programme.models import Service
 from tests.factories import CommuneFactory, OwnerFactory, PlaceFactory
@@ -211,25 +218,32 @@ def test_a_place_takes_its_communes_postcode(applicant):
     assert place.postcode == "12850"
 
 
-def test_places_for_referral_come_nearest_first(db):
-    from mediation.selectors import places_for_referral
-    from tests.factories import EpciFactory, MediatorProfileFactory
+def test_only_active_places_of_qualified_mediators_are_offered_and_published(db):
+    """One rule (Place.objects.of_qualified_mediators, mediator_is_qualified) for referral,
+    open data and redemption: a mediator without a profile has not applied, so is not
+    qualified."""
+    from mediation.opendata import places_published
+    from tests.factories import MediatorOrganisationFactory, MediatorProfileFactory
 
-    epci = EpciFactory()
-    here, neighbour, far = (CommuneFactory(epci=epci), CommuneFactory(epci=epci), CommuneFactory())
-    places = {}
-    for key, commune in (("far", far), ("neighbour", neighbour), ("here", here)):
-        profile = MediatorProfileFactory()
-        places[key] = PlaceFactory(
-            organisation=profile.organisation, commune=commune, name=f"A {key}"
+    qualified = PlaceFactory(organisation=MediatorProfileFactory().organisation)
+    left_out = [
+        PlaceFactory(
+            organisation=MediatorProfileFactory(
+                qualification_status=s, status_reason="" if s == "applied" else "motif"
+            ).organisation
         )
-    unqualified = MediatorProfileFactory(qualification_status="applied")
-    PlaceFactory(organisation=unqualified.organisation, commune=here)
-    assert list(places_for_referral(commune=here)) == [
-        places["here"],
-        places["neighbour"],
-        places["far"],
+        for s in ("applied", "suspended", "disqualified")
     ]
+    no_profile = MediatorOrganisationFactory()
+    left_out.append(PlaceFactory(organisation=no_profile))
+    left_out.append(
+        PlaceFactory(organisation=qualified.organisation, is_active=False, name="Fermé")
+    )
+    assert list(Place.objects.of_qualified_mediators()) == [qualified]
+    assert list(places_published()) == [qualified]
+    assert mediator_is_qualified(qualified.organisation)
+    assert not mediator_is_qualified(no_profile)
+    assert all(not mediator_is_qualified(p.organisation) for p in left_out[:4])
 
 
 # --- Open data ----------------------------------------------------------------------------------
@@ -334,12 +348,12 @@ def test_bank_details_changed_by_the_mediator_wait_for_a_manager(
     statement can be neither validated nor exported until a manager re-validates."""
     from mediation.models import Redemption
     from mediation.services import (
-        mediator_bank_details_confirm,
         statement_issue,
         statement_validate,
         statements_accounting_csv,
     )
     from passnum.audit.models import JournalEntry
+    from passnum.directory.services import mediator_bank_details_confirm
 
     assert redeem(list(chequebook.cheques.all()[:2])).ok
     Redemption.objects.update(redeemed_at=timezone.now() - datetime.timedelta(days=40))

@@ -15,11 +15,11 @@ from mediation.rules import Reason
 from mediation.services import (
     WRONG_CODE_LIMIT,
     ChequeLine,
-    mediator_qualification_change,
     redemption_submit,
 )
 from orientation.models import ReferralState
 from passnum.audit.models import JournalEntry
+from passnum.directory.services import mediator_qualification_change
 from tests.factories import (
     BeneficiaryFactory,
     ChequebookFactory,

@@ -373,7 +373,7 @@ def test_no_statement_is_issued_while_bank_details_await_revalidation(
     """The statement PDF prints the IBAN: a mediator whose bank details changed is held back
     (named), the others are issued; its redemptions wait and go on the next run's statement
     once a manager re-validated."""
-    from mediation.services import mediator_bank_details_confirm, mediator_profile_update
+    from passnum.directory.services import mediator_bank_details_confirm, mediator_profile_update
 
     when = paris(*last_month().timetuple()[:3], 10)
     redeem_at(redeem, list(handed_out(vintage, envelope).cheques.all()[:2]), when)
@@ -411,7 +411,7 @@ def test_no_statement_is_issued_while_bank_details_await_revalidation(
 def test_bank_details_changes_are_journaled_masked_and_shown_to_revalidate(
     mediator, manager, login
 ):
-    from mediation.services import mediator_bank_details_confirm, mediator_profile_update
+    from passnum.directory.services import mediator_bank_details_confirm, mediator_profile_update
 
     profile = mediator.organisation.mediator_profile
     old_iban = profile.iban
@@ -439,7 +439,7 @@ def test_one_mediator_to_revalidate_does_not_block_the_others_export(
 ):
     """The accounting export carries the other mediators' validated statements; the held one
     is named on the statements page, and an export with nothing left says so."""
-    from mediation.services import mediator_bank_details_confirm, mediator_profile_update
+    from passnum.directory.services import mediator_bank_details_confirm, mediator_profile_update
 
     when = paris(*last_month().timetuple()[:3], 10)
     redeem_at(redeem, list(handed_out(vintage, envelope).cheques.all()[:2]), when)
@@ -489,7 +489,7 @@ def test_the_statement_page_says_when_the_pdf_iban_is_no_longer_the_one_paid(
 ):
     """The PDF keeps the IBAN checked at issue; once the mediator's IBAN changed and was
     re-validated, the manager's page says the PDF and the export differ (both masked)."""
-    from mediation.services import mediator_bank_details_confirm, mediator_profile_update
+    from passnum.directory.services import mediator_bank_details_confirm, mediator_profile_update
 
     redeem_at(redeem, list(chequebook.cheques.all()[:1]), paris(*last_month().timetuple()[:3], 10))
     statement = statement_issue(mediator=mediator.organisation, period_start=last_month())

@@ -190,7 +190,7 @@ def test_a_manager_invites_and_qualifies_through_the_pages(manager, login, refer
     assert refused.status_code == 200
     assert "il manque" in " ".join(refused.context["qualification_form"].errors["status"])
     # Once the profile is complete and a place exists, the same page qualifies it.
-    from mediation.services import mediator_profile_update
+    from passnum.directory.services import mediator_profile_update
     from tests.factories import PlaceFactory
 
     profile = MediatorProfile.objects.get(organisation=organisation)
@@ -409,7 +409,8 @@ def test_agreement_steps_show_their_errors_next_to_the_field(mediator, manager, 
 def test_statement_steps_show_their_errors_on_the_page(
     mediator, manager, chequebook, redeem, login
 ):
-    from mediation.services import mediator_profile_update, statement_send, statement_validate
+    from mediation.services import statement_send, statement_validate
+    from passnum.directory.services import mediator_profile_update
 
     assert redeem(list(chequebook.cheques.all()[:2])).ok
     Redemption.objects.update(
@@ -426,7 +427,7 @@ def test_statement_steps_show_their_errors_on_the_page(
     assert refused.status_code == 200
     assert "revalider" in " ".join(refused.context["step_form"].non_field_errors())
     assert 'role="alert"' in refused.content.decode()
-    from mediation.services import mediator_bank_details_confirm
+    from passnum.directory.services import mediator_bank_details_confirm
 
     mediator_bank_details_confirm(
         profile=mediator.organisation.mediator_profile, membership=manager
