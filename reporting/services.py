@@ -19,7 +19,7 @@ from passnum.organisations.models import Membership, Organisation, OrganisationK
 from passnum.pdf import render_pdf, sha256
 
 from .models import ExportJob, Report
-from .selectors import Filters, scope_epci_id
+from .selectors import Filters, chequebooks_in_scope, dashboard_context, period_q, scope_epci_id
 from .summaries import summaries_refresh  # noqa: F401  (re-exported: the tally rebuild)
 
 REMINDER_ACTION = "reporting.front_desk.reminded"
@@ -201,8 +201,6 @@ def report_request(*, membership, period_start, period_end) -> Report:
 
 def report_generate(*, report_id: int) -> Report:
     """Produce the PDF of a report: key figures, charts and tables for its period."""
-    from .views import dashboard_context
-
     report = Report.objects.select_related("epci", "created_by").get(pk=report_id)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING)
     try:
@@ -285,8 +283,6 @@ EXPORT_CHUNK = 2000
 def export_run(*, job_id: int) -> ExportJob:
     """Write the export's file chunk by chunk, saving the progress as it goes."""
     from django.db.models import Count, Q
-
-    from .selectors import chequebooks_in_scope, period_q
 
     job = ExportJob.objects.get(pk=job_id)
     job.status = ExportJob.Status.RUNNING

@@ -1,12 +1,15 @@
 """Reporting's pages: dashboard, breakdown tables and exports, the radar's lists, reports."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
@@ -15,7 +18,7 @@ from passnum.audit.services import journal_record
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, role_required
 
-from . import charts, selectors, services
+from . import selectors, services
 from .filters import DashboardFilter
 from .forms import ExportForm, ReportForm
 from .models import ExportJob
@@ -34,88 +37,12 @@ def _ensure_summaries():
     return run
 
 
-def dashboard_context(filters, *, today=None, for_pdf=False) -> dict:
-    data = selectors.dashboard_data(filters, today=today)
-    f = data["funnel"]
-    funnel_steps = [
-        ("Achetés", f.get("bought", 0)),
-        ("Distribués aux accueils", f.get("at_front_desk", 0) + f.get("handed_out", 0)),
-        ("Remis à une personne", f.get("handed_out", 0)),
-        ("Commencés", f.get("started", 0)),
-        ("Entièrement utilisés", f.get("full", 0)),
-    ]  # fmt: skip
-    prefix = "pdf-" if for_pdf else ""
-    data["charts"] = {
-        "funnel": charts.funnel_chart(
-            f"{prefix}chart-funnel", "Du chéquier acheté au chéquier utilisé", funnel_steps
-        ),
-        "epci": charts.bar_chart(
-            f"{prefix}chart-epci",
-            "Chéquiers remis par EPCI (commune de la personne)",
-            [(r["name"], r["handed_out"]) for r in data["by_epci"]],
-        ),
-        "epci_map": charts.epci_tile_map(
-            f"{prefix}chart-epci-map",
-            "Taux d'utilisation par EPCI (carte schématique)",
-            [r for r in data["by_epci"] if r["epci_id"]],
-        ),
-        "publics": charts.bar_chart(
-            f"{prefix}chart-publics",
-            "Chéquiers remis par public cible",
-            [(r["name"], r["handed_out"]) for r in data["by_public"]],
-            color=charts.PALETTE[1],
-        ),
-        "months": charts.bar_chart(
-            f"{prefix}chart-months",
-            "Chèques encaissés par mois",
-            [(r["month"].strftime("%m/%Y"), r["redeemed"]) for r in data["by_month"]],
-            color=charts.PALETTE[2],
-        ),
-    }
-    data["funnel_steps"] = funnel_steps
-    data["tables"] = {
-        key: table_class(_rows_for(key, data), prefix=f"{key}-")
-        for key, (_, table_class) in BREAKDOWNS.items()
-    }
-    data["run"] = selectors.last_summary_run()
-    data["settings_days"] = {
-        "stock": _settings("PASSNUM_RADAR_STOCK_DAYS"),
-        "not_started": _settings("PASSNUM_RADAR_NOT_STARTED_DAYS"),
-        "referral": _settings("PASSNUM_REFERRAL_FOLLOW_UP_DAYS"),
-    }
-    data["pdf"] = for_pdf
-    data["counts"] = {
-        "accueils": len(data["by_front_desk"]),
-        "mediateurs": len(data["by_mediator"]),
-    }
-    data["top"] = DASHBOARD_TOP
-    return data
-
-
-DASHBOARD_TOP = 10
-
-
-def _top(rows, key):
-    return sorted(rows, key=lambda r: -(r[key] or 0))[:DASHBOARD_TOP]
-
-
-def _rows_for(key, data):
-    return {
-        "epci": data["by_epci"],
-        "publics": data["by_public"],
-        "accueils": _top(data["by_front_desk"], "handed_out"),
-        "mediateurs": _top(data["by_mediator"], "redemptions"),
-        "mois": data["by_month"],
-        "autonomie": data["levels"],
-    }[key]
-
-
 @role_required(*COORDINATORS)
 def dashboard(request):
     _ensure_summaries()
     filterset = _filter(request)
     filters = filterset.to_filters()
-    context = dashboard_context(filters)
+    context = selectors.dashboard_context(filters)
     context.update(
         {
             "filter": filterset,
@@ -136,15 +63,7 @@ def breakdown(request, name):
     title, table_class = BREAKDOWNS[name]
     filterset = _filter(request)
     filters = filterset.to_filters()
-    rows = {
-        "epci": lambda: selectors.by_epci(filters),
-        "publics": lambda: selectors._by_public(filters),
-        "accueils": lambda: selectors.by_front_desk(filters),
-        "mediateurs": lambda: selectors.by_mediator(filters),
-        "mois": lambda: selectors.by_month(filters),
-        "autonomie": lambda: selectors._levels(filters)[0],
-    }[name]()
-    table = table_class(rows)
+    table = table_class(selectors.breakdown_rows(name, filters))
     RequestConfig(request, paginate=False).configure(table)
     run = selectors.last_summary_run()
     export_format = request.GET.get("_export")
@@ -175,8 +94,6 @@ def _query_without_export(request):
 @require_POST
 @role_required(*COORDINATORS)
 def refresh(request):
-    from django.db import transaction
-
     from .tasks import summaries_refresh
 
     transaction.on_commit(summaries_refresh.delay)
@@ -187,8 +104,6 @@ def refresh(request):
 
 
 def _safe_next(request):
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -228,7 +143,7 @@ def radar_stock(request):
     return render(
         request,
         "reporting/radar_stock.html",
-        {"table": table, "page": page, "days": _settings("PASSNUM_RADAR_STOCK_DAYS"),
+        {"table": table, "page": page, "days": settings.PASSNUM_RADAR_STOCK_DAYS,
          "action_url": reverse(action) if action else None,
          "detail_links": _url_exists("chequebooks:chequebook_detail", 1),
          "transfer_links": request.membership.role == "programme_manager"
@@ -245,7 +160,7 @@ def radar_not_started(request):
     return render(
         request,
         "reporting/radar_front_desks.html",
-        {"rows": rows, "topic": "not_started", "days": _settings("PASSNUM_RADAR_NOT_STARTED_DAYS"),
+        {"rows": rows, "topic": "not_started", "days": settings.PASSNUM_RADAR_NOT_STARTED_DAYS,
          "run": run,
          "title": "Chéquiers remis et jamais commencés",
          "filter": _filter(request), "query": request.GET.urlencode()},
@@ -255,7 +170,7 @@ def radar_not_started(request):
 @role_required(*COORDINATORS)
 def radar_expiring(request):
     filters = _filter(request).to_filters()
-    expiry_days = sorted(_settings("PASSNUM_RADAR_EXPIRY_DAYS"))
+    expiry_days = sorted(settings.PASSNUM_RADAR_EXPIRY_DAYS)
     try:
         days = int(request.GET.get("jours", expiry_days[0]))
     except ValueError:
@@ -284,7 +199,7 @@ def radar_referrals(request):
     return render(
         request,
         "reporting/radar_referrals.html",
-        {"page": page, "days": _settings("PASSNUM_REFERRAL_FOLLOW_UP_DAYS"),
+        {"page": page, "days": settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS,
          "filter": _filter(request), "query": request.GET.urlencode()},
     )  # fmt: skip
 
@@ -302,12 +217,6 @@ def referral_remind(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(_safe_next(request) or "reporting:radar_referrals")
-
-
-def _settings(name):
-    from django.conf import settings
-
-    return getattr(settings, name)
 
 
 @require_POST
