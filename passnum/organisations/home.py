@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from passnum.core.home import Panel
 
-from .models import Invitation, Role
+from .models import Invitation
+from .roles import is_programme_manager, may_manage_team
 from .selectors import invitations_pending
 
 
@@ -12,8 +13,19 @@ def panels(request) -> list[Panel]:
     membership = getattr(request, "membership", None)
     if membership is None:
         return []
-    if membership.role == Role.ORG_ADMIN:
-        organisation = membership.organisation
+    if is_programme_manager(membership):
+        pending = Invitation.objects.filter(
+            accepted_at__isnull=True, expires_at__gte=timezone.now()
+        ).select_related("organisation")
+        return [
+            Panel(
+                "organisations/panels/invitations.html",
+                {"count": pending.count(), "invitations": list(pending[:5])},
+                order=900,
+            )
+        ]
+    organisation = membership.organisation
+    if may_manage_team(membership, organisation):
         return [
             Panel(
                 "organisations/panels/team.html",
@@ -22,17 +34,6 @@ def panels(request) -> list[Panel]:
                     "active_members": organisation.memberships.filter(is_active=True).count(),
                     "invitations": list(invitations_pending(organisation)[:5]),
                 },
-                order=900,
-            )
-        ]
-    if membership.role == Role.PROGRAMME_MANAGER:
-        pending = Invitation.objects.filter(
-            accepted_at__isnull=True, expires_at__gte=timezone.now()
-        ).select_related("organisation")
-        return [
-            Panel(
-                "organisations/panels/invitations.html",
-                {"count": pending.count(), "invitations": list(pending[:5])},
                 order=900,
             )
         ]

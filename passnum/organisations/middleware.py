@@ -1,11 +1,11 @@
 from django.utils.functional import SimpleLazyObject
 
+from .selectors import membership_current
+
 SESSION_KEY = "passnum_membership_id"
 
 
 def _current_membership(request):
-    from .selectors import membership_current
-
     return membership_current(user=request.user, membership_id=request.session.get(SESSION_KEY))
 
 

@@ -84,10 +84,6 @@ class Organisation(models.Model):
         return self.name
 
     @property
-    def is_front_desk(self):
-        return self.kind == OrganisationKind.FRONT_DESK
-
-    @property
     def is_mediator(self):
         return self.kind == OrganisationKind.MEDIATOR
 

@@ -4,7 +4,6 @@ through a queryset scoped to the request's current organisation, so a guessed id
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -14,6 +13,8 @@ MANAGERS = (Role.PROGRAMME_MANAGER,)
 COORDINATORS = (Role.PROGRAMME_MANAGER, Role.EPCI_COORDINATOR)
 FRONT_DESK = (Role.EVALUATOR, Role.ORG_ADMIN)
 MEDIATION = (Role.MEDIATOR, Role.ORG_ADMIN)
+#: The team pages (members, invitations); the services then apply ``roles.may_manage_team``.
+TEAM_MANAGERS = (Role.PROGRAMME_MANAGER, Role.ORG_ADMIN)
 
 
 def role_required(*roles, kinds=None):
@@ -39,18 +40,6 @@ def has_role(request, *roles, kinds=None) -> bool:
     if membership is None or membership.role not in roles:
         return False
     return not (kinds and membership.organisation.kind not in kinds)
-
-
-class RoleRequiredMixin(LoginRequiredMixin):
-    allowed_roles: tuple = ()
-    allowed_kinds: tuple | None = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if not has_role(request, *self.allowed_roles, kinds=self.allowed_kinds):
-            raise Http404("Page introuvable")
-        return super().dispatch(request, *args, **kwargs)
 
 
 def get_scoped_or_404(queryset, **lookup):

@@ -1,4 +1,11 @@
-from .models import Membership, Organisation, OrganisationKind, Role
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from passnum.audit.models import JournalEntry
+
+from .models import Invitation, Membership, Organisation
+from .roles import is_programme_manager, may_manage_team
 
 
 def membership_current(*, user, membership_id=None) -> Membership | None:
@@ -16,42 +23,19 @@ def membership_current(*, user, membership_id=None) -> Membership | None:
     return memberships.first()
 
 
-def organisations_visible_to(membership: Membership):
-    """Rule: programme managers see every organisation; an EPCI coordinator the organisations
-    of its EPCI; anyone else only its own organisation."""
-    qs = Organisation.objects.all()
-    if membership is None:
-        return qs.none()
-    if membership.role == Role.PROGRAMME_MANAGER:
-        return qs
-    if membership.role == Role.EPCI_COORDINATOR:
-        return qs.filter(epci_id=membership.organisation.epci_id)
-    return qs.filter(pk=membership.organisation_id)
-
-
-def front_desks_for_side(*, side: str, epci_id=None):
-    qs = Organisation.objects.filter(kind=OrganisationKind.FRONT_DESK, is_active=True, side=side)
-    if epci_id:
-        qs = qs.filter(epci_id=epci_id)
-    return qs
-
-
 def organisations_manageable_by(membership: Membership | None):
     """Rule: a programme manager manages every organisation (its team, its invitations); an
-    organisation's admin manages only its own organisation; nobody else manages any."""
-    if membership is None:
-        return Organisation.objects.none()
-    if membership.role == Role.PROGRAMME_MANAGER:
+    organisation's admin manages only its own organisation; nobody else manages any
+    (``roles.may_manage_team`` as a queryset)."""
+    if is_programme_manager(membership):
         return Organisation.objects.all()
-    if membership.role == Role.ORG_ADMIN:
+    if membership is not None and may_manage_team(membership, membership.organisation):
         return Organisation.objects.filter(pk=membership.organisation_id)
     return Organisation.objects.none()
 
 
 def organisation_list_for_managers():
     """Every organisation, with what its row shows, in a fixed number of queries."""
-    from django.db.models import Count, Q
-
     return Organisation.objects.select_related("epci", "commune").annotate(
         active_members=Count("memberships", filter=Q(memberships__is_active=True))
     )
@@ -66,10 +50,6 @@ def organisation_team(organisation: Organisation):
 
 def invitations_pending(organisation: Organisation):
     """Invitations neither accepted nor expired."""
-    from django.utils import timezone
-
-    from .models import Invitation
-
     return Invitation.objects.filter(
         organisation=organisation, accepted_at__isnull=True, expires_at__gte=timezone.now()
     ).select_related("invited_by")
@@ -77,13 +57,6 @@ def invitations_pending(organisation: Organisation):
 
 def organisation_history(organisation: Organisation, *, limit: int = 50):
     """The journal of an organisation: changes to it, its memberships and its invitations."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Q
-
-    from passnum.audit.models import JournalEntry
-
-    from .models import Invitation
-
     ct = ContentType.objects.get_for_models(Organisation, Membership, Invitation)
     membership_ids = [str(pk) for pk in organisation.memberships.values_list("pk", flat=True)]
     invitation_ids = [str(pk) for pk in organisation.invitations.values_list("pk", flat=True)]

@@ -7,12 +7,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from passnum.audit.services import journal_record
 
-from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrganisationKind, Role
+from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrganisationKind
+from .roles import may_manage_team, require_programme_manager
 
 ORGANISATION_FIELDS = ["kind", "name", "side", "epci", "commune", "address", "phone", "email"]
 
@@ -38,8 +41,7 @@ def organisation_create(*, membership: Membership, **data) -> Organisation:
     """A programme manager creates an organisation (front desk on the CD12 side or of an EPCI,
     mediator, EPCI). Rules: only programme managers create organisations; the programme owner
     (CD12) is not created again."""
-    if membership.role != Role.PROGRAMME_MANAGER:
-        raise ValidationError("Seul un gestionnaire du programme crée une structure.")
+    require_programme_manager(membership, "Seul un gestionnaire du programme crée une structure.")
     if data.get("kind") == OrganisationKind.OWNER:
         raise ValidationError({"kind": "Le porteur du programme existe déjà."})
     organisation = Organisation(**{k: v for k, v in data.items() if k in ORGANISATION_FIELDS})
@@ -60,8 +62,9 @@ def organisation_create(*, membership: Membership, **data) -> Organisation:
 def organisation_update(*, organisation: Organisation, membership: Membership, **data):
     """A programme manager edits an organisation; the journal keeps which fields changed.
     Rule: the kind of an organisation with members does not change (their roles depend on it)."""
-    if membership.role != Role.PROGRAMME_MANAGER:
-        raise ValidationError("Seul un gestionnaire du programme modifie une structure.")
+    require_programme_manager(
+        membership, "Seul un gestionnaire du programme modifie une structure."
+    )
     before = Organisation.objects.get(pk=organisation.pk)
     for key, value in data.items():
         if key in ORGANISATION_FIELDS + ["is_active"]:
@@ -123,20 +126,12 @@ def membership_add(*, user, organisation: Organisation, role: str, by=None) -> M
     return membership
 
 
-def membership_can_manage(*, by: Membership, organisation: Organisation) -> bool:
-    """Rule: a programme manager manages every organisation's team; an organisation's admin
-    manages its own organisation's team only."""
-    if by.role == Role.PROGRAMME_MANAGER:
-        return True
-    return by.role == Role.ORG_ADMIN and by.organisation_id == organisation.pk
-
-
 def membership_deactivate(*, membership: Membership, by=None) -> Membership:
     """Rule: a membership is deactivated, never deleted, so the journal keeps its meaning.
     Only a programme manager or the organisation's admin deactivates, and never their own
     membership (nobody locks themselves out)."""
     if by is not None:
-        if not membership_can_manage(by=by, organisation=membership.organisation):
+        if not may_manage_team(by, membership.organisation):
             raise ValidationError("Vous ne gérez pas l'équipe de cette structure.")
         if by.pk == membership.pk:
             raise ValidationError("Vous ne pouvez pas désactiver votre propre accès.")
@@ -179,7 +174,7 @@ def invitation_create(
     Rules: a programme manager invites to any organisation, an organisation's admin to its own;
     the role fits the kind of organisation; a person already active in the organisation is not
     invited again."""
-    if not membership_can_manage(by=by, organisation=organisation):
+    if not may_manage_team(by, organisation):
         raise ValidationError("Vous ne pouvez pas inviter de personne dans cette structure.")
     if role not in ROLES_BY_KIND[organisation.kind]:
         raise ValidationError({"role": "Ce rôle n'existe pas pour ce type de structure."})
@@ -221,9 +216,6 @@ def invitation_send(*, invitation: Invitation, accept_url: str) -> None:
 
 def invitation_email_compose(*, invitation: Invitation, accept_url: str):
     """The invitation e-mail: who invites, to which organisation, the link and its expiry."""
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
-
     context = {"invitation": invitation, "accept_url": accept_url}
     subject = f"Invitation au Pass numérique : {invitation.organisation.name}"
     body = render_to_string("organisations/email/invitation.txt", context)
@@ -280,7 +272,7 @@ def invitation_cancel(*, invitation: Invitation, by: Membership) -> Invitation:
 
     Rules: whoever may invite to the organisation may withdraw; an accepted invitation is not
     withdrawn (deactivate the membership instead)."""
-    if not membership_can_manage(by=by, organisation=invitation.organisation):
+    if not may_manage_team(by, invitation.organisation):
         raise ValidationError("Vous ne gérez pas l'équipe de cette structure.")
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)

@@ -9,8 +9,8 @@ from passnum.core.forms import form_add_service_errors
 
 from .filters import OrganisationFilter
 from .forms import InvitationForm, OrganisationForm
-from .models import Membership, Role
-from .permissions import MANAGERS, role_required
+from .models import Membership
+from .permissions import MANAGERS, TEAM_MANAGERS, role_required
 from .selectors import (
     invitations_pending,
     organisation_history,
@@ -27,8 +27,6 @@ from .services import (
     organisation_update,
 )
 from .tables import OrganisationTable
-
-TEAM_MANAGERS = (Role.PROGRAMME_MANAGER, Role.ORG_ADMIN)
 
 
 @role_required(*MANAGERS)

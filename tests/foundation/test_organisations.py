@@ -356,3 +356,36 @@ def test_an_admin_cannot_withdraw_another_organisations_invitation(client, login
         assert client.post(url).status_code == 404
     client.logout()
     assert client.get(reverse("accounts:invitation_accept", args=[token])).status_code == 200
+
+
+def test_the_manageable_organisations_follow_may_manage_team():
+    from django.utils import timezone
+
+    from passnum.organisations.selectors import organisations_manageable_by
+
+    desk, other = FrontDeskFactory(), FrontDeskFactory()
+    admin = MembershipFactory(organisation=desk, role=Role.ORG_ADMIN)
+    inactive_admin = MembershipFactory(
+        organisation=desk, role=Role.ORG_ADMIN, is_active=False, deactivated_at=timezone.now()
+    )
+    assert set(organisations_manageable_by(manager_membership())) >= {desk, other}
+    assert list(organisations_manageable_by(admin)) == [desk]
+    assert not organisations_manageable_by(inactive_admin).exists()
+    assert not organisations_manageable_by(evaluator_membership(desk)).exists()
+    assert not organisations_manageable_by(None).exists()
+
+
+def test_organisations_are_created_and_edited_by_active_managers_only():
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from passnum.organisations.services import organisation_create, organisation_update
+
+    inactive = manager_membership(is_active=False, deactivated_at=timezone.now())
+    with pytest.raises(ValidationError, match="Seul un gestionnaire du programme crée"):
+        organisation_create(membership=inactive, kind=OrganisationKind.MEDIATOR, name="X")
+    desk = FrontDeskFactory()
+    with pytest.raises(ValidationError, match="Seul un gestionnaire du programme modifie"):
+        organisation_update(
+            organisation=desk, membership=MembershipFactory(organisation=desk), name="Y"
+        )
