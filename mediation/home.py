@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from passnum.core.home import Panel
 from passnum.directory.models import MediatorProfile, QualificationStatus
-from passnum.organisations.models import OrganisationKind, Role
+from passnum.organisations.roles import is_mediator_member, is_programme_manager
 
 from .models import Statement, StatementStatus
 from .selectors import month_redemptions
@@ -16,13 +16,9 @@ def panels(request) -> list:
     membership = getattr(request, "membership", None)
     if membership is None:
         return []
-    organisation = membership.organisation
-    if organisation.kind == OrganisationKind.MEDIATOR and membership.role in (
-        Role.ORG_ADMIN,
-        Role.MEDIATOR,
-    ):
-        return _mediator_panels(organisation)
-    if membership.role == Role.PROGRAMME_MANAGER:
+    if is_mediator_member(membership):
+        return _mediator_panels(membership.organisation)
+    if is_programme_manager(membership):
         return _manager_panels()
     return []
 

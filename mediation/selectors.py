@@ -11,26 +11,20 @@ from orientation.models import Referral, ReferralState
 from orientation.selectors import beneficiaries_visible_to
 from passnum.core.dates import month_start, next_month, paris_midnight
 from passnum.directory.models import Place
-from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.organisations.models import Organisation, OrganisationKind
+from passnum.organisations.roles import is_mediator_member, is_programme_manager
 from passnum.people.models import Beneficiary
 
 from .models import Activity, Agreement, Redemption, Statement
 
 
-def _is_manager(membership) -> bool:
-    return membership is not None and membership.role == Role.PROGRAMME_MANAGER
-
-
 def _own_mediator(membership):
-    if membership is None or membership.organisation.kind != OrganisationKind.MEDIATOR:
-        return None
-    if membership.role not in (Role.ORG_ADMIN, Role.MEDIATOR):
-        return None
-    return membership.organisation
+    """The mediator organisation ``membership`` acts for (is_mediator_member), or None."""
+    return membership.organisation if is_mediator_member(membership) else None
 
 
 def _scoped(qs, membership, field="mediator"):
-    if _is_manager(membership):
+    if is_programme_manager(membership):
         return qs
     own = _own_mediator(membership)
     if own is None:
@@ -61,7 +55,7 @@ def agreements_visible_to(membership):
 def mediators_visible_to(membership):
     """Mediator organisations: all for a manager, its own for a mediator, none otherwise."""
     qs = Organisation.objects.filter(kind=OrganisationKind.MEDIATOR)
-    if _is_manager(membership):
+    if is_programme_manager(membership):
         return qs
     own = _own_mediator(membership)
     return qs.filter(pk=own.pk) if own else qs.none()

@@ -26,8 +26,9 @@ from passnum.core.dates import PARIS, month_start, next_month, paris_midnight, p
 from passnum.core.money import format_cents
 from passnum.core.services import counter_next
 from passnum.directory.models import MediatorProfile, mediator_is_qualified
-from passnum.directory.services import bank_value_masked, mediator_profile_for
-from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.directory.services import NOT_THIS_MEDIATOR, bank_value_masked, mediator_profile_for
+from passnum.organisations.models import Organisation, OrganisationKind
+from passnum.organisations.roles import is_mediator_member, require_programme_manager
 from passnum.pdf import render_pdf, sha256
 from passnum.programme.models import Vintage
 from passnum.programme.vintages import vintage_has_ended, vintage_is_valid_on
@@ -67,21 +68,6 @@ def activity_duration_error(minutes) -> str | None:
     return None
 
 
-def _require_manager(membership) -> None:
-    if membership is None or membership.role != Role.PROGRAMME_MANAGER:
-        raise ValidationError("Seul un gestionnaire du programme peut faire cela.")
-
-
-def _require_mediator_member(membership, organisation, *, admin=False) -> None:
-    roles = (Role.ORG_ADMIN,) if admin else (Role.ORG_ADMIN, Role.MEDIATOR)
-    if (
-        membership is None
-        or membership.organisation_id != organisation.pk
-        or membership.role not in roles
-    ):
-        raise ValidationError("Vous n'agissez pas pour cette structure de médiation.")
-
-
 def _require_bank_details_confirmed(mediator) -> None:
     if MediatorProfile.objects.filter(organisation=mediator, bank_details_to_confirm=True).exists():
         raise ValidationError(
@@ -99,7 +85,7 @@ def agreement_create(
     """A programme manager drafts an agreement between CD12 (or an EPCI organisation) and a
     mediator; its PDF is generated once from the template, with the mediator's details and the
     programme's terms (the vintage's mediator net per cheque, monthly statements)."""
-    _require_manager(membership)
+    require_programme_manager(membership)
     if mediator.kind != OrganisationKind.MEDIATOR:
         raise ValidationError("Une convention se signe avec un acteur de médiation.")
     if counterpart.kind not in (OrganisationKind.OWNER, OrganisationKind.EPCI):
@@ -156,7 +142,7 @@ def _agreement_render(agreement: Agreement) -> None:
 
 def agreement_activate(*, agreement: Agreement, signed_at: datetime.date, membership) -> Agreement:
     """A manager records the signature: the draft agreement comes into force."""
-    _require_manager(membership)
+    require_programme_manager(membership)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError("Seule une convention en brouillon peut entrer en vigueur.")
     agreement.signed_at = signed_at
@@ -174,7 +160,7 @@ def agreement_activate(*, agreement: Agreement, signed_at: datetime.date, member
 
 def agreement_terminate(*, agreement: Agreement, membership, reason: str) -> Agreement:
     """A manager terminates an agreement in force; the mediator can no longer redeem under it."""
-    _require_manager(membership)
+    require_programme_manager(membership)
     if agreement.status != AgreementStatus.ACTIVE:
         raise ValidationError("Seule une convention en vigueur peut être résiliée.")
     if not (reason or "").strip():
@@ -445,7 +431,7 @@ def redemption_submit(
     """
     organisation = membership.organisation
     user = membership.user
-    if membership.role not in (Role.ORG_ADMIN, Role.MEDIATOR) or not organisation.is_mediator:
+    if not is_mediator_member(membership):
         raise ValidationError("Seul un acteur de médiation encaisse des chèques.")
     if not token:
         raise ValidationError("Jeton de saisie manquant : rechargez la page.")
@@ -713,7 +699,8 @@ def activity_record(
     may still see or whose cheques it redeemed, never anonymised; the referral's person is
     added to them."""
     organisation = membership.organisation
-    _require_mediator_member(membership, organisation)
+    if not is_mediator_member(membership, organisation):
+        raise ValidationError(NOT_THIS_MEDIATOR)
     errors = {}
     if date > timezone.localdate():
         errors["date"] = "L'activité ne peut pas être datée dans le futur."
@@ -951,7 +938,7 @@ def statement_pay(
 
 
 def _statement_move(statement, membership, from_status, to_status, *, paid_at=None, reference=""):
-    _require_manager(membership)
+    require_programme_manager(membership)
     with transaction.atomic():
         statement = Statement.objects.select_for_update().get(pk=statement.pk)
         if statement.status != from_status:
@@ -1027,7 +1014,7 @@ def statements_accounting_csv(*, statements, membership) -> AccountingExport:
     given statements, with the mediators' IBAN. Journaled: it carries bank details. The
     statements of mediators whose bank details await re-validation are left out and named
     (``statements_held_from_accounting``); the others are exported."""
-    _require_manager(membership)
+    require_programme_manager(membership)
     held = statements_held_from_accounting(statements)
     statements = statements.exclude(mediator__mediator_profile__bank_details_to_confirm=True)
     out = io.StringIO()

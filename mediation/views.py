@@ -15,8 +15,9 @@ from passnum.audit.selectors import journal_for_object
 from passnum.audit.services import journal_record
 from passnum.directory import selectors as directory_selectors
 from passnum.directory import services as directory
-from passnum.organisations.models import OrganisationKind
+from passnum.organisations.models import OrganisationKind, Role
 from passnum.organisations.permissions import MANAGERS, MEDIATION, get_scoped_or_404, role_required
+from passnum.organisations.roles import is_programme_manager
 
 from . import opendata, selectors, services
 from .filters import MediatorFilter
@@ -195,7 +196,7 @@ def statement_list(request):
     status = request.GET.get("statut")
     if status in StatementStatus.values:
         statements = statements.filter(status=status)
-    is_manager = membership.role in MANAGERS
+    is_manager = is_programme_manager(membership)
     return render(
         request,
         "mediation/statement_list.html",
@@ -233,11 +234,11 @@ def _statement_render(request, statement, *, pay_form=None, step_form=None):
         {
             "statement": statement,
             "lines": lines,
-            "is_manager": request.membership.role in MANAGERS,
+            "is_manager": is_programme_manager(request.membership),
             "pay_form": pay_form or StatementPayForm(initial={"paid_at": timezone.localdate()}),
             "step_form": step_form,
             "iban_mismatch": services.statement_iban_mismatch(statement)
-            if request.membership.role in MANAGERS
+            if is_programme_manager(request.membership)
             else None,
             "history": journal_for_object(statement),
         },
@@ -367,7 +368,7 @@ def organisation_profile(request):
                 "counterpart"
             ),
             "missing": directory.mediator_profile_missing(profile),
-            "can_edit": request.role == "org_admin",
+            "can_edit": directory.may_edit_mediator(request.membership, organisation),
             "history": journal_for_object(profile),
         },
     )
@@ -399,7 +400,7 @@ def _profile_edit(request, profile, *, next_url):
     return render(request, "mediation/profile_form.html", {"form": form, "profile": profile})
 
 
-@role_required("org_admin", kinds=MEDIATOR_KINDS)
+@role_required(Role.ORG_ADMIN, kinds=MEDIATOR_KINDS)
 def profile_edit(request):
     profile = directory.mediator_profile_for(request.organisation)
     return _profile_edit(request, profile, next_url=reverse("mediation:profile"))
@@ -429,12 +430,12 @@ def _place_edit(request, organisation, place, *, next_url):
     )
 
 
-@role_required("org_admin", kinds=MEDIATOR_KINDS)
+@role_required(Role.ORG_ADMIN, kinds=MEDIATOR_KINDS)
 def place_create(request):
     return _place_edit(request, request.organisation, None, next_url=reverse("mediation:profile"))
 
 
-@role_required("org_admin", kinds=MEDIATOR_KINDS)
+@role_required(Role.ORG_ADMIN, kinds=MEDIATOR_KINDS)
 def place_edit(request, pk):
     place = get_scoped_or_404(selectors.places_visible_to(request.membership), pk=pk)
     return _place_edit(request, request.organisation, place, next_url=reverse("mediation:profile"))
@@ -606,7 +607,7 @@ def _agreement_render(request, agreement, *, activate_form=None, terminate_form=
         "mediation/agreement_detail.html",
         {
             "agreement": agreement,
-            "is_manager": request.membership.role in MANAGERS,
+            "is_manager": is_programme_manager(request.membership),
             "activate_form": activate_form
             or AgreementActivateForm(initial={"signed_at": timezone.localdate()}),
             "terminate_form": terminate_form or ReasonForm(),
