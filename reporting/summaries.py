@@ -30,7 +30,7 @@ from django.utils import timezone
 from chequebooks.models import Chequebook, ChequebookState, ChequeState
 from chequebooks.states import REDEEMED_STATES, UNREDEEMED_STATES
 from mediation.models import Redemption, StatementStatus
-from orientation.models import Assessment, Referral, ReferralState
+from orientation.models import Assessment, Referral, referral_overdue_q
 from passnum.core.dates import paris_midnight
 from passnum.programme.vintages import ongoing_q
 
@@ -148,7 +148,6 @@ def redemption_facts():
 
 
 def referral_facts(*, as_of):
-    cutoff = paris_midnight(as_of - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS))
     return (
         Referral.objects.order_by()
         .annotate(
@@ -160,7 +159,8 @@ def referral_facts(*, as_of):
             d_beneficiary_epci=F("beneficiary__commune__epci_id"),
             d_state=F("state"),
             d_overdue=Case(
-                When(Q(state=ReferralState.PROPOSED, created_at__lt=cutoff), then=Value(True)),
+                # The same boundary as the radar's list and the front desk's home.
+                When(referral_overdue_q(today=as_of), then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             ),

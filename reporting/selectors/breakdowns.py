@@ -3,6 +3,7 @@ the tallies."""
 
 from django.db.models import Q, Sum
 
+from orientation.models import ReferralState
 from passnum.organisations.models import Organisation
 from passnum.programme.models import Envelope, TargetPublic
 from passnum.territory.models import Epci
@@ -165,6 +166,10 @@ def by_front_desk(filters) -> list[dict]:
     return sorted(result, key=lambda r: r["name"])
 
 
+#: A referral its mediator never accepted: still proposed, declined, or lapsed unanswered.
+NEVER_ACCEPTED = (ReferralState.PROPOSED, ReferralState.DECLINED, ReferralState.LAPSED)
+
+
 def by_mediator(filters) -> list[dict]:
     red = {
         r["mediator_id"]: r
@@ -182,7 +187,7 @@ def by_mediator(filters) -> list[dict]:
         .values("mediator_id")
         .annotate(
             received=Sum("referrals"),
-            accepted=Sum("referrals", filter=~Q(state__in=["proposed", "declined", "lapsed"])),
+            accepted=Sum("referrals", filter=~Q(state__in=NEVER_ACCEPTED)),
             overdue=Sum("referrals", filter=Q(overdue=True)),
         )
     }

@@ -7,7 +7,7 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState
-from orientation.models import Referral, ReferralState
+from orientation.models import Referral
 from passnum.core.dates import paris_midnight
 from passnum.organisations.models import Organisation
 from passnum.programme.vintages import expiring_within_q, ongoing_q
@@ -99,12 +99,11 @@ def _with_organisations(rows, key):
 
 
 def radar_referrals_overdue(filters: Filters, *, today=None):
-    """Referrals still proposed after PASSNUM_REFERRAL_FOLLOW_UP_DAYS days (read live: the
-    radar's number counts this very list). Filtered by vintage, those that came with a
-    chequebook of that vintage."""
-    today = today or timezone.localdate()
-    cutoff = paris_midnight(today - timedelta(days=settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS))
-    qs = Referral.objects.filter(state=ReferralState.PROPOSED, created_at__lt=cutoff)
+    """Referrals to follow up (``Referral.objects.overdue``: still proposed, made before
+    00:00 Europe/Paris PASSNUM_REFERRAL_FOLLOW_UP_DAYS days ago; the front desk's home and
+    the tallies draw the same boundary). Read live: the radar's number counts this very list.
+    Filtered by vintage, those that came with a chequebook of that vintage."""
+    qs = Referral.objects.overdue(today=today)
     for epci in (filters.scope_epci_id, filters.epci_id):
         if epci:
             qs = qs.filter(
