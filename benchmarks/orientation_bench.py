@@ -52,10 +52,10 @@ def main():
     from orientation.services import (
         beneficiaries_purge,
         beneficiary_duplicate_check,
-        identity_key_for,
         questionnaire_default_create,
         referrals_lapse_overdue,
     )
+    from passnum.people.identity import identity_key_for
     from passnum.accounts.models import User
     from passnum.directory.models import Place
     from passnum.organisations.middleware import SESSION_KEY
