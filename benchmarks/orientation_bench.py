@@ -55,11 +55,11 @@ def main():
         questionnaire_default_create,
         referrals_lapse_overdue,
     )
-    from passnum.people.identity import identity_key_for
     from passnum.accounts.models import User
     from passnum.directory.models import Place
     from passnum.organisations.middleware import SESSION_KEY
     from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
+    from passnum.people.identity import identity_key_for
     from passnum.people.models import Beneficiary
     from passnum.programme.models import TargetPublic
     from passnum.programme.services import programme_load_aveyron
