@@ -1,66 +1,152 @@
-"""The allowed changes of state of a cheque and of a chequebook, written once.
+"""The allowed changes of state of a cheque and of a chequebook, written once, one named
+``Transition`` each (passnum.audit.transitions).
 
-Every service that changes a state checks it here; a forbidden change raises
-``IllegalTransition``. Stock → front desk → handed out → redeemed → on a statement → paid;
-or cancelled; or expired.
+A chequebook: in stock → at a front desk (allocated, received, transferred) → handed out; or
+back to stock; or cancelled (opposition). A cheque follows its chequebook to the front desk and
+to the person, then is redeemed → put on a statement → paid; or cancelled; or expired when its
+vintage ends. Every service that changes a state goes through one of these transitions (one row:
+``apply``/``check``; many rows in one UPDATE: ``sources`` in the WHERE clause).
 """
 
+from passnum.audit.transitions import IllegalTransition, Transition, sources_of
+
+from . import journal
 from .models import ChequebookState, ChequeState
 
+__all__ = ["IllegalTransition"]  # re-exported: callers catch it from here
 
-class IllegalTransition(Exception):
-    def __init__(self, kind, from_state, to_state):
-        self.from_state, self.to_state = from_state, to_state
-        super().__init__(f"{kind}: {from_state} → {to_state} is not allowed")
+# --- Chequebook -------------------------------------------------------------------------------
 
-
-CHEQUE_TRANSITIONS: dict[str, set[str]] = {
-    ChequeState.IN_STOCK: {ChequeState.AT_FRONT_DESK, ChequeState.CANCELLED, ChequeState.EXPIRED},
-    ChequeState.AT_FRONT_DESK: {
-        ChequeState.IN_STOCK,  # returned to the programme's stock
-        ChequeState.HANDED_OUT,
-        ChequeState.CANCELLED,
-        ChequeState.EXPIRED,
-    },
-    ChequeState.HANDED_OUT: {ChequeState.REDEEMED, ChequeState.CANCELLED, ChequeState.EXPIRED},
-    ChequeState.REDEEMED: {ChequeState.ON_STATEMENT},
-    ChequeState.ON_STATEMENT: {ChequeState.PAID},
-    ChequeState.PAID: set(),
-    ChequeState.CANCELLED: set(),
-    ChequeState.EXPIRED: set(),
-}
-
-CHEQUEBOOK_TRANSITIONS: dict[str, set[str]] = {
-    ChequebookState.IN_STOCK: {ChequebookState.AT_FRONT_DESK, ChequebookState.CANCELLED},
-    ChequebookState.AT_FRONT_DESK: {
+#: A manager allocates a chequebook of the programme's stock to a front desk.
+CHEQUEBOOK_ALLOCATE = Transition(
+    "chequebook.allocate",
+    sources=(ChequebookState.IN_STOCK,),
+    target=ChequebookState.AT_FRONT_DESK,
+    event=journal.CHEQUEBOOK_ALLOCATED,
+)
+#: The front desk confirms receipt (the state stays, ``received_at`` is set).
+CHEQUEBOOK_RECEIVE = Transition(
+    "chequebook.receive",
+    sources=(ChequebookState.AT_FRONT_DESK,),
+    target=ChequebookState.AT_FRONT_DESK,
+    event=journal.CHEQUEBOOK_RECEIVED,
+)
+#: A chequebook at a front desk goes back to the programme's stock.
+CHEQUEBOOK_RETURN = Transition(
+    "chequebook.return",
+    sources=(ChequebookState.AT_FRONT_DESK,),
+    target=ChequebookState.IN_STOCK,
+    event=journal.CHEQUEBOOK_RETURNED,
+)
+#: A manager moves a chequebook from one front desk to another.
+CHEQUEBOOK_TRANSFER = Transition(
+    "chequebook.transfer",
+    sources=(ChequebookState.AT_FRONT_DESK,),
+    target=ChequebookState.AT_FRONT_DESK,
+    event=journal.CHEQUEBOOK_TRANSFERRED,
+)
+#: A front desk hands the chequebook to a person.
+CHEQUEBOOK_HAND_OVER = Transition(
+    "chequebook.hand_over",
+    sources=(ChequebookState.AT_FRONT_DESK,),
+    target=ChequebookState.HANDED_OUT,
+    event=journal.CHEQUEBOOK_HANDED_OUT,
+)
+#: Opposition on a lost or stolen chequebook, wherever it is.
+CHEQUEBOOK_CANCEL = Transition(
+    "chequebook.cancel",
+    sources=(
         ChequebookState.IN_STOCK,
-        ChequebookState.AT_FRONT_DESK,  # transfer between front desks
+        ChequebookState.AT_FRONT_DESK,
         ChequebookState.HANDED_OUT,
-        ChequebookState.CANCELLED,
-    },
-    ChequebookState.HANDED_OUT: {ChequebookState.CANCELLED},
-    ChequebookState.CANCELLED: set(),
-}
+    ),
+    target=ChequebookState.CANCELLED,
+    event=journal.CHEQUEBOOK_CANCELLED,
+)
 
+CHEQUEBOOK_TRANSITIONS = (
+    CHEQUEBOOK_ALLOCATE,
+    CHEQUEBOOK_RECEIVE,
+    CHEQUEBOOK_RETURN,
+    CHEQUEBOOK_TRANSFER,
+    CHEQUEBOOK_HAND_OVER,
+    CHEQUEBOOK_CANCEL,
+)
 
-def cheque_transition_check(from_state: str, to_state: str) -> None:
-    if to_state not in CHEQUE_TRANSITIONS[from_state]:
-        raise IllegalTransition("cheque", from_state, to_state)
+# --- Cheque -----------------------------------------------------------------------------------
+# The cheques of a chequebook move with it in one UPDATE (its journal entry says it); the
+# mediation app redeems them and puts them on statements (it journals those itself).
 
+CHEQUE_ALLOCATE = Transition(
+    "cheque.allocate", sources=(ChequeState.IN_STOCK,), target=ChequeState.AT_FRONT_DESK
+)
+CHEQUE_RETURN = Transition(
+    "cheque.return", sources=(ChequeState.AT_FRONT_DESK,), target=ChequeState.IN_STOCK
+)
+CHEQUE_HAND_OVER = Transition(
+    "cheque.hand_over", sources=(ChequeState.AT_FRONT_DESK,), target=ChequeState.HANDED_OUT
+)
+#: Opposition on a cheque (alone or with its chequebook): never once redeemed.
+CHEQUE_CANCEL = Transition(
+    "cheque.cancel",
+    sources=(ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK, ChequeState.HANDED_OUT),
+    target=ChequeState.CANCELLED,
+    event=journal.CHEQUE_CANCELLED,
+)
+#: A mediator redeems a cheque the person holds (mediation's redemption).
+CHEQUE_REDEEM = Transition(
+    "cheque.redeem", sources=(ChequeState.HANDED_OUT,), target=ChequeState.REDEEMED
+)
+#: A redeemed cheque goes on the mediator's monthly statement.
+CHEQUE_PUT_ON_STATEMENT = Transition(
+    "cheque.put_on_statement", sources=(ChequeState.REDEEMED,), target=ChequeState.ON_STATEMENT
+)
+#: The statement is paid.
+CHEQUE_PAY = Transition("cheque.pay", sources=(ChequeState.ON_STATEMENT,), target=ChequeState.PAID)
+#: Its vintage ended before it was redeemed.
+CHEQUE_EXPIRE = Transition(
+    "cheque.expire",
+    sources=(ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK, ChequeState.HANDED_OUT),
+    target=ChequeState.EXPIRED,
+)
 
-def chequebook_transition_check(from_state: str, to_state: str) -> None:
-    if to_state not in CHEQUEBOOK_TRANSITIONS[from_state]:
-        raise IllegalTransition("chequebook", from_state, to_state)
+CHEQUE_TRANSITIONS = (
+    CHEQUE_ALLOCATE,
+    CHEQUE_RETURN,
+    CHEQUE_HAND_OVER,
+    CHEQUE_CANCEL,
+    CHEQUE_REDEEM,
+    CHEQUE_PUT_ON_STATEMENT,
+    CHEQUE_PAY,
+    CHEQUE_EXPIRE,
+)
 
 
 def cheque_states_from(to_state: str) -> list[str]:
     """The states a cheque may be in to move to ``to_state`` (for bulk UPDATE ... WHERE)."""
-    return [s for s, targets in CHEQUE_TRANSITIONS.items() if to_state in targets]
+    return sources_of(CHEQUE_TRANSITIONS, to_state)
 
+
+def chequebook_states_from(to_state: str) -> list[str]:
+    """The states a chequebook may be in to move to ``to_state``."""
+    return sources_of(CHEQUEBOOK_TRANSITIONS, to_state)
+
+
+def cheque_transition_check(from_state: str, to_state: str) -> None:
+    """Transitional (until mediation calls ``CHEQUE_REDEEM``/``CHEQUE_PUT_ON_STATEMENT``/
+    ``CHEQUE_PAY`` ``.check(state)``): refuse a change no cheque transition allows."""
+    for transition in CHEQUE_TRANSITIONS:
+        if transition.target == to_state and transition.allowed_from(from_state):
+            return
+    raise IllegalTransition(Transition("cheque", sources=(), target=to_state), from_state)
+
+
+# --- State groups -----------------------------------------------------------------------------
 
 #: A cheque that was redeemed, whatever happened to it since (on a statement, paid).
 REDEEMED_STATES = [ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID]
 #: The states a cheque may be cancelled from: never once redeemed.
 CANCELLABLE_CHEQUE_STATES = cheque_states_from(ChequeState.CANCELLED)
-#: Cheques not redeemed: they become expired when their vintage ends.
+#: Cheques not redeemed (in stock, at a front desk, handed out): they become expired when
+#: their vintage ends.
 UNREDEEMED_STATES = cheque_states_from(ChequeState.EXPIRED)

@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from passnum.audit.services import journal_record
 from passnum.organisations.roles import (
     is_front_desk_agent,
     is_programme_manager,
@@ -14,17 +13,17 @@ from ..models import (
     Cheque,
     Chequebook,
     ChequebookState,
-    ChequeState,
 )
-from ..states import (
-    CANCELLABLE_CHEQUE_STATES,
-)
-from .common import _transition
+from ..states import CHEQUE_CANCEL, CHEQUEBOOK_CANCEL
+from .common import transition_check
 
 # --- Cancellation (opposition) ----------------------------------------------------------------
 
 
-def _may_cancel(book, membership) -> bool:
+def chequebook_may_be_cancelled_by(book, membership) -> bool:
+    """Rule: a programme manager may put an opposition on any chequebook (or one of its
+    cheques); a front desk agent on a chequebook its desk handed out, or, not handed out yet,
+    holds. Whether its state allows it is ``CHEQUEBOOK_CANCEL``'s (``CHEQUE_CANCEL``'s) to say."""
     if is_programme_manager(membership):
         return True
     if not is_front_desk_agent(membership):
@@ -47,26 +46,21 @@ def chequebook_cancel(*, chequebook, reason: str, membership) -> Chequebook:
         raise ValidationError("Indiquez le motif de l'opposition (perte, vol…).")
     with transaction.atomic():
         book = Chequebook.objects.select_for_update().get(pk=chequebook.pk)
-        if not _may_cancel(book, membership):
+        if not chequebook_may_be_cancelled_by(book, membership):
             raise ValidationError(
                 "Seul l'accueil du chéquier ou un gestionnaire peut y faire opposition."
             )
-        _transition("chequebook", book.state, ChequebookState.CANCELLED)
+        transition_check(CHEQUEBOOK_CANCEL, book.state)
         now = timezone.now()
-        book.state, book.cancelled_at, book.cancellation_reason = (
-            ChequebookState.CANCELLED,
-            now,
-            reason[:255],
+        count = Cheque.objects.filter(chequebook=book, state__in=CHEQUE_CANCEL.sources).update(
+            state=CHEQUE_CANCEL.target, cancelled_at=now, cancellation_reason=reason[:255]
         )
-        book.save(update_fields=["state", "cancelled_at", "cancellation_reason"])
-        count = Cheque.objects.filter(chequebook=book, state__in=CANCELLABLE_CHEQUE_STATES).update(
-            state=ChequeState.CANCELLED, cancelled_at=now, cancellation_reason=reason[:255]
-        )
-        journal_record(
-            action="chequebooks.chequebook.cancelled",
+        book.cancelled_at, book.cancellation_reason = now, reason[:255]
+        CHEQUEBOOK_CANCEL.apply(
+            book,
             actor=membership.user,
             organisation=membership.organisation,
-            target=book,
+            update_fields=("cancelled_at", "cancellation_reason"),
             details={"reason": reason[:255], "cheques": count},
         )
     return book
@@ -81,22 +75,17 @@ def cheque_cancel(*, cheque, reason: str, membership) -> Cheque:
     with transaction.atomic():
         locked = Cheque.objects.select_for_update().get(pk=cheque.pk)
         book = Chequebook.objects.get(pk=locked.chequebook_id)
-        if not _may_cancel(book, membership):
+        if not chequebook_may_be_cancelled_by(book, membership):
             raise ValidationError(
                 "Seul l'accueil du chéquier ou un gestionnaire peut y faire opposition."
             )
-        _transition("cheque", locked.state, ChequeState.CANCELLED)
-        locked.state, locked.cancelled_at, locked.cancellation_reason = (
-            ChequeState.CANCELLED,
-            timezone.now(),
-            reason[:255],
-        )
-        locked.save(update_fields=["state", "cancelled_at", "cancellation_reason"])
-        journal_record(
-            action="chequebooks.cheque.cancelled",
+        transition_check(CHEQUE_CANCEL, locked.state)
+        locked.cancelled_at, locked.cancellation_reason = timezone.now(), reason[:255]
+        CHEQUE_CANCEL.apply(
+            locked,
             actor=membership.user,
             organisation=membership.organisation,
-            target=locked,
+            update_fields=("cancelled_at", "cancellation_reason"),
             details={"reason": reason[:255], "chequebook": book.number},
         )
     return locked

@@ -11,13 +11,6 @@ from ..models import (
     ChequebookState,
     ChequeState,
 )
-from ..states import (
-    IllegalTransition,
-    cheque_transition_check,
-    chequebook_transition_check,
-)
-
-# --- Helpers ----------------------------------------------------------------------------------
 
 
 def envelope_serves(*, envelope, organisation) -> bool:
@@ -36,21 +29,18 @@ def envelope_filter_for(organisation) -> Q:
     return Q(envelope__side=Side.EPCI, envelope__epci_id=organisation.epci_id)
 
 
-def _transition(kind, from_state, to_state):
-    try:
-        if kind == "cheque":
-            cheque_transition_check(from_state, to_state)
-        else:
-            chequebook_transition_check(from_state, to_state)
-    except IllegalTransition as exc:
+def transition_check(transition, state) -> None:
+    """``transition.check(state)`` as a refusal a page can show: a ValidationError naming the
+    two states (``Changement d'état impossible : « … » vers « … »``)."""
+    if not transition.allowed_from(state):
+        choices = ChequeState if transition.name.startswith("cheque.") else ChequebookState
         raise ValidationError(
-            f"Changement d'état impossible : « {_state_label(kind, from_state)} » vers "
-            f"« {_state_label(kind, to_state)} »."
-        ) from exc
+            f"Changement d'état impossible : « {_label(choices, state)} » vers "
+            f"« {_label(choices, transition.target)} »."
+        )
 
 
-def _state_label(kind, state):
-    choices = ChequeState if kind == "cheque" else ChequebookState
+def _label(choices, state):
     try:
         return choices(state).label
     except ValueError:

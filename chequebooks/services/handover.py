@@ -6,7 +6,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from passnum.audit.services import journal_record
 from passnum.organisations.roles import (
     is_front_desk_agent,
     require_programme_manager,
@@ -19,15 +18,16 @@ from passnum.programme.vintages import (
 )
 from passnum.territory.models import Side
 
+from .. import journal
 from ..models import (
     Cheque,
     Chequebook,
     ChequebookState,
-    ChequeState,
     HandoverException,
     StockMovement,
 )
-from .common import _transition, envelope_filter_for, envelope_serves
+from ..states import CHEQUE_HAND_OVER, CHEQUEBOOK_HAND_OVER
+from .common import envelope_filter_for, envelope_serves, transition_check
 
 # --- Hand-over --------------------------------------------------------------------------------
 
@@ -140,9 +140,8 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
                         + ". Un gestionnaire du programme peut accorder une dérogation motivée."
                     )
                 rank = max(taken) + 1
-            _transition("chequebook", locked.state, ChequebookState.HANDED_OUT)
+            transition_check(CHEQUEBOOK_HAND_OVER, locked.state)
             received_now = locked.received_at is None
-            locked.state = ChequebookState.HANDED_OUT
             locked.beneficiary = beneficiary
             locked.holding_rank = rank
             locked.handed_out_at = now
@@ -150,26 +149,19 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
             locked.handed_out_by_organisation = organisation
             locked.received_at = locked.received_at or now
             locked.replaces = replaces
-            locked.save()
-            if received_now:
-                StockMovement.objects.create(
-                    chequebook=locked,
-                    kind=StockMovement.Kind.RECEIPT,
-                    to_organisation=organisation,
-                    by=membership.user,
-                )
-            Cheque.objects.filter(chequebook=locked, state=ChequeState.AT_FRONT_DESK).update(
-                state=ChequeState.HANDED_OUT
-            )
-            if exception is not None:
-                exception.used_by = locked
-                exception.save(update_fields=["used_by"])
-            type(beneficiary).objects.filter(pk=beneficiary.pk).update(last_activity_at=now)
-            journal_record(
-                action="chequebooks.chequebook.handed_over",
+            CHEQUEBOOK_HAND_OVER.apply(
+                locked,
                 actor=membership.user,
                 organisation=organisation,
-                target=locked,
+                update_fields=(
+                    "beneficiary",
+                    "holding_rank",
+                    "handed_out_at",
+                    "handed_out_by",
+                    "handed_out_by_organisation",
+                    "received_at",
+                    "replaces",
+                ),
                 details={
                     "beneficiary_id": beneficiary.pk,
                     "rank": rank,
@@ -177,6 +169,20 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
                     "replaces": replaces.number if replaces else None,
                 },
             )
+            if received_now:
+                StockMovement.objects.create(
+                    chequebook=locked,
+                    kind=StockMovement.Kind.RECEIPT,
+                    to_organisation=organisation,
+                    by=membership.user,
+                )
+            Cheque.objects.filter(chequebook=locked, state__in=CHEQUE_HAND_OVER.sources).update(
+                state=CHEQUE_HAND_OVER.target
+            )
+            if exception is not None:
+                exception.used_by = locked
+                exception.save(update_fields=["used_by"])
+            type(beneficiary).objects.filter(pk=beneficiary.pk).update(last_activity_at=now)
     except IntegrityError as exc:
         # The unique constraint (one chequebook per person, vintage and rank) refused it.
         raise ValidationError(
@@ -227,12 +233,13 @@ def handover_exception_grant(*, beneficiary, vintage, reason: str, membership) -
     exception = HandoverException.objects.create(
         beneficiary=beneficiary, vintage=vintage, reason=reason, granted_by=membership.user
     )
-    journal_record(
-        action="chequebooks.exception.granted",
+    journal.EXCEPTION_GRANTED.record(
         actor=membership.user,
         organisation=membership.organisation,
         target=exception,
-        details={"reason": reason[:255], "beneficiary_id": beneficiary.pk, "vintage": vintage.year},
+        reason=reason[:255],
+        beneficiary_id=beneficiary.pk,
+        vintage=vintage.year,
     )
     return exception
 
@@ -262,10 +269,7 @@ def chequebook_receipt_pdf(*, chequebook, membership) -> bytes:
         title=f"Attestation de remise – chéquier {chequebook.number}",
         created=chequebook.handed_out_at,
     )
-    journal_record(
-        action="chequebooks.chequebook.receipt_downloaded",
-        actor=membership.user,
-        organisation=membership.organisation,
-        target=chequebook,
+    journal.CHEQUEBOOK_RECEIPT_DOWNLOADED.record(
+        actor=membership.user, organisation=membership.organisation, target=chequebook
     )
     return pdf

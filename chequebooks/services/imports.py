@@ -7,13 +7,13 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from passnum.audit.services import journal_record
 from passnum.core.services import counter_advance
 from passnum.organisations.roles import (
     require_programme_manager,
 )
 from passnum.programme.models import Vintage
 
+from .. import journal
 from ..models import (
     Cheque,
     Chequebook,
@@ -206,12 +206,12 @@ def _import_batch_write(*, books, cheque_count, file_name, envelope, membership)
             ),
             batch_size=5000,
         )
-        journal_record(
-            action="chequebooks.import_batch.created",
+        journal.IMPORT_BATCH_CREATED.record(
             actor=membership.user,
             organisation=membership.organisation,
             target=batch,
-            details={"chequebooks": len(books), "cheques": cheque_count},
+            chequebooks=len(books),
+            cheques=cheque_count,
         )
     return batch
 

@@ -11,7 +11,6 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from pypdf import PdfWriter
 
-from passnum.audit.services import journal_record
 from passnum.core.services import counter_advance, counter_next
 from passnum.organisations.roles import (
     require_programme_manager,
@@ -21,6 +20,7 @@ from passnum.programme.vintages import (
     vintage_has_ended,
 )
 
+from .. import journal
 from ..models import (
     Cheque,
     Chequebook,
@@ -139,12 +139,13 @@ def _print_run_create(*, vintage, envelope, chequebook_count, size, membership):
             ),
             batch_size=5000,
         )
-        journal_record(
-            action="chequebooks.print_run.created",
+        journal.PRINT_RUN_CREATED.record(
             actor=membership.user,
             organisation=membership.organisation,
             target=run,
-            details={"count": chequebook_count, "first": first, "last": last},
+            count=chequebook_count,
+            first=first,
+            last=last,
         )
         from ..tasks import print_run_render_task
 
@@ -239,13 +240,11 @@ def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> bool:
             run.file.delete(save=False)
             return False
         run.refresh_from_db()
-        journal_record(action="chequebooks.print_run.rendered", target=run)
+        journal.PRINT_RUN_RENDERED.record(target=run)
         return True
     except Exception as exc:
         mine.update(status=PrintRun.Status.FAILED, error=str(exc)[:1000])
-        journal_record(
-            action="chequebooks.print_run.failed", target=run, details={"error": str(exc)[:200]}
-        )
+        journal.PRINT_RUN_FAILED.record(target=run, error=str(exc)[:200])
         raise
 
 
@@ -302,11 +301,8 @@ def print_run_relaunch(*, print_run, membership):
                 f"{PRINT_RUN_STALE_MINUTES} minutes) peut être relancée : celle-ci est en "
                 "cours ou terminée."
             )
-        journal_record(
-            action="chequebooks.print_run.relaunched",
-            actor=membership.user,
-            organisation=membership.organisation,
-            target=print_run,
+        journal.PRINT_RUN_RELAUNCHED.record(
+            actor=membership.user, organisation=membership.organisation, target=print_run
         )
         from ..tasks import print_run_render_task
 
@@ -320,9 +316,6 @@ def print_run_download_record(*, print_run, membership) -> None:
     require_programme_manager(
         membership, "Seul un gestionnaire du programme peut télécharger un fichier d'impression."
     )
-    journal_record(
-        action="chequebooks.print_run.downloaded",
-        actor=membership.user,
-        organisation=membership.organisation,
-        target=print_run,
+    journal.PRINT_RUN_DOWNLOADED.record(
+        actor=membership.user, organisation=membership.organisation, target=print_run
     )

@@ -5,7 +5,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from passnum.audit.services import journal_record
 from passnum.organisations.roles import (
     is_front_desk_agent,
     is_programme_manager,
@@ -18,12 +17,18 @@ from passnum.programme.vintages import (
 from ..models import (
     Cheque,
     Chequebook,
-    ChequebookState,
-    ChequeState,
     PrintRun,
     StockMovement,
 )
-from .common import _transition, envelope_serves
+from ..states import (
+    CHEQUE_ALLOCATE,
+    CHEQUE_RETURN,
+    CHEQUEBOOK_ALLOCATE,
+    CHEQUEBOOK_RECEIVE,
+    CHEQUEBOOK_RETURN,
+    CHEQUEBOOK_TRANSFER,
+)
+from .common import envelope_serves, transition_check
 
 # --- Stock movements --------------------------------------------------------------------------
 
@@ -34,7 +39,7 @@ def _allocatable(qs):
     # A subquery, not a join: rows are then locked with FOR UPDATE, which PostgreSQL refuses
     # on the nullable side of an outer join.
     done = PrintRun.objects.filter(status=PrintRun.Status.DONE).values("pk")
-    return qs.filter(state=ChequebookState.IN_STOCK).filter(
+    return qs.filter(state__in=CHEQUEBOOK_ALLOCATE.sources).filter(
         Q(print_run_id__isnull=True) | Q(print_run_id__in=done)
     )
 
@@ -91,13 +96,13 @@ def chequebooks_allocate(
         now = timezone.now()
         ids = [b.pk for b in books]
         Chequebook.objects.filter(pk__in=ids).update(
-            state=ChequebookState.AT_FRONT_DESK,
+            state=CHEQUEBOOK_ALLOCATE.target,
             holder=front_desk,
             allocated_at=now,
             received_at=None,
         )
-        Cheque.objects.filter(chequebook_id__in=ids, state=ChequeState.IN_STOCK).update(
-            state=ChequeState.AT_FRONT_DESK
+        Cheque.objects.filter(chequebook_id__in=ids, state__in=CHEQUE_ALLOCATE.sources).update(
+            state=CHEQUE_ALLOCATE.target
         )
         StockMovement.objects.bulk_create(
             StockMovement(
@@ -110,16 +115,16 @@ def chequebooks_allocate(
         )
         for book in books:
             book.state, book.holder, book.allocated_at = (
-                ChequebookState.AT_FRONT_DESK,
+                CHEQUEBOOK_ALLOCATE.target,
                 front_desk,
                 now,
             )
-            journal_record(
-                action="chequebooks.chequebook.allocated",
+            CHEQUEBOOK_ALLOCATE.event.record(
                 actor=membership.user,
                 organisation=membership.organisation,
                 target=book,
-                details={"to": front_desk.name, "to_id": front_desk.pk},
+                to=front_desk.name,
+                to_id=front_desk.pk,
             )
     return books
 
@@ -139,7 +144,7 @@ def chequebooks_receipt_confirm(*, chequebooks, membership) -> int:
             Chequebook.objects.select_for_update().filter(
                 pk__in=ids,
                 holder=organisation,
-                state=ChequebookState.AT_FRONT_DESK,
+                state__in=CHEQUEBOOK_RECEIVE.sources,
                 received_at__isnull=True,
             )
         )
@@ -159,11 +164,8 @@ def chequebooks_receipt_confirm(*, chequebooks, membership) -> int:
             for b in books
         )
         for book in books:
-            journal_record(
-                action="chequebooks.chequebook.received",
-                actor=membership.user,
-                organisation=organisation,
-                target=book,
+            CHEQUEBOOK_RECEIVE.event.record(
+                actor=membership.user, organisation=organisation, target=book
             )
     return len(books)
 
@@ -176,24 +178,25 @@ def chequebook_return_to_stock(*, chequebook, membership) -> Chequebook:
     vintage has ended: it is how a desk gives its leftovers back."""
     with transaction.atomic():
         book = Chequebook.objects.select_for_update().get(pk=chequebook.pk)
-        if not (
-            is_programme_manager(membership)
-            or (is_front_desk_agent(membership) and book.holder_id == membership.organisation_id)
-        ):
+        if not chequebook_may_be_returned_by(book, membership):
             raise ValidationError(
                 "Seul un gestionnaire ou l'accueil détenteur peut rendre ce chéquier."
             )
-        _transition("chequebook", book.state, ChequebookState.IN_STOCK)
+        transition_check(CHEQUEBOOK_RETURN, book.state)
         previous = book.holder
-        book.state, book.holder, book.allocated_at, book.received_at = (
-            ChequebookState.IN_STOCK,
-            None,
-            None,
-            None,
+        book.holder, book.allocated_at, book.received_at = None, None, None
+        CHEQUEBOOK_RETURN.apply(
+            book,
+            actor=membership.user,
+            organisation=membership.organisation,
+            update_fields=("holder", "allocated_at", "received_at"),
+            details={
+                "from": previous.name if previous else "",
+                "from_id": previous.pk if previous else None,
+            },
         )
-        book.save(update_fields=["state", "holder", "allocated_at", "received_at"])
-        Cheque.objects.filter(chequebook=book, state=ChequeState.AT_FRONT_DESK).update(
-            state=ChequeState.IN_STOCK
+        Cheque.objects.filter(chequebook=book, state__in=CHEQUE_RETURN.sources).update(
+            state=CHEQUE_RETURN.target
         )
         StockMovement.objects.create(
             chequebook=book,
@@ -201,17 +204,27 @@ def chequebook_return_to_stock(*, chequebook, membership) -> Chequebook:
             from_organisation=previous,
             by=membership.user,
         )
-        journal_record(
-            action="chequebooks.chequebook.returned",
-            actor=membership.user,
-            organisation=membership.organisation,
-            target=book,
-            details={
-                "from": previous.name if previous else "",
-                "from_id": previous.pk if previous else None,
-            },
-        )
     return book
+
+
+def chequebook_may_be_returned_by(chequebook, membership) -> bool:
+    """Rule: a programme manager, or an agent of the front desk holding it, may return a
+    chequebook to the programme's stock (``chequebook_return_to_stock``; its state is
+    ``CHEQUEBOOK_RETURN``'s to check)."""
+    return is_programme_manager(membership) or (
+        is_front_desk_agent(membership)
+        and chequebook.holder_id is not None
+        and chequebook.holder_id == membership.organisation_id
+    )
+
+
+def chequebook_may_be_transferred(chequebook, *, today=None) -> bool:
+    """Rule (besides being a programme manager): only a chequebook already at a front desk,
+    of a vintage that has not ended (``vintage_has_ended``: an ended vintage's chequebook can
+    only go back to stock), is transferred."""
+    return CHEQUEBOOK_TRANSFER.allowed_from(chequebook.state) and not vintage_has_ended(
+        chequebook.vintage, today=today
+    )
 
 
 def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
@@ -229,8 +242,7 @@ def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
             .select_related("envelope", "vintage")
             .get(pk=chequebook.pk)
         )
-        _transition("chequebook", book.state, ChequebookState.AT_FRONT_DESK)
-        if book.state != ChequebookState.AT_FRONT_DESK:
+        if not CHEQUEBOOK_TRANSFER.allowed_from(book.state):
             raise ValidationError("Seul un chéquier déjà dans un accueil se transfère.")
         if vintage_has_ended(book.vintage):
             raise ValidationError(
@@ -245,19 +257,18 @@ def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
             raise ValidationError(f"{to_front_desk} n'est pas servi par l'{book.envelope}.")
         previous = book.holder
         book.holder, book.allocated_at, book.received_at = to_front_desk, timezone.now(), None
-        book.save(update_fields=["holder", "allocated_at", "received_at"])
+        CHEQUEBOOK_TRANSFER.apply(
+            book,
+            actor=membership.user,
+            organisation=membership.organisation,
+            update_fields=("holder", "allocated_at", "received_at"),
+            details={"from": previous.name, "to": to_front_desk.name, "to_id": to_front_desk.pk},
+        )
         StockMovement.objects.create(
             chequebook=book,
             kind=StockMovement.Kind.TRANSFER,
             from_organisation=previous,
             to_organisation=to_front_desk,
             by=membership.user,
-        )
-        journal_record(
-            action="chequebooks.chequebook.transferred",
-            actor=membership.user,
-            organisation=membership.organisation,
-            target=book,
-            details={"from": previous.name, "to": to_front_desk.name, "to_id": to_front_desk.pk},
         )
     return book

@@ -9,7 +9,6 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from passnum.audit.services import journal_record
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
 from passnum.organisations.roles import (
     require_programme_manager,
@@ -23,16 +22,14 @@ from passnum.programme.vintages import (
     vintage_is_frozen,
 )
 
+from .. import journal
 from ..models import (
     Cheque,
     Chequebook,
     ChequebookState,
-    ChequeState,
 )
 from ..selectors import vintage_reconciliation
-from ..states import (
-    UNREDEEMED_STATES,
-)
+from ..states import CHEQUE_EXPIRE
 
 # --- End of vintage ---------------------------------------------------------------------------
 
@@ -63,7 +60,7 @@ def vintage_end_run(*, today=None) -> dict:
                 pk=vintage.pk, handover_frozen=False, freeze_lifted=False
             ).update(handover_frozen=True, handover_frozen_at=timezone.now())
             if updated:
-                journal_record(action="chequebooks.vintage.frozen", target=vintage)
+                journal.VINTAGE_FROZEN.record(target=vintage)
                 vintage_freeze_notify(vintage=vintage)
                 done["frozen"].append(vintage.year)
         if vintage_has_ended(vintage, today=today):
@@ -115,10 +112,8 @@ def vintage_alert_send(*, vintage) -> bool:
                 },
             )
             messages.append((subject, text, sender, recipients))
-        journal_record(
-            action="chequebooks.vintage.alert_sent",
-            target=vintage,
-            details={"recipients": sum(len(m[3]) for m in messages)},
+        journal.VINTAGE_ALERT_SENT.record(
+            target=vintage, recipients=sum(len(m[3]) for m in messages)
         )
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
     return True
@@ -168,10 +163,8 @@ def vintage_freeze_notify(*, vintage) -> int:
         for desk, held, recipients in _desks_holding(vintage)
     ]
     if messages:
-        journal_record(
-            action="chequebooks.vintage.freeze_notified",
-            target=vintage,
-            details={"recipients": sum(len(m[3]) for m in messages)},
+        journal.VINTAGE_FREEZE_NOTIFIED.record(
+            target=vintage, recipients=sum(len(m[3]) for m in messages)
         )
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
     return len(messages)
@@ -182,13 +175,11 @@ def vintage_expire(*, vintage) -> int:
     now = timezone.now()
     with transaction.atomic():
         count = Cheque.objects.filter(
-            chequebook__vintage=vintage, state__in=UNREDEEMED_STATES
-        ).update(state=ChequeState.EXPIRED, expired_at=now)
+            chequebook__vintage=vintage, state__in=CHEQUE_EXPIRE.sources
+        ).update(state=CHEQUE_EXPIRE.target, expired_at=now)
         if count:
             Vintage.objects.filter(pk=vintage.pk, expired_at__isnull=True).update(expired_at=now)
-            journal_record(
-                action="chequebooks.vintage.expired", target=vintage, details={"count": count}
-            )
+            journal.VINTAGE_EXPIRED.record(target=vintage, count=count)
     return count
 
 
@@ -215,10 +206,7 @@ def vintage_freeze_lift(*, vintage, membership):
             freeze_lifted=vintage_freeze_lift_is_final(vintage=current),
         )
     vintage.refresh_from_db()
-    journal_record(
-        action="chequebooks.vintage.freeze_lifted",
-        actor=membership.user,
-        organisation=membership.organisation,
-        target=vintage,
+    journal.VINTAGE_FREEZE_LIFTED.record(
+        actor=membership.user, organisation=membership.organisation, target=vintage
     )
     return vintage

@@ -10,7 +10,7 @@ from chequebooks.services import (
     chequebook_cancel,
     chequebook_hand_over,
 )
-from chequebooks.states import IllegalTransition, cheque_transition_check
+from chequebooks.states import CHEQUE_REDEEM, IllegalTransition
 from tests.chequebooks.factories import cd12_beneficiary, desk_chequebook
 from tests.factories import FrontDeskFactory, evaluator_membership, manager_membership
 
@@ -54,8 +54,9 @@ def test_a_cancelled_cheque_can_never_be_redeemed():
     cheque_cancel(cheque=cheque, reason="Volé", membership=agent)
     cheque.refresh_from_db()
     assert cheque.state == ChequeState.CANCELLED
-    with pytest.raises(IllegalTransition):
-        cheque_transition_check(cheque.state, ChequeState.REDEEMED)
+    assert not CHEQUE_REDEEM.allowed_from(cheque.state)
+    with pytest.raises(IllegalTransition, match="cheque.redeem: cancelled"):
+        CHEQUE_REDEEM.check(cheque.state)
 
 
 def test_a_reason_is_required():

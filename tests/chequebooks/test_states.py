@@ -1,41 +1,63 @@
-"""Every forbidden change of state is refused, for cheques and chequebooks."""
+"""Every forbidden change of state is refused, for cheques and chequebooks: the named
+transitions (chequebooks/states.py) are the only way from one state to another."""
 
 import itertools
 
 import pytest
 
+from chequebooks import journal
 from chequebooks.models import ChequebookState, ChequeState
 from chequebooks.states import (
+    CANCELLABLE_CHEQUE_STATES,
+    CHEQUE_CANCEL,
+    CHEQUE_EXPIRE,
+    CHEQUE_PAY,
+    CHEQUE_PUT_ON_STATEMENT,
+    CHEQUE_REDEEM,
     CHEQUE_TRANSITIONS,
+    CHEQUEBOOK_CANCEL,
+    CHEQUEBOOK_HAND_OVER,
     CHEQUEBOOK_TRANSITIONS,
+    REDEEMED_STATES,
+    UNREDEEMED_STATES,
     IllegalTransition,
     cheque_states_from,
     cheque_transition_check,
-    chequebook_transition_check,
+    chequebook_states_from,
 )
+
+
+def _allowed(transitions):
+    return {(s, t.target) for t in transitions for s in t.sources}
+
 
 CHEQUE_FORBIDDEN = [
     (a, b)
     for a, b in itertools.product(ChequeState.values, repeat=2)
-    if b not in CHEQUE_TRANSITIONS[a]
+    if (a, b) not in _allowed(CHEQUE_TRANSITIONS)
 ]
 CHEQUEBOOK_FORBIDDEN = [
     (a, b)
     for a, b in itertools.product(ChequebookState.values, repeat=2)
-    if b not in CHEQUEBOOK_TRANSITIONS[a]
+    if (a, b) not in _allowed(CHEQUEBOOK_TRANSITIONS)
 ]
 
 
+@pytest.mark.parametrize("transition", CHEQUE_TRANSITIONS + CHEQUEBOOK_TRANSITIONS)
+def test_each_transition_refuses_every_state_it_does_not_leave_from(transition):
+    states = ChequeState if transition in CHEQUE_TRANSITIONS else ChequebookState
+    for state in states.values:
+        if state in transition.sources:
+            transition.check(state)
+        else:
+            with pytest.raises(IllegalTransition, match=f"{transition.name}: {state}"):
+                transition.check(state)
+
+
 @pytest.mark.parametrize(("from_state", "to_state"), CHEQUE_FORBIDDEN)
-def test_a_forbidden_cheque_transition_is_refused(from_state, to_state):
-    with pytest.raises(IllegalTransition):
+def test_a_forbidden_cheque_change_is_refused(from_state, to_state):
+    with pytest.raises(IllegalTransition, match=f"{from_state} → {to_state}"):
         cheque_transition_check(from_state, to_state)
-
-
-@pytest.mark.parametrize(("from_state", "to_state"), CHEQUEBOOK_FORBIDDEN)
-def test_a_forbidden_chequebook_transition_is_refused(from_state, to_state):
-    with pytest.raises(IllegalTransition):
-        chequebook_transition_check(from_state, to_state)
 
 
 def test_the_rules_that_matter_are_among_the_forbidden():
@@ -53,11 +75,37 @@ def test_the_rules_that_matter_are_among_the_forbidden():
         assert pair in CHEQUE_FORBIDDEN
     assert ("handed_out", "at_front_desk") in CHEQUEBOOK_FORBIDDEN
     assert ("cancelled", "handed_out") in CHEQUEBOOK_FORBIDDEN
+    assert not CHEQUEBOOK_HAND_OVER.allowed_from(ChequebookState.CANCELLED)
 
 
-def test_allowed_transitions_pass_and_states_from_agrees():
-    for a, targets in CHEQUE_TRANSITIONS.items():
-        for b in targets:
-            cheque_transition_check(a, b)
-            assert a in cheque_states_from(b)
+def test_allowed_changes_pass_and_states_from_agrees():
+    for a, b in _allowed(CHEQUE_TRANSITIONS):
+        cheque_transition_check(a, b)
+        assert a in cheque_states_from(b)
     assert cheque_states_from(ChequeState.REDEEMED) == [ChequeState.HANDED_OUT]
+    assert CHEQUE_REDEEM.sources == (ChequeState.HANDED_OUT,)
+    assert CHEQUE_PUT_ON_STATEMENT.sources == (ChequeState.REDEEMED,)
+    assert CHEQUE_PAY.sources == (ChequeState.ON_STATEMENT,)
+    assert sorted(chequebook_states_from(ChequebookState.CANCELLED)) == sorted(
+        CHEQUEBOOK_CANCEL.sources
+    )
+
+
+def test_the_state_groups_follow_the_transitions():
+    assert set(REDEEMED_STATES) == {
+        ChequeState.REDEEMED,
+        ChequeState.ON_STATEMENT,
+        ChequeState.PAID,
+    }
+    assert set(CANCELLABLE_CHEQUE_STATES) == set(CHEQUE_CANCEL.sources)
+    assert set(UNREDEEMED_STATES) == set(CHEQUE_EXPIRE.sources)
+    assert set(UNREDEEMED_STATES) | set(REDEEMED_STATES) | {
+        ChequeState.CANCELLED,
+        ChequeState.EXPIRED,
+    } == set(ChequeState.values)
+
+
+def test_the_journaled_transitions_record_their_typed_event():
+    assert CHEQUEBOOK_HAND_OVER.event is journal.CHEQUEBOOK_HANDED_OUT
+    assert CHEQUEBOOK_CANCEL.event is journal.CHEQUEBOOK_CANCELLED
+    assert CHEQUE_CANCEL.event is journal.CHEQUE_CANCELLED

@@ -1,16 +1,23 @@
 """The journal: append-only in the model and in PostgreSQL; searched by programme managers."""
 
+import ast
 import datetime
+import importlib
+from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from passnum.audit.events import ENTRY_FIELDS, EVENTS, Event, UnknownDetails
 from passnum.audit.models import JournalEntry, JournalIsAppendOnly
 from passnum.audit.selectors import journal_for_object
 from passnum.audit.sentences import SENTENCES, sentence_for
-from passnum.audit.services import journal_record
+from passnum.organisations import journal as organisations_journal
+from passnum.programme import journal as programme_journal
 from tests.factories import (
     FrontDeskFactory,
     UserFactory,
@@ -21,15 +28,23 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+#: The project's own apps (their journal.py declares their events).
+PROJECT_APPS = [
+    config
+    for config in apps.get_app_configs()
+    if config.name.startswith("passnum.")
+    or config.name in ("chequebooks", "orientation", "mediation", "reporting")
+]
+
+
 @pytest.fixture
 def entry():
     desk = FrontDeskFactory(name="Accueil journalisé")
-    return journal_record(
-        action="organisations.organisation.updated",
+    return organisations_journal.ORGANISATION_UPDATED.record(
         actor=UserFactory(first_name="Léa", last_name="Martin"),
         organisation=desk,
         target=desk,
-        details={"fields": "nom"},
+        fields="nom",
     )
 
 
@@ -38,16 +53,88 @@ def test_an_entry_reads_as_a_french_sentence(entry):
 
 
 def test_an_unknown_action_still_reads(entry):
-    other = journal_record(action="inconnu.chose.faite", target=entry.organisation)
+    other = JournalEntry(action="inconnu.chose.faite", target_repr="Objet")
     assert "inconnu.chose.faite" in sentence_for(other)
     assert sentence_for(other).startswith("Le système")
 
 
-def test_every_registered_sentence_formats_without_error(entry):
-    for action, template in SENTENCES.items():
-        assert template.format_map(type("D", (dict,), {"__missing__": lambda self, k: "x"})()), (
-            action
+def test_every_event_is_namespaced_by_an_installed_app():
+    labels = {config.label for config in apps.get_app_configs()}
+    assert EVENTS
+    for code, declared in EVENTS.items():
+        assert declared.code == code
+        app, thing, verb = code.split(".")
+        assert app in labels, code
+        assert thing and verb, code
+
+
+def test_every_events_sentence_reads_with_its_declared_details():
+    """Each sentence formats with a sample value for every declared detail (required or
+    optional) plus the actor, organisation and target: no placeholder is left as « ? »."""
+    for code, declared in EVENTS.items():
+        sample = {key: f"<{key}>" for key in (*declared.details, *declared.optional)}
+        entry = JournalEntry(action=code, details=sample, target_repr="<target>")
+        sentence = sentence_for(entry)
+        assert sentence.count("?") == declared.sentence.count("?"), code
+        assert "{" not in sentence, code
+        used = declared.placeholders() - set(ENTRY_FIELDS)
+        assert all(f"<{key}>" in sentence for key in used), code
+
+
+def test_each_apps_journal_module_declares_its_events():
+    """Every registered event is a constant of some project app's journal.py, and every app
+    that has a journal.py loads it (AppConfig.ready): the registry and the modules agree."""
+    declared = {}
+    for config in PROJECT_APPS:
+        try:
+            module = importlib.import_module(f"{config.name}.journal")
+        except ModuleNotFoundError:
+            continue
+        for value in vars(module).values():
+            if isinstance(value, Event):
+                declared[value.code] = value
+    assert declared == EVENTS
+
+
+def test_recording_refuses_missing_or_undeclared_details(db):
+    with pytest.raises(UnknownDetails, match=r"details missing \['changes'\]"):
+        programme_journal.VINTAGE_UPDATED.record()
+    with pytest.raises(UnknownDetails, match=r"not declared \['surprise'\]"):
+        programme_journal.VINTAGE_CREATED.record(surprise=1)
+    assert not JournalEntry.objects.exists()
+
+
+def _journal_record_calls(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            getattr(node.func, "id", None) == "journal_record"
+            or getattr(node.func, "attr", None) == "journal_record"
         )
+    ]
+
+
+#: Apps whose services still write ``journal_record(action="…")`` while they move to typed
+#: events (issue 9). Empty this as each one is converted.
+JOURNAL_RECORD_PENDING = {"orientation", "mediation", "reporting"}
+
+
+def test_no_product_module_writes_an_action_code_by_hand():
+    """Services record typed events (``journal.X.record``); no module outside the journal
+    itself calls ``journal_record(action="…")`` with a literal code."""
+    root = Path(settings.BASE_DIR)
+    offenders = []
+    for top in ("passnum", "chequebooks", "orientation", "mediation", "reporting"):
+        if top in JOURNAL_RECORD_PENDING:
+            continue
+        for path in (root / top).rglob("*.py"):
+            if "migrations" in path.parts or path.match("passnum/audit/*.py"):
+                continue
+            offenders += [f"{path.relative_to(root)}:{n}" for n in _journal_record_calls(path)]
+    assert offenders == []
 
 
 def test_the_model_refuses_update(entry):
@@ -86,7 +173,9 @@ def test_postgresql_refuses_a_raw_delete(entry):
 
 
 def test_an_objects_history_is_its_entries_newest_first(entry):
-    later = journal_record(action="organisations.organisation.updated", target=entry.organisation)
+    later = organisations_journal.ORGANISATION_UPDATED.record(
+        target=entry.organisation, fields="nom"
+    )
     assert list(journal_for_object(entry.organisation)) == [later, entry]
 
 
@@ -102,12 +191,13 @@ def test_managers_search_the_journal_by_person_organisation_action_and_dates(cli
     login(manager)
     lea = UserFactory(first_name="Léa", last_name="Cherche", email="lea@example.org")
     desk_a, desk_b = FrontDeskFactory(), FrontDeskFactory()
-    a = journal_record(action="programme.vintage.created", actor=lea, organisation=desk_a)
-    b = journal_record(
-        action="organisations.invitation.sent",
+    a = programme_journal.VINTAGE_CREATED.record(actor=lea, organisation=desk_a)
+    b = organisations_journal.INVITATION_SENT.record(
         actor=manager.user,
         organisation=desk_b,
-        details={"email": "x@example.org"},
+        email="x@example.org",
+        role="Agent",
+        organisation_name=desk_b.name,
     )
     url = reverse("audit:search")
 
@@ -167,7 +257,8 @@ def test_every_sentence_of_the_demo_finds_its_details():
     entries = JournalEntry.objects.select_related("actor", "organisation")
     assert entries.count() > 50
     for entry in entries:
-        template = SENTENCES.get(entry.action)
+        declared = EVENTS.get(entry.action)
+        template = declared.sentence if declared is not None else SENTENCES.get(entry.action)
         assert template is not None, f"no French sentence for {entry.action}"
         template.format_map(
             Strict(entry.details or {}, actor="", organisation="", target=entry.target_repr)
