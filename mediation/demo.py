@@ -25,7 +25,7 @@ from passnum.territory.models import Commune
 from .models import Activity, Agreement, AgreementStatus, Redemption, Statement, Theme
 from .services import (
     ChequeLine,
-    _agreement_render,
+    agreement_render,
     redemption_submit,
     statement_issue,
     statement_pay,
@@ -293,7 +293,7 @@ def load_organisations(ctx) -> None:
                 status=AgreementStatus.ACTIVE,
             )
             if key == "med_rouergue":  # one rendered PDF is enough for the demo (speed)
-                _agreement_render(agreement)
+                agreement_render(agreement)
         _mediator_user(ctx, key, organisation)
     # One mediator still applying: a profile to complete, no agreement yet.
     applied = Organisation.objects.filter(name=APPLIED_NAME, kind=OrganisationKind.MEDIATOR).first()

@@ -414,9 +414,9 @@ def test_in_force_is_one_rule_for_redemption_the_list_and_the_label(mediator, ma
     """AgreementQuerySet.in_force and Agreement.in_force_on agree on every status and on the
     days around the dates; redemption, the managers' list and the label follow them."""
     from mediation.models import Agreement
-    from mediation.rules import Reason
     from mediation.selectors import mediators_with_figures
     from mediation.services import mediator_redemption_refusal
+    from mediation.services.redemption_rules import Reason
 
     Agreement.objects.filter(mediator=mediator.organisation).delete()
     start, end = datetime.date(2026, 3, 1), datetime.date(2026, 6, 30)

@@ -11,12 +11,12 @@ from freezegun import freeze_time
 
 from chequebooks.models import Cheque, ChequeState
 from mediation.models import Activity, AgreementStatus, Redemption, RedemptionAttempt
-from mediation.rules import Reason
 from mediation.services import (
     WRONG_CODE_LIMIT,
     ChequeLine,
     redemption_submit,
 )
+from mediation.services.redemption_rules import Reason
 from orientation.models import ReferralState
 from passnum.audit.models import JournalEntry
 from passnum.directory.services import mediator_qualification_change
@@ -479,3 +479,16 @@ def test_a_redemption_needs_an_activity_of_at_least_a_minute(chequebook, redeem)
         redeem(cheques_of(chequebook, 1), duration_minutes=0)
     assert "duration_minutes" in exc.value.message_dict
     assert not Redemption.objects.exists()
+
+
+def test_every_refusal_reason_has_its_sentence_and_fits_the_attempt_row():
+    """The reasons live in one module (redemption_rules): each code has a French sentence and
+    fits RedemptionAttempt.reason; every check in the order names a declared reason."""
+    from mediation.services.redemption_rules import CHEQUE_CHECKS, MEDIATOR_CHECKS
+
+    codes = {v for k, v in vars(Reason).items() if k.isupper() and isinstance(v, str)}
+    assert codes == set(Reason.MESSAGES)
+    assert all(
+        len(code) <= RedemptionAttempt._meta.get_field("reason").max_length for code in codes
+    )
+    assert {code for code, _ in CHEQUE_CHECKS + MEDIATOR_CHECKS} <= codes

@@ -280,7 +280,7 @@ def test_the_pdf_is_the_same_bytes_at_every_download(mediator, chequebook, redee
 
 
 def test_the_pdf_is_rendered_once(mediator, chequebook, redeem, monkeypatch):
-    from mediation import services
+    from mediation.services import statements as services
 
     redeem_at(redeem, list(chequebook.cheques.all()[:1]), paris(*last_month().timetuple()[:3], 10))
     calls = []

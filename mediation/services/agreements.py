@@ -1,0 +1,116 @@
+"""Agreements (conventions) between the programme and a mediator: drafted with their PDF,
+brought into force by the signature, terminated."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from passnum.audit.services import journal_record
+from passnum.core.dates import PARIS
+from passnum.directory.services import mediator_profile_for
+from passnum.organisations.models import OrganisationKind
+from passnum.organisations.roles import require_programme_manager
+from passnum.pdf import render_pdf, sha256
+from passnum.programme.models import Vintage
+
+from ..models import Agreement, AgreementStatus
+
+
+def agreement_create(
+    *, mediator, counterpart, start_date, end_date, membership, signed_at=None
+) -> Agreement:
+    """A programme manager drafts an agreement between CD12 (or an EPCI organisation) and a
+    mediator; its PDF is generated once from the template, with the mediator's details and the
+    programme's terms (the vintage's mediator net per cheque, monthly statements)."""
+    require_programme_manager(membership)
+    if mediator.kind != OrganisationKind.MEDIATOR:
+        raise ValidationError("Une convention se signe avec un acteur de médiation.")
+    if counterpart.kind not in (OrganisationKind.OWNER, OrganisationKind.EPCI):
+        raise ValidationError(
+            "Une convention se signe avec le Département ou une intercommunalité."
+        )
+    if end_date < start_date:
+        raise ValidationError({"end_date": "La fin de la convention précède son début."})
+    with transaction.atomic():
+        agreement = Agreement.objects.create(
+            mediator=mediator,
+            counterpart=counterpart,
+            start_date=start_date,
+            end_date=end_date,
+            signed_at=signed_at,
+        )
+        agreement_render(agreement)
+        journal_record(
+            action="mediation.agreement.created",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=agreement,
+            details={
+                "mediator": mediator.name,
+                "start": f"{start_date:%d/%m/%Y}",
+                "end": f"{end_date:%d/%m/%Y}",
+            },
+        )
+    return agreement
+
+
+def agreement_render(agreement: Agreement) -> None:
+    profile = mediator_profile_for(agreement.mediator)
+    vintage = (
+        Vintage.objects.filter(valid_from__lte=agreement.start_date).order_by("-year").first()
+        or Vintage.objects.order_by("year").first()
+    )
+    created = datetime.datetime.combine(agreement.start_date, datetime.time(9), tzinfo=PARIS)
+    pdf = render_pdf(
+        "mediation/pdf/agreement.html",
+        {
+            "agreement": agreement,
+            "profile": profile,
+            "vintage": vintage,
+            "places": agreement.mediator.places.filter(is_active=True),
+        },
+        title=str(agreement),
+        created=created,
+    )
+    agreement.file.save(f"convention-{agreement.pk}.pdf", ContentFile(pdf), save=False)
+    agreement.file_sha256 = sha256(pdf)
+    agreement.save(update_fields=["file", "file_sha256"])
+
+
+def agreement_activate(*, agreement: Agreement, signed_at: datetime.date, membership) -> Agreement:
+    """A manager records the signature: the draft agreement comes into force."""
+    require_programme_manager(membership)
+    if agreement.status != AgreementStatus.DRAFT:
+        raise ValidationError("Seule une convention en brouillon peut entrer en vigueur.")
+    agreement.signed_at = signed_at
+    agreement.status = AgreementStatus.ACTIVE
+    agreement.save(update_fields=["signed_at", "status"])
+    journal_record(
+        action="mediation.agreement.activated",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=agreement,
+        details={"signed": f"{signed_at:%d/%m/%Y}"},
+    )
+    return agreement
+
+
+def agreement_terminate(*, agreement: Agreement, membership, reason: str) -> Agreement:
+    """A manager terminates an agreement in force; the mediator can no longer redeem under it."""
+    require_programme_manager(membership)
+    if agreement.status != AgreementStatus.ACTIVE:
+        raise ValidationError("Seule une convention en vigueur peut être résiliée.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Indiquez le motif de la résiliation."})
+    agreement.status = AgreementStatus.TERMINATED
+    agreement.save(update_fields=["status"])
+    journal_record(
+        action="mediation.agreement.terminated",
+        actor=membership.user,
+        organisation=membership.organisation,
+        target=agreement,
+        details={"reason": reason},
+    )
+    return agreement

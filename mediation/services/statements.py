@@ -1,0 +1,250 @@
+"""Monthly statements (relevés de contre-paiement): issued once a month (or early), validated,
+sent for payment and paid by a programme manager; never while the mediator's bank details
+await re-validation."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from chequebooks.models import Cheque, ChequeState
+from chequebooks.states import cheque_transition_check
+from passnum.audit.services import journal_record
+from passnum.core.dates import month_start, next_month, paris_midnight, previous_month
+from passnum.core.services import counter_next
+from passnum.directory.models import MediatorProfile
+from passnum.directory.services import bank_value_masked, mediator_profile_for
+from passnum.organisations.models import Organisation
+from passnum.organisations.roles import require_programme_manager
+from passnum.pdf import render_pdf, sha256
+
+from ..models import Redemption, Statement, StatementStatus
+
+
+def _require_bank_details_confirmed(mediator) -> None:
+    if MediatorProfile.objects.filter(organisation=mediator, bank_details_to_confirm=True).exists():
+        raise ValidationError(
+            f"Les coordonnées bancaires de {mediator} ont changé : un gestionnaire doit les "
+            "revalider (fiche de la structure) avant toute suite de paiement."
+        )
+
+
+def statement_issue(*, mediator, period_start: datetime.date, membership=None) -> Statement | None:
+    """Issue the statement of ``mediator`` for the month starting ``period_start``.
+
+    Rules: it lists every redemption of the mediator made before the end of that month
+    (Europe/Paris) and not yet on a statement, so a redemption is on exactly one statement;
+    issuing again with nothing new issues nothing (None), while a month produced early (the
+    "current month so far" choice) gets a further statement, with its own number, for the
+    redemptions made after it; its number comes from the gapless counter
+    "statement"; totals are integer cents (face value, fees = face − net, net at the
+    vintage's mediator rate copied at redemption); its cheques move redeemed → on_statement;
+    the PDF is rendered once, stored with its checksum and never re-rendered.
+    Returns None when there is nothing to put on a statement.
+
+    Refused (ValidationError) while the mediator's bank details await a manager's
+    re-validation: the PDF prints the IBAN, which must not be one nobody checked. The
+    profile's row is locked while the statement is issued, so a change of bank details
+    waits for it (and a statement issued before the change printed the checked IBAN); its
+    redemptions stay pending until the next run after the re-validation."""
+    period_start = month_start(period_start)
+    end = paris_midnight(next_month(period_start))
+    with transaction.atomic():
+        flagged = list(
+            MediatorProfile.objects.select_for_update()
+            .filter(organisation=mediator)
+            .values_list("bank_details_to_confirm", flat=True)
+        )
+        if any(flagged):
+            raise ValidationError(
+                f"Les coordonnées bancaires de {mediator} ont changé : un gestionnaire doit les "
+                "revalider (fiche de la structure) avant que son relevé soit émis."
+            )
+        redemptions = list(
+            Redemption.objects.select_for_update()
+            .filter(mediator=mediator, statement__isnull=True, redeemed_at__lt=end)
+            .order_by("id")
+        )
+        if not redemptions:
+            return None
+        number = counter_next(name="statement")
+        face = sum(r.face_value_cents for r in redemptions)
+        net = sum(r.mediator_net_cents for r in redemptions)
+        statement = Statement.objects.create(
+            number=number,
+            mediator=mediator,
+            period_start=period_start,
+            cheque_count=len(redemptions),
+            face_value_cents=face,
+            fees_cents=face - net,
+            net_cents=net,
+        )
+        Redemption.objects.filter(pk__in=[r.pk for r in redemptions]).update(statement=statement)
+        cheque_ids = [r.cheque_id for r in redemptions]
+        cheque_transition_check(ChequeState.REDEEMED, ChequeState.ON_STATEMENT)
+        moved = Cheque.objects.filter(pk__in=cheque_ids, state=ChequeState.REDEEMED).update(
+            state=ChequeState.ON_STATEMENT
+        )
+        if moved != len(cheque_ids):
+            raise IntegrityError("a redeemed cheque was not in state redeemed")
+        _statement_render(statement)
+        journal_record(
+            action="mediation.statement.issued",
+            actor=membership.user if membership else None,
+            organisation=membership.organisation if membership else None,
+            target=statement,
+            details={
+                "mediator": mediator.name,
+                "count": len(redemptions),
+                "period": f"{period_start:%m/%Y}",
+            },
+        )
+    return statement
+
+
+def _statement_render(statement: Statement) -> None:
+    lines = statement.redemptions.select_related(
+        "cheque", "activity", "cheque__chequebook__vintage"
+    ).order_by("redeemed_at", "cheque__number")
+    profile = mediator_profile_for(statement.mediator)
+    statement.printed_iban = profile.iban
+    pdf = render_pdf(
+        "mediation/pdf/statement.html",
+        {"statement": statement, "lines": lines, "profile": profile},
+        title=str(statement),
+        created=statement.issued_at,
+    )
+    statement.file.save(f"releve-{statement.number}.pdf", ContentFile(pdf), save=False)
+    statement.file_sha256 = sha256(pdf)
+    statement.save(update_fields=["file", "file_sha256", "printed_iban"])
+
+
+def statement_iban_mismatch(statement: Statement) -> tuple[str, str] | None:
+    """Rule: the PDF is never re-rendered, so when the mediator's IBAN changed (and was
+    re-validated) after the statement was issued, its PDF shows the old IBAN while the
+    accounting export pays the current one. Returns (printed, current), both masked, so the
+    manager's page says so; None when they agree or the printed IBAN is unknown."""
+    if not statement.printed_iban:
+        return None
+    profile = getattr(statement.mediator, "mediator_profile", None)
+    current = profile.iban if profile else ""
+    if current == statement.printed_iban:
+        return None
+    return bank_value_masked("iban", statement.printed_iban), bank_value_masked("iban", current)
+
+
+@dataclass
+class StatementsRun:
+    """What a run of the month's statements did: the statements issued, and the mediators
+    held back (names) because their bank details await re-validation."""
+
+    issued: list = field(default_factory=list)
+    held: list = field(default_factory=list)
+
+
+def statements_issue_for_month(*, period_start: datetime.date, membership=None) -> StatementsRun:
+    """Issue the month's statement of every mediator that has redemptions not yet stated.
+    Idempotent: run twice, it issues nothing more. A mediator whose bank details await a
+    manager's re-validation is skipped and named in ``held``; its redemptions stay pending and
+    go on its statement at the next run after the re-validation."""
+    end = paris_midnight(next_month(month_start(period_start)))
+    mediator_ids = (
+        Redemption.objects.filter(statement__isnull=True, redeemed_at__lt=end)
+        .values_list("mediator_id", flat=True)
+        .distinct()
+        .order_by("mediator_id")
+    )
+    run = StatementsRun()
+    for mediator in (
+        Organisation.objects.filter(pk__in=list(mediator_ids))
+        .select_related("mediator_profile")
+        .order_by("pk")
+    ):
+        profile = getattr(mediator, "mediator_profile", None)
+        if profile is not None and profile.bank_details_to_confirm:
+            run.held.append(mediator.name)
+            continue
+        try:
+            statement = statement_issue(
+                mediator=mediator, period_start=period_start, membership=membership
+            )
+        except ValidationError:  # flagged since the list was read
+            run.held.append(mediator.name)
+            continue
+        if statement is not None:
+            run.issued.append(statement)
+    run.held.sort()
+    return run
+
+
+def statements_issue_previous_month(*, today=None) -> StatementsRun:
+    """What Celery beat runs on the 1st: the statements of the month before (Europe/Paris)."""
+    today = today or timezone.localdate()
+    return statements_issue_for_month(period_start=previous_month(today))
+
+
+def statement_validate(*, statement: Statement, membership) -> Statement:
+    """A programme manager validates an issued statement (issued → validated); refused while
+    the mediator's bank details await re-validation."""
+    return _statement_move(statement, membership, StatementStatus.ISSUED, StatementStatus.VALIDATED)
+
+
+def statement_send(*, statement: Statement, membership) -> Statement:
+    """A validated statement is sent to the finance department for payment; refused while the
+    mediator's bank details await re-validation."""
+    return _statement_move(
+        statement, membership, StatementStatus.VALIDATED, StatementStatus.SENT_FOR_PAYMENT
+    )
+
+
+def statement_pay(
+    *, statement: Statement, membership, paid_at: datetime.date, reference: str
+) -> Statement:
+    """The payment is recorded (date and reference); the statement's cheques become paid."""
+    if not (reference or "").strip():
+        raise ValidationError({"reference": "Indiquez la référence du paiement."})
+    return _statement_move(
+        statement,
+        membership,
+        StatementStatus.SENT_FOR_PAYMENT,
+        StatementStatus.PAID,
+        paid_at=paid_at,
+        reference=reference.strip(),
+    )
+
+
+def _statement_move(statement, membership, from_status, to_status, *, paid_at=None, reference=""):
+    require_programme_manager(membership)
+    with transaction.atomic():
+        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        if statement.status != from_status:
+            raise ValidationError(
+                f"Ce relevé est « {statement.get_status_display()} » : "
+                "cette étape n'est pas possible."
+            )
+        if to_status in (StatementStatus.VALIDATED, StatementStatus.SENT_FOR_PAYMENT):
+            _require_bank_details_confirmed(statement.mediator)
+        now = timezone.now()
+        statement.status = to_status
+        if to_status == StatementStatus.VALIDATED:
+            statement.validated_at, statement.validated_by = now, membership.user
+        elif to_status == StatementStatus.SENT_FOR_PAYMENT:
+            statement.sent_at = now
+        elif to_status == StatementStatus.PAID:
+            statement.paid_at, statement.payment_reference = paid_at, reference
+            cheque_transition_check(ChequeState.ON_STATEMENT, ChequeState.PAID)
+            Cheque.objects.filter(
+                redemption__statement=statement, state=ChequeState.ON_STATEMENT
+            ).update(state=ChequeState.PAID)
+        statement.save()
+        journal_record(
+            action=f"mediation.statement.{to_status}",
+            actor=membership.user,
+            organisation=membership.organisation,
+            target=statement,
+            details={"reference": reference or "—"},
+        )
+    return statement
