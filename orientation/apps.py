@@ -7,4 +7,4 @@ class OrientationConfig(AppConfig):
     verbose_name = "Orientation"
 
     def ready(self):
-        from . import journal  # noqa: F401  (registers the journal's sentences)
+        from . import journal  # noqa: F401  (declares the journal's events)

@@ -1,29 +1,80 @@
-from passnum.audit.sentences import register
+"""Orientation's journal events: one per action, its code, French sentence and details.
 
-register(
-    {
-        "orientation.beneficiary.registered": "{actor} a inscrit {target}",
-        "orientation.beneficiary.updated": "{actor} a modifié la fiche de {target} ({fields})",
-        "orientation.beneficiary.viewed": "{actor} a consulté la fiche de {target}",
-        "orientation.beneficiary.exported": "{actor} a exporté les données de {target} ({format})",
-        "orientation.beneficiary.anonymised": "{actor} a anonymisé {target} ({reason})",
-        "orientation.assessment.recorded": (
-            "{actor} a fait la pré-évaluation de {target} : {level} ({score} points)"
-        ),
-        "orientation.assessment.corrected": (
-            "{actor} a corrigé la pré-évaluation de {target} : {level} ({score} points)"
-        ),
-        "orientation.assessment.no_handover": (
-            "{actor} n'a pas remis de chéquier à {target} : {reason}"
-        ),
-        "orientation.questionnaire.draft_created": "{actor} a créé le brouillon {target}",
-        "orientation.questionnaire.published": "{actor} a publié {target}",
-        "orientation.referral.created": "{actor} a orienté vers {place} ({mediator}) : {target}",
-        "orientation.referral.accepted": "{actor} a accepté {target}",
-        "orientation.referral.declined": "{actor} a refusé {target} : {reason}",
-        "orientation.referral.first_session": "{actor} a tenu la première séance de {target}",
-        "orientation.referral.completed": "{actor} a terminé {target}",
-        "orientation.referral.lapsed": "{actor} a classé {target} sans suite ({reason})",
-        "orientation.referral.sheet_printed": "{actor} a imprimé la fiche de {target}",
-    }
+Services record them (``journal.BENEFICIARY_REGISTERED.record(actor=..., target=..., ...)``);
+no action code is written anywhere else. A person is journaled by number only
+(``BeneficiaryRef.of``), so the append-only journal never keeps a name after anonymisation.
+Imported by ``OrientationConfig.ready``."""
+
+from passnum.audit.events import event
+
+# --- People -----------------------------------------------------------------------------------
+
+BENEFICIARY_REGISTERED = event(
+    "orientation.beneficiary.registered",
+    "{actor} a inscrit {target}",
+    details=("known_elsewhere",),
+)
+BENEFICIARY_UPDATED = event(
+    "orientation.beneficiary.updated",
+    "{actor} a modifié la fiche de {target} ({fields})",
+    details=("fields",),
+)
+BENEFICIARY_VIEWED = event(
+    "orientation.beneficiary.viewed", "{actor} a consulté la fiche de {target}"
+)
+BENEFICIARY_EXPORTED = event(
+    "orientation.beneficiary.exported",
+    "{actor} a exporté les données de {target} ({format})",
+    details=("format",),
+)
+BENEFICIARY_ANONYMISED = event(
+    "orientation.beneficiary.anonymised",
+    "{actor} a anonymisé {target} ({reason})",
+    details=("reason",),
+)
+
+# --- Assessments and questionnaires -----------------------------------------------------------
+
+ASSESSMENT_RECORDED = event(
+    "orientation.assessment.recorded",
+    "{actor} a fait la pré-évaluation de {target} : {level} ({score} points)",
+    details=("level", "score"),
+)
+ASSESSMENT_CORRECTED = event(
+    "orientation.assessment.corrected",
+    "{actor} a corrigé la pré-évaluation de {target} : {level} ({score} points)",
+    details=("level", "score"),
+)
+ASSESSMENT_NO_HANDOVER = event(
+    "orientation.assessment.no_handover",
+    "{actor} n'a pas remis de chéquier à {target} : {reason}",
+    details=("reason",),
+)
+QUESTIONNAIRE_DRAFT_CREATED = event(
+    "orientation.questionnaire.draft_created", "{actor} a créé le brouillon {target}"
+)
+QUESTIONNAIRE_PUBLISHED = event("orientation.questionnaire.published", "{actor} a publié {target}")
+
+# --- Referrals --------------------------------------------------------------------------------
+
+REFERRAL_CREATED = event(
+    "orientation.referral.created",
+    "{actor} a orienté vers {place} ({mediator}) : {target}",
+    details=("place", "mediator"),
+)
+REFERRAL_ACCEPTED = event("orientation.referral.accepted", "{actor} a accepté {target}")
+REFERRAL_DECLINED = event(
+    "orientation.referral.declined", "{actor} a refusé {target} : {reason}", details=("reason",)
+)
+REFERRAL_FIRST_SESSION = event(
+    "orientation.referral.first_session", "{actor} a tenu la première séance de {target}"
+)
+REFERRAL_COMPLETED = event("orientation.referral.completed", "{actor} a terminé {target}")
+REFERRAL_LAPSED = event(
+    "orientation.referral.lapsed",
+    "{actor} a classé {target} sans suite ({reason})",
+    details=("reason",),
+)
+REFERRAL_SHEET_PRINTED = event(
+    "orientation.referral.sheet_printed", "{actor} a imprimé la fiche de {target}"
 )

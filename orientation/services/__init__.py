@@ -38,7 +38,6 @@ from .questionnaires import (
     questionnaire_publish,
 )
 from .referrals import (
-    REFERRAL_TRANSITIONS,
     ReferralTransitionError,
     referral_accept,
     referral_complete,
@@ -78,7 +77,6 @@ __all__ = [
     "assessment_no_handover",
     "chequebook_from_scan",
     "beneficiary_hand_over",
-    "REFERRAL_TRANSITIONS",
     "ReferralTransitionError",
     "referral_transition_check",
     "referral_create",

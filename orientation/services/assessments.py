@@ -5,16 +5,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from passnum.audit.services import journal_record
 from passnum.organisations.roles import (
     is_front_desk_agent,
     is_mediator_member,
 )
-from passnum.people.models import Beneficiary
+from passnum.people.models import Beneficiary, BeneficiaryRef
 
+from .. import journal
 from ..models import Assessment, Level, Questionnaire
 from ..selectors import beneficiaries_visible_to
-from .people import _ref, beneficiary_touch
+from .people import beneficiary_touch
 
 
 def _level_for(levels: list[Level], score: int) -> Level:
@@ -87,7 +87,7 @@ def assessment_record(
             for key, value in fields.items():
                 setattr(replaces, key, value)
             replaces.save()
-            assessment, action = replaces, "orientation.assessment.corrected"
+            assessment, recorded = replaces, journal.ASSESSMENT_CORRECTED
         else:
             assessment = Assessment.objects.create(
                 beneficiary=beneficiary,
@@ -95,14 +95,14 @@ def assessment_record(
                 assessed_by_organisation=membership.organisation,
                 **fields,
             )
-            action = "orientation.assessment.recorded"
+            recorded = journal.ASSESSMENT_RECORDED
         beneficiary_touch(beneficiary=beneficiary)
-        journal_record(
-            action=action,
+        recorded.record(
             actor=membership.user,
             organisation=membership.organisation,
-            target=_ref(beneficiary),
-            details={"level": level.label, "score": score},
+            target=BeneficiaryRef.of(beneficiary),
+            level=level.label,
+            score=score,
         )
     return assessment
 
@@ -140,11 +140,10 @@ def assessment_no_handover(*, assessment: Assessment, membership, reason: str) -
         assessment.handover_decision = False
         assessment.no_handover_reason = reason
         assessment.save(update_fields=["handover_decision", "no_handover_reason"])
-        journal_record(
-            action="orientation.assessment.no_handover",
+        journal.ASSESSMENT_NO_HANDOVER.record(
             actor=membership.user,
             organisation=membership.organisation,
-            target=_ref(assessment.beneficiary),
-            details={"reason": reason},
+            target=BeneficiaryRef.of(assessment.beneficiary),
+            reason=reason,
         )
     return assessment

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState
-from passnum.audit.services import journal_record
 from passnum.organisations.roles import (
     is_front_desk_agent,
 )
@@ -16,14 +15,8 @@ from passnum.people.identity import birth_decade_for, identity_key_for, same_ide
 from passnum.people.models import Beneficiary, BeneficiaryRef
 from passnum.people.privacy import CONSENT_TEXT_VERSION
 
+from .. import journal
 from ..selectors import beneficiaries_visible_to
-
-
-def _ref(beneficiary) -> BeneficiaryRef:
-    """The journal's target for a person: named by number, never by name."""
-    ref = BeneficiaryRef(pk=beneficiary.pk)
-    ref.id = beneficiary.pk
-    return ref
 
 
 @dataclass
@@ -152,12 +145,11 @@ def beneficiary_register(
             registered_by_organisation=membership.organisation,
             registered_by=membership.user,
         )
-        journal_record(
-            action="orientation.beneficiary.registered",
+        journal.BENEFICIARY_REGISTERED.record(
             actor=membership.user,
             organisation=membership.organisation,
-            target=_ref(beneficiary),
-            details={"known_elsewhere": check.known},
+            target=BeneficiaryRef.of(beneficiary),
+            known_elsewhere=check.known,
         )
     return beneficiary
 
@@ -183,12 +175,11 @@ def beneficiary_update(*, beneficiary: Beneficiary, membership, **data) -> Benef
     beneficiary.last_activity_at = timezone.now()
     with transaction.atomic():
         beneficiary.save()
-        journal_record(
-            action="orientation.beneficiary.updated",
+        journal.BENEFICIARY_UPDATED.record(
             actor=membership.user,
             organisation=membership.organisation,
-            target=_ref(beneficiary),
-            details={"fields": ", ".join(changed) or "aucun"},
+            target=BeneficiaryRef.of(beneficiary),
+            fields=", ".join(changed) or "aucun",
         )
     return beneficiary
 
@@ -200,9 +191,8 @@ def beneficiary_touch(*, beneficiary: Beneficiary) -> None:
 
 def beneficiary_record_viewed(*, beneficiary: Beneficiary, membership) -> None:
     """Rule: every view of a person's record is journaled, with who and for which desk."""
-    journal_record(
-        action="orientation.beneficiary.viewed",
+    journal.BENEFICIARY_VIEWED.record(
         actor=membership.user,
         organisation=membership.organisation,
-        target=_ref(beneficiary),
+        target=BeneficiaryRef.of(beneficiary),
     )

@@ -5,12 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from passnum.audit.services import journal_record
 from passnum.people.identity import birth_decade_for
-from passnum.people.models import Beneficiary
+from passnum.people.models import Beneficiary, BeneficiaryRef
 
+from .. import journal
 from ..selectors import beneficiaries_visible_to, beneficiary_can_be_anonymised
-from .people import _ref
 
 
 def beneficiary_export(*, beneficiary: Beneficiary, membership, format: str = "json") -> dict:
@@ -71,12 +70,11 @@ def beneficiary_export(*, beneficiary: Beneficiary, membership, format: str = "j
             for r in b.referrals.select_related("place", "mediator").order_by("created_at")
         ],
     }
-    journal_record(
-        action="orientation.beneficiary.exported",
+    journal.BENEFICIARY_EXPORTED.record(
         actor=membership.user,
         organisation=membership.organisation,
-        target=_ref(beneficiary),
-        details={"format": format.upper()},
+        target=BeneficiaryRef.of(beneficiary),
+        format=format.upper(),
     )
     return data
 
@@ -109,12 +107,11 @@ def beneficiary_anonymise(
         beneficiary.identity_key = ""
         beneficiary.anonymised_at = timezone.now()
         beneficiary.save()
-        journal_record(
-            action="orientation.beneficiary.anonymised",
+        journal.BENEFICIARY_ANONYMISED.record(
             actor=membership.user if membership else None,
             organisation=membership.organisation if membership else None,
-            target=_ref(beneficiary),
-            details={"reason": reason or ("demande" if membership else "durée de conservation")},
+            target=BeneficiaryRef.of(beneficiary),
+            reason=reason or ("demande" if membership else "durée de conservation"),
         )
     return beneficiary
 

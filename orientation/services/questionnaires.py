@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from passnum.audit.services import journal_record
 from passnum.organisations.roles import (
     require_programme_manager,
 )
 from passnum.programme.models import Service
 
+from .. import journal
 from ..models import Choice, Level, Question, Questionnaire
 
 #: The default questionnaire: (question, help, [(answer, points)]). 0 = needs the most help.
@@ -174,8 +174,7 @@ def questionnaire_draft_create(*, membership, source: Questionnaire | None = Non
                     suggests_handover=level.suggests_handover,
                 )
                 new_level.suggested_services.set(services)
-        journal_record(
-            action="orientation.questionnaire.draft_created",
+        journal.QUESTIONNAIRE_DRAFT_CREATED.record(
             actor=membership.user,
             organisation=membership.organisation,
             target=draft,
@@ -284,8 +283,7 @@ def questionnaire_publish(*, questionnaire: Questionnaire, membership) -> Questi
         questionnaire.published_at = timezone.now()
         questionnaire.is_current = True
         questionnaire.save(update_fields=["is_published", "published_at", "is_current"])
-        journal_record(
-            action="orientation.questionnaire.published",
+        journal.QUESTIONNAIRE_PUBLISHED.record(
             actor=membership.user,
             organisation=membership.organisation,
             target=questionnaire,

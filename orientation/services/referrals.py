@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chequebooks.models import ChequebookState
-from passnum.audit.services import journal_record
+from passnum.audit.transitions import Transition
 from passnum.directory.models import mediator_is_qualified
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.roles import (
@@ -21,62 +21,51 @@ from passnum.organisations.roles import (
 )
 from passnum.people.models import Beneficiary
 
+from .. import journal
 from ..models import Assessment, Referral, ReferralState
 from ..selectors import beneficiaries_visible_to
+from ..transitions import (
+    REFERRAL_ACCEPT,
+    REFERRAL_COMPLETE,
+    REFERRAL_DECLINE,
+    REFERRAL_FIRST_SESSION,
+    REFERRAL_LAPSE,
+)
 from .people import beneficiary_touch
-
-#: The allowed changes of state of a referral, written once.
-REFERRAL_TRANSITIONS: dict[str, set[str]] = {
-    ReferralState.PROPOSED: {ReferralState.ACCEPTED, ReferralState.DECLINED, ReferralState.LAPSED},
-    ReferralState.ACCEPTED: {ReferralState.FIRST_SESSION, ReferralState.LAPSED},
-    ReferralState.FIRST_SESSION: {ReferralState.COMPLETED},
-    ReferralState.DECLINED: set(),
-    ReferralState.COMPLETED: set(),
-    ReferralState.LAPSED: set(),
-}
-
-
-_ACTIONS = {
-    ReferralState.ACCEPTED: "orientation.referral.accepted",
-    ReferralState.DECLINED: "orientation.referral.declined",
-    ReferralState.FIRST_SESSION: "orientation.referral.first_session",
-    ReferralState.COMPLETED: "orientation.referral.completed",
-    ReferralState.LAPSED: "orientation.referral.lapsed",
-}
 
 
 class ReferralTransitionError(ValidationError):
-    """A change of state the referral lifecycle does not allow."""
+    """A change of state the referral lifecycle (``orientation.transitions``) does not allow."""
 
 
-def referral_transition_check(from_state: str, to_state: str) -> None:
-    if to_state not in REFERRAL_TRANSITIONS.get(from_state, set()):
+def referral_transition_check(transition: Transition, from_state: str) -> None:
+    """Refuse, in French, a change of state ``transition`` does not allow from ``from_state``."""
+    if not transition.allowed_from(from_state):
         raise ReferralTransitionError(
             f"Une orientation « {ReferralState(from_state).label} » ne peut pas passer à "
-            f"« {ReferralState(to_state).label} »."
+            f"« {ReferralState(transition.target).label} »."
         )
 
 
 def _referral_move(
-    *, referral: Referral, to_state: str, membership, details=None, **fields
+    *, referral: Referral, transition: Transition, membership, details=None, **fields
 ) -> Referral:
+    """Move a referral along ``transition`` under a row lock, journaled with who did it."""
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
-        referral_transition_check(locked.state, to_state)
+        referral_transition_check(transition, locked.state)
         now = timezone.now()
-        locked.state = to_state
-        locked.state_changed_at = now
+        fields["state_changed_at"] = now
+        if transition is REFERRAL_ACCEPT:
+            fields["accepted_at"] = now
         for key, value in fields.items():
             setattr(locked, key, value)
-        if to_state == ReferralState.ACCEPTED:
-            locked.accepted_at = now
-        locked.save()
-        journal_record(
-            action=_ACTIONS[to_state],
+        transition.apply(
+            locked,
             actor=membership.user if membership else None,
             organisation=membership.organisation if membership else None,
-            target=locked,
-            details=details or {},
+            update_fields=tuple(fields),
+            details=details,
         )
     referral.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return referral
@@ -135,12 +124,12 @@ def referral_create(
             chequebook=chequebook,
         )
         beneficiary_touch(beneficiary=beneficiary)
-        journal_record(
-            action="orientation.referral.created",
+        journal.REFERRAL_CREATED.record(
             actor=membership.user,
             organisation=membership.organisation,
             target=referral,
-            details={"place": place.name, "mediator": mediator.name},
+            place=place.name,
+            mediator=mediator.name,
         )
         from ..tasks import referral_notify
 
@@ -178,7 +167,7 @@ def referral_notify_mediator(*, referral: Referral) -> int:
 def referral_accept(*, referral: Referral, membership) -> Referral:
     """The mediator accepts a proposed referral. Rule: only the mediator it is addressed to."""
     _mediator_of(referral, membership)
-    return _referral_move(referral=referral, to_state=ReferralState.ACCEPTED, membership=membership)
+    return _referral_move(referral=referral, transition=REFERRAL_ACCEPT, membership=membership)
 
 
 def referral_decline(*, referral: Referral, membership, reason: str) -> Referral:
@@ -190,7 +179,7 @@ def referral_decline(*, referral: Referral, membership, reason: str) -> Referral
         raise ValidationError({"reason": "Indiquez le motif du refus."})
     return _referral_move(
         referral=referral,
-        to_state=ReferralState.DECLINED,
+        transition=REFERRAL_DECLINE,
         membership=membership,
         details={"reason": reason},
         decline_reason=reason[:255],
@@ -210,18 +199,16 @@ def referral_first_session_held(*, referral: Referral, membership) -> Referral:
     if referral.state in (ReferralState.FIRST_SESSION, ReferralState.COMPLETED):
         return referral
     if referral.state == ReferralState.PROPOSED:
-        _referral_move(referral=referral, to_state=ReferralState.ACCEPTED, membership=membership)
+        _referral_move(referral=referral, transition=REFERRAL_ACCEPT, membership=membership)
     return _referral_move(
-        referral=referral, to_state=ReferralState.FIRST_SESSION, membership=membership
+        referral=referral, transition=REFERRAL_FIRST_SESSION, membership=membership
     )
 
 
 def referral_complete(*, referral: Referral, membership) -> Referral:
     """The mediator closes the support after the first session. Rule: only its mediator."""
     _mediator_of(referral, membership)
-    return _referral_move(
-        referral=referral, to_state=ReferralState.COMPLETED, membership=membership
-    )
+    return _referral_move(referral=referral, transition=REFERRAL_COMPLETE, membership=membership)
 
 
 def referral_lapse(*, referral: Referral, membership=None, reason: str = "") -> Referral:
@@ -235,7 +222,7 @@ def referral_lapse(*, referral: Referral, membership=None, reason: str = "") -> 
         raise ValidationError("Cette orientation n'est pas de votre structure.")
     return _referral_move(
         referral=referral,
-        to_state=ReferralState.LAPSED,
+        transition=REFERRAL_LAPSE,
         membership=membership,
         details={"reason": reason or "sans réponse"},
     )
@@ -270,9 +257,6 @@ def referrals_lapse_overdue(*, now=None) -> int:
 
 
 def referral_sheet_printed(*, referral: Referral, membership) -> None:
-    journal_record(
-        action="orientation.referral.sheet_printed",
-        actor=membership.user,
-        organisation=membership.organisation,
-        target=referral,
+    journal.REFERRAL_SHEET_PRINTED.record(
+        actor=membership.user, organisation=membership.organisation, target=referral
     )

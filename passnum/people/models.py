@@ -96,3 +96,8 @@ class BeneficiaryRef(Beneficiary):
 
     def __str__(self):
         return f"Personne n° {self.pk}"
+
+    @classmethod
+    def of(cls, beneficiary) -> "BeneficiaryRef":
+        """The journal's target for ``beneficiary``: the same row, named by number only."""
+        return cls(pk=beneficiary.pk)
