@@ -8,6 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import (
-            journal,  # noqa: F401  (registers the journal's sentences)
+            journal,  # noqa: F401  (declares the journal's events)
             receivers,  # noqa: F401  (journals allauth's security events)
         )

@@ -1,11 +1,15 @@
-from passnum.audit.sentences import register
+"""The accounts' journal events: the security events of an account."""
 
-register(
-    {
-        "accounts.user.logged_in": "{actor} s'est connecté(e)",
-        "accounts.password.changed": "{actor} a changé son mot de passe",
-        "accounts.password.reset": "{actor} a réinitialisé son mot de passe",
-        "accounts.mfa.added": "{actor} a activé la double authentification ({kind})",
-        "accounts.mfa.removed": "{actor} a retiré un moyen de double authentification ({kind})",
-    }
+from passnum.audit.events import event
+
+USER_LOGGED_IN = event("accounts.user.logged_in", "{actor} s'est connecté(e)")
+PASSWORD_CHANGED = event("accounts.password.changed", "{actor} a changé son mot de passe")
+PASSWORD_RESET = event("accounts.password.reset", "{actor} a réinitialisé son mot de passe")
+MFA_ADDED = event(
+    "accounts.mfa.added", "{actor} a activé la double authentification ({kind})", details=("kind",)
+)
+MFA_REMOVED = event(
+    "accounts.mfa.removed",
+    "{actor} a retiré un moyen de double authentification ({kind})",
+    details=("kind",),
 )

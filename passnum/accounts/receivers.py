@@ -5,6 +5,7 @@ from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.dispatch import receiver
 
+from . import journal
 from .services import account_security_event_record
 
 MFA_KINDS = {"totp": "application d'authentification", "recovery_codes": "codes de secours"}
@@ -12,23 +13,23 @@ MFA_KINDS = {"totp": "application d'authentification", "recovery_codes": "codes 
 
 @receiver(account_signals.user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    account_security_event_record(action="accounts.user.logged_in", user=user, request=request)
+    account_security_event_record(journal.USER_LOGGED_IN, user=user, request=request)
 
 
 @receiver(account_signals.password_changed)
 def _password_changed(sender, request, user, **kwargs):
-    account_security_event_record(action="accounts.password.changed", user=user, request=request)
+    account_security_event_record(journal.PASSWORD_CHANGED, user=user, request=request)
 
 
 @receiver(account_signals.password_reset)
 def _password_reset(sender, request, user, **kwargs):
-    account_security_event_record(action="accounts.password.reset", user=user, request=request)
+    account_security_event_record(journal.PASSWORD_RESET, user=user, request=request)
 
 
 @receiver(mfa_signals.authenticator_added)
 def _mfa_added(sender, request, user, authenticator, **kwargs):
     account_security_event_record(
-        action="accounts.mfa.added",
+        journal.MFA_ADDED,
         user=user,
         request=request,
         kind=MFA_KINDS.get(authenticator.type, authenticator.type),
@@ -38,7 +39,7 @@ def _mfa_added(sender, request, user, authenticator, **kwargs):
 @receiver(mfa_signals.authenticator_removed)
 def _mfa_removed(sender, request, user, authenticator, **kwargs):
     account_security_event_record(
-        action="accounts.mfa.removed",
+        journal.MFA_REMOVED,
         user=user,
         request=request,
         kind=MFA_KINDS.get(authenticator.type, authenticator.type),

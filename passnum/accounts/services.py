@@ -1,6 +1,6 @@
 from allauth.mfa.models import Authenticator
 
-from passnum.audit.services import journal_record
+from passnum.audit.events import Event
 from passnum.organisations.models import Role
 
 
@@ -15,14 +15,10 @@ def user_must_set_up_mfa(*, user) -> bool:
     return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
-def account_security_event_record(*, action: str, user, request=None, **details) -> None:
+def account_security_event_record(event: Event, *, user, request=None, **details) -> None:
     """Rule: the security events of an account (login, password changed or reset, two-factor
     authentication set up or removed) are journaled, with the organisation the person acted
     for when there was one."""
-    journal_record(
-        action=action,
-        actor=user,
-        organisation=getattr(request, "organisation", None),
-        target=user,
-        details=details,
+    event.record(
+        actor=user, organisation=getattr(request, "organisation", None), target=user, **details
     )

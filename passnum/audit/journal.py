@@ -1,7 +1,5 @@
-from .sentences import register
+"""The journal's own events."""
 
-register(
-    {
-        "audit.journal.searched": "{actor} a consulté le journal",
-    }
-)
+from .events import event
+
+JOURNAL_SEARCHED = event("audit.journal.searched", "{actor} a consulté le journal")

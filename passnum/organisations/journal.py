@@ -1,17 +1,35 @@
-from passnum.audit.sentences import register
+"""The organisations' journal events: organisations, memberships and invitations."""
 
-register(
-    {
-        "organisations.membership.added": "{actor} a donné le rôle « {role} » à {person}",
-        "organisations.membership.deactivated": (
-            "{actor} a désactivé l'accès de {person} à {organisation_name}"
-        ),
-        "organisations.invitation.sent": "{actor} a invité {email} ({role}) à {organisation_name}",
-        "organisations.invitation.accepted": "{actor} a accepté son invitation",
-        "organisations.invitation.cancelled": (
-            "{actor} a retiré l'invitation de {email} à {organisation_name}"
-        ),
-        "organisations.organisation.created": "{actor} a créé la structure {target} ({kind})",
-        "organisations.organisation.updated": "{actor} a modifié la structure {target} : {fields}",
-    }
+from passnum.audit.events import event
+
+MEMBERSHIP_ADDED = event(
+    "organisations.membership.added",
+    "{actor} a donné le rôle « {role} » à {person}",
+    details=("role", "person"),
+)
+MEMBERSHIP_DEACTIVATED = event(
+    "organisations.membership.deactivated",
+    "{actor} a désactivé l'accès de {person} à {organisation_name}",
+    details=("person", "organisation_name"),
+)
+INVITATION_SENT = event(
+    "organisations.invitation.sent",
+    "{actor} a invité {email} ({role}) à {organisation_name}",
+    details=("email", "role", "organisation_name"),
+)
+INVITATION_ACCEPTED = event("organisations.invitation.accepted", "{actor} a accepté son invitation")
+INVITATION_CANCELLED = event(
+    "organisations.invitation.cancelled",
+    "{actor} a retiré l'invitation de {email} à {organisation_name}",
+    details=("email", "organisation_name"),
+)
+ORGANISATION_CREATED = event(
+    "organisations.organisation.created",
+    "{actor} a créé la structure {target} ({kind})",
+    details=("kind",),
+)
+ORGANISATION_UPDATED = event(
+    "organisations.organisation.updated",
+    "{actor} a modifié la structure {target} : {fields}",
+    details=("fields",),
 )

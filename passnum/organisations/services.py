@@ -12,8 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from passnum.audit.services import journal_record
-
+from . import journal
 from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrganisationKind
 from .roles import may_manage_team, require_programme_manager
 
@@ -49,12 +48,11 @@ def organisation_create(*, membership: Membership, **data) -> Organisation:
     organisation_check(organisation)
     with transaction.atomic():
         organisation.save()
-        journal_record(
-            action="organisations.organisation.created",
+        journal.ORGANISATION_CREATED.record(
             actor=membership.user,
             organisation=membership.organisation,
             target=organisation,
-            details={"kind": organisation.get_kind_display()},
+            kind=organisation.get_kind_display(),
         )
     return organisation
 
@@ -84,12 +82,11 @@ def organisation_update(*, organisation: Organisation, membership: Membership, *
         return organisation
     with transaction.atomic():
         organisation.save()
-        journal_record(
-            action="organisations.organisation.updated",
+        journal.ORGANISATION_UPDATED.record(
             actor=membership.user,
             organisation=membership.organisation,
             target=organisation,
-            details={"fields": ", ".join(changed)},
+            fields=", ".join(changed),
         )
     return organisation
 
@@ -116,12 +113,12 @@ def membership_add(*, user, organisation: Organisation, role: str, by=None) -> M
             membership.is_active = True
             membership.deactivated_at = None
             membership.save(update_fields=["role", "is_active", "deactivated_at"])
-        journal_record(
-            action="organisations.membership.added",
+        journal.MEMBERSHIP_ADDED.record(
             actor=getattr(by, "user", None),
             organisation=organisation,
             target=membership,
-            details={"role": membership.get_role_display(), "person": user.get_full_name()},
+            role=membership.get_role_display(),
+            person=user.get_full_name(),
         )
     return membership
 
@@ -141,15 +138,12 @@ def membership_deactivate(*, membership: Membership, by=None) -> Membership:
         membership.is_active = False
         membership.deactivated_at = timezone.now()
         membership.save(update_fields=["is_active", "deactivated_at"])
-        journal_record(
-            action="organisations.membership.deactivated",
+        journal.MEMBERSHIP_DEACTIVATED.record(
             actor=getattr(by, "user", None),
             organisation=getattr(by, "organisation", None) or membership.organisation,
             target=membership,
-            details={
-                "person": membership.user.get_full_name(),
-                "organisation_name": membership.organisation.name,
-            },
+            person=membership.user.get_full_name(),
+            organisation_name=membership.organisation.name,
         )
     return membership
 
@@ -193,16 +187,13 @@ def invitation_create(
             invited_by=by.user,
             expires_at=timezone.now() + timedelta(days=settings.PASSNUM_INVITATION_DAYS),
         )
-        journal_record(
-            action="organisations.invitation.sent",
+        journal.INVITATION_SENT.record(
             actor=by.user,
             organisation=by.organisation,
             target=invitation,
-            details={
-                "email": invitation.email,
-                "role": invitation.get_role_display(),
-                "organisation_name": organisation.name,
-            },
+            email=invitation.email,
+            role=invitation.get_role_display(),
+            organisation_name=organisation.name,
         )
     return invitation, token
 
@@ -258,11 +249,8 @@ def invitation_accept(
         membership_add(user=user, organisation=invitation.organisation, role=invitation.role)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
-        journal_record(
-            action="organisations.invitation.accepted",
-            actor=user,
-            organisation=invitation.organisation,
-            target=invitation,
+        journal.INVITATION_ACCEPTED.record(
+            actor=user, organisation=invitation.organisation, target=invitation
         )
     return user
 
@@ -280,11 +268,11 @@ def invitation_cancel(*, invitation: Invitation, by: Membership) -> Invitation:
             raise ValidationError("Cette invitation a déjà été acceptée.")
         invitation.expires_at = timezone.now()
         invitation.save(update_fields=["expires_at"])
-        journal_record(
-            action="organisations.invitation.cancelled",
+        journal.INVITATION_CANCELLED.record(
             actor=by.user,
             organisation=by.organisation,
             target=invitation,
-            details={"email": invitation.email, "organisation_name": invitation.organisation.name},
+            email=invitation.email,
+            organisation_name=invitation.organisation.name,
         )
     return invitation

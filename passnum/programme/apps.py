@@ -7,4 +7,4 @@ class ProgrammeConfig(AppConfig):
     verbose_name = "Programme"
 
     def ready(self):
-        from . import journal  # noqa: F401  (registers the journal's sentences)
+        from . import journal  # noqa: F401  (declares the journal's events)

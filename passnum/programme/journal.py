@@ -1,25 +1,52 @@
-from passnum.audit.sentences import register
+"""The programme's journal events: every change to its reference data. ``changes`` is the
+French list of what changed (``nom : A → B; …``)."""
 
-register(
-    {
-        "programme.programme.updated": "{actor} a modifié le programme : {changes}",
-        "programme.funder.updated": "{actor} a modifié le financeur {target} : {changes}",
-        "programme.budget_line.created": (
-            "{actor} a ajouté la ligne budgétaire « {target} » de {amount}"
-        ),
-        "programme.budget_line.updated": (
-            "{actor} a modifié la ligne budgétaire « {target} » : {changes}"
-        ),
-        "programme.envelope.updated": (
-            "{actor} a fixé l'objectif « {target} » à {new} chéquiers (auparavant {old})"
-        ),
-        "programme.vintage.created": "{actor} a créé le {target}",
-        "programme.vintage.updated": "{actor} a modifié le {target} : {changes}",
-        "programme.target_public.created": "{actor} a ajouté le public cible « {target} » ({side})",
-        "programme.target_public.updated": (
-            "{actor} a modifié le public cible « {target} » : {changes}"
-        ),
-        "programme.epci.partner_added": "{actor} a ajouté {target} aux EPCI partenaires",
-        "programme.epci.partner_removed": "{actor} a retiré {target} des EPCI partenaires",
-    }
+from passnum.audit.events import event
+
+PROGRAMME_UPDATED = event(
+    "programme.programme.updated",
+    "{actor} a modifié le programme : {changes}",
+    details=("changes",),
+)
+FUNDER_UPDATED = event(
+    "programme.funder.updated",
+    "{actor} a modifié le financeur {target} : {changes}",
+    details=("changes",),
+)
+BUDGET_LINE_CREATED = event(
+    "programme.budget_line.created",
+    "{actor} a ajouté la ligne budgétaire « {target} » de {amount}",
+    details=("funder", "amount"),
+)
+BUDGET_LINE_UPDATED = event(
+    "programme.budget_line.updated",
+    "{actor} a modifié la ligne budgétaire « {target} » : {changes}",
+    details=("changes",),
+)
+ENVELOPE_UPDATED = event(
+    "programme.envelope.updated",
+    "{actor} a fixé l'objectif « {target} » à {new} chéquiers (auparavant {old})",
+    details=("old", "new"),
+)
+VINTAGE_CREATED = event("programme.vintage.created", "{actor} a créé le {target}")
+VINTAGE_UPDATED = event(
+    "programme.vintage.updated",
+    "{actor} a modifié le {target} : {changes}",
+    details=("changes",),
+)
+TARGET_PUBLIC_CREATED = event(
+    "programme.target_public.created",
+    "{actor} a ajouté le public cible « {target} » ({side})",
+    details=("side",),
+)
+TARGET_PUBLIC_UPDATED = event(
+    "programme.target_public.updated",
+    "{actor} a modifié le public cible « {target} » : {changes}",
+    details=("changes",),
+)
+EPCI_PARTNER_ADDED = event(
+    "programme.epci.partner_added", "{actor} a ajouté {target} aux EPCI partenaires"
+)
+EPCI_PARTNER_REMOVED = event(
+    "programme.epci.partner_removed", "{actor} a retiré {target} des EPCI partenaires"
 )

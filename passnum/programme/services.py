@@ -10,11 +10,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from passnum.audit.services import journal_record
 from passnum.core.money import format_cents
 from passnum.organisations.roles import require_programme_manager
 from passnum.territory.models import Commune, Epci, Side
 
+from . import journal
 from .models import BudgetLine, Envelope, Funder, Programme, Service, TargetPublic, Vintage
 from .selectors import EPCI_ENVELOPE_TOTAL
 from .vintages import vintage_default_validity, vintage_freeze_lift_is_final
@@ -217,15 +217,13 @@ def _shown(value):
     return str(value)
 
 
-def _journal(*, action, membership, target, changed=None, **details):
+def _journal(event, *, membership, target, changed=None, **details):
+    """Record ``event`` for what ``membership`` did to ``target``; ``changed`` (from
+    ``_changes``) becomes the French ``changes`` detail."""
     if changed is not None:
         details = {**details, "changes": _describe(changed)}
-    journal_record(
-        action=action,
-        actor=membership.user,
-        organisation=membership.organisation,
-        target=target,
-        details=details,
+    event.record(
+        actor=membership.user, organisation=membership.organisation, target=target, **details
     )
 
 
@@ -243,7 +241,7 @@ def programme_update(
         with transaction.atomic():
             programme.save()
             _journal(
-                action="programme.programme.updated",
+                journal.PROGRAMME_UPDATED,
                 membership=membership,
                 target=programme,
                 changed=changed,
@@ -261,7 +259,7 @@ def funder_update(*, funder: Funder, membership, name: str) -> Funder:
         with transaction.atomic():
             funder.save(update_fields=["name"])
             _journal(
-                action="programme.funder.updated",
+                journal.FUNDER_UPDATED,
                 membership=membership,
                 target=funder,
                 changed=changed,
@@ -297,7 +295,7 @@ def budget_line_save(
                 funder=funder, label=label, amount_cents=amount_cents, year=year
             )
             _journal(
-                action="programme.budget_line.created",
+                journal.BUDGET_LINE_CREATED,
                 membership=membership,
                 target=line,
                 funder=funder.name,
@@ -313,7 +311,7 @@ def budget_line_save(
         if changed:
             budget_line.save()
             _journal(
-                action="programme.budget_line.updated",
+                journal.BUDGET_LINE_UPDATED,
                 membership=membership,
                 target=budget_line,
                 changed=changed,
@@ -352,7 +350,7 @@ def envelopes_update(*, programme: Programme, membership, targets: dict) -> list
             envelope.chequebook_target = target
             envelope.save(update_fields=["chequebook_target"])
             _journal(
-                action="programme.envelope.updated",
+                journal.ENVELOPE_UPDATED,
                 membership=membership,
                 target=envelope,
                 old=_shown(old),
@@ -407,7 +405,7 @@ def vintage_save(*, membership, programme: Programme, vintage: Vintage | None = 
             if vintage.handover_frozen:
                 vintage.handover_frozen_at = timezone.now()
             vintage.save()
-            _journal(action="programme.vintage.created", membership=membership, target=vintage)
+            _journal(journal.VINTAGE_CREATED, membership=membership, target=vintage)
             return vintage
         before = Vintage.objects.select_for_update().get(pk=vintage.pk)
         for key, value in data.items():
@@ -421,7 +419,7 @@ def vintage_save(*, membership, programme: Programme, vintage: Vintage | None = 
         if changed:
             vintage.save()
             _journal(
-                action="programme.vintage.updated",
+                journal.VINTAGE_UPDATED,
                 membership=membership,
                 target=vintage,
                 changed=changed,
@@ -444,7 +442,7 @@ def target_public_create(*, membership, side: str, label: str) -> TargetPublic:
     with transaction.atomic():
         public = TargetPublic.objects.create(side=side, code=code, label=label, position=position)
         _journal(
-            action="programme.target_public.created",
+            journal.TARGET_PUBLIC_CREATED,
             membership=membership,
             target=public,
             side=public.get_side_display(),
@@ -471,7 +469,7 @@ def target_public_update(*, membership, public: TargetPublic, label: str, is_act
         with transaction.atomic():
             public.save(update_fields=["label", "is_active"])
             _journal(
-                action="programme.target_public.updated",
+                journal.TARGET_PUBLIC_UPDATED,
                 membership=membership,
                 target=public,
                 changed=changed,
@@ -496,9 +494,7 @@ def epci_partners_set(*, membership, partner_ids) -> tuple[list[Epci], list[Epci
             epci.save(update_fields=["is_partner"])
             (added if should else removed).append(epci)
             _journal(
-                action="programme.epci.partner_added"
-                if should
-                else "programme.epci.partner_removed",
+                journal.EPCI_PARTNER_ADDED if should else journal.EPCI_PARTNER_REMOVED,
                 membership=membership,
                 target=epci,
             )
