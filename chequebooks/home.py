@@ -19,17 +19,11 @@ def panels(request) -> list:
     membership = getattr(request, "membership", None)
     if membership is None:
         return []
-    org = membership.organisation
     if is_front_desk_agent(membership):
-        # An ended vintage's chequebooks are not stock: counted apart, to be given back. Their
-        # receipt is still asked for (``chequebooks_receipt_confirm``): the count to confirm is
-        # the desk page's list, ``selectors.chequebooks_awaiting_receipt``, whatever the vintage.
-        ongoing = ongoing_q()
-        row = Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK).aggregate(
-            awaiting=Count("pk", filter=Q(received_at__isnull=True)),
-            in_hand=Count("pk", filter=ongoing),
-            ended=Count("pk", filter=~ongoing),
-        )
+        # In hand: ``selectors.desk_stock``. An ended vintage's chequebooks are not stock:
+        # counted apart, to be given back. Their receipt is still asked for
+        # (``chequebooks_receipt_confirm``), whatever the vintage.
+        row = selectors.desk_stock_figures(membership.organisation)
         row["ready"] = chequebook_handover_candidates(membership=membership).count()
         return [Panel("chequebooks/panels/desk.html", row, order=20)]
     if is_epci_coordinator(membership):

@@ -221,14 +221,35 @@ def vintages_reconciliation(vintages, membership) -> list:
 
 
 def chequebooks_awaiting_receipt(organisation):
-    return Chequebook.objects.filter(
-        holder=organisation, state=ChequebookState.AT_FRONT_DESK, received_at__isnull=True
-    )
+    """The chequebooks at a front desk whose receipt it has not confirmed, whatever the vintage."""
+    return _held_at_desk(organisation).filter(received_at__isnull=True)
 
 
-def chequebook_cheque_summary(chequebook):
-    return dict(
-        chequebook.cheques.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+def _held_at_desk(organisation):
+    return Chequebook.objects.filter(holder=organisation, state=ChequebookState.AT_FRONT_DESK)
+
+
+def desk_stock(organisation, *, today=None):
+    """Rule: a front desk's stock is the chequebooks it holds at the desk (receipt confirmed or
+    not) of a vintage that has not ended (``ongoing_q``). An ended vintage's chequebooks are
+    not stock any more: ``desk_ended_stock``, to give back."""
+    return _held_at_desk(organisation).filter(ongoing_q(today=today))
+
+
+def desk_ended_stock(organisation, *, today=None):
+    """The chequebooks a front desk still holds of an ended vintage (not stock: to give back)."""
+    return _held_at_desk(organisation).exclude(ongoing_q(today=today))
+
+
+def desk_stock_figures(organisation, *, today=None) -> dict:
+    """A front desk's figures in one query: chequebooks awaiting receipt (whatever the vintage,
+    as ``chequebooks_awaiting_receipt``), in hand (``desk_stock``), of ended vintages
+    (``desk_ended_stock``)."""
+    ongoing = ongoing_q(today=today)
+    return _held_at_desk(organisation).aggregate(
+        awaiting=Count("pk", filter=Q(received_at__isnull=True)),
+        in_hand=Count("pk", filter=ongoing),
+        ended=Count("pk", filter=~ongoing),
     )
 
 

@@ -2,18 +2,18 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
+from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, FRONT_DESK, MANAGERS, role_required
 from passnum.programme.models import Vintage
 from passnum.programme.vintages import (
-    ongoing_q,
     vintage_alert_date,
     vintage_freeze_date,
     vintage_has_ended,
@@ -33,21 +33,14 @@ from .forms import (
     ReceiptForm,
     TransferForm,
 )
-from .models import Chequebook, ChequebookState, PrintRun
+from .models import ChequebookState, PrintRun
+from .states import CANCELLABLE_CHEQUE_STATES
 from .tables import ChequebookTable, DeskStockTable, EnvelopeStockTable, PrintRunTable
 
 ALL_STOCK_ROLES = (*COORDINATORS, *FRONT_DESK)
 FRONT_DESK_KINDS = (OrganisationKind.FRONT_DESK,)
 #: Mediators' administrators share the org_admin role: they have no cheque stock pages.
 STOCK_KINDS = (OrganisationKind.OWNER, OrganisationKind.EPCI, OrganisationKind.FRONT_DESK)
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _export_or_none(request, table, name):
@@ -122,24 +115,27 @@ def desk_stock(request):
                 chequebooks=form.cleaned_data["chequebooks"], membership=request.membership
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request, f"Réception confirmée pour {n} chéquier{'s' if n > 1 else ''}."
             )
             return redirect("chequebooks:desk_stock")
-    held = Chequebook.objects.filter(holder=org, state=ChequebookState.AT_FRONT_DESK)
-    held = held.select_related("vintage", "envelope__epci", "holder").order_by(
-        "vintage__year", "number"
-    )
+    held = selectors.desk_stock(org).select_related("vintage", "envelope__epci", "holder")
     # An ended vintage's chequebooks are not stock any more: listed apart, to give back.
-    table = ChequebookTable(held.filter(ongoing_q()), exclude=("holder", "handed_out_at"))
+    table = ChequebookTable(
+        held.order_by("vintage__year", "number"), exclude=("holder", "handed_out_at")
+    )
     table.caption = "Chéquiers en main (millésimes en cours)"
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     response = _export_or_none(request, table, "stock-accueil")
     if response:
         return response
-    ended = list(held.exclude(ongoing_q()))
+    ended = list(
+        selectors.desk_ended_stock(org)
+        .select_related("vintage", "envelope__epci", "holder")
+        .order_by("vintage__year", "number")
+    )
     candidates = services.chequebook_handover_candidates(membership=request.membership).count()
     return render(
         request,
@@ -179,47 +175,13 @@ def chequebook_detail(request, pk):
     chequebook = _visible_chequebook(request, pk)
     cheques = list(chequebook.cheques.order_by("position"))
     movements = chequebook.movements.select_related("from_organisation", "to_organisation", "by")
-    membership = request.membership
-    is_manager = request.role in MANAGERS
-    is_holder_desk = request.role in FRONT_DESK and chequebook.holder_id == request.organisation.pk
-    can_hand_over = (
-        is_holder_desk
-        and chequebook.state == ChequebookState.AT_FRONT_DESK
-        and services.chequebook_handover_candidates(membership=membership)
-        .filter(pk=chequebook.pk)
-        .exists()
-    )
-    handed_by_us = request.role in FRONT_DESK and (
-        chequebook.handed_out_by_organisation_id == request.organisation.pk
-    )
-    can_cancel = chequebook.state != ChequebookState.CANCELLED and (
-        is_manager or is_holder_desk or handed_by_us
-    )
-    replaced_by = Chequebook.objects.filter(replaces=chequebook).first()
-    ended = vintage_has_ended(chequebook.vintage)
     context = {
         "chequebook": chequebook,
         "cheques": cheques,
         "movements": movements,
         "history": journal_for_object(chequebook),
-        "is_manager": is_manager,
-        "can_hand_over": can_hand_over,
-        "can_cancel": can_cancel,
-        "can_return": chequebook.state == ChequebookState.AT_FRONT_DESK
-        and (is_manager or is_holder_desk),
-        "can_transfer": is_manager
-        and chequebook.state == ChequebookState.AT_FRONT_DESK
-        and not ended,
-        "ended": ended,
-        "frozen": vintage_is_frozen(chequebook.vintage),
-        "can_receipt": chequebook.state == ChequebookState.HANDED_OUT
-        and (is_manager or handed_by_us),
-        "can_replace": chequebook.state == ChequebookState.CANCELLED
-        and chequebook.beneficiary_id
-        and replaced_by is None
-        and handed_by_us,
-        "replaced_by": replaced_by,
-        "show_person": is_manager or handed_by_us,
+        "actions": services.chequebook_actions(chequebook, request.membership),
+        "cancellable_cheque_states": CANCELLABLE_CHEQUE_STATES,
     }
     return render(request, "chequebooks/chequebook_detail.html", context)
 
@@ -253,7 +215,7 @@ def chequebook_hand_over_view(request, pk):
                 replaces=replaces,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -280,7 +242,7 @@ def chequebook_cancel_view(request, pk):
                 membership=request.membership,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request, f"Opposition enregistrée sur le chéquier n° {chequebook.number}."
@@ -303,7 +265,7 @@ def cheque_cancel_view(request, pk):
                 cheque=cheque, reason=form.cleaned_data["reason"], membership=request.membership
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Opposition enregistrée sur le chèque n° {cheque.number}.")
             return redirect("chequebooks:chequebook_detail", pk=cheque.chequebook_id)
@@ -340,7 +302,7 @@ def chequebook_transfer_view(request, pk):
                 membership=request.membership,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Chéquier n° {chequebook.number} transféré.")
             return redirect("chequebooks:chequebook_detail", pk=chequebook.pk)
@@ -350,12 +312,11 @@ def chequebook_transfer_view(request, pk):
 @role_required(*MANAGERS, *FRONT_DESK, kinds=STOCK_KINDS)
 def chequebook_receipt_pdf_view(request, pk):
     chequebook = _visible_chequebook(request, pk)
-    allowed = request.role in MANAGERS or (
-        chequebook.handed_out_by_organisation_id == request.organisation.pk
-    )
-    if not allowed or chequebook.state != ChequebookState.HANDED_OUT:
-        raise Http404("Page introuvable")
-    pdf = services.chequebook_receipt_pdf(chequebook=chequebook, membership=request.membership)
+    try:
+        pdf = services.chequebook_receipt_pdf(chequebook=chequebook, membership=request.membership)
+    except ValidationError as exc:
+        # Not handed out, or not by this desk (``chequebook_receipt_allowed``).
+        raise Http404("Page introuvable") from exc
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="attestation-remise-{chequebook.number}.pdf"'
@@ -379,7 +340,7 @@ def exception_grant_view(request, pk):
                 membership=request.membership,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request, "Dérogation accordée : un chéquier de plus pourra être remis."
@@ -438,7 +399,7 @@ def print_run_new(request):
         try:
             run = services.print_run_create(membership=request.membership, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Impression n° {run.pk} lancée : le fichier se prépare.")
             return redirect("chequebooks:print_run_detail", pk=run.pk)
@@ -485,8 +446,6 @@ def print_run_relaunch_view(request, pk):
 @role_required(*MANAGERS)
 def print_run_progress(request, pk):
     """The progress of a print run, for the page's small polling script."""
-    from django.http import JsonResponse
-
     run = get_object_or_404(selectors.print_runs_visible_to(request.membership), pk=pk)
     return JsonResponse(
         {
@@ -560,7 +519,7 @@ def allocation_new(request):
         try:
             books = services.chequebooks_allocate(membership=request.membership, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -581,17 +540,11 @@ def _scope_label(request):
     return selectors.envelopes_scope_label(request.membership)
 
 
-def _handover_label(vintage) -> str:
-    if vintage_has_ended(vintage):
-        return "millésime terminé"
-    return "gelées" if vintage_is_frozen(vintage) else "ouvertes"
-
-
 @role_required(*COORDINATORS)
 def vintage_list(request):
     """Every vintage with its figures (one grouped query), within the person's scope."""
     rows = [
-        (v, figures, _handover_label(v))
+        (v, figures, services.vintage_handover_label(v))
         for v, figures in selectors.vintages_reconciliation(
             Vintage.objects.order_by("-year"), request.membership
         )
@@ -618,7 +571,7 @@ def vintage_reconciliation(request, year):
             "alert_date": vintage_alert_date(vintage),
             "freeze_date": vintage_freeze_date(vintage),
             "history": journal_for_object(vintage),
-            "can_lift": request.role in MANAGERS and frozen and not ended,
+            "can_lift": services.vintage_freeze_may_be_lifted_by(vintage, request.membership),
         },
     )
 

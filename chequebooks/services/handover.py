@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from passnum.organisations.roles import (
     is_front_desk_agent,
+    is_programme_manager,
     require_programme_manager,
 )
 from passnum.pdf import render_pdf
@@ -247,12 +248,35 @@ def handover_exception_grant(*, beneficiary, vintage, reason: str, membership) -
 # --- Receipt for the person (attestation de remise) ---------------------------------------------
 
 
+def chequebook_handed_out_by_desk_of(chequebook, membership) -> bool:
+    """Whether the member's front desk is the one that handed this chequebook out."""
+    return (
+        is_front_desk_agent(membership)
+        and chequebook.handed_out_by_organisation_id is not None
+        and chequebook.handed_out_by_organisation_id == membership.organisation_id
+    )
+
+
+def chequebook_receipt_allowed(chequebook, membership) -> bool:
+    """Rule: the receipt (attestation de remise, it names the person) of a chequebook handed
+    out is downloaded by the front desk that handed it out or by a programme manager."""
+    return chequebook.state == ChequebookState.HANDED_OUT and (
+        is_programme_manager(membership) or chequebook_handed_out_by_desk_of(chequebook, membership)
+    )
+
+
 def chequebook_receipt_pdf(*, chequebook, membership) -> bytes:
     """The "attestation de remise" given to the person: chequebook number, validity, how to
     use it, and the chosen mediator when a referral carries this chequebook. Its download is
-    journaled (it names the person)."""
-    if chequebook.state != ChequebookState.HANDED_OUT and not chequebook.beneficiary_id:
-        raise ValidationError("Ce chéquier n'a pas été remis.")
+    journaled (it names the person). Refused unless ``chequebook_receipt_allowed``."""
+    if chequebook.state != ChequebookState.HANDED_OUT:
+        raise ValidationError("Ce chéquier n'a pas été remis.", code="not_handed_out")
+    if not chequebook_receipt_allowed(chequebook, membership):
+        raise ValidationError(
+            "Seul l'accueil qui a remis ce chéquier ou un gestionnaire du programme télécharge "
+            "son attestation de remise.",
+            code="not_allowed",
+        )
     referral = (
         chequebook.referrals.select_related("place", "mediator").order_by("-created_at").first()
     )

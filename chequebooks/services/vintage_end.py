@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
 from passnum.organisations.roles import (
+    is_programme_manager,
     require_programme_manager,
 )
 from passnum.programme.models import Vintage
@@ -183,6 +184,26 @@ def vintage_expire(*, vintage) -> int:
     return count
 
 
+def vintage_freeze_can_be_lifted(vintage, *, today=None) -> bool:
+    """Rule: a vintage's freeze can be lifted while its hand-over is frozen
+    (``vintage_is_frozen``) and it has not ended (``vintage_freeze_lift``; a programme manager
+    lifts it)."""
+    return vintage_is_frozen(vintage, today=today) and not vintage_has_ended(vintage, today=today)
+
+
+def vintage_freeze_may_be_lifted_by(vintage, membership, *, today=None) -> bool:
+    """``vintage_freeze_lift``'s rule for the page's button: a programme manager, a freeze that
+    can be lifted."""
+    return is_programme_manager(membership) and vintage_freeze_can_be_lifted(vintage, today=today)
+
+
+def vintage_handover_label(vintage, *, today=None) -> str:
+    """The state of a vintage's hand-over, said on the vintage pages: ended, frozen or open."""
+    if vintage_has_ended(vintage, today=today):
+        return "millésime terminé"
+    return "gelées" if vintage_is_frozen(vintage, today=today) else "ouvertes"
+
+
 def vintage_freeze_lift(*, vintage, membership):
     """Rule: a programme manager may lift the freeze of a vintage whose hand-over is frozen
     (``vintage_is_frozen``: by hand or since its D-15), until the vintage ends. Lifted on or
@@ -194,9 +215,9 @@ def vintage_freeze_lift(*, vintage, membership):
     )
     with transaction.atomic():
         current = Vintage.objects.select_for_update().get(pk=vintage.pk)
-        if vintage_has_ended(current):
-            raise ValidationError(f"Le millésime {current.year} est terminé : plus de remises.")
-        if not vintage_is_frozen(current):
+        if not vintage_freeze_can_be_lifted(current):
+            if vintage_has_ended(current):
+                raise ValidationError(f"Le millésime {current.year} est terminé : plus de remises.")
             raise ValidationError(
                 f"Les remises du millésime {current.year} ne sont pas gelées : rien à lever "
                 f"(le gel vient le {vintage_freeze_date(current):%d/%m/%Y})."
