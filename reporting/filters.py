@@ -7,7 +7,7 @@ from passnum.programme.models import Vintage
 from passnum.territory.models import Epci, Side
 
 from .models import ChequebookTally
-from .selectors import Filters, organisation_choices, scope_epci_id
+from .selectors import Filters, organisation_choices, period_error, scope_epci_id
 
 DATE_INPUT = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
@@ -20,11 +20,11 @@ class FastSelect(forms.Select):
 
 class DashboardFilterForm(forms.Form):
     def clean(self):
-        """Rule: a period ends after it starts (the error shows next to its end)."""
+        """The period's rule (``period_error``), its message next to the period's end."""
         data = super().clean()
-        start, end = data.get("period_start"), data.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", "La fin de la période doit suivre son début.")
+        error = period_error(data.get("period_start"), data.get("period_end"))
+        if error:
+            self.add_error("period_end", error)
         return data
 
 

@@ -3,13 +3,16 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from passnum.core.dates import month_start, previous_month
+
 from .models import ExportJob
+from .selectors import period_error
 
 
 def _last_month():
-    first = timezone.localdate().replace(day=1)
-    end = first - datetime.timedelta(days=1)
-    return end.replace(day=1), end
+    """Last month's first and last days (the form's initial period)."""
+    today = timezone.localdate()
+    return previous_month(today), month_start(today) - datetime.timedelta(days=1)
 
 
 class ReportForm(forms.Form):
@@ -28,10 +31,11 @@ class ReportForm(forms.Form):
         self.fields["period_end"].initial = end
 
     def clean(self):
+        """The period's rule (``period_error``), its message next to the period's end."""
         data = super().clean()
-        start, end = data.get("period_start"), data.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", "La fin de la période doit suivre son début.")
+        error = period_error(data.get("period_start"), data.get("period_end"))
+        if error:
+            self.add_error("period_end", error)
         return data
 
 

@@ -19,7 +19,14 @@ from passnum.organisations.models import Membership, Organisation, OrganisationK
 from passnum.pdf import render_pdf, sha256
 
 from .models import ExportJob, Report
-from .selectors import Filters, chequebooks_in_scope, dashboard_context, period_q, scope_epci_id
+from .selectors import (
+    Filters,
+    chequebooks_in_scope,
+    dashboard_context,
+    period_error,
+    period_q,
+    scope_epci_id,
+)
 from .summaries import summaries_refresh  # noqa: F401  (re-exported: the tally rebuild)
 
 REMINDER_ACTION = "reporting.front_desk.reminded"
@@ -175,8 +182,9 @@ def report_request(*, membership, period_start, period_end) -> Report:
     coordinator's covers its EPCI only. The PDF is produced in Celery."""
     if not _coordinating(membership):
         raise ValidationError("Seuls les gestionnaires du programme produisent des rapports.")
-    if period_end < period_start:
-        raise ValidationError("La fin de la période doit suivre son début.")
+    error = period_error(period_start, period_end)
+    if error:
+        raise ValidationError({"period_end": error})
     epci = scope_epci_id(membership)
     if epci == -1:
         raise ValidationError("Votre structure n'est rattachée à aucune intercommunalité.")

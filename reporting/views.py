@@ -15,6 +15,7 @@ from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from passnum.audit.services import journal_record
+from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, role_required
 
@@ -262,7 +263,7 @@ def report_list(request):
             )
             return redirect("reporting:reports")
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_add_service_errors(form, exc)
     reports = selectors.reports_visible_to(request.membership).select_related("created_by", "epci")[
         :50
     ]

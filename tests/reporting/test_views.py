@@ -480,6 +480,9 @@ def test_manager_reminds_the_mediator_of_an_overdue_referral(
 
     member = mediator_membership(organisation=small.mediator)
     r1 = Referral.objects.get(from_organisation=small.desk1)
+    # A name no sender or place can carry (the factories' names are random).
+    r1.beneficiary.last_name = "Zzsecretnom"
+    r1.beneficiary.save(update_fields=["last_name"])
     html = manager.get(reverse("reporting:radar_referrals")).content.decode()
     url = reverse("reporting:referral_remind", args=[r1.pk])
     assert url in html and "Relancer le médiateur" in html
