@@ -5,28 +5,16 @@ the same bytes, which lets a statement keep one checksum.
 """
 
 import hashlib
-from pathlib import Path
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 
 def _url_fetcher():
-    """Resolves ``static:css/print.css`` to the project's static file; fetches only local
-    files and data URIs, never the network."""
+    """Fetches only local files and data URIs, never the network (a PDF never calls out)."""
     from weasyprint.urls import URLFetcher
 
-    class StaticURLFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url.startswith("static:"):
-                path = finders.find(url.removeprefix("static:"))
-                if not path:
-                    raise ValueError(f"Fichier statique introuvable : {url}")
-                url = Path(path).resolve().as_uri()
-            return super().fetch(url, headers)
-
-    return StaticURLFetcher(allowed_protocols={"file", "data"}, timeout=5)
+    return URLFetcher(allowed_protocols={"file", "data"}, timeout=5)
 
 
 def render_pdf(template_name: str, context: dict, *, title: str = "", created=None) -> bytes:
