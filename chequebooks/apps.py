@@ -7,4 +7,4 @@ class ChequebooksConfig(AppConfig):
     verbose_name = "Chéquiers"
 
     def ready(self):
-        from . import journal  # noqa: F401  (registers the journal's sentences)
+        from . import journal  # noqa: F401  (declares the journal's typed events)

@@ -22,7 +22,7 @@ from passnum.programme.services import vintage_defaults
 from passnum.programme.vintages import vintage_is_frozen
 from passnum.territory.models import Side
 
-from .models import Cheque, Chequebook, PrintRun, StockMovement
+from .models import Cheque, Chequebook, ChequebookState, ChequeState, PrintRun, StockMovement
 from .services import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -135,8 +135,6 @@ def _allocate_back_then(ctx, key, run, count, manager, *, days_ago):
     refuses an ended vintage (``vintage_has_ended``), so the demo writes what
     ``chequebooks_allocate`` wrote back then: chequebooks and cheques at the desk, received
     two days later, each move recorded."""
-    from .models import ChequebookState, ChequeState
-
     desk = ctx.orgs.get(key)
     if desk is None:
         return

@@ -4,8 +4,6 @@ from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Envelope, Vintage
 from passnum.programme.vintages import ongoing_q
 
-from .models import ChequebookState
-
 
 def _running_vintages():
     """The vintages not ended (``vintages.ongoing_q``): the only ones printed or allocated;
@@ -131,6 +129,3 @@ class ExceptionForm(forms.Form):
 
 class LookupForm(forms.Form):
     number = forms.IntegerField(label="Numéro du chèque ou du chéquier", min_value=1)
-
-
-STATE_CHOICES = ChequebookState.choices

@@ -1,8 +1,11 @@
 """Cheque stock: print runs, operator imports, chequebooks and cheques, their movements."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 
 class ChequebookState(models.TextChoices):
@@ -26,8 +29,6 @@ class ChequeState(models.TextChoices):
 def print_run_file_path(instance, filename):
     """Print files carry security codes: stored under an unguessable folder of private storage,
     served only through a scoped, journaled view (never a public URL)."""
-    import secrets
-
     return f"private/print-runs/{secrets.token_hex(16)}/{filename}"
 
 
@@ -181,8 +182,6 @@ class Chequebook(models.Model):
         return f"Chéquier {self.number}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("chequebooks:chequebook_detail", args=[self.pk])
 
 

@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 
 from .models import Chequebook, PrintRun
@@ -148,8 +149,6 @@ class EnvelopeStockTable(tables.Table):
         empty_text = "Aucune enveloppe."
 
     def render_envelope(self, value):
-        from django.urls import reverse
-
         url = reverse("chequebooks:chequebook_list")
         return format_html('<a href="{}?envelope={}">{}</a>', url, value.pk, value)
 

@@ -38,7 +38,6 @@ from .handover import (
     handover_exception_grant,
 )
 from .imports import (
-    IMPORT_COLUMNS,
     ImportRejected,
     import_batch_create,
 )
@@ -98,7 +97,6 @@ __all__ = [
     "print_run_can_relaunch",
     "print_run_relaunch",
     "print_run_download_record",
-    "IMPORT_COLUMNS",
     "ImportRejected",
     "import_batch_create",
     "chequebooks_allocate",

@@ -23,13 +23,6 @@ from .codes import cheque_code_hash
 
 # --- Operator import --------------------------------------------------------------------------
 
-IMPORT_COLUMNS = [
-    "numero_chequier",
-    "numero_cheque",
-    "code_securite",
-    "millesime",
-    "valeur_faciale",
-]
 _CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 
 
