@@ -103,7 +103,7 @@ def test_a_replacement_chequebook_is_handed_over_and_linked():
     assert replacement.holding_rank == 0  # the cancelled one freed the person's allowance
     # A second replacement of the same chequebook is refused.
     other = desk_chequebook(agent.organisation)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Ce chéquier opposé a déjà été remplacé"):
         chequebook_hand_over(chequebook=other, beneficiary=person, membership=agent, replaces=book)
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from chequebooks.models import Cheque, Chequebook, ImportBatch
-from chequebooks.services import cheque_code_matches, import_batch_create
+from chequebooks.services import ImportRejected, cheque_code_matches, import_batch_create
 from passnum.audit.models import JournalEntry
 from tests.chequebooks.factories import cd12_desk_agent, cd12_envelope
 from tests.factories import ChequebookFactory, VintageFactory, manager_membership
@@ -55,7 +55,7 @@ def test_a_file_with_bad_lines_writes_nothing_and_names_each_bad_line():
     lines.append("900006;90000601;;2026\n")  # 16: malformed (columns)
     lines.append("700001;70000199;;2026;10,00\n")  # 17: chequebook already known
     lines.append("900007;70000101;;2026;10,00\n")  # 18: cheque already known
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ImportRejected) as caught:
         import_batch_create(
             rows_text="".join(lines),
             file_name="mauvais.csv",
@@ -111,7 +111,7 @@ def test_a_comma_separated_file_with_dot_decimals_is_read():
 
 
 def _refused(text):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ImportRejected) as caught:
         import_batch_create(
             rows_text=text,
             file_name="x.csv",

@@ -192,7 +192,7 @@ def test_qr_text_round_trips_and_rejects_other_text():
     assert cheque_qr_parse(text) == (104201, "K7M9P2QX")
     assert cheque_qr_parse(" passnum;104201;k7m9p2qx\n") == (104201, "K7M9P2QX")
     for bad in ["", "104201", "PASSNUM:abc:K7M9P2QX", "https://example.org"]:
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match="n'est pas celui d'un chèque Pass numérique"):
             cheque_qr_parse(bad)
 
 

@@ -136,7 +136,7 @@ def test_the_front_desk_confirms_receipt_of_its_own_chequebooks_only():
     assert chequebooks_receipt_confirm(chequebooks=[mine], membership=agent) == 1
     mine.refresh_from_db()
     assert mine.received_at is not None
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="pas en attente de réception"):
         chequebooks_receipt_confirm(chequebooks=[mine], membership=agent)  # already confirmed
     assert JournalEntry.objects.filter(action="chequebooks.chequebook.received").count() == 1
 
@@ -177,7 +177,7 @@ def test_a_manager_transfers_between_desks_of_the_same_side():
 
 def test_a_chequebook_in_stock_cannot_be_transferred():
     book = ChequebookFactory(vintage=VintageFactory(), envelope=cd12_envelope())
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Seul un chéquier déjà dans un accueil se transfère"):
         chequebook_transfer(
             chequebook=book, to_front_desk=FrontDeskFactory(), membership=manager_membership()
         )
