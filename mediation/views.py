@@ -12,14 +12,13 @@ from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
-from passnum.audit.services import journal_record
 from passnum.directory import selectors as directory_selectors
 from passnum.directory import services as directory
 from passnum.organisations.models import OrganisationKind, Role
 from passnum.organisations.permissions import MANAGERS, MEDIATION, get_scoped_or_404, role_required
 from passnum.organisations.roles import is_programme_manager
 
-from . import opendata, selectors, services
+from . import journal, opendata, selectors, services
 from .filters import MediatorFilter
 from .forms import (
     ActivityForm,
@@ -452,11 +451,8 @@ def mediator_list(request):
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     export_format = request.GET.get("_export")
     if TableExport.is_valid_format(export_format):
-        journal_record(
-            action="mediation.mediators.exported",
-            actor=request.user,
-            organisation=request.organisation,
-            details={"format": export_format},
+        journal.MEDIATORS_EXPORTED.record(
+            actor=request.user, organisation=request.organisation, format=export_format
         )
         return TableExport(export_format, table, exclude_columns=()).response(
             f"mediateurs.{export_format}"

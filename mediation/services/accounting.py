@@ -4,9 +4,10 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from passnum.audit.services import journal_record
 from passnum.core.money import format_cents
 from passnum.organisations.roles import require_programme_manager
+
+from .. import journal
 
 ACCOUNTING_COLUMNS = [
     "numero_releve",
@@ -78,10 +79,10 @@ def statements_accounting_csv(*, statements, membership) -> AccountingExport:
             ]
         )
         rows += 1
-    journal_record(
-        action="mediation.statements.exported",
+    journal.STATEMENTS_EXPORTED.record(
         actor=membership.user,
         organisation=membership.organisation,
-        details={"count": rows, "held": ", ".join(held) or "—"},
+        count=rows,
+        held=", ".join(held) or "—",
     )
     return AccountingExport(content=out.getvalue().replace("\u00a0", " "), rows=rows, held=held)

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from orientation.models import ReferralState
 from orientation.services import referral_first_session_held
-from passnum.audit.services import journal_record
 from passnum.directory.services import NOT_THIS_MEDIATOR
 from passnum.organisations.roles import is_mediator_member
 
+from .. import journal
 from ..models import Activity
 from ..selectors import participants_open_for, referrals_open_for
 
@@ -110,12 +110,11 @@ def activity_record(
         if referral is not None and referral.beneficiary not in people:
             people.append(referral.beneficiary)
         activity.participants.add(*people)
-        journal_record(
-            action="mediation.activity.recorded",
+        journal.ACTIVITY_RECORDED.record(
             actor=membership.user,
             organisation=organisation,
             target=activity,
-            details={"kind": activity.get_kind_display()},
+            kind=activity.get_kind_display(),
         )
         if referral is not None:
             referral_answered(referral, membership)

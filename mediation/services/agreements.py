@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from passnum.audit.services import journal_record
+from passnum.audit.transitions import Transition
 from passnum.core.dates import PARIS
 from passnum.directory.services import mediator_profile_for
 from passnum.organisations.models import OrganisationKind
@@ -15,6 +15,7 @@ from passnum.organisations.roles import require_programme_manager
 from passnum.pdf import render_pdf, sha256
 from passnum.programme.models import Vintage
 
+from .. import journal
 from ..models import Agreement, AgreementStatus
 
 
@@ -42,16 +43,13 @@ def agreement_create(
             signed_at=signed_at,
         )
         agreement_render(agreement)
-        journal_record(
-            action="mediation.agreement.created",
+        journal.AGREEMENT_CREATED.record(
             actor=membership.user,
             organisation=membership.organisation,
             target=agreement,
-            details={
-                "mediator": mediator.name,
-                "start": f"{start_date:%d/%m/%Y}",
-                "end": f"{end_date:%d/%m/%Y}",
-            },
+            mediator=mediator.name,
+            start=f"{start_date:%d/%m/%Y}",
+            end=f"{end_date:%d/%m/%Y}",
         )
     return agreement
 
@@ -79,38 +77,51 @@ def agreement_render(agreement: Agreement) -> None:
     agreement.save(update_fields=["file", "file_sha256"])
 
 
+#: The agreement's workflow: a draft comes into force when signed; one in force may be
+#: terminated. (Its end is read from its dates: Agreement.status_label.)
+AGREEMENT_ACTIVATE = Transition(
+    "agreement.activate",
+    sources=(AgreementStatus.DRAFT,),
+    target=AgreementStatus.ACTIVE,
+    event=journal.AGREEMENT_ACTIVATED,
+    field="status",
+)
+AGREEMENT_TERMINATE = Transition(
+    "agreement.terminate",
+    sources=(AgreementStatus.ACTIVE,),
+    target=AgreementStatus.TERMINATED,
+    event=journal.AGREEMENT_TERMINATED,
+    field="status",
+)
+
+
 def agreement_activate(*, agreement: Agreement, signed_at: datetime.date, membership) -> Agreement:
-    """A manager records the signature: the draft agreement comes into force."""
+    """A manager records the signature: the draft agreement comes into force
+    (AGREEMENT_ACTIVATE)."""
     require_programme_manager(membership)
-    if agreement.status != AgreementStatus.DRAFT:
+    if not AGREEMENT_ACTIVATE.allowed_from(agreement.status):
         raise ValidationError("Seule une convention en brouillon peut entrer en vigueur.")
     agreement.signed_at = signed_at
-    agreement.status = AgreementStatus.ACTIVE
-    agreement.save(update_fields=["signed_at", "status"])
-    journal_record(
-        action="mediation.agreement.activated",
+    return AGREEMENT_ACTIVATE.apply(
+        agreement,
         actor=membership.user,
         organisation=membership.organisation,
-        target=agreement,
+        update_fields=("signed_at",),
         details={"signed": f"{signed_at:%d/%m/%Y}"},
     )
-    return agreement
 
 
 def agreement_terminate(*, agreement: Agreement, membership, reason: str) -> Agreement:
-    """A manager terminates an agreement in force; the mediator can no longer redeem under it."""
+    """A manager terminates an agreement in force (AGREEMENT_TERMINATE); the mediator can no
+    longer redeem under it."""
     require_programme_manager(membership)
-    if agreement.status != AgreementStatus.ACTIVE:
+    if not AGREEMENT_TERMINATE.allowed_from(agreement.status):
         raise ValidationError("Seule une convention en vigueur peut être résiliée.")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Indiquez le motif de la résiliation."})
-    agreement.status = AgreementStatus.TERMINATED
-    agreement.save(update_fields=["status"])
-    journal_record(
-        action="mediation.agreement.terminated",
+    return AGREEMENT_TERMINATE.apply(
+        agreement,
         actor=membership.user,
         organisation=membership.organisation,
-        target=agreement,
         details={"reason": reason},
     )
-    return agreement

@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chequebooks.models import Cheque, ChequeState
+from chequebooks.models import Cheque
 from chequebooks.services import cheque_qr_parse
-from chequebooks.states import cheque_states_from, cheque_transition_check
-from passnum.audit.services import journal_record
+from chequebooks.states import CHEQUE_REDEEM
 from passnum.organisations.roles import is_mediator_member
 
+from .. import journal
 from ..models import Activity, Redemption, RedemptionSubmission
 from .activities import activity_duration_error, referral_answered, referral_refusal
 from .attempts import (
@@ -391,21 +391,20 @@ def _redeem_locked(
         for a in answers
     )
     for a in answers:
-        cheque_transition_check(a.cheque.state, ChequeState.REDEEMED)
+        CHEQUE_REDEEM.check(a.cheque.state)
     moved = Cheque.objects.filter(
-        pk__in=[a.cheque.pk for a in answers], state__in=cheque_states_from(ChequeState.REDEEMED)
-    ).update(state=ChequeState.REDEEMED)
+        pk__in=[a.cheque.pk for a in answers], state__in=CHEQUE_REDEEM.sources
+    ).update(state=CHEQUE_REDEEM.target)
     if moved != len(answers):  # cannot happen under the lock; refuse rather than half-redeem
         raise IntegrityError("cheque state changed under lock")
     for a in answers:
-        a.cheque.state = ChequeState.REDEEMED
+        a.cheque.state = CHEQUE_REDEEM.target
         a.message = "Chèque encaissé."
-        journal_record(
-            action="mediation.cheque.redeemed",
+        journal.CHEQUE_REDEEMED.record(
             actor=user,
             organisation=organisation,
             target=a.cheque,
-            details={"activity": activity.get_kind_display()},
+            activity=activity.get_kind_display(),
         )
     if referral is not None:
         referral_answered(referral, membership)

@@ -10,9 +10,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chequebooks.models import Cheque, ChequeState
-from chequebooks.states import cheque_transition_check
-from passnum.audit.services import journal_record
+from chequebooks.models import Cheque
+from chequebooks.states import CHEQUE_PAY, CHEQUE_PUT_ON_STATEMENT
+from passnum.audit.transitions import Transition
 from passnum.core.dates import month_start, next_month, paris_midnight, previous_month
 from passnum.core.services import counter_next
 from passnum.directory.models import MediatorProfile
@@ -21,6 +21,7 @@ from passnum.organisations.models import Organisation
 from passnum.organisations.roles import require_programme_manager
 from passnum.pdf import render_pdf, sha256
 
+from .. import journal
 from ..models import Redemption, Statement, StatementStatus
 
 
@@ -84,23 +85,19 @@ def statement_issue(*, mediator, period_start: datetime.date, membership=None) -
         )
         Redemption.objects.filter(pk__in=[r.pk for r in redemptions]).update(statement=statement)
         cheque_ids = [r.cheque_id for r in redemptions]
-        cheque_transition_check(ChequeState.REDEEMED, ChequeState.ON_STATEMENT)
-        moved = Cheque.objects.filter(pk__in=cheque_ids, state=ChequeState.REDEEMED).update(
-            state=ChequeState.ON_STATEMENT
-        )
+        moved = Cheque.objects.filter(
+            pk__in=cheque_ids, state__in=CHEQUE_PUT_ON_STATEMENT.sources
+        ).update(state=CHEQUE_PUT_ON_STATEMENT.target)
         if moved != len(cheque_ids):
             raise IntegrityError("a redeemed cheque was not in state redeemed")
         _statement_render(statement)
-        journal_record(
-            action="mediation.statement.issued",
+        journal.STATEMENT_ISSUED.record(
             actor=membership.user if membership else None,
             organisation=membership.organisation if membership else None,
             target=statement,
-            details={
-                "mediator": mediator.name,
-                "count": len(redemptions),
-                "period": f"{period_start:%m/%Y}",
-            },
+            mediator=mediator.name,
+            count=len(redemptions),
+            period=f"{period_start:%m/%Y}",
         )
     return statement
 
@@ -186,65 +183,92 @@ def statements_issue_previous_month(*, today=None) -> StatementsRun:
     return statements_issue_for_month(period_start=previous_month(today))
 
 
+#: The statement's workflow after its issue: validated, sent for payment, paid.
+STATEMENT_VALIDATE = Transition(
+    "statement.validate",
+    sources=(StatementStatus.ISSUED,),
+    target=StatementStatus.VALIDATED,
+    event=journal.STATEMENT_VALIDATED,
+    field="status",
+)
+STATEMENT_SEND = Transition(
+    "statement.send",
+    sources=(StatementStatus.VALIDATED,),
+    target=StatementStatus.SENT_FOR_PAYMENT,
+    event=journal.STATEMENT_SENT,
+    field="status",
+)
+STATEMENT_PAY = Transition(
+    "statement.pay",
+    sources=(StatementStatus.SENT_FOR_PAYMENT,),
+    target=StatementStatus.PAID,
+    event=journal.STATEMENT_PAID,
+    field="status",
+)
+
+
 def statement_validate(*, statement: Statement, membership) -> Statement:
-    """A programme manager validates an issued statement (issued → validated); refused while
+    """A programme manager validates an issued statement (STATEMENT_VALIDATE); refused while
     the mediator's bank details await re-validation."""
-    return _statement_move(statement, membership, StatementStatus.ISSUED, StatementStatus.VALIDATED)
+
+    def stamp(locked):
+        locked.validated_at, locked.validated_by = timezone.now(), membership.user
+        return ("validated_at", "validated_by"), {}
+
+    return _statement_move(statement, membership, STATEMENT_VALIDATE, stamp)
 
 
 def statement_send(*, statement: Statement, membership) -> Statement:
-    """A validated statement is sent to the finance department for payment; refused while the
-    mediator's bank details await re-validation."""
-    return _statement_move(
-        statement, membership, StatementStatus.VALIDATED, StatementStatus.SENT_FOR_PAYMENT
-    )
+    """A validated statement is sent to the finance department for payment (STATEMENT_SEND);
+    refused while the mediator's bank details await re-validation."""
+
+    def stamp(locked):
+        locked.sent_at = timezone.now()
+        return ("sent_at",), {}
+
+    return _statement_move(statement, membership, STATEMENT_SEND, stamp)
 
 
 def statement_pay(
     *, statement: Statement, membership, paid_at: datetime.date, reference: str
 ) -> Statement:
-    """The payment is recorded (date and reference); the statement's cheques become paid."""
+    """The payment is recorded (date and reference; STATEMENT_PAY); the statement's cheques
+    become paid (chequebooks' CHEQUE_PAY)."""
     if not (reference or "").strip():
         raise ValidationError({"reference": "Indiquez la référence du paiement."})
-    return _statement_move(
-        statement,
-        membership,
-        StatementStatus.SENT_FOR_PAYMENT,
-        StatementStatus.PAID,
-        paid_at=paid_at,
-        reference=reference.strip(),
-    )
+    reference = reference.strip()
+
+    def stamp(locked):
+        locked.paid_at, locked.payment_reference = paid_at, reference
+        Cheque.objects.filter(redemption__statement=locked, state__in=CHEQUE_PAY.sources).update(
+            state=CHEQUE_PAY.target
+        )
+        return ("paid_at", "payment_reference"), {"reference": reference}
+
+    return _statement_move(statement, membership, STATEMENT_PAY, stamp)
 
 
-def _statement_move(statement, membership, from_status, to_status, *, paid_at=None, reference=""):
+def _statement_move(statement, membership, transition: Transition, stamp) -> Statement:
+    """One step of the statement's workflow, by a programme manager, the row locked: the
+    statement must be in the transition's source status; validating and sending wait for the
+    mediator's bank details to be re-validated. ``stamp`` writes the step's own fields and
+    returns them with the journal's details."""
     require_programme_manager(membership)
     with transaction.atomic():
         statement = Statement.objects.select_for_update().get(pk=statement.pk)
-        if statement.status != from_status:
+        if not transition.allowed_from(statement.status):
             raise ValidationError(
                 f"Ce relevé est « {statement.get_status_display()} » : "
                 "cette étape n'est pas possible."
             )
-        if to_status in (StatementStatus.VALIDATED, StatementStatus.SENT_FOR_PAYMENT):
+        if transition in (STATEMENT_VALIDATE, STATEMENT_SEND):
             _require_bank_details_confirmed(statement.mediator)
-        now = timezone.now()
-        statement.status = to_status
-        if to_status == StatementStatus.VALIDATED:
-            statement.validated_at, statement.validated_by = now, membership.user
-        elif to_status == StatementStatus.SENT_FOR_PAYMENT:
-            statement.sent_at = now
-        elif to_status == StatementStatus.PAID:
-            statement.paid_at, statement.payment_reference = paid_at, reference
-            cheque_transition_check(ChequeState.ON_STATEMENT, ChequeState.PAID)
-            Cheque.objects.filter(
-                redemption__statement=statement, state=ChequeState.ON_STATEMENT
-            ).update(state=ChequeState.PAID)
-        statement.save()
-        journal_record(
-            action=f"mediation.statement.{to_status}",
+        fields, details = stamp(statement)
+        transition.apply(
+            statement,
             actor=membership.user,
             organisation=membership.organisation,
-            target=statement,
-            details={"reference": reference or "—"},
+            update_fields=fields,
+            details=details,
         )
     return statement
