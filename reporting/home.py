@@ -3,7 +3,7 @@
 Figures only (the other apps' panels carry the actions), so they come after them."""
 
 from passnum.core.home import Panel
-from passnum.organisations.models import OrganisationKind, Role
+from passnum.organisations.roles import is_coordinating, is_front_desk_agent, is_mediator_member
 
 from . import selectors
 
@@ -15,10 +15,7 @@ def panels(request) -> list:
     if membership is None:
         return []
     org = membership.organisation
-    if org.kind == OrganisationKind.FRONT_DESK and membership.role in (
-        Role.EVALUATOR,
-        Role.ORG_ADMIN,
-    ):
+    if is_front_desk_agent(membership):
         return [
             Panel(
                 "reporting/panels/front_desk_figures.html",
@@ -26,7 +23,7 @@ def panels(request) -> list:
                 FIGURES_ORDER,
             )
         ]
-    if org.kind == OrganisationKind.MEDIATOR and membership.role in (Role.MEDIATOR, Role.ORG_ADMIN):
+    if is_mediator_member(membership):
         return [
             Panel(
                 "reporting/panels/mediator_figures.html",
@@ -34,6 +31,6 @@ def panels(request) -> list:
                 FIGURES_ORDER,
             )
         ]
-    if membership.role in (Role.PROGRAMME_MANAGER, Role.EPCI_COORDINATOR):
+    if is_coordinating(membership):
         return [Panel("reporting/panels/dashboard_link.html", {}, FIGURES_ORDER)]
     return []

@@ -13,18 +13,22 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from chequebooks.states import REDEEMED_STATES
+from orientation.models import Referral
 from passnum.audit.models import JournalEntry
 from passnum.audit.services import journal_record
-from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
+from passnum.organisations.models import Membership, Organisation, OrganisationKind
+from passnum.organisations.roles import is_coordinating
 from passnum.pdf import render_pdf, sha256
 
 from .models import ExportJob, Report
 from .selectors import (
+    NO_EPCI,
     Filters,
     chequebooks_in_scope,
     dashboard_context,
     period_error,
     period_q,
+    radar_referrals_overdue,
     scope_epci_id,
 )
 from .summaries import summaries_refresh  # noqa: F401  (re-exported: the tally rebuild)
@@ -32,19 +36,12 @@ from .summaries import summaries_refresh  # noqa: F401  (re-exported: the tally 
 REMINDER_ACTION = "reporting.front_desk.reminded"
 
 
-def _coordinating(membership) -> bool:
-    return membership is not None and membership.role in (
-        Role.PROGRAMME_MANAGER,
-        Role.EPCI_COORDINATOR,
-    )
-
-
 def front_desk_remind(*, organisation, membership, topic: str, count: int = 0) -> None:
     """Rule: a programme manager (or the EPCI coordinator of the desk's EPCI) may remind a
     front desk of chequebooks handed out and never started, or of cheques about to expire;
     at most once a day per desk (``_remind_once_a_day``). The desk's active members with an
     address get an e-mail (``reminder_recipients``, through Celery); journaled."""
-    if not _coordinating(membership):
+    if not is_coordinating(membership):
         raise ValidationError("Seuls les gestionnaires du programme peuvent relancer un accueil.")
     if organisation.kind != OrganisationKind.FRONT_DESK:
         raise ValidationError("Seul un accueil de 1er niveau peut être relancé.")
@@ -134,9 +131,7 @@ def referral_remind(*, referral, membership) -> None:
     most once a day per referral (``_remind_once_a_day``). The mediator's active members with
     an address get an e-mail (``reminder_recipients``, through Celery; the referral's number,
     place and date, no personal data); journaled."""
-    from .selectors import radar_referrals_overdue
-
-    if not _coordinating(membership):
+    if not is_coordinating(membership):
         raise ValidationError("Seuls les gestionnaires du programme peuvent relancer.")
     overdue = radar_referrals_overdue(Filters(scope_epci_id=scope_epci_id(membership)))
     if not overdue.filter(pk=referral.pk).exists():
@@ -157,8 +152,6 @@ def referral_remind(*, referral, membership) -> None:
 
 def referral_reminder_send(*, referral_id: int, membership_id: int) -> None:
     """Send the referral's reminder to its mediator (``reminder_recipients``)."""
-    from orientation.models import Referral
-
     referral = Referral.objects.select_related("mediator", "place", "from_organisation").get(
         pk=referral_id
     )
@@ -180,13 +173,13 @@ def referral_reminder_send(*, referral_id: int, membership_id: int) -> None:
 def report_request(*, membership, period_start, period_end) -> Report:
     """Rule: programme managers and EPCI coordinators ask for a periodic report; an EPCI
     coordinator's covers its EPCI only. The PDF is produced in Celery."""
-    if not _coordinating(membership):
+    if not is_coordinating(membership):
         raise ValidationError("Seuls les gestionnaires du programme produisent des rapports.")
     error = period_error(period_start, period_end)
     if error:
         raise ValidationError({"period_end": error})
     epci = scope_epci_id(membership)
-    if epci == -1:
+    if epci == NO_EPCI:
         raise ValidationError("Votre structure n'est rattachée à aucune intercommunalité.")
     report = Report.objects.create(
         period_start=period_start,
@@ -248,7 +241,7 @@ def export_request(*, membership, kind: str, format: str, params: dict) -> Expor
     public) is personal data: only programme managers and EPCI coordinators (their EPCI) may
     ask, it runs in Celery, and asking for it is journaled. It follows the dashboard's
     filters; a period keeps the chequebooks handed out in it."""
-    if not _coordinating(membership):
+    if not is_coordinating(membership):
         raise ValidationError("Cet export est réservé aux gestionnaires du programme.")
     if kind not in EXPORT_KINDS or format not in ExportJob.Format.values:
         raise ValidationError("Export inconnu.")

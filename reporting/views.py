@@ -18,6 +18,7 @@ from passnum.audit.services import journal_record
 from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, role_required
+from passnum.organisations.roles import is_programme_manager
 
 from . import selectors, services
 from .filters import DashboardFilter
@@ -147,7 +148,7 @@ def radar_stock(request):
         {"table": table, "page": page, "days": settings.PASSNUM_RADAR_STOCK_DAYS,
          "action_url": reverse(action) if action else None,
          "detail_links": _url_exists("chequebooks:chequebook_detail", 1),
-         "transfer_links": request.membership.role == "programme_manager"
+         "transfer_links": is_programme_manager(request.membership)
          and _url_exists("chequebooks:chequebook_transfer", 1),
          "filter": _filter(request), "query": request.GET.urlencode()},
     )  # fmt: skip

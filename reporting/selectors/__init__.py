@@ -34,10 +34,11 @@ from .radar import (
     radar_referrals_overdue,
     radar_stale_stock,
 )
-from .scope import Filters, last_summary_run, scope_epci_id, tally_filter
+from .scope import NO_EPCI, Filters, last_summary_run, scope_epci_id, tally_filter
 
 __all__ = [
     "DASHBOARD_TOP",
+    "NO_EPCI",
     "Filters",
     "assessment_levels",
     "breakdown_rows",

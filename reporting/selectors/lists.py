@@ -1,6 +1,7 @@
 """Lists of what reporting produced, and the structures a dashboard may be filtered on."""
 
-from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.organisations.models import Organisation, OrganisationKind
+from passnum.organisations.roles import coordinator_epci_id, is_programme_manager
 
 from ..models import (
     ExportJob,
@@ -11,13 +12,12 @@ from .scope import scope_epci_id
 
 def reports_visible_to(membership):
     """Rule: programme managers see every report; an EPCI coordinator those of its EPCI."""
-    if membership is None:
-        return Report.objects.none()
-    if membership.role == Role.PROGRAMME_MANAGER:
+    if is_programme_manager(membership):
         return Report.objects.all()
-    if membership.role == Role.EPCI_COORDINATOR and membership.organisation.epci_id:
-        return Report.objects.filter(epci_id=membership.organisation.epci_id)
-    return Report.objects.none()
+    epci_id = coordinator_epci_id(membership)
+    if epci_id is None:  # not a coordinator, or one whose structure has no EPCI
+        return Report.objects.none()
+    return Report.objects.filter(epci_id=epci_id)
 
 
 def export_jobs_visible_to(membership):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 
-from passnum.organisations.models import Role
+from passnum.organisations.roles import coordinator_epci_id, is_programme_manager
 
 from ..models import (
     AssessmentTally,
@@ -33,11 +33,18 @@ class Filters:
     scope_epci_id: int | None = None
 
 
+#: The scope of one who may see no EPCI (a coordinator whose structure has none): no row
+#: carries this id, so every figure and list is empty (never ``epci_id=None``, the CD12 side).
+NO_EPCI = -1
+
+
 def scope_epci_id(membership) -> int | None:
-    """Rule: a programme manager sees the whole programme; an EPCI coordinator its EPCI."""
-    if membership is not None and membership.role == Role.EPCI_COORDINATOR:
-        return membership.organisation.epci_id or -1
-    return None
+    """Rule: a programme manager sees the whole programme (None); an EPCI coordinator its EPCI
+    (``coordinator_epci_id``); anyone else, a coordinator without an EPCI included, sees
+    nothing (``NO_EPCI``)."""
+    if is_programme_manager(membership):
+        return None
+    return coordinator_epci_id(membership) or NO_EPCI
 
 
 # Which columns of each tally place a row in an EPCI, and name its organisation. Rule: an
