@@ -15,11 +15,11 @@ from django.utils import timezone
 from chequebooks.states import REDEEMED_STATES
 from orientation.models import Referral
 from passnum.audit.models import JournalEntry
-from passnum.audit.services import journal_record
 from passnum.organisations.models import Membership, Organisation, OrganisationKind
 from passnum.organisations.roles import is_coordinating
 from passnum.pdf import render_pdf, sha256
 
+from . import journal
 from .models import ExportJob, Report
 from .selectors import (
     NO_EPCI,
@@ -32,8 +32,6 @@ from .selectors import (
     scope_epci_id,
 )
 from .summaries import summaries_refresh  # noqa: F401  (re-exported: the tally rebuild)
-
-REMINDER_ACTION = "reporting.front_desk.reminded"
 
 
 def front_desk_remind(*, organisation, membership, topic: str, count: int = 0) -> None:
@@ -53,7 +51,7 @@ def front_desk_remind(*, organisation, membership, topic: str, count: int = 0) -
     from .tasks import front_desk_remind_send
 
     _remind_once_a_day(
-        action=REMINDER_ACTION,
+        event=journal.FRONT_DESK_REMINDED,
         target=organisation,
         membership=membership,
         details={"topic": REMINDER_TOPICS[topic], "count": count},
@@ -62,7 +60,7 @@ def front_desk_remind(*, organisation, membership, topic: str, count: int = 0) -
     )
 
 
-def _remind_once_a_day(*, action, target, membership, details, refused, send) -> None:
+def _remind_once_a_day(*, event, target, membership, details, refused, send) -> None:
     """Rule (every reminder): at most one reminder a day per target. The target's row is
     locked (``select_for_update``) while the last 24 hours of the journal are read and the
     reminder is journaled, so two clicks at once journal and send one reminder, the other
@@ -71,15 +69,14 @@ def _remind_once_a_day(*, action, target, membership, details, refused, send) ->
         type(target).objects.select_for_update().filter(pk=target.pk).first()
         since = timezone.now() - datetime.timedelta(days=1)
         if JournalEntry.objects.filter(
-            action=action, target_id=str(target.pk), created_at__gte=since
+            action=event.code, target_id=str(target.pk), created_at__gte=since
         ).exists():
             raise ValidationError(refused)
-        journal_record(
-            action=action,
+        event.record(
             actor=membership.user,
             organisation=membership.organisation,
             target=target,
-            details=details,
+            **details,
         )
         transaction.on_commit(send)
 
@@ -121,9 +118,6 @@ def front_desk_reminder_send(*, organisation_id: int, topic: str, count: int, me
     )
 
 
-REFERRAL_REMINDER_ACTION = "reporting.referral.reminded"
-
-
 def referral_remind(*, referral, membership) -> None:
     """Rule: a programme manager, or an EPCI coordinator for a referral of its EPCI (made by
     its desks, to its places or for its residents), may remind the mediator of a referral
@@ -141,7 +135,7 @@ def referral_remind(*, referral, membership) -> None:
     from .tasks import referral_remind_send
 
     _remind_once_a_day(
-        action=REFERRAL_REMINDER_ACTION,
+        event=journal.REFERRAL_REMINDED,
         target=referral,
         membership=membership,
         details={"mediator": referral.mediator_id},
@@ -188,8 +182,7 @@ def report_request(*, membership, period_start, period_end) -> Report:
         organisation=membership.organisation,
         created_by=membership.user,
     )
-    journal_record(
-        action="reporting.report.requested",
+    journal.REPORT_REQUESTED.record(
         actor=membership.user,
         organisation=membership.organisation,
         target=report,
@@ -251,12 +244,12 @@ def export_request(*, membership, kind: str, format: str, params: dict) -> Expor
         kind=kind, format=format, params=params, organisation=membership.organisation,
         created_by=membership.user,
     )  # fmt: skip
-    journal_record(
-        action="reporting.export.requested",
+    journal.EXPORT_REQUESTED.record(
         actor=membership.user,
         organisation=membership.organisation,
         target=job,
-        details={"kind": EXPORT_KINDS[kind], "format": format},
+        kind=EXPORT_KINDS[kind],
+        format=format,
     )
     from .tasks import export_run
 
@@ -355,10 +348,17 @@ def _cell(value):
 
 def export_downloaded(*, job, membership) -> None:
     """Rule: every download of an export of personal data is journaled."""
-    journal_record(
-        action="reporting.export.downloaded",
+    journal.EXPORT_DOWNLOADED.record(
         actor=membership.user,
         organisation=membership.organisation,
         target=job,
-        details={"kind": EXPORT_KINDS.get(job.kind, job.kind), "rows": job.row_count},
+        kind=EXPORT_KINDS.get(job.kind, job.kind),
+        rows=job.row_count,
+    )
+
+
+def report_downloaded(*, report, membership) -> None:
+    """Rule: every download of a periodic report is journaled."""
+    journal.REPORT_DOWNLOADED.record(
+        actor=membership.user, organisation=membership.organisation, target=report
     )

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from passnum.audit.services import journal_record
 from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, role_required
@@ -276,10 +275,7 @@ def report_download(request, pk):
     report = get_object_or_404(selectors.reports_visible_to(request.membership), pk=pk)
     if not report.file:
         raise Http404
-    journal_record(
-        action="reporting.report.downloaded", actor=request.user,
-        organisation=request.organisation, target=report,
-    )  # fmt: skip
+    services.report_downloaded(report=report, membership=request.membership)
     return FileResponse(
         report.file.open("rb"), as_attachment=True, filename=f"passnum-rapport-{report.pk}.pdf",
         content_type="application/pdf",
