@@ -2,7 +2,7 @@ import django_filters
 
 from passnum.programme.models import Envelope, Vintage
 
-from .models import Chequebook, ChequebookState
+from .models import Chequebook, ChequebookState, awaiting_receipt_q
 
 
 class ChequebookFilter(django_filters.FilterSet):
@@ -27,5 +27,5 @@ class ChequebookFilter(django_filters.FilterSet):
     def filter_awaiting(self, queryset, name, value):
         if value is None:
             return queryset
-        cond = {"state": ChequebookState.AT_FRONT_DESK, "received_at__isnull": True}
-        return queryset.filter(**cond) if value else queryset.exclude(**cond)
+        cond = awaiting_receipt_q()
+        return queryset.filter(cond) if value else queryset.exclude(cond)

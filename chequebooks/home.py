@@ -11,7 +11,7 @@ from passnum.organisations.roles import (
 from passnum.programme.vintages import ongoing_q
 
 from . import selectors
-from .models import Chequebook, ChequebookState, PrintRun
+from .models import Chequebook, ChequebookState, PrintRun, awaiting_receipt_q
 from .services import chequebook_handover_candidates
 
 
@@ -34,9 +34,7 @@ def panels(request) -> list:
         stock = Chequebook.objects.filter(ongoing_q()).aggregate(
             in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),
             at_desks=Count("pk", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
-            unconfirmed=Count(
-                "pk", filter=Q(state=ChequebookState.AT_FRONT_DESK, received_at__isnull=True)
-            ),
+            unconfirmed=Count("pk", filter=awaiting_receipt_q()),
             handed_out=Count("pk", filter=Q(state=ChequebookState.HANDED_OUT)),
         )
         runs = list(

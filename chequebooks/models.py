@@ -26,6 +26,14 @@ class ChequeState(models.TextChoices):
     EXPIRED = "expired", "Expiré"
 
 
+def awaiting_receipt_q(prefix: str = "") -> Q:
+    """Rule: a chequebook awaits its receipt while it is at a front desk that has not confirmed
+    receiving it (``received_at`` empty). ``Chequebook.is_awaiting_receipt`` says it of one."""
+    return Q(
+        **{f"{prefix}state": ChequebookState.AT_FRONT_DESK, f"{prefix}received_at__isnull": True}
+    )
+
+
 def print_run_file_path(instance, filename):
     """Print files carry security codes: stored under an unguessable folder of private storage,
     served only through a scoped, journaled view (never a public URL)."""
@@ -183,6 +191,11 @@ class Chequebook(models.Model):
 
     def get_absolute_url(self):
         return reverse("chequebooks:chequebook_detail", args=[self.pk])
+
+    @property
+    def is_awaiting_receipt(self) -> bool:
+        """``awaiting_receipt_q`` for this chequebook."""
+        return self.state == ChequebookState.AT_FRONT_DESK and self.received_at is None
 
 
 class Cheque(models.Model):

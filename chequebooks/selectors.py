@@ -14,7 +14,14 @@ from passnum.programme.models import Envelope
 from passnum.programme.vintages import ongoing_q
 from passnum.territory.models import Side
 
-from .models import Cheque, Chequebook, ChequebookState, ChequeState, PrintRun
+from .models import (
+    Cheque,
+    Chequebook,
+    ChequebookState,
+    ChequeState,
+    PrintRun,
+    awaiting_receipt_q,
+)
 from .states import REDEEMED_STATES
 
 
@@ -89,9 +96,7 @@ def stock_by_envelope(membership, *, vintage=None):
         for row in qs.values("envelope").annotate(
             in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),
             at_desks=Count("pk", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
-            unconfirmed=Count(
-                "pk", filter=Q(state=ChequebookState.AT_FRONT_DESK, received_at__isnull=True)
-            ),
+            unconfirmed=Count("pk", filter=awaiting_receipt_q()),
             handed_out=Count("pk", filter=Q(state=ChequebookState.HANDED_OUT)),
             cancelled=Count("pk", filter=Q(state=ChequebookState.CANCELLED)),
             total=Count("pk"),
@@ -136,7 +141,7 @@ def stock_by_organisation(membership, *, vintage=None, envelope=None):
         held=Count("held_chequebooks", filter=held, distinct=True),
         unconfirmed=Count(
             "held_chequebooks",
-            filter=held & Q(held_chequebooks__received_at__isnull=True),
+            filter=held & awaiting_receipt_q("held_chequebooks__"),
             distinct=True,
         ),
         oldest=Min("held_chequebooks__allocated_at", filter=held),
@@ -222,7 +227,7 @@ def vintages_reconciliation(vintages, membership) -> list:
 
 def chequebooks_awaiting_receipt(organisation):
     """The chequebooks at a front desk whose receipt it has not confirmed, whatever the vintage."""
-    return _held_at_desk(organisation).filter(received_at__isnull=True)
+    return Chequebook.objects.filter(awaiting_receipt_q(), holder=organisation)
 
 
 def _held_at_desk(organisation):
@@ -247,7 +252,7 @@ def desk_stock_figures(organisation, *, today=None) -> dict:
     (``desk_ended_stock``)."""
     ongoing = ongoing_q(today=today)
     return _held_at_desk(organisation).aggregate(
-        awaiting=Count("pk", filter=Q(received_at__isnull=True)),
+        awaiting=Count("pk", filter=awaiting_receipt_q()),
         in_hand=Count("pk", filter=ongoing),
         ended=Count("pk", filter=~ongoing),
     )

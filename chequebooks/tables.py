@@ -50,7 +50,7 @@ class ChequebookTable(tables.Table):
             "handed_out": "badge badge-success",
             "cancelled": "badge badge-danger",
         }[record.state]
-        if record.state == "at_front_desk" and record.received_at is None:
+        if record.is_awaiting_receipt:
             return format_html(
                 '<span class="{}">{}</span> <span class="badge badge-warning">'
                 "réception à confirmer</span>",

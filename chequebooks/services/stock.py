@@ -19,6 +19,7 @@ from ..models import (
     Chequebook,
     PrintRun,
     StockMovement,
+    awaiting_receipt_q,
 )
 from ..states import (
     CHEQUE_ALLOCATE,
@@ -142,10 +143,7 @@ def chequebooks_receipt_confirm(*, chequebooks, membership) -> int:
     with transaction.atomic():
         books = list(
             Chequebook.objects.select_for_update().filter(
-                pk__in=ids,
-                holder=organisation,
-                state__in=CHEQUEBOOK_RECEIVE.sources,
-                received_at__isnull=True,
+                awaiting_receipt_q(), pk__in=ids, holder=organisation
             )
         )
         if len(books) != len(set(ids)):

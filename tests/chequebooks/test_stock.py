@@ -3,7 +3,14 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from chequebooks.models import Cheque, Chequebook, ChequebookState, ChequeState, StockMovement
+from chequebooks.models import (
+    Cheque,
+    Chequebook,
+    ChequebookState,
+    ChequeState,
+    StockMovement,
+    awaiting_receipt_q,
+)
 from chequebooks.services import (
     chequebook_return_to_stock,
     chequebook_transfer,
@@ -181,3 +188,14 @@ def test_a_chequebook_in_stock_cannot_be_transferred():
         chequebook_transfer(
             chequebook=book, to_front_desk=FrontDeskFactory(), membership=manager_membership()
         )
+
+
+def test_awaiting_receipt_is_one_rule_for_one_chequebook_and_for_a_query():
+    desk = FrontDeskFactory()
+    books = [
+        desk_chequebook(desk, received=False),
+        desk_chequebook(desk, received=True),
+        ChequebookFactory(vintage=VintageFactory(), envelope=cd12_envelope()),  # in stock
+    ]
+    kept = set(Chequebook.objects.filter(awaiting_receipt_q()).values_list("pk", flat=True))
+    assert kept == {b.pk for b in books if b.is_awaiting_receipt} == {books[0].pk}
