@@ -15,7 +15,7 @@ from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.roles import is_mediator_member, is_programme_manager
 from passnum.people.models import Beneficiary
 
-from .models import Activity, Agreement, Redemption, Statement
+from .models import Activity, Agreement, Redemption, Statement, StatementStatus
 
 
 def _own_mediator(membership):
@@ -32,10 +32,6 @@ def _scoped(qs, membership, field="mediator"):
     return qs.filter(**{field: own})
 
 
-def redemptions_visible_to(membership):
-    return _scoped(Redemption.objects.all(), membership)
-
-
 def activities_visible_to(membership):
     return _scoped(Activity.objects.all(), membership)
 
@@ -46,6 +42,13 @@ def statements_visible_to(membership):
 
 def places_visible_to(membership):
     return _scoped(Place.objects.all(), membership, field="organisation")
+
+
+def statements_to_export():
+    """The statements the accounting export takes: the validated ones (those of mediators
+    whose bank details await re-validation are then held back:
+    services.statements_held_from_accounting)."""
+    return Statement.objects.filter(status=StatementStatus.VALIDATED)
 
 
 def agreements_visible_to(membership):

@@ -12,6 +12,7 @@ from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
+from passnum.core.forms import form_add_service_errors
 from passnum.directory import selectors as directory_selectors
 from passnum.directory import services as directory
 from passnum.organisations.models import OrganisationKind, Role
@@ -33,20 +34,11 @@ from .forms import (
     StatementPayForm,
     StatementProduceForm,
 )
-from .models import Statement, StatementStatus, Theme
+from .models import StatementStatus, Theme
 from .tables import MediatorTable
 
 MEDIATOR_KINDS = (OrganisationKind.MEDIATOR,)
 MIXED_KINDS = (OrganisationKind.MEDIATOR, OrganisationKind.OWNER)
-
-
-def _apply_errors(form, exc: ValidationError, *, field=None):
-    """The service's errors next to their fields; those without one on ``field`` (or the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else field, errors)
-    else:
-        form.add_error(field, exc.messages)
 
 
 # --- Redemption -------------------------------------------------------------------------------
@@ -79,7 +71,7 @@ def redeem(request):
                     notes=data["notes"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 if result.ok:
                     return redirect("mediation:activity_detail", pk=result.activity.pk)
@@ -178,7 +170,7 @@ def activity_create(request):
                 notes=data["notes"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Activité enregistrée.")
             return redirect("mediation:activity_detail", pk=activity.pk)
@@ -204,7 +196,7 @@ def statement_list(request):
             "is_manager": is_manager,
             "produce_form": StatementProduceForm() if is_manager else None,
             "held_from_export": services.statements_held_from_accounting(
-                Statement.objects.filter(status=StatementStatus.VALIDATED)
+                selectors.statements_to_export()
             )
             if is_manager
             else [],
@@ -315,7 +307,7 @@ def statement_action(request, pk, action):
             )
             messages.success(request, "Paiement enregistré.")
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        form_add_service_errors(form, exc)
         if action == "payer":
             return _statement_render(request, statement, pay_form=form)
         return _statement_render(request, statement, step_form=form)
@@ -327,10 +319,9 @@ def statements_accounting_export(request):
     """The accounting CSV of the validated statements. The statements of mediators whose bank
     details await re-validation are left out: the list page names them next to the button;
     when nothing is left to export, the page says why instead of an empty file."""
-    statements = Statement.objects.filter(status=StatementStatus.VALIDATED)
     try:
         export = services.statements_accounting_csv(
-            statements=statements, membership=request.membership
+            statements=selectors.statements_to_export(), membership=request.membership
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -392,7 +383,7 @@ def _profile_edit(request, profile, *, next_url):
                 **data,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Profil enregistré.")
             return redirect(next_url)
@@ -418,7 +409,7 @@ def _place_edit(request, organisation, place, *, next_url):
                 **data,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Lieu enregistré.")
             return redirect(next_url)
@@ -475,7 +466,7 @@ def mediator_invite(request):
                 membership=request.membership,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
             messages.success(
@@ -535,7 +526,7 @@ def mediator_qualification(request, pk):
             membership=request.membership,
         )
     except ValidationError as exc:
-        _apply_errors(form, exc, field="status")
+        form_add_service_errors(form, exc, fallback_field="status")
         return _mediator_render(request, organisation, qualification_form=form)
     messages.success(request, "Qualification mise à jour.")
     return redirect("mediation:mediator_detail", pk=pk)
@@ -574,7 +565,7 @@ def agreement_create(request, pk):
                 mediator=organisation, membership=request.membership, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Convention créée : téléchargez-la pour signature.")
             return redirect("mediation:agreement_detail", pk=agreement.pk)
@@ -654,7 +645,7 @@ def agreement_action(request, pk, action):
                 messages.success(request, "Convention résiliée.")
             return redirect("mediation:agreement_detail", pk=pk)
         except ValidationError as exc:
-            _apply_errors(form, exc, field=field)
+            form_add_service_errors(form, exc, fallback_field=field)
     return _agreement_render(request, agreement, **{key: form})
 
 

@@ -15,6 +15,7 @@ from .activities import (
     ACTIVITY_MINUTES_MAX,
     ACTIVITY_MINUTES_MIN,
     activity_duration_error,
+    activity_errors,
     activity_record,
     referral_refusal,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "RedemptionResult",
     "StatementsRun",
     "activity_duration_error",
+    "activity_errors",
     "activity_record",
     "agreement_activate",
     "agreement_create",

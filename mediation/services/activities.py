@@ -30,6 +30,39 @@ def activity_duration_error(minutes) -> str | None:
     return None
 
 
+def activity_errors(*, date, duration_minutes, kind, today=None) -> dict:
+    """Rule: an activity (with or without cheques) is of a known kind, is not dated in the
+    future (Europe/Paris) and lasts as activity_duration_error says. Returns the messages by
+    field, empty when it is valid. The redemption page and the activity page both ask here."""
+    errors = {}
+    if date > (today or timezone.localdate()):
+        errors["date"] = "L'activité ne peut pas être datée dans le futur."
+    if duration_error := activity_duration_error(duration_minutes):
+        errors["duration_minutes"] = duration_error
+    if kind not in Activity.Kind.values:
+        errors["kind"] = "Type d'activité inconnu."
+    return errors
+
+
+def activity_create(
+    *, organisation, user, kind, date, duration_minutes, themes, referral, place, notes, people
+) -> Activity:
+    """Write an activity already checked (activity_errors) and its participants."""
+    activity = Activity.objects.create(
+        mediator=organisation,
+        place=place,
+        kind=kind,
+        date=date,
+        duration_minutes=duration_minutes,
+        themes=list(themes or []),
+        referral=referral,
+        notes=notes,
+        created_by=user,
+    )
+    activity.participants.add(*people)
+    return activity
+
+
 def referral_refusal(referral, membership) -> str | None:
     """Rule: an activity answers only a referral of selectors.referrals_open_for (addressed to
     this mediator and still open), the same list the forms offer. Returns the message that
@@ -66,18 +99,14 @@ def activity_record(
     """Record an activity without cheques (e.g. a follow-up session). Same rules as the
     activity of a redemption: the referral must be addressed to this mediator and still open
     (referral_refusal: not declined, lapsed or completed), and answering it moves it to "first
-    session held". Its duration follows activity_duration_error and it is not in the future;
+    session held". It is valid as activity_errors says (kind, not in the future, duration);
     its participants (several for a workshop) are selectors.participants_open_for: people it
     may still see or whose cheques it redeemed, never anonymised; the referral's person is
     added to them."""
     organisation = membership.organisation
     if not is_mediator_member(membership, organisation):
         raise ValidationError(NOT_THIS_MEDIATOR)
-    errors = {}
-    if date > timezone.localdate():
-        errors["date"] = "L'activité ne peut pas être datée dans le futur."
-    if duration_error := activity_duration_error(duration_minutes):
-        errors["duration_minutes"] = duration_error
+    errors = activity_errors(date=date, duration_minutes=duration_minutes, kind=kind)
     if referral is not None and (refusal := referral_refusal(referral, membership)):
         errors["referral"] = refusal
     participants = list(participants)
@@ -95,21 +124,21 @@ def activity_record(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        activity = Activity.objects.create(
-            mediator=organisation,
-            place=place,
-            kind=kind,
-            date=date,
-            duration_minutes=duration_minutes,
-            themes=list(themes or []),
-            referral=referral,
-            notes=notes,
-            created_by=membership.user,
-        )
         people = list(participants)
         if referral is not None and referral.beneficiary not in people:
             people.append(referral.beneficiary)
-        activity.participants.add(*people)
+        activity = activity_create(
+            organisation=organisation,
+            user=membership.user,
+            kind=kind,
+            date=date,
+            duration_minutes=duration_minutes,
+            themes=themes,
+            referral=referral,
+            place=place,
+            notes=notes,
+            people=people,
+        )
         journal.ACTIVITY_RECORDED.record(
             actor=membership.user,
             organisation=organisation,

@@ -16,7 +16,7 @@ from passnum.organisations.roles import is_mediator_member
 
 from .. import journal
 from ..models import Activity, Redemption, RedemptionSubmission
-from .activities import activity_duration_error, referral_answered, referral_refusal
+from .activities import activity_create, activity_errors, referral_answered, referral_refusal
 from .attempts import (
     WRONG_CODE_LIMIT,
     account_lock,
@@ -190,12 +190,10 @@ def redemption_submit(
     if not token:
         raise ValidationError("Jeton de saisie manquant : rechargez la page.")
     day = timezone.localdate()
-    if date > day:
-        raise ValidationError({"date": "L'activité ne peut pas être datée dans le futur."})
-    if duration_error := activity_duration_error(duration_minutes):
-        raise ValidationError({"duration_minutes": duration_error})
-    if kind not in Activity.Kind.values:
-        raise ValidationError({"kind": "Type d'activité inconnu."})
+    if errors := activity_errors(
+        date=date, duration_minutes=duration_minutes, kind=kind, today=day
+    ):
+        raise ValidationError(errors)
 
     earlier = RedemptionSubmission.objects.filter(token=token).first()
     if earlier is not None:
@@ -364,18 +362,18 @@ def _redeem_locked(
             )
     if place is not None and place.organisation_id != organisation.pk:
         raise ValidationError({"place": "Ce lieu n'appartient pas à votre structure."})
-    activity = Activity.objects.create(
-        mediator=organisation,
-        place=place,
+    activity = activity_create(
+        organisation=organisation,
+        user=user,
         kind=kind,
         date=date,
         duration_minutes=duration_minutes,
-        themes=list(themes or []),
+        themes=themes,
         referral=referral,
+        place=place,
         notes=notes,
-        created_by=user,
+        people=beneficiary_ids,
     )
-    activity.participants.add(*beneficiary_ids)
     redemptions = Redemption.objects.bulk_create(
         Redemption(
             cheque=a.cheque,
