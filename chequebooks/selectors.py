@@ -22,7 +22,7 @@ from .models import (
     PrintRun,
     awaiting_receipt_q,
 )
-from .states import REDEEMED_STATES
+from .states import CHEQUEBOOK_NOT_HANDED_OUT_STATES, REDEEMED_STATES
 
 
 def chequebooks_visible_to(membership):
@@ -171,9 +171,7 @@ def _figures() -> dict:
         "chequebooks_not_handed_out": Count(
             "chequebook",
             distinct=True,
-            filter=Q(
-                chequebook__state__in=[ChequebookState.IN_STOCK, ChequebookState.AT_FRONT_DESK]
-            ),
+            filter=Q(chequebook__state__in=CHEQUEBOOK_NOT_HANDED_OUT_STATES),
         ),
         # Started (entamé): at least one of its cheques redeemed.
         "chequebooks_started": Count("chequebook", distinct=True, filter=redeemed),

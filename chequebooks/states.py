@@ -147,6 +147,8 @@ def cheque_transition_check(from_state: str, to_state: str) -> None:
 REDEEMED_STATES = [ChequeState.REDEEMED, ChequeState.ON_STATEMENT, ChequeState.PAID]
 #: The states a cheque may be cancelled from: never once redeemed.
 CANCELLABLE_CHEQUE_STATES = cheque_states_from(ChequeState.CANCELLED)
+#: Chequebooks not handed out yet: in the programme's stock or at a front desk.
+CHEQUEBOOK_NOT_HANDED_OUT_STATES = [ChequebookState.IN_STOCK, ChequebookState.AT_FRONT_DESK]
 #: Cheques not redeemed (in stock, at a front desk, handed out): they become expired when
 #: their vintage ends.
 UNREDEEMED_STATES = cheque_states_from(ChequeState.EXPIRED)

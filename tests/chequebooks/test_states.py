@@ -17,6 +17,7 @@ from chequebooks.states import (
     CHEQUE_TRANSITIONS,
     CHEQUEBOOK_CANCEL,
     CHEQUEBOOK_HAND_OVER,
+    CHEQUEBOOK_NOT_HANDED_OUT_STATES,
     CHEQUEBOOK_TRANSITIONS,
     REDEEMED_STATES,
     UNREDEEMED_STATES,
@@ -98,6 +99,11 @@ def test_the_state_groups_follow_the_transitions():
         ChequeState.PAID,
     }
     assert set(CANCELLABLE_CHEQUE_STATES) == set(CHEQUE_CANCEL.sources)
+    # Not handed out yet: still on the way to a person (stock, front desk).
+    assert set(CHEQUEBOOK_NOT_HANDED_OUT_STATES) == set(ChequebookState.values) - {
+        ChequebookState.HANDED_OUT,
+        ChequebookState.CANCELLED,
+    }
     assert set(UNREDEEMED_STATES) == set(CHEQUE_EXPIRE.sources)
     assert set(UNREDEEMED_STATES) | set(REDEEMED_STATES) | {
         ChequeState.CANCELLED,
