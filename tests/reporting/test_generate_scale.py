@@ -38,5 +38,5 @@ def test_generate_scale_builds_a_consistent_programme():
 def test_generate_scale_refuses_sqlite():
     if connection.vendor == "postgresql":
         pytest.skip("checks the refusal on SQLite")
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="ne fonctionne que sur PostgreSQL"):
         call_command("generate_scale", cheques=10)
