@@ -12,6 +12,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState
 from chequebooks.selectors import beneficiaries_of_front_desk
@@ -22,8 +23,9 @@ from passnum.organisations.roles import (
     is_mediator_member,
     is_programme_manager,
 )
-from passnum.people.identity import identity_normalise
+from passnum.people.identity import identity_normalise, same_person_q
 from passnum.people.models import Beneficiary
+from passnum.programme.vintages import ongoing_q
 
 from .models import Assessment, Questionnaire, Referral, ReferralState
 
@@ -48,6 +50,51 @@ def beneficiaries_visible_to(membership):
     return qs.none()
 
 
+def chequebooks_in_hand(person_q: Q, *, today=None):
+    """The chequebooks in hand of the records ``person_q`` selects (on Chequebook), most
+    recent first: see ``chequebook_in_hand``."""
+    return (
+        Chequebook.objects.filter(
+            person_q, ongoing_q(today=today), state=ChequebookState.HANDED_OUT
+        )
+        .select_related("vintage")
+        .order_by("-handed_out_at", "-pk")
+    )
+
+
+def chequebook_in_hand(beneficiary, *, today=None):
+    """Rule: a person's chequebook in hand is one handed out to them (or to a record with the
+    same identity key: ``same_person_q``), of a vintage that has not ended (``ongoing_q``: a
+    vintage N chequebook stays in hand in January N+1); the most recent first. None when they
+    hold none. The flow's hand-over step, the duplicate check, the referral and the people
+    list all ask this."""
+    return chequebooks_in_hand(same_person_q(beneficiary, "beneficiary__"), today=today).first()
+
+
+def beneficiary_chequebooks(beneficiary):
+    """Every chequebook ever handed to this record, by number (the person's page)."""
+    return Chequebook.objects.filter(beneficiary=beneficiary).select_related("vintage")
+
+
+def assessment_latest_by(beneficiary, organisation):
+    """The latest assessment of this person made by ``organisation`` (None if none)."""
+    return beneficiary.assessments.filter(assessed_by_organisation=organisation).first()
+
+
+def assessment_can_be_corrected(assessment, membership, *, today=None) -> bool:
+    """Rule: an assessment may be corrected (updated in place) by the organisation that made
+    it, on the day it was made (Europe/Paris), while no referral uses it. The flow's
+    "Corriger" button and ``assessment_record(replaces=...)`` both ask this."""
+    today = today or timezone.localdate()
+    return (
+        assessment is not None
+        and membership is not None
+        and assessment.assessed_by_organisation_id == membership.organisation_id
+        and timezone.localtime(assessment.created_at).date() == today
+        and not assessment.referrals.exists()
+    )
+
+
 def beneficiary_can_be_anonymised(beneficiary, membership) -> bool:
     """Rule: a person's record is anonymised on request by a programme manager or by the front
     desk that registered the person (the system anonymises it too, past retention)."""
@@ -67,7 +114,14 @@ def beneficiaries_for_list(membership, *, search: str = ""):
         .annotate(
             assessed=Exists(Assessment.objects.filter(beneficiary=person)),
             holds_chequebook=Exists(
-                Chequebook.objects.filter(beneficiary=person, state=ChequebookState.HANDED_OUT)
+                chequebooks_in_hand(
+                    Q(beneficiary=person)
+                    | (
+                        Q(beneficiary__identity_key=OuterRef("identity_key"))
+                        & ~Q(beneficiary__identity_key="")
+                        & Q(beneficiary__anonymised_at__isnull=True)
+                    )
+                )
             ),
             last_referral_state=Subquery(
                 Referral.objects.filter(beneficiary=person)

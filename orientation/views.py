@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from chequebooks.models import Chequebook, ChequebookState
 from chequebooks.services import chequebook_handover_candidates
+from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import FRONT_DESK, MANAGERS, MEDIATION, role_required
 from passnum.organisations.roles import is_front_desk_agent, is_programme_manager
@@ -50,14 +50,6 @@ MEDIATOR_KINDS = (OrganisationKind.MEDIATOR,)
 PEOPLE_KINDS = (OrganisationKind.FRONT_DESK, OrganisationKind.OWNER)
 DRAFT_KEY = "orientation_new_person"
 SUGGESTED, ALL_PLACES = "suggeres", "tous"
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _people(request):
@@ -162,7 +154,7 @@ def flow_start(request):
             try:
                 person = services.beneficiary_register(membership=request.membership, **data)
             except ValidationError as error:
-                _add_errors(form, error)
+                form_add_service_errors(form, error)
                 if duplicate.known:
                     form.show_confirmation()
             else:
@@ -204,7 +196,7 @@ def person_edit(request, pk):
                     beneficiary=person, membership=request.membership, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 if in_flow:
                     return redirect("orientation:flow_assess", pk=person.pk)
@@ -224,10 +216,6 @@ def person_edit(request, pk):
     )
 
 
-def _latest_assessment(person, organisation):
-    return person.assessments.filter(assessed_by_organisation=organisation).first()
-
-
 @role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
 def flow_assess(request, pk):
     """Step 2: the pre-assessment, with the questionnaire in service."""
@@ -245,7 +233,7 @@ def _assess(request, person, *, template, success, extra=None):
     if questionnaire is None:
         messages.error(request, "Aucun questionnaire n'est en service : prévenez le gestionnaire.")
         return redirect("home")
-    latest = _latest_assessment(person, request.organisation)
+    latest = selectors.assessment_latest_by(person, request.organisation)
     initial = {}
     if latest is not None and latest.questionnaire_id == questionnaire.pk:
         initial = {a["question"]: a.get("choice_id") for a in latest.answers}
@@ -261,16 +249,12 @@ def _assess(request, person, *, template, success, extra=None):
                     replaces=latest if request.POST.get("correct") else None,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 return success()
     else:
         form = AssessmentForm(questionnaire=questionnaire, initial_answers=initial)
-    can_correct = (
-        latest is not None
-        and latest.created_at.date() == timezone.now().date()
-        and not latest.referrals.exists()
-    )
+    can_correct = selectors.assessment_can_be_corrected(latest, request.membership)
     context = _flow_context(
         person, 2, form=form, questionnaire=questionnaire, latest=latest, can_correct=can_correct
     )
@@ -278,21 +262,11 @@ def _assess(request, person, *, template, success, extra=None):
     return render(request, template, context)
 
 
-def _current_chequebook(person):
-    return (
-        person.chequebooks.filter(
-            state=ChequebookState.HANDED_OUT, vintage__year=timezone.localdate().year
-        )
-        .select_related("vintage")
-        .first()
-    )
-
-
 @role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
 def flow_handover(request, pk):
     """Step 3: hand over a chequebook (scanned or typed), or record why not."""
     person = get_object_or_404(_people(request), pk=pk)
-    assessment = _latest_assessment(person, request.organisation)
+    assessment = selectors.assessment_latest_by(person, request.organisation)
     saved_reason = (
         assessment.no_handover_reason
         if assessment is not None and assessment.handover_decision is False
@@ -310,7 +284,7 @@ def flow_handover(request, pk):
                         reason=no_form.cleaned_data["reason"],
                     )
                 except ValidationError as error:
-                    _add_errors(no_form, error)
+                    form_add_service_errors(no_form, error)
                 else:
                     messages.success(request, "Non-remise enregistrée avec son motif.")
                     return redirect("orientation:flow_refer", pk=person.pk)
@@ -324,7 +298,7 @@ def flow_handover(request, pk):
                         membership=request.membership,
                     )
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    form_add_service_errors(form, error)
                 else:
                     messages.success(request, f"{chequebook} remis à {person}.")
                     return redirect("orientation:flow_refer", pk=person.pk)
@@ -339,7 +313,7 @@ def flow_handover(request, pk):
             no_form=no_form,
             assessment=assessment,
             saved_reason=saved_reason,
-            current=_current_chequebook(person),
+            current=selectors.chequebook_in_hand(person),
             candidates=candidates[:200],
             candidate_count=candidates.count(),
         ),
@@ -380,7 +354,7 @@ def flow_refer(request, pk):
                 assessment=assessment,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             _draft_clear(request)
             return redirect("orientation:flow_done", pk=referral.pk)
@@ -490,7 +464,7 @@ def person_detail(request, pk):
             "person": person,
             "assessments": person.assessments.select_related("assessed_by_organisation"),
             "gain": services.assessment_gain(beneficiary=person),
-            "chequebooks": Chequebook.objects.filter(beneficiary=person).select_related("vintage"),
+            "chequebooks": selectors.beneficiary_chequebooks(person),
             "referrals": person.referrals.select_related("place", "mediator"),
             "history": selectors.beneficiary_history(person),
             "can_anonymise": selectors.beneficiary_can_be_anonymised(person, request.membership),
@@ -653,7 +627,7 @@ def referral_decline_view(request, pk):
                 referral=referral, membership=request.membership, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"{referral} refusée. L'accueil en est informé.")
             return redirect("orientation:inbox")
@@ -818,7 +792,7 @@ def question_edit(request, pk):
                 position=form.cleaned_data["position"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "Question modifiée.")
             return redirect("orientation:questionnaire_detail", pk=question.questionnaire_id)

@@ -3,7 +3,6 @@ hand over a chequebook."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from passnum.organisations.roles import (
     is_front_desk_agent,
@@ -13,7 +12,7 @@ from passnum.people.models import Beneficiary, BeneficiaryRef
 
 from .. import journal
 from ..models import Assessment, Level, Questionnaire
-from ..selectors import beneficiaries_visible_to
+from ..selectors import assessment_can_be_corrected, beneficiaries_visible_to
 from .people import beneficiary_touch
 
 
@@ -38,7 +37,8 @@ def assessment_record(
     every question answered; the questionnaire must be published. The answers' texts, the
     score, the level and its suggestions are copied in, so that they keep their meaning when
     the questionnaire changes. ``replaces``: the agent corrects, during the same visit, the
-    assessment made moments before (not yet used by a referral); it is updated in place, and
+    assessment made moments before (``assessment_can_be_corrected``: same organisation, same
+    day in Europe/Paris, not yet used by a referral); it is updated in place, and
     correcting the answers never undoes what step 3 decided: a chequebook handed over stays
     recorded as handed over, a recorded no-hand-over keeps its reason (step 3 shows it, and a
     chequebook can still be handed over from there)."""
@@ -80,9 +80,7 @@ def assessment_record(
         if (
             replaces is not None
             and replaces.beneficiary_id == beneficiary.pk
-            and replaces.assessed_by_organisation_id == membership.organisation_id
-            and replaces.created_at.date() == timezone.now().date()
-            and not replaces.referrals.exists()
+            and assessment_can_be_corrected(replaces, membership)
         ):
             for key, value in fields.items():
                 setattr(replaces, key, value)

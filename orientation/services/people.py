@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from chequebooks.models import Chequebook, ChequebookState
 from passnum.organisations.roles import (
     is_front_desk_agent,
 )
@@ -16,13 +16,14 @@ from passnum.people.models import Beneficiary, BeneficiaryRef
 from passnum.people.privacy import CONSENT_TEXT_VERSION
 
 from .. import journal
-from ..selectors import beneficiaries_visible_to
+from ..selectors import beneficiaries_visible_to, chequebooks_in_hand
 
 
 @dataclass
 class DuplicateCheck:
     """What the agent may learn about a person already known: that they are known, whether
-    they hold a chequebook of the current vintage, and (only if this desk may see them) who."""
+    they hold a chequebook in hand (``chequebook_in_hand``), and (only if this desk may see
+    them) who."""
 
     known: bool = False
     visible: Beneficiary | None = None
@@ -33,8 +34,9 @@ class DuplicateCheck:
 def beneficiary_duplicate_check(
     *, first_name: str, last_name: str, birth_date, membership, exclude_pk=None
 ) -> DuplicateCheck:
-    """Rule: same names and birth date (normalised) is the same person. The agent is told the
-    person is known and whether they hold a chequebook of the current vintage, never which
+    """Rule: same names and birth date (normalised: ``passnum.people.identity``) is the same
+    person. The agent is told the person is known and whether they hold a chequebook in hand
+    (``chequebook_in_hand``: of a vintage not ended), never which
     organisation registered them nor anything else of another organisation's record."""
     key = identity_key_for(first_name=first_name, last_name=last_name, birth_date=birth_date)
     same = Beneficiary.objects.filter(same_identity_q(key))
@@ -44,10 +46,7 @@ def beneficiary_duplicate_check(
     if not ids:
         return DuplicateCheck()
     visible = beneficiaries_visible_to(membership).filter(pk__in=ids).first()
-    year = timezone.localdate().year
-    holds = Chequebook.objects.filter(
-        beneficiary_id__in=ids, vintage__year=year, state=ChequebookState.HANDED_OUT
-    ).exists()
+    holds = chequebooks_in_hand(Q(beneficiary_id__in=ids)).exists()
     return DuplicateCheck(
         known=True,
         visible=visible,

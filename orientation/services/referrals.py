@@ -10,7 +10,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from chequebooks.models import ChequebookState
 from passnum.audit.transitions import Transition
 from passnum.directory.models import mediator_is_qualified
 from passnum.organisations.models import OrganisationKind
@@ -23,7 +22,7 @@ from passnum.people.models import Beneficiary
 
 from .. import journal
 from ..models import Assessment, Referral, ReferralState
-from ..selectors import beneficiaries_visible_to
+from ..selectors import beneficiaries_visible_to, chequebook_in_hand
 from ..transitions import (
     REFERRAL_ACCEPT,
     REFERRAL_COMPLETE,
@@ -108,11 +107,7 @@ def referral_create(
     if assessment is None:
         assessment = beneficiary.assessments.order_by("-created_at").first()
     if chequebook is None:
-        chequebook = (
-            beneficiary.chequebooks.filter(state=ChequebookState.HANDED_OUT)
-            .order_by("-handed_out_at")
-            .first()
-        )
+        chequebook = chequebook_in_hand(beneficiary)
     with transaction.atomic():
         referral = Referral.objects.create(
             beneficiary=beneficiary,

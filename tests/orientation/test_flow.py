@@ -186,9 +186,12 @@ def test_duplicate_holding_a_current_chequebook_is_registered_and_referred_not_h
     response = client.post(url, _person_data(world, confirm_known_elsewhere="on"))
     here = Beneficiary.objects.get(registered_by_organisation=world.desk)
     assert response.url == reverse("orientation:flow_assess", args=[here.pk])
-    # the hand-over is refused (one chequebook per person and vintage)...
+    # step 3 says a chequebook is in hand under the other record (chequebook_in_hand counts
+    # the person's records), and the hand-over is refused (one per person and vintage)...
+    handover = reverse("orientation:flow_handover", args=[here.pk])
+    assert "remis sous une autre inscription" in client.get(handover).content.decode()
     page = client.post(
-        reverse("orientation:flow_handover", args=[here.pk]),
+        handover,
         {"action": "hand_over", "chequebook_number": str(world.chequebooks[0].number)},
     ).content.decode()
     assert "déjà un chéquier du millésime" in page
