@@ -1,12 +1,11 @@
 """Home figures (live, one organisation)."""
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState
 from mediation.models import Redemption, StatementStatus
+from mediation.selectors import month_redemptions
 from orientation.models import Referral, ReferralState
-from passnum.core.dates import month_start, paris_midnight
 
 
 def front_desk_figures(organisation) -> dict:
@@ -28,10 +27,11 @@ def front_desk_figures(organisation) -> dict:
 
 
 def mediator_figures(organisation, *, today=None) -> dict:
-    today = today or timezone.localdate()
-    since = paris_midnight(month_start(today))
+    """The mediator's home figures: this month's redemptions (mediation's
+    ``month_redemptions``, the same month as its own panel), all of them, and what was paid."""
+    this_month = month_redemptions(organisation=organisation, today=today)
     return Redemption.objects.filter(mediator=organisation).aggregate(
-        this_month=Count("pk", filter=Q(redeemed_at__gte=since)),
+        this_month=Count("pk", filter=Q(pk__in=this_month.values("pk"))),
         total=Count("pk"),
         paid_cents=Sum("mediator_net_cents", filter=Q(statement__status=StatementStatus.PAID)),
     )

@@ -5,6 +5,8 @@
   on the same day, including those made on the boundary day.
 - Redeemed cheques (``chequebooks.states.REDEEMED_STATES``): the dashboard's "encaissés" and
   the vintage's reconciliation page (chequebooks) agree.
+- This month's redemptions (``mediation.selectors.month_redemptions``): both panels of the
+  mediator's home agree.
 """
 
 import datetime
@@ -14,6 +16,7 @@ import pytest
 from django.urls import reverse
 from freezegun import freeze_time
 
+from mediation.models import Redemption
 from orientation.models import Referral, ReferralState
 from passnum.core.dates import PARIS
 from reporting.selectors import Filters, by_mediator
@@ -25,6 +28,7 @@ from tests.factories import (
     PlaceFactory,
     evaluator_membership,
     manager_membership,
+    mediator_membership,
     referral_create,
 )
 
@@ -119,3 +123,22 @@ def test_redeemed_cheques_are_the_same_number_on_the_dashboard_and_the_vintage_p
     figures = page.context["figures"]
     assert funnel["used"] == figures["redeemed"] == 15
     assert funnel["started"] == figures["chequebooks_started"] == 3
+
+
+def test_this_months_redemptions_are_the_same_number_in_both_mediator_panels(small, login):
+    """The mediator's home shows "this month" twice (mediation's month panel and reporting's
+    figures): one month (``month_redemptions``, Europe/Paris). A redemption on the last evening
+    of the previous month is in neither."""
+    first = small.today.replace(day=1)
+    evening = datetime.datetime.combine(
+        first - datetime.timedelta(days=1), datetime.time(23, 30), tzinfo=PARIS
+    )
+    Redemption.objects.filter(
+        pk=Redemption.objects.filter(mediator=small.mediator).order_by("pk").first().pk
+    ).update(redeemed_at=evening)
+    client = login(mediator_membership(organisation=small.mediator))
+    panels = client.get(reverse("home")).context["panels"]
+    mediation = next(p for p in panels if p.template == "mediation/home/_month.html")
+    reporting = next(p for p in panels if "mediator_figures" in p.template)
+    assert mediation.context["count"] == reporting.context["this_month"] == 14
+    assert reporting.context["total"] == 15
