@@ -17,8 +17,6 @@ from ..models import (
 from ..states import CHEQUE_CANCEL, CHEQUEBOOK_CANCEL
 from .common import transition_check
 
-# --- Cancellation (opposition) ----------------------------------------------------------------
-
 
 def chequebook_may_be_cancelled_by(book, membership) -> bool:
     """Rule: a programme manager may put an opposition on any chequebook (or one of its

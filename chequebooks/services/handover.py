@@ -46,7 +46,7 @@ def chequebook_handover_candidates(*, membership):
         Chequebook.objects.filter(
             envelope_filter_for(organisation),
             distributable_q(today=today),
-            state=ChequebookState.AT_FRONT_DESK,
+            state__in=CHEQUEBOOK_HAND_OVER.sources,
             holder=organisation,
         )
         .select_related("vintage", "envelope", "envelope__epci")

@@ -21,8 +21,6 @@ from ..models import (
 )
 from .codes import cheque_code_hash
 
-# --- Operator import --------------------------------------------------------------------------
-
 _CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 
 

@@ -28,8 +28,6 @@ from ..models import (
 )
 from .codes import cheque_code_generate, cheque_code_hash, cheque_qr_svg
 
-# --- Print runs -------------------------------------------------------------------------------
-
 PRINT_RUN_MAX = 10_000
 #: Chequebooks rendered per WeasyPrint call; the chunks are merged with pypdf.
 PRINT_RUN_CHUNK = 100

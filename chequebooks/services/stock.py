@@ -31,8 +31,6 @@ from ..states import (
 )
 from .common import envelope_serves, transition_check
 
-# --- Stock movements --------------------------------------------------------------------------
-
 
 def _allocatable(qs):
     """Chequebooks ready to leave the programme's stock: in stock, and either imported or

@@ -32,8 +32,6 @@ from ..models import (
 from ..selectors import vintage_reconciliation
 from ..states import CHEQUE_EXPIRE
 
-# --- End of vintage ---------------------------------------------------------------------------
-
 
 def vintage_end_run(*, today=None) -> dict:
     """The daily end-of-vintage step (idempotent), for every vintage, dates in Europe/Paris:
