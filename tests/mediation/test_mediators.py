@@ -77,7 +77,7 @@ def test_a_manager_invites_a_mediator_which_starts_as_applied(manager, applicant
 
 
 def test_only_a_manager_invites(mediator):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Seul un gestionnaire du programme"):
         mediator_invite(name="X", commune=None, email="x@example.org", membership=mediator)
 
 
@@ -115,7 +115,7 @@ def test_valid_siret_and_iban_are_stored_compact(applicant):
 
 
 def test_a_mediator_admin_cannot_edit_another_profile(applicant, mediator):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Vous n'agissez pas pour cette structure"):
         mediator_profile_update(
             profile=mediator.organisation.mediator_profile, membership=applicant, legal_name="X"
         )
@@ -123,7 +123,7 @@ def test_a_mediator_admin_cannot_edit_another_profile(applicant, mediator):
 
 def test_qualification_needs_a_complete_profile_and_a_place(manager, applicant):
     profile = applicant.organisation.mediator_profile
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Le profil est incomplet"):
         mediator_qualification_change(profile=profile, status="qualified", membership=manager)
     complete(profile, applicant)
     with pytest.raises(ValidationError) as exc:
@@ -144,7 +144,7 @@ def test_qualification_needs_a_complete_profile_and_a_place(manager, applicant):
 
 def test_suspension_needs_a_reason_and_disqualification_is_final(manager, mediator):
     profile = mediator.organisation.mediator_profile
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Indiquez le motif de la suspension"):
         mediator_qualification_change(profile=profile, status="suspended", membership=manager)
     profile = mediator_qualification_change(
         profile=profile, status="suspended", reason="Contrôle en cours", membership=manager
@@ -154,12 +154,14 @@ def test_suspension_needs_a_reason_and_disqualification_is_final(manager, mediat
     mediator_qualification_change(
         profile=profile, status="disqualified", reason="Fraude", membership=manager
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(
+        ValidationError, match="Passage impossible de « Déqualifié » à « Qualifié »"
+    ):
         mediator_qualification_change(profile=profile, status="qualified", membership=manager)
 
 
 def test_only_a_manager_changes_qualification(mediator):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Seul un gestionnaire du programme"):
         mediator_qualification_change(
             profile=mediator.organisation.mediator_profile,
             status="suspended",
@@ -188,7 +190,7 @@ def test_agreement_pdf_carries_the_terms_and_the_lifecycle(manager, mediator, vi
     assert mediator.organisation.mediator_profile.iban in text.replace(" ", "")
     assert mediator.organisation.mediator_profile.siret in text
     agreement_activate(agreement=agreement, signed_at=start, membership=manager)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Indiquez le motif de la résiliation"):
         agreement_terminate(agreement=agreement, membership=manager, reason="")
     agreement_terminate(agreement=agreement, membership=manager, reason="Fin d'activité")
     agreement.refresh_from_db()
@@ -196,7 +198,7 @@ def test_agreement_pdf_carries_the_terms_and_the_lifecycle(manager, mediator, vi
 
 
 def test_an_agreement_is_signed_with_cd12_or_an_epci(manager, mediator, other_mediator):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="avec le Département ou une intercommunalité"):
         agreement_create(
             mediator=mediator.organisation,
             counterpart=other_mediator.organisation,
@@ -369,7 +371,7 @@ def test_bank_details_changed_by_the_mediator_wait_for_a_manager(
     assert entry.sentence.endswith(f"a modifié le profil de {profile} (IBAN)")
     with pytest.raises(ValidationError, match="revalider"):
         statement_validate(statement=statement, membership=manager)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Seul un gestionnaire du programme"):
         mediator_bank_details_confirm(profile=profile, membership=mediator)  # not a manager
 
     mediator_bank_details_confirm(profile=profile, membership=manager)
@@ -443,3 +445,20 @@ def test_in_force_is_one_rule_for_redemption_the_list_and_the_label(mediator, ma
         assert (refusal != Reason.NO_ACTIVE_AGREEMENT) == expected
         row = mediators_with_figures(today=day).get(pk=mediator.organisation.pk)
         assert row.agreement_until == (end if expected else None)
+
+
+def test_an_inactive_membership_acts_neither_as_manager_nor_as_mediator(
+    manager, mediator, chequebook, redeem
+):
+    """organisations.roles: a membership counts only while active (is_programme_manager,
+    is_mediator_member)."""
+    manager.is_active = False
+    with pytest.raises(ValidationError, match="Seul un gestionnaire du programme"):
+        mediator_invite(name="X", commune=None, email="x@example.org", membership=manager)
+    mediator.is_active = False
+    with pytest.raises(ValidationError, match="Seul un acteur de médiation encaisse"):
+        redeem(list(chequebook.cheques.all()[:1]), membership=mediator)
+    with pytest.raises(ValidationError, match="Vous n'agissez pas pour cette structure"):
+        mediator_profile_update(
+            profile=mediator.organisation.mediator_profile, membership=mediator, legal_name="X"
+        )

@@ -256,7 +256,7 @@ def test_a_retried_submission_redeems_nothing_more(chequebook, redeem):
 
 def test_a_token_cannot_be_replayed_by_another_mediator(chequebook, redeem, other_mediator):
     assert redeem(cheques_of(chequebook, 1), tok="shared").ok
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Jeton de saisie invalide"):
         redeem(cheques_of(chequebook, 1), tok="shared", membership=other_mediator)
 
 
@@ -323,7 +323,7 @@ def test_a_referral_of_another_person_is_refused(mediator, chequebook, redeem, v
         place=mediator.organisation.places.first(),
         state=ReferralState.ACCEPTED,
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="concerne une autre personne"):
         redeem(cheques_of(chequebook, 1), referral=referral)
     assert not Redemption.objects.exists()
 
@@ -442,7 +442,7 @@ def test_one_submission_cannot_try_more_codes_than_the_budget(mediator, vintage,
 
 
 def test_a_submission_has_at_most_twenty_lines(chequebook, redeem):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Au plus 20 chèques par saisie"):
         redeem([ChequeLine(str(n), CODE) for n in range(1, 22)])
 
 

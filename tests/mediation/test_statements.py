@@ -88,7 +88,7 @@ def test_statement_cheques_move_to_on_statement_then_paid(mediator, chequebook, 
     ) == {ChequeState.ON_STATEMENT}
     statement_validate(statement=statement, membership=manager)
     statement_send(statement=statement, membership=manager)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Indiquez la référence du paiement"):
         statement_pay(
             statement=statement, membership=manager, paid_at=timezone.localdate(), reference=""
         )
@@ -104,12 +104,12 @@ def test_statement_cheques_move_to_on_statement_then_paid(mediator, chequebook, 
 def test_statuses_follow_their_order(mediator, chequebook, redeem, manager):
     redeem_at(redeem, list(chequebook.cheques.all()[:1]), paris(*last_month().timetuple()[:3], 10))
     statement = statement_issue(mediator=mediator.organisation, period_start=last_month())
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="« Émis » : cette étape n'est pas possible"):
         statement_send(statement=statement, membership=manager)  # not validated yet
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Seul un gestionnaire du programme"):
         statement_validate(statement=statement, membership=mediator)  # not a manager
     statement_validate(statement=statement, membership=manager)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="« Validé » : cette étape n'est pas possible"):
         statement_validate(statement=statement, membership=manager)
 
 
@@ -126,7 +126,7 @@ def test_a_cheque_on_a_statement_can_no_longer_be_cancelled_or_unredeemed(
     for target in (ChequeState.CANCELLED, ChequeState.HANDED_OUT, ChequeState.REDEEMED):
         with pytest.raises(IllegalTransition):
             cheque_transition_check(cheque.state, target)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Changement d'état impossible"):
         cheque_cancel(cheque=cheque, reason="Perte", membership=manager)
     chequebook_cancel(chequebook=chequebook, reason="Vol", membership=manager)
     cheque.refresh_from_db()
@@ -161,13 +161,31 @@ def test_a_redemption_on_a_statement_cannot_be_deleted_nor_unlinked(stated):
     assert stated.redemptions.count() == 2 and Redemption.objects.count() == 3
 
 
-def test_a_redemption_not_yet_stated_stays_free(stated):
+def test_a_redemption_not_yet_stated_stays_free(stated, redeem):
+    """Only a redemption on a statement is frozen. One not yet stated may still change and be
+    un-redeemed: its row goes, and its cheque, once back in hand, is redeemed again (the
+    one-to-one no longer holds it). The stated ones stay as they were."""
     free = Redemption.objects.get(statement__isnull=True)
+    cheque = free.cheque
     Redemption.objects.filter(pk=free.pk).update(redeemed_at=paris(2020, 1, 1, 10))
     free.refresh_from_db()
+    assert free.redeemed_at == paris(2020, 1, 1, 10)
+    free.mediator_net_cents = 1
     free.save()  # nothing frozen yet
+    assert Redemption.objects.get(pk=free.pk).mediator_net_cents == 1
     on = stated.redemptions.first()
-    on.save()  # saving unchanged is harmless
+    on.save()  # saving a stated one unchanged is harmless
+
+    free.delete()
+    assert not Redemption.objects.filter(pk=free.pk).exists()
+    Cheque.objects.filter(pk=cheque.pk).update(state=ChequeState.HANDED_OUT)  # back in hand
+    again = redeem([cheque])
+    assert again.ok, [a.message for a in again.answers]
+    cheque.refresh_from_db()
+    assert cheque.state == ChequeState.REDEEMED
+    assert Redemption.objects.get(cheque=cheque).statement_id is None
+    assert stated.redemptions.count() == 2
+    assert set(stated.redemptions.values_list("mediator_net_cents", flat=True)) == {960}
 
 
 @pytest.mark.postgres
@@ -310,7 +328,7 @@ def test_accounting_export_lists_validated_statements_with_iban(
     assert a.mediator.name in content and b.mediator.name not in content
     assert a.mediator.mediator_profile.iban in content
     assert JournalEntry.objects.filter(action="mediation.statements.exported").exists()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Seul un gestionnaire du programme"):
         statements_accounting_csv(statements=Statement.objects.all(), membership=mediator)
 
 
