@@ -15,15 +15,13 @@ from passnum.programme.vintages import expiring_within_q, ongoing_q
 from ..models import (
     ChequebookTally,
 )
-from .scope import Filters, tally_rows
+from .scope import Filters, live_epci_filter, tally_rows
 
 
 def chequebooks_in_scope(filters: Filters):
-    """Chequebooks the filters select; an EPCI's are those of its envelope (EPCI_FIELDS)."""
-    qs = Chequebook.objects.all()
-    for epci in (filters.scope_epci_id, filters.epci_id):
-        if epci:
-            qs = qs.filter(envelope__epci_id=epci)
+    """Chequebooks the filters select; an EPCI's are those of its envelope (EPCI_FIELDS, live:
+    LIVE_EPCI_LOOKUPS)."""
+    qs = Chequebook.objects.filter(live_epci_filter(Chequebook, filters))
     if filters.side:
         qs = qs.filter(envelope__side=filters.side)
     if filters.vintage_id:
@@ -103,14 +101,7 @@ def radar_referrals_overdue(filters: Filters, *, today=None):
     00:00 Europe/Paris PASSNUM_REFERRAL_FOLLOW_UP_DAYS days ago; the front desk's home and
     the tallies draw the same boundary). Read live: the radar's number counts this very list.
     Filtered by vintage, those that came with a chequebook of that vintage."""
-    qs = Referral.objects.overdue(today=today)
-    for epci in (filters.scope_epci_id, filters.epci_id):
-        if epci:
-            qs = qs.filter(
-                Q(from_organisation__epci_id=epci)
-                | Q(place__commune__epci_id=epci)
-                | Q(beneficiary__commune__epci_id=epci)
-            )
+    qs = Referral.objects.overdue(today=today).filter(live_epci_filter(Referral, filters))
     if filters.side:
         qs = qs.filter(from_organisation__side=filters.side)
     if filters.organisation_id:

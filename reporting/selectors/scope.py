@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 
+from chequebooks.models import Chequebook
+from orientation.models import Referral
 from passnum.organisations.roles import coordinator_epci_id, is_programme_manager
 
 from ..models import (
@@ -66,6 +68,16 @@ ORGANISATION_FIELDS = {
     ReferralTally: ("from_organisation", "mediator"),
     AssessmentTally: ("organisation",),
 }
+# The same rule on the live tables (the radar's lists and the detailed export), one lookup per
+# column of EPCI_FIELDS, so the lists and the tallies agree (tested).
+LIVE_EPCI_LOOKUPS = {
+    Chequebook: ("envelope__epci_id",),
+    Referral: (
+        "from_organisation__epci_id",
+        "place__commune__epci_id",
+        "beneficiary__commune__epci_id",
+    ),
+}
 MONTH_TALLIES = (HandoverTally, RedemptionTally)
 VINTAGE_TALLIES = (ChequebookTally, HandoverTally, RedemptionTally)
 
@@ -74,6 +86,19 @@ def _in_epci(model, epci_id) -> Q:
     q = Q()
     for name in EPCI_FIELDS[model]:
         q |= Q(**{f"{name}_id": epci_id})
+    return q
+
+
+def live_epci_filter(model, filters: Filters) -> Q:
+    """The filters' EPCIs (the coordinator's scope and the chosen EPCI) on a live table
+    (``LIVE_EPCI_LOOKUPS``)."""
+    q = Q()
+    for epci in (filters.scope_epci_id, filters.epci_id):
+        if epci:
+            in_epci = Q()
+            for lookup in LIVE_EPCI_LOOKUPS[model]:
+                in_epci |= Q(**{lookup: epci})
+            q &= in_epci
     return q
 
 

@@ -19,7 +19,7 @@ from freezegun import freeze_time
 from mediation.models import Redemption
 from orientation.models import Referral, ReferralState
 from passnum.core.dates import PARIS
-from reporting.selectors import Filters, by_mediator
+from reporting.selectors import Filters, by_mediator, chequebooks_in_scope, dashboard_data
 from reporting.summaries import summaries_refresh
 from tests.factories import (
     BeneficiaryFactory,
@@ -142,3 +142,18 @@ def test_this_months_redemptions_are_the_same_number_in_both_mediator_panels(sma
     reporting = next(p for p in panels if "mediator_figures" in p.template)
     assert mediation.context["count"] == reporting.context["this_month"] == 14
     assert reporting.context["total"] == 15
+
+
+@pytest.mark.parametrize(("which", "expected"), [("a", (2, 1)), ("b", (0, 1))])
+def test_an_epcis_live_lists_and_its_tallies_agree(small, which, expected):
+    """An EPCI's chequebooks are its envelope's, its referrals those made by its desks, to its
+    places or for its residents: the tallies (EPCI_FIELDS) and the live lists
+    (LIVE_EPCI_LOOKUPS) select the same. EPCI A: cb5, cb6; r1 (to a place in A). EPCI B: no
+    chequebook of its envelope; r1 (for a resident of B)."""
+    summaries_refresh(as_of=small.today)
+    epci = small.epci_a if which == "a" else small.epci_b
+    for filters in (Filters(epci_id=epci.pk), Filters(scope_epci_id=epci.pk)):
+        data = dashboard_data(filters, today=small.today)
+        live = (chequebooks_in_scope(filters).count(), data["referrals_overdue"])
+        tallies = (data["funnel"]["bought"], sum(r["overdue"] for r in data["by_mediator"]))
+        assert live == tallies == expected
