@@ -74,11 +74,6 @@ PEOPLE = [
     ("caf", "Anaïs", "Vernhet", "1991-04-18", "Rodez", "cd12-monoparentales-caf", MID, "anonymised", None),
 ]  # fmt: skip
 
-STEPS = [
-    "registered", "assessed", "handed", "no_handover", "referred", "follow_up", "accepted",
-    "first_session", "completed", "reassessed", "declined", "lapsed", "anonymised",
-]  # fmt: skip
-
 
 def _agent(ctx, key):
     """The demo account of a front desk (the foundation's, or one made here)."""

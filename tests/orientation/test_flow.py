@@ -466,7 +466,7 @@ def test_the_same_person_registered_at_two_desks_gets_one_chequebook_per_vintage
     elsewhere.beneficiary.save()
     from django.core.exceptions import ValidationError
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="déjà un chéquier du millésime"):
         beneficiary_hand_over(
             beneficiary=here,
             chequebook_number=world.chequebooks[0].number,

@@ -51,7 +51,7 @@ def test_registration_records_consent_and_the_registering_desk(world):
     person = _register(world)
     assert person.consent_at and person.consent_text_version
     assert person.registered_by_organisation == world.desk and person.birth_decade == "1940-1949"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="consentement de la personne est nécessaire"):
         beneficiary_register(
             membership=world.agent,
             consent_given=False,
@@ -78,7 +78,7 @@ def test_anonymisation_blanks_identity_and_keeps_figures(world):
 
 def test_only_the_registering_desk_or_a_manager_anonymises(world):
     person = _register(world)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Seuls le gestionnaire du programme et l'accueil"):
         beneficiary_anonymise(beneficiary=person, membership=evaluator_membership())
     beneficiary_anonymise(beneficiary=person, membership=manager_membership())
     person.refresh_from_db()

@@ -36,14 +36,14 @@ def test_default_questionnaire_is_published_current_and_idempotent(reference_dat
 
 def test_published_versions_are_frozen(world):
     manager = manager_membership()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Une version publiée ne change plus"):
         question_save(
             questionnaire=world.questionnaire,
             membership=manager,
             text="Nouvelle ?",
             choices=[("Oui", 1), ("Non", 0)],
         )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Une version publiée ne change plus"):
         level_save(
             questionnaire=world.questionnaire,
             membership=manager,
@@ -56,7 +56,7 @@ def test_published_versions_are_frozen(world):
 
 
 def test_only_managers_edit_the_questionnaire(world):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Seul un gestionnaire du programme modifie"):
         questionnaire_draft_create(membership=world.agent)
 
 
@@ -126,7 +126,7 @@ def test_publish_needs_a_level_for_the_lowest_score(world):
     manager = manager_membership()
     draft = questionnaire_draft_create(membership=manager)
     draft.levels.filter(code="a-accompagner").delete()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="score minimal est au plus 0"):
         questionnaire_publish(questionnaire=draft, membership=manager)
 
 
@@ -147,7 +147,7 @@ def test_unanswered_question_is_refused(world):
     person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
     answers = _answers(world.questionnaire, 0)
     answers.popitem()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Répondez à la question"):
         assessment_record(beneficiary=person, membership=world.agent, answers=answers)
 
 
@@ -156,13 +156,16 @@ def test_no_handover_only_for_an_autonomous_person_and_with_a_reason(world):
     low = assessment_record(
         beneficiary=person, membership=world.agent, answers=_answers(world.questionnaire, 0)
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="la remise d'un chéquier est conseillée"):
         assessment_no_handover(assessment=low, membership=world.agent, reason="Pas besoin")
     high = assessment_record(
         beneficiary=person, membership=world.agent, answers=_answers(world.questionnaire, 2)
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         assessment_no_handover(assessment=high, membership=world.agent, reason=" ")
+    assert refused.value.message_dict == {
+        "reason": ["Indiquez pourquoi aucun chéquier n'est remis."]
+    }
     assessment_no_handover(assessment=high, membership=world.agent, reason="Autonome")
     high.refresh_from_db()
     assert high.handover_decision is False and high.no_handover_reason == "Autonome"

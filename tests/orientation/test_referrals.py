@@ -59,8 +59,9 @@ def test_mediator_accepts_a_proposed_referral_and_it_is_journaled_with_its_user(
 
 def test_decline_needs_a_reason_and_keeps_it():
     referral, membership = _referral()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         referral_decline(referral=referral, membership=membership, reason="  ")
+    assert refused.value.message_dict == {"reason": ["Indiquez le motif du refus."]}
     referral_decline(referral=referral, membership=membership, reason="Plus de place en atelier")
     referral.refresh_from_db()
     assert referral.state == S.DECLINED and referral.decline_reason == "Plus de place en atelier"
@@ -127,10 +128,10 @@ def test_first_session_again_changes_nothing():
 def test_only_the_addressed_mediator_answers_a_referral():
     referral, _ = _referral()
     other = mediator_membership()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="n'est pas adressée à votre structure"):
         referral_accept(referral=referral, membership=other)
     desk = evaluator_membership(organisation=referral.from_organisation)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="n'est pas adressée à votre structure"):
         referral_accept(referral=referral, membership=desk)
     referral.refresh_from_db()
     assert referral.state == S.PROPOSED
