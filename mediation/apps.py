@@ -7,4 +7,4 @@ class MediationConfig(AppConfig):
     verbose_name = "Médiation"
 
     def ready(self):
-        from . import journal  # noqa: F401  (registers the journal's sentences)
+        from . import journal  # noqa: F401  (declares the journal events)
