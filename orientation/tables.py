@@ -9,12 +9,12 @@ from passnum.people.models import Beneficiary
 from .models import Referral, ReferralState
 
 STATE_BADGES = {
-    "proposed": "badge-info",
-    "accepted": "badge-success",
-    "declined": "badge-danger",
-    "first_session": "badge-success",
-    "completed": "badge-success",
-    "lapsed": "badge-warning",
+    ReferralState.PROPOSED: "badge-info",
+    ReferralState.ACCEPTED: "badge-success",
+    ReferralState.DECLINED: "badge-danger",
+    ReferralState.FIRST_SESSION: "badge-success",
+    ReferralState.COMPLETED: "badge-success",
+    ReferralState.LAPSED: "badge-warning",
 }
 
 
@@ -98,7 +98,7 @@ class ReferralTable(tables.Table):
 
     def render_state(self, value, record):
         text = record.get_state_display()
-        if record.state == "declined" and record.decline_reason:
+        if record.state == ReferralState.DECLINED and record.decline_reason:
             text = f"{text} : {record.decline_reason}"
         return format_html(
             '<span class="badge {}">{}</span>', STATE_BADGES.get(record.state, ""), text

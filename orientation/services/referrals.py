@@ -126,6 +126,7 @@ def referral_create(
             place=place.name,
             mediator=mediator.name,
         )
+        # Lazy on purpose: the Celery task module imports these services.
         from ..tasks import referral_notify
 
         transaction.on_commit(lambda: referral_notify.delay(referral.pk))

@@ -4,9 +4,13 @@ autonomy gain, an anonymised person), and loads once."""
 import pytest
 from django.db.models import Count
 
+from orientation import demo
 from orientation.models import Assessment, Referral, ReferralState
 from orientation.services import assessment_gain
+from passnum.organisations.models import OrganisationKind
 from passnum.people.models import Beneficiary
+from passnum.programme.demo import demo_load_foundation
+from tests.factories import MediatorProfileFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +20,6 @@ def ctx(reference_data):
     """The foundation's demo organisations, with a qualified profile and one place per mediator
     (the mediation demo's job in the full demo, left out here so that this test depends on
     orientation only)."""
-    from passnum.organisations.models import OrganisationKind
-    from passnum.programme.demo import demo_load_foundation
-    from tests.factories import MediatorProfileFactory, PlaceFactory
 
     ctx = demo_load_foundation()
     for org in ctx.orgs.values():
@@ -29,7 +30,6 @@ def ctx(reference_data):
 
 
 def test_the_demo_has_people_at_every_step_and_loads_once(ctx):
-    from orientation import demo
 
     demo.load(ctx)
     states = set(Referral.objects.values_list("state", flat=True))

@@ -6,14 +6,36 @@ import json
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.signals import request_started
 from django.urls import reverse
+from freezegun import freeze_time
 from pypdf import PdfReader
 
 from chequebooks.models import ChequebookState
 from orientation.models import Assessment, Referral, ReferralState
+from orientation.selectors import beneficiaries_visible_to
+from orientation.services import (
+    assessment_record,
+    beneficiary_hand_over,
+    beneficiary_register,
+    referral_decline,
+    referral_lapse,
+)
 from passnum.audit.models import JournalEntry
+from passnum.people.identity import identity_key_for
 from passnum.people.models import Beneficiary
-from tests.factories import BeneficiaryFactory
+from passnum.programme.models import TargetPublic
+from tests.factories import (
+    TEST_CHEQUE_CODE,
+    BeneficiaryFactory,
+    ChequebookFactory,
+    EpciFrontDeskFactory,
+    HandedOutChequebookFactory,
+    PlaceFactory,
+    evaluator_membership,
+)
+from tests.orientation.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +66,6 @@ def _person_data(world, **extra):
 def test_new_person_to_referral_sheet_in_four_form_submissions(
     world, login, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from django.core.signals import request_started
 
     client = login(world.agent)
     posts = []  # the POST requests the server received, whoever sent them
@@ -121,7 +142,6 @@ def test_after_registration_step_one_shows_the_saved_person(world, login):
 
 def test_target_public_must_be_the_desks_side(world, login):
     client = login(world.agent)
-    from passnum.programme.models import TargetPublic
 
     cd12_public = TargetPublic.objects.filter(side="cd12").first()
     response = client.post(
@@ -138,7 +158,6 @@ def test_duplicate_at_another_desk_is_told_without_leaking(world, login):
         target_public=world.public,
         phone="0799999999",
     )
-    from passnum.people.identity import identity_key_for
 
     other_desk_person.identity_key = identity_key_for(
         first_name="Jeanne", last_name="DUPRE", birth_date=other_desk_person.birth_date
@@ -165,7 +184,6 @@ def test_duplicate_at_another_desk_is_told_without_leaking(world, login):
 def test_duplicate_holding_a_current_chequebook_is_registered_and_referred_not_handed_one(
     world, login, django_capture_on_commit_callbacks
 ):
-    from tests.factories import HandedOutChequebookFactory
 
     chequebook = HandedOutChequebookFactory(
         vintage=world.vintage, envelope=world.chequebooks[0].envelope
@@ -228,7 +246,6 @@ def test_another_desks_person_is_a_404_everywhere(world, login):
     ):
         assert client.get(reverse(f"orientation:{name}", args=[stranger.pk])).status_code == 404
     # another desk's referral: neither its "referral made" page nor its sheet
-    from tests.orientation.factories import ReferralFactory
 
     referral = ReferralFactory(mediator=world.mediator_org, place=world.place_near)
     assert referral.from_organisation != world.desk
@@ -278,7 +295,6 @@ def test_people_list_query_budget(world, login, django_assert_max_num_queries):
 
 
 def test_people_search_ignores_accents_and_case(world, login):
-    from orientation.services import beneficiary_register
 
     person = beneficiary_register(
         membership=world.agent,
@@ -295,7 +311,6 @@ def test_people_search_ignores_accents_and_case(world, login):
 
 
 def test_referral_list_query_budget(world, login, django_assert_max_num_queries):
-    from tests.orientation.factories import ReferralFactory
 
     for _ in range(20):
         ReferralFactory(
@@ -310,7 +325,6 @@ def test_referral_list_query_budget(world, login, django_assert_max_num_queries)
 
 
 def test_mediator_inbox_accept_and_decline(world, login, django_assert_max_num_queries):
-    from tests.orientation.factories import ReferralFactory
 
     referrals = [
         ReferralFactory(mediator=world.mediator_org, place=world.place_near) for _ in range(5)
@@ -339,7 +353,6 @@ def test_mediator_inbox_accept_and_decline(world, login, django_assert_max_num_q
 
 
 def test_mediator_sees_only_the_allowed_fields(world, login):
-    from tests.orientation.factories import ReferralFactory
 
     person = BeneficiaryFactory(
         phone="0600000001", contact_consent=False, target_public=world.public
@@ -357,8 +370,6 @@ def test_mediator_sees_only_the_allowed_fields(world, login):
 
 
 def test_mediator_reassessment_shows_the_gain(world, login):
-    from orientation.services import assessment_record
-    from tests.orientation.factories import ReferralFactory
 
     person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
     assessment_record(
@@ -383,7 +394,6 @@ def _registered(world):
 
 
 def test_scanning_a_cheques_qr_code_hands_over_its_chequebook(world, login):
-    from tests.factories import TEST_CHEQUE_CODE
 
     person = _registered(world)
     book = world.chequebooks[1]
@@ -403,7 +413,6 @@ def test_scanning_a_cheques_qr_code_hands_over_its_chequebook(world, login):
 
 
 def test_a_chequebook_of_another_desk_cannot_be_handed_over(world, login):
-    from tests.factories import ChequebookFactory
 
     person = _registered(world)
     elsewhere = ChequebookFactory(
@@ -423,7 +432,6 @@ def test_a_chequebook_of_another_desk_cannot_be_handed_over(world, login):
 
 
 def test_an_autonomous_person_may_leave_without_a_chequebook(world, login):
-    from orientation.services import assessment_record
 
     person = _registered(world)
     answers = {int(k[1:]): int(v) for k, v in _answers(world.questionnaire, 2).items()}
@@ -453,8 +461,6 @@ def test_going_back_to_the_assessment_shows_the_answers_and_corrects_them(world,
 
 
 def test_the_same_person_registered_at_two_desks_gets_one_chequebook_per_vintage(world, login):
-    from orientation.services import beneficiary_hand_over
-    from tests.factories import HandedOutChequebookFactory
 
     here = _registered(world)
     here.identity_key = "dupre|jeanne|1952-03-04"
@@ -464,7 +470,6 @@ def test_the_same_person_registered_at_two_desks_gets_one_chequebook_per_vintage
     )
     elsewhere.beneficiary.identity_key = here.identity_key
     elsewhere.beneficiary.save()
-    from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="déjà un chéquier du millésime"):
         beneficiary_hand_over(
@@ -477,7 +482,6 @@ def test_the_same_person_registered_at_two_desks_gets_one_chequebook_per_vintage
 
 
 def test_mediator_records_the_first_session_then_completes(world, login):
-    from tests.orientation.factories import ReferralFactory
 
     referral = ReferralFactory(
         mediator=world.mediator_org, place=world.place_near, state=ReferralState.ACCEPTED
@@ -497,8 +501,6 @@ def test_mediator_records_the_first_session_then_completes(world, login):
 
 
 def test_person_history_includes_its_referrals_events(world, login):
-    from orientation.services import referral_decline
-    from tests.orientation.factories import ReferralFactory
 
     person = _registered(world)
     referral = ReferralFactory(
@@ -535,7 +537,6 @@ def test_export_as_pdf_for_the_person_is_journaled(world, login):
 
 
 def test_people_list_says_where_each_person_is(world, login):
-    from tests.orientation.factories import ReferralFactory
 
     registered = _registered(world)
     referred = _registered(world)
@@ -591,8 +592,6 @@ def test_correcting_the_assessment_keeps_the_handed_over_flag(world, login):
 
 
 def test_referral_step_lists_by_default_only_places_offering_a_suggested_service(world, login):
-    from orientation.services import assessment_record
-    from tests.factories import PlaceFactory
 
     person = _registered(world)
     person.commune = world.rodez
@@ -633,9 +632,6 @@ def test_opening_a_record_to_edit_it_is_journaled(world, login):
 def test_a_mediator_no_longer_sees_a_person_once_the_referral_is_declined_or_lapsed(
     world, login, state
 ):
-    from orientation.selectors import beneficiaries_visible_to
-    from orientation.services import referral_decline, referral_lapse
-    from tests.orientation.factories import ReferralFactory
 
     person = BeneficiaryFactory(
         registered_by_organisation=world.desk,
@@ -663,7 +659,6 @@ def test_a_mediator_no_longer_sees_a_person_once_the_referral_is_declined_or_lap
 
 
 def test_a_mediator_still_sees_a_person_whose_support_is_completed(world, login):
-    from tests.orientation.factories import ReferralFactory
 
     referral = ReferralFactory(
         mediator=world.mediator_org, place=world.place_near, state=ReferralState.COMPLETED
@@ -674,7 +669,6 @@ def test_a_mediator_still_sees_a_person_whose_support_is_completed(world, login)
 
 
 def test_what_was_typed_before_consent_expires_with_the_idle_timeout(world, login, settings):
-    from freezegun import freeze_time
 
     settings.PASSNUM_SESSION_IDLE_SECONDS = 1800
     client = login(world.agent)
@@ -724,7 +718,6 @@ def test_the_agent_clears_what_was_typed_and_the_finished_flow_forgets_it(world,
 def test_a_draft_typed_at_one_desk_does_not_show_at_another(world, login):
     """The same agent works for two front desks: what was typed at desk A (not registered)
     is not shown after switching to desk B, and is still there back at desk A."""
-    from tests.factories import EpciFrontDeskFactory, evaluator_membership
 
     other_desk = EpciFrontDeskFactory(
         name="Autre accueil", epci=world.rodez.epci, commune=world.rodez

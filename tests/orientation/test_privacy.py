@@ -6,15 +6,29 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from freezegun import freeze_time
 
+from mediation.models import Activity, Redemption, RedemptionSubmission
 from orientation.services import (
+    assessment_record,
     beneficiaries_purge,
     beneficiary_anonymise,
+    beneficiary_hand_over,
     beneficiary_register,
+    beneficiary_touch,
+    referral_accept,
+    referral_create,
 )
+from orientation.tasks import beneficiaries_purge as task
 from passnum.audit.models import JournalEntry
 from passnum.people.identity import identity_key_for, identity_normalise
 from passnum.people.models import Beneficiary
-from tests.factories import BeneficiaryFactory, evaluator_membership, manager_membership
+from reporting.selectors import Filters, dashboard_data
+from reporting.summaries import summaries_refresh
+from tests.factories import (
+    BeneficiaryFactory,
+    HandedOutChequebookFactory,
+    evaluator_membership,
+    manager_membership,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -94,14 +108,10 @@ def test_purge_after_the_retention_period_since_last_activity(world, settings):
     other = BeneficiaryFactory(target_public=world.public)
     before = _figures()
     with freeze_time(start + datetime.timedelta(days=365 * 2)):
-        from orientation.services import beneficiary_touch
-
         beneficiary_touch(beneficiary=active)
     with freeze_time(start + datetime.timedelta(days=365 * 3 - 5)):
         assert beneficiaries_purge() == 0
     with freeze_time(start + datetime.timedelta(days=365 * 3 + 5)):
-        from orientation.tasks import beneficiaries_purge as task
-
         assert task.delay().get() == 2  # idle + the factory person (created at start)
         assert beneficiaries_purge() == 0
     idle.refresh_from_db()
@@ -115,8 +125,6 @@ def test_purge_after_the_retention_period_since_last_activity(world, settings):
 
 
 def test_a_recent_redemption_keeps_a_person_from_the_purge(world, settings):
-    from mediation.models import Activity, Redemption, RedemptionSubmission
-    from tests.factories import HandedOutChequebookFactory
 
     settings.PASSNUM_RETENTION_MONTHS = 36
     start = timezone.now()
@@ -161,14 +169,6 @@ def test_anonymisation_leaves_the_reporting_figures_unchanged(world):
     """The dashboard's figures (reporting's summaries, refreshed) are the same before and
     after anonymising people at every step: registered, assessed twice, handed a chequebook,
     referred."""
-    from orientation.services import (
-        assessment_record,
-        beneficiary_hand_over,
-        referral_accept,
-        referral_create,
-    )
-    from reporting.selectors import Filters, dashboard_data
-    from reporting.summaries import summaries_refresh
 
     def answers(pick):
         return {

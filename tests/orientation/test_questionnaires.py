@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from orientation.models import Questionnaire
 from orientation.services import (
+    DEFAULT_QUESTIONS,
     assessment_no_handover,
     assessment_record,
     level_save,
@@ -12,6 +13,7 @@ from orientation.services import (
     questionnaire_draft_create,
     questionnaire_publish,
 )
+from passnum.programme.models import Service
 from tests.factories import BeneficiaryFactory, manager_membership
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +70,6 @@ def _published_content(questionnaire):
 
 
 def test_a_new_version_leaves_old_assessments_their_meaning(world, login):
-    from orientation.services import DEFAULT_QUESTIONS
 
     person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
     old = assessment_record(
@@ -207,7 +208,6 @@ def test_questionnaire_pages_are_for_managers_only(world, login):
 
 
 def test_manager_changes_a_levels_threshold_and_suggestions_in_a_draft(world, login):
-    from passnum.programme.models import Service
 
     manager = manager_membership()
     draft = questionnaire_draft_create(membership=manager)

@@ -22,16 +22,22 @@ from orientation.services import (
     referral_lapse,
     referrals_lapse_overdue,
 )
+from orientation.tasks import referrals_lapse
 from orientation.transitions import REFERRAL_TRANSITIONS
 from passnum.audit.models import JournalEntry
 from passnum.core.dates import PARIS
 from tests.factories import (
     BeneficiaryFactory,
+    EpciOrganisationFactory,
+    HandedOutChequebookFactory,
     MediatorProfileFactory,
+    MembershipFactory,
     PlaceFactory,
     evaluator_membership,
+    manager_membership,
     mediator_membership,
 )
+from tests.foundation.test_production import _manage, _production_env
 from tests.orientation.factories import QualifiedPlaceFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -241,8 +247,6 @@ def test_old_referrals_lapse_by_the_rule_and_the_task_is_idempotent():
     assert old.state == S.LAPSED and young.state == S.PROPOSED
     assert _journal(old, "orientation.referral.lapsed").get().actor is None
     with freeze_time(start + datetime.timedelta(days=91)):
-        from orientation.tasks import referrals_lapse
-
         assert referrals_lapse.delay().get() == 2
     accepted.refresh_from_db()
     assert accepted.state == S.LAPSED
@@ -262,12 +266,6 @@ def test_a_person_has_one_open_referral_per_mediator():
 
 
 def test_who_sees_whom():
-    from tests.factories import (
-        EpciOrganisationFactory,
-        HandedOutChequebookFactory,
-        MembershipFactory,
-        manager_membership,
-    )
 
     registering = evaluator_membership()
     person = BeneficiaryFactory(registered_by_organisation=registering.organisation)
@@ -286,8 +284,6 @@ def test_who_sees_whom():
 def test_the_mediators_email_links_to_its_inbox_with_an_absolute_url(
     world, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from orientation.services import referral_create
-    from tests.factories import BeneficiaryFactory
 
     settings.PASSNUM_SITE_URL = "https://passnum.aveyron.fr"
     person = BeneficiaryFactory(registered_by_organisation=world.desk, target_public=world.public)
@@ -299,7 +295,6 @@ def test_the_mediators_email_links_to_its_inbox_with_an_absolute_url(
 
 
 def test_production_refuses_a_site_url_without_https():
-    from tests.foundation.test_production import _manage, _production_env
 
     result = _manage("check", env=_production_env(PASSNUM_SITE_URL="http://passnum.aveyron.fr"))
     assert result.returncode != 0 and "PASSNUM_SITE_URL" in result.stderr
@@ -308,7 +303,6 @@ def test_production_refuses_a_site_url_without_https():
 
 
 def test_production_takes_an_empty_site_url_as_unset_and_plain_http_without_redirect():
-    from tests.foundation.test_production import _manage, _production_env
 
     code = "from django.conf import settings; print(settings.PASSNUM_SITE_URL)"
     result = _manage("shell", "-c", code, env=_production_env(PASSNUM_SITE_URL=""))
