@@ -10,8 +10,8 @@ Each app declares its events in its ``journal.py``::
 and its services record them: ``journal.CHEQUEBOOK_HANDED_OUT.record(actor=..., target=...,
 vintage=2026)``. No action code is written anywhere else. Recording refuses details the event
 does not declare and requires those it does (``optional`` ones may be left out), so the sentence
-people read always has its words. The journal page turns each entry into its sentence through
-the registry (``sentence_for``)."""
+people read always has its words. Each entry reads as its event's sentence (``sentence_for``,
+``JournalEntry.sentence``)."""
 
 import string
 from dataclasses import dataclass
@@ -77,3 +77,28 @@ def event(code: str, sentence: str, *, details=(), optional=()) -> Event:
         raise ValueError(f"Journal event {code}: its sentence uses undeclared {sorted(unknown)}.")
     EVENTS[code] = declared
     return declared
+
+
+class _Unknown(dict):
+    """An entry's details, where a placeholder they lack reads « ? » (a row stored before its
+    event declared that detail)."""
+
+    def __missing__(self, key):
+        return "?"
+
+
+def sentence_for(entry: JournalEntry) -> str:
+    """The French sentence of a journal entry: its event's sentence filled with who did it, for
+    which organisation, on what, and its details. An action no event declares still reads, as
+    its code."""
+    actor = entry.actor.get_full_name() if entry.actor_id else "Le système"
+    declared = EVENTS.get(entry.action)
+    if declared is None:
+        return f"{actor} : {entry.action} ({entry.target_repr})"
+    values = _Unknown(entry.details or {})
+    values.update(
+        actor=actor,
+        organisation=entry.organisation.name if entry.organisation_id else "",
+        target=entry.target_repr,
+    )
+    return declared.sentence.format_map(values)

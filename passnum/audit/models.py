@@ -71,6 +71,8 @@ class JournalEntry(models.Model):
 
     @property
     def sentence(self):
-        from .sentences import sentence_for
+        """The entry in French (its event's sentence, ``events.sentence_for``)."""
+        # events.py imports this module (an event writes entries): imported here, not on top.
+        from .events import sentence_for
 
         return sentence_for(self)
