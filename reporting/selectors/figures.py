@@ -31,11 +31,7 @@ from passnum.programme.models import BudgetLine, Envelope, Funder, Vintage
 from passnum.programme.vintages import expiring_within_q, vintage_has_ended
 from passnum.territory.models import Epci, Side
 
-from ..models import (
-    ChequebookTally,
-    RedemptionTally,
-    ReferralTally,
-)
+from ..models import ChequebookTally, RedemptionTally, ReferralTally
 from .breakdowns import (
     assessment_levels,
     by_front_desk,

@@ -3,10 +3,7 @@
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.roles import coordinator_epci_id, is_programme_manager
 
-from ..models import (
-    ExportJob,
-    Report,
-)
+from ..models import ExportJob, Report
 from .scope import scope_epci_id
 
 

@@ -12,9 +12,7 @@ from passnum.core.dates import paris_midnight
 from passnum.organisations.models import Organisation
 from passnum.programme.vintages import expiring_within_q, ongoing_q
 
-from ..models import (
-    ChequebookTally,
-)
+from ..models import ChequebookTally
 from .scope import Filters, live_epci_filter, tally_rows
 
 
