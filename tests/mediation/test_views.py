@@ -580,3 +580,24 @@ def test_durations_inside_the_bounds_are_accepted(mediator, minutes):
     from mediation.services import activity_duration_error
 
     assert activity_duration_error(minutes) is None
+
+
+def test_an_activity_is_checked_once_for_both_pages(mediator, chequebook, redeem):
+    """services.activity_errors (kind, not in the future, duration) is the one check of the
+    redemption and of the activity without cheques: same messages, on the same fields."""
+    from django.core.exceptions import ValidationError
+
+    from mediation.services import activity_errors, activity_record
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    expected = activity_errors(date=tomorrow, duration_minutes=0, kind="unknown")
+    assert set(expected) == {"date", "duration_minutes", "kind"}
+    with pytest.raises(ValidationError) as by_activity:
+        activity_record(
+            membership=mediator, kind="unknown", date=tomorrow, duration_minutes=0, themes=[]
+        )
+    with pytest.raises(ValidationError) as by_redemption:
+        redeem(chequebook.cheques.all()[:1], kind="unknown", date=tomorrow, duration_minutes=0)
+    for exc in (by_activity, by_redemption):
+        assert exc.value.message_dict == {k: [v] for k, v in expected.items()}
+    assert not Redemption.objects.exists()
