@@ -1,9 +1,12 @@
 import time
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from .services import user_must_set_up_mfa
 
 SESSION_LAST_SEEN = "passnum_last_seen"
 
@@ -20,8 +23,6 @@ class InactivityTimeoutMiddleware:
             last = request.session.get(SESSION_LAST_SEEN)
             if last is not None and now - last > settings.PASSNUM_SESSION_IDLE_SECONDS:
                 logout(request)
-                from django.contrib import messages
-
                 messages.info(request, "Votre session a expiré après une période d'inactivité.")
                 return redirect(f"{reverse('account_login')}?next={request.path}")
             request.session[SESSION_LAST_SEEN] = now
@@ -42,16 +43,12 @@ class RequireMFAMiddleware:
             settings.PASSNUM_REQUIRE_MFA
             and request.user.is_authenticated
             and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and user_must_set_up_mfa(user=request.user)
         ):
-            from .services import user_must_set_up_mfa
-
-            if user_must_set_up_mfa(user=request.user):
-                from django.contrib import messages
-
-                messages.info(
-                    request,
-                    "Votre rôle demande la double authentification : activez une application "
-                    "d'authentification pour continuer.",
-                )
-                return redirect("mfa_activate_totp")
+            messages.info(
+                request,
+                "Votre rôle demande la double authentification : activez une application "
+                "d'authentification pour continuer.",
+            )
+            return redirect("mfa_activate_totp")
         return self.get_response(request)

@@ -1,5 +1,6 @@
 import django_tables2 as tables
 
+from passnum.core.money import format_number
 from passnum.territory.models import Commune
 
 
@@ -20,6 +21,4 @@ class CommuneTable(tables.Table):
         return ", ".join(value.replace("|", " ").split())
 
     def render_population(self, value):
-        from passnum.core.money import format_number
-
         return format_number(value)
