@@ -23,7 +23,11 @@ from passnum.organisations.roles import (
     is_mediator_member,
     is_programme_manager,
 )
-from passnum.people.identity import identity_normalise, same_person_q
+from passnum.people.identity import (
+    identity_normalise,
+    same_person_as_outer_q,
+    same_person_q,
+)
 from passnum.people.models import Beneficiary
 from passnum.programme.vintages import ongoing_q
 
@@ -113,16 +117,7 @@ def beneficiaries_for_list(membership, *, search: str = ""):
         .select_related("commune", "target_public")
         .annotate(
             assessed=Exists(Assessment.objects.filter(beneficiary=person)),
-            holds_chequebook=Exists(
-                chequebooks_in_hand(
-                    Q(beneficiary=person)
-                    | (
-                        Q(beneficiary__identity_key=OuterRef("identity_key"))
-                        & ~Q(beneficiary__identity_key="")
-                        & Q(beneficiary__anonymised_at__isnull=True)
-                    )
-                )
-            ),
+            holds_chequebook=Exists(chequebooks_in_hand(same_person_as_outer_q("beneficiary__"))),
             last_referral_state=Subquery(
                 Referral.objects.filter(beneficiary=person)
                 .order_by("-created_at")

@@ -8,7 +8,7 @@ organisation's record. An anonymised record has no key: it is nobody's duplicate
 
 import unicodedata
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 
 
 def identity_normalise(text: str) -> str:
@@ -41,6 +41,16 @@ def same_person_q(beneficiary, prefix: str = "") -> Q:
     if not beneficiary.identity_key:
         return own
     return own | same_identity_q(beneficiary.identity_key, prefix)
+
+
+def same_person_as_outer_q(prefix: str = "") -> Q:
+    """``same_person_q`` of the outer query's person, for a subquery (``Exists``) annotating a
+    list of people: the outer record and the records, not anonymised, with its identity key."""
+    return Q(**{f"{prefix}pk": OuterRef("pk")}) | (
+        Q(**{f"{prefix}identity_key": OuterRef("identity_key")})
+        & ~Q(**{f"{prefix}identity_key": ""})
+        & Q(**{f"{prefix}anonymised_at__isnull": True})
+    )
 
 
 def birth_decade_for(birth_date) -> str:

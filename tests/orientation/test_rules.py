@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from chequebooks.models import ChequebookState
 from orientation.selectors import (
     assessment_can_be_corrected,
+    beneficiaries_for_list,
     beneficiary_can_be_anonymised,
     chequebook_in_hand,
 )
@@ -61,6 +62,9 @@ def test_the_chequebook_in_hand_counts_the_records_of_the_same_person_not_a_canc
     stranger = _person(world, identity_key="martin|anne|1970-01-01")
     assert chequebook_in_hand(here) == book
     assert chequebook_in_hand(stranger) is None
+    # the people list says the same (its subquery form of the rule)
+    listed = {p.pk: p.holds_chequebook for p in beneficiaries_for_list(manager_membership())}
+    assert listed[here.pk] and listed[elsewhere.pk] and not listed[stranger.pk]
     assert set(Beneficiary.objects.filter(same_person_q(here))) == {here, elsewhere}
     book.state = ChequebookState.CANCELLED
     book.save()
