@@ -149,3 +149,27 @@ def test_an_iban_prints_in_groups_of_four():
     assert iban("FR7630006000011234567890189") == "FR76 3000 6000 0112 3456 7890 189"
     assert iban("fr76 3000 6000") == "fr76 3000 6000"
     assert iban("") == ""
+
+
+def test_a_services_refusal_goes_next_to_the_fields_it_names():
+    from django import forms
+
+    from passnum.core.forms import form_add_service_errors
+
+    class _Form(forms.Form):
+        name = forms.CharField(required=False)
+        amount = forms.CharField(required=False)
+
+    form = _Form({})
+    assert form.is_valid()
+    form_add_service_errors(
+        form, ValidationError({"name": "Nom refusé.", "elsewhere": "Ailleurs refusé."})
+    )
+    assert form.errors["name"] == ["Nom refusé."]
+    assert form.non_field_errors() == ["Ailleurs refusé."]
+
+    form = _Form({})
+    assert form.is_valid()
+    form_add_service_errors(form, ValidationError("Refus général."), fallback_field="amount")
+    assert form.errors["amount"] == ["Refus général."]
+    assert not form.non_field_errors()
