@@ -132,15 +132,6 @@ def chequebook_states_from(to_state: str) -> list[str]:
     return sources_of(CHEQUEBOOK_TRANSITIONS, to_state)
 
 
-def cheque_transition_check(from_state: str, to_state: str) -> None:
-    """Transitional (until mediation calls ``CHEQUE_REDEEM``/``CHEQUE_PUT_ON_STATEMENT``/
-    ``CHEQUE_PAY`` ``.check(state)``): refuse a change no cheque transition allows."""
-    for transition in CHEQUE_TRANSITIONS:
-        if transition.target == to_state and transition.allowed_from(from_state):
-            return
-    raise IllegalTransition(Transition("cheque", sources=(), target=to_state), from_state)
-
-
 # --- State groups -----------------------------------------------------------------------------
 
 #: A cheque that was redeemed, whatever happened to it since (on a statement, paid).

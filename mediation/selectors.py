@@ -7,7 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from orientation.models import Referral, ReferralState
+from orientation.models import Referral
 from orientation.selectors import beneficiaries_visible_to
 from passnum.core.dates import month_start, next_month, paris_midnight
 from passnum.directory.models import Place
@@ -131,10 +131,8 @@ def referrals_open_for(membership):
     if own is None:
         return Referral.objects.none()
     return (
-        Referral.objects.filter(
-            mediator=own,
-            state__in=[ReferralState.PROPOSED, ReferralState.ACCEPTED, ReferralState.FIRST_SESSION],
-        )
+        Referral.objects.active()
+        .filter(mediator=own)
         .select_related("beneficiary")
         .order_by("-created_at")
     )

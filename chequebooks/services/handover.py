@@ -3,7 +3,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from passnum.organisations.roles import (
@@ -12,6 +11,7 @@ from passnum.organisations.roles import (
     require_programme_manager,
 )
 from passnum.pdf import render_pdf
+from passnum.people.identity import same_person_q
 from passnum.programme.vintages import (
     distributable_q,
     vintage_has_ended,
@@ -111,15 +111,9 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
                     raise ValidationError("Ce chéquier opposé a déjà été remplacé.")
             # The same person may have been registered by two front desks (same identity key):
             # their records count together.
-            same_person = Q(beneficiary=beneficiary)
-            if beneficiary.identity_key:
-                same_person |= Q(
-                    beneficiary__identity_key=beneficiary.identity_key,
-                    beneficiary__anonymised_at__isnull=True,
-                )
-            active = Chequebook.objects.filter(same_person, vintage=locked.vintage).exclude(
-                state=ChequebookState.CANCELLED
-            )
+            active = Chequebook.objects.filter(
+                same_person_q(beneficiary, "beneficiary__"), vintage=locked.vintage
+            ).exclude(state=ChequebookState.CANCELLED)
             taken = set(active.values_list("holding_rank", flat=True))
             exception = None
             rank = 0

@@ -17,12 +17,13 @@ from chequebooks.services import (
 )
 from passnum.audit.models import JournalEntry
 from passnum.organisations.models import Role
-from tests.chequebooks.factories import cd12_beneficiary, desk_chequebook
 from tests.factories import (
     EpciOrganisationFactory,
     FrontDeskFactory,
     MembershipFactory,
     VintageFactory,
+    cd12_beneficiary,
+    desk_chequebook,
     evaluator_membership,
     manager_membership,
 )

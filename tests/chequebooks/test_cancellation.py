@@ -11,8 +11,13 @@ from chequebooks.services import (
     chequebook_hand_over,
 )
 from chequebooks.states import CHEQUE_REDEEM, IllegalTransition
-from tests.chequebooks.factories import cd12_beneficiary, desk_chequebook
-from tests.factories import FrontDeskFactory, evaluator_membership, manager_membership
+from tests.factories import (
+    FrontDeskFactory,
+    cd12_beneficiary,
+    desk_chequebook,
+    evaluator_membership,
+    manager_membership,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_mid_year")]
 

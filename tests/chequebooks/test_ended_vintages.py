@@ -21,12 +21,6 @@ from chequebooks.services import (
 )
 from passnum.organisations.models import Role
 from passnum.programme.models import Vintage
-from tests.chequebooks.factories import (
-    cd12_beneficiary,
-    cd12_envelope,
-    desk_chequebook,
-    epci_envelope,
-)
 from tests.factories import (
     ChequebookFactory,
     EpciFrontDeskFactory,
@@ -34,6 +28,10 @@ from tests.factories import (
     FrontDeskFactory,
     MembershipFactory,
     VintageFactory,
+    cd12_beneficiary,
+    cd12_envelope,
+    desk_chequebook,
+    epci_envelope,
     evaluator_membership,
     manager_membership,
 )

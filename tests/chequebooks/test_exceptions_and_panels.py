@@ -5,10 +5,12 @@ from django.urls import reverse
 from chequebooks.models import HandoverException, PrintRun
 from chequebooks.services import handover_exception_grant
 from passnum.audit.models import JournalEntry
-from tests.chequebooks.factories import cd12_beneficiary, cd12_envelope, desk_chequebook
 from tests.factories import (
     FrontDeskFactory,
     VintageFactory,
+    cd12_beneficiary,
+    cd12_envelope,
+    desk_chequebook,
     evaluator_membership,
     manager_membership,
 )
@@ -70,8 +72,7 @@ def test_the_manager_home_shows_print_runs_in_progress(client, login):
 
 def test_the_epci_coordinator_home_shows_its_envelope(client, login):
     from passnum.organisations.models import Role
-    from tests.chequebooks.factories import epci_envelope
-    from tests.factories import EpciOrganisationFactory, MembershipFactory
+    from tests.factories import EpciOrganisationFactory, MembershipFactory, epci_envelope
 
     org = EpciOrganisationFactory()
     envelope = epci_envelope(org.epci)

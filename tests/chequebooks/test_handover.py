@@ -12,19 +12,17 @@ from chequebooks.models import Chequebook, ChequebookState, ChequeState, Handove
 from chequebooks.services import chequebook_hand_over, chequebook_handover_candidates
 from passnum.audit.models import JournalEntry
 from passnum.organisations.models import Role
-from tests.chequebooks.factories import (
+from tests.factories import (
+    EpciFactory,
+    FrontDeskFactory,
+    MembershipFactory,
+    VintageFactory,
     cd12_beneficiary,
     cd12_desk_agent,
     desk_chequebook,
     epci_beneficiary,
     epci_desk_agent,
     epci_envelope,
-)
-from tests.factories import (
-    EpciFactory,
-    FrontDeskFactory,
-    MembershipFactory,
-    VintageFactory,
     evaluator_membership,
     manager_membership,
 )

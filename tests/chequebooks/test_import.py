@@ -6,8 +6,13 @@ from django.core.exceptions import ValidationError
 from chequebooks.models import Cheque, Chequebook, ImportBatch
 from chequebooks.services import ImportRejected, cheque_code_matches, import_batch_create
 from passnum.audit.models import JournalEntry
-from tests.chequebooks.factories import cd12_desk_agent, cd12_envelope
-from tests.factories import ChequebookFactory, VintageFactory, manager_membership
+from tests.factories import (
+    ChequebookFactory,
+    VintageFactory,
+    cd12_desk_agent,
+    cd12_envelope,
+    manager_membership,
+)
 
 pytestmark = pytest.mark.django_db
 

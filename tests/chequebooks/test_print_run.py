@@ -21,8 +21,7 @@ from chequebooks.services import (
 )
 from passnum.audit.models import JournalEntry
 from passnum.core.models import Counter
-from tests.chequebooks.factories import cd12_desk_agent, cd12_envelope
-from tests.factories import VintageFactory, manager_membership
+from tests.factories import VintageFactory, cd12_desk_agent, cd12_envelope, manager_membership
 
 pytestmark = pytest.mark.django_db
 

@@ -18,12 +18,14 @@ from chequebooks.services import (
     chequebooks_receipt_confirm,
 )
 from passnum.audit.models import JournalEntry
-from tests.chequebooks.factories import cd12_envelope, desk_chequebook, epci_envelope
 from tests.factories import (
     ChequebookFactory,
     EpciFrontDeskFactory,
     FrontDeskFactory,
     VintageFactory,
+    cd12_envelope,
+    desk_chequebook,
+    epci_envelope,
     evaluator_membership,
     manager_membership,
 )

@@ -12,13 +12,15 @@ from pypdf import PdfReader
 from chequebooks.models import Chequebook, ChequebookState, PrintRun
 from passnum.audit.models import JournalEntry
 from passnum.organisations.models import Role
-from tests.chequebooks.factories import cd12_beneficiary, cd12_envelope, desk_chequebook
 from tests.factories import (
     ChequebookFactory,
     EpciOrganisationFactory,
     FrontDeskFactory,
     MembershipFactory,
     VintageFactory,
+    cd12_beneficiary,
+    cd12_envelope,
+    desk_chequebook,
     evaluator_membership,
     manager_membership,
     mediator_membership,
@@ -82,7 +84,7 @@ def test_a_guessed_chequebook_id_of_another_desk_is_a_404(client, login):
 
 
 def test_an_epci_coordinator_sees_only_its_epcis_stock(client, login):
-    from tests.chequebooks.factories import epci_envelope
+    from tests.factories import epci_envelope
 
     coordinator_org = EpciOrganisationFactory()
     coordinator = MembershipFactory(organisation=coordinator_org, role=Role.EPCI_COORDINATOR)

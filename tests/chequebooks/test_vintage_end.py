@@ -22,11 +22,13 @@ from passnum.programme.vintages import (
     vintage_is_distributable,
     vintage_is_frozen,
 )
-from tests.chequebooks.factories import cd12_beneficiary, cd12_envelope, desk_chequebook
 from tests.factories import (
     ChequebookFactory,
     FrontDeskFactory,
     VintageFactory,
+    cd12_beneficiary,
+    cd12_envelope,
+    desk_chequebook,
     evaluator_membership,
     manager_membership,
 )

@@ -299,7 +299,7 @@ def test_throttling_counts_one_account_only(db, chequebook, redeem, mediator):
 
 
 def test_an_activity_answering_a_referral_moves_it_to_first_session(mediator, chequebook, redeem):
-    from tests.orientation.factories import ReferralFactory
+    from tests.factories import ReferralFactory
 
     referral = ReferralFactory(
         beneficiary=chequebook.beneficiary,
@@ -314,7 +314,7 @@ def test_an_activity_answering_a_referral_moves_it_to_first_session(mediator, ch
 
 
 def test_a_referral_of_another_person_is_refused(mediator, chequebook, redeem, vintage, envelope):
-    from tests.orientation.factories import ReferralFactory
+    from tests.factories import ReferralFactory
 
     other = handed_out(vintage, envelope)
     referral = ReferralFactory(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from chequebooks.models import Cheque, ChequeState
-from chequebooks.states import IllegalTransition, cheque_transition_check
+from chequebooks.states import CHEQUE_CANCEL, CHEQUE_HAND_OVER, CHEQUE_REDEEM, IllegalTransition
 from mediation.models import Redemption, RedemptionOnStatement, Statement, StatementStatus
 from mediation.services import (
     statement_issue,
@@ -123,9 +123,9 @@ def test_a_cheque_on_a_statement_can_no_longer_be_cancelled_or_unredeemed(
     statement_issue(mediator=mediator.organisation, period_start=last_month())
     cheque.refresh_from_db()
     assert cheque.state == ChequeState.ON_STATEMENT
-    for target in (ChequeState.CANCELLED, ChequeState.HANDED_OUT, ChequeState.REDEEMED):
-        with pytest.raises(IllegalTransition):
-            cheque_transition_check(cheque.state, target)
+    for transition in (CHEQUE_CANCEL, CHEQUE_HAND_OVER, CHEQUE_REDEEM):
+        with pytest.raises(IllegalTransition, match="on_statement"):
+            transition.check(cheque.state)
     with pytest.raises(ValidationError, match="Changement d'état impossible"):
         cheque_cancel(cheque=cheque, reason="Perte", membership=manager)
     chequebook_cancel(chequebook=chequebook, reason="Vol", membership=manager)

@@ -324,7 +324,7 @@ def test_a_workshop_records_its_participants_through_the_page(mediator, other_me
     """Three people referred to this mediator take part in a workshop; someone referred to
     another mediator is not offered, and forcing the id is refused next to the field."""
     from mediation.models import Activity
-    from tests.orientation.factories import ReferralFactory
+    from tests.factories import ReferralFactory
 
     place = mediator.organisation.places.first()
     mine = [ReferralFactory(mediator=mediator.organisation, place=place) for _ in range(3)]
@@ -353,7 +353,7 @@ def test_the_service_refuses_participants_of_another_mediator(mediator, other_me
     from django.core.exceptions import ValidationError
 
     from mediation.services import activity_record
-    from tests.orientation.factories import ReferralFactory
+    from tests.factories import ReferralFactory
 
     theirs = ReferralFactory(
         mediator=other_mediator.organisation, place=other_mediator.organisation.places.first()
@@ -453,7 +453,7 @@ def test_a_person_whose_referral_was_declined_or_lapsed_is_no_participant(mediat
 
     from mediation.selectors import participants_open_for
     from mediation.services import activity_record
-    from tests.orientation.factories import ReferralFactory
+    from tests.factories import ReferralFactory
 
     place = mediator.organisation.places.first()
     open_one = ReferralFactory(mediator=mediator.organisation, place=place)
@@ -506,7 +506,7 @@ def test_an_activity_cannot_answer_a_closed_referral(mediator, login, state):
 
     from mediation.models import Activity
     from mediation.services import activity_record
-    from tests.orientation.factories import ReferralFactory
+    from tests.factories import ReferralFactory
 
     referral = ReferralFactory(
         mediator=mediator.organisation, place=mediator.organisation.places.first(), state=state
@@ -528,7 +528,7 @@ def test_an_activity_cannot_answer_a_closed_referral(mediator, login, state):
 
 def test_an_activity_answers_an_open_referral(mediator):
     from mediation.services import activity_record
-    from tests.orientation.factories import ReferralFactory
+    from tests.factories import ReferralFactory
 
     referral = ReferralFactory(
         mediator=mediator.organisation, place=mediator.organisation.places.first()

@@ -7,8 +7,7 @@ from django.db import connection
 from orientation.models import Referral, ReferralState
 from orientation.services import referral_accept, referral_decline
 from passnum.audit.models import JournalEntry
-from tests.factories import mediator_membership
-from tests.orientation.factories import ReferralFactory
+from tests.factories import ReferralFactory, mediator_membership
 
 
 @pytest.mark.postgres

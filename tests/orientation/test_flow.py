@@ -33,9 +33,9 @@ from tests.factories import (
     EpciFrontDeskFactory,
     HandedOutChequebookFactory,
     PlaceFactory,
+    ReferralFactory,
     evaluator_membership,
 )
-from tests.orientation.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from freezegun import freeze_time
 
 from orientation.models import Referral
 from passnum.core.dates import PARIS
-from tests.factories import BeneficiaryFactory
-from tests.orientation.factories import ReferralFactory
+from tests.factories import BeneficiaryFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
 

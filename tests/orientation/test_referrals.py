@@ -33,12 +33,13 @@ from tests.factories import (
     MediatorProfileFactory,
     MembershipFactory,
     PlaceFactory,
+    QualifiedPlaceFactory,
+    ReferralFactory,
     evaluator_membership,
     manager_membership,
     mediator_membership,
 )
 from tests.foundation.test_production import _manage, _production_env
-from tests.orientation.factories import QualifiedPlaceFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
 

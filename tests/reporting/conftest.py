@@ -34,6 +34,7 @@ from passnum.organisations.models import Role
 from passnum.programme.models import Envelope, TargetPublic
 from passnum.territory.models import Commune, Side
 from tests.factories import (
+    AssessmentFactory,
     BeneficiaryFactory,
     ChequebookFactory,
     EpciFrontDeskFactory,
@@ -42,12 +43,9 @@ from tests.factories import (
     MediatorOrganisationFactory,
     MembershipFactory,
     PlaceFactory,
+    StatementFactory,
     VintageFactory,
     manager_membership,
-)
-from tests.reporting.factories import (
-    AssessmentFactory,
-    StatementFactory,
     redemption_create,
     referral_create,
 )

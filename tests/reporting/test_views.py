@@ -83,8 +83,13 @@ def _grow(small, n=6):
     people in other EPCI, hand-overs and redemptions in other months."""
     from chequebooks.models import ChequeState
     from passnum.territory.models import Commune
-    from tests.factories import BeneficiaryFactory, MediatorOrganisationFactory, PlaceFactory
-    from tests.reporting.factories import redemption_create, referral_create
+    from tests.factories import (
+        BeneficiaryFactory,
+        MediatorOrganisationFactory,
+        PlaceFactory,
+        redemption_create,
+        referral_create,
+    )
 
     now = timezone.now()
     envelope = small.chequebooks["cb1"].envelope
