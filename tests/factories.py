@@ -364,6 +364,13 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     )
 
 
+class QualifiedPlaceFactory(PlaceFactory):
+    """A place of a mediator with a qualified profile: the only places a person may be referred
+    to (``mediator_is_qualified``)."""
+
+    organisation = factory.LazyFunction(lambda: MediatorProfileFactory().organisation)
+
+
 def referral_create(*, beneficiary, place, from_organisation, state="proposed", created_at=None):
     """A referral to ``place``, made at ``created_at`` when given (the field is auto_now_add)."""
     referral = ReferralFactory(
