@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -276,8 +277,6 @@ EXPORT_CHUNK = 2000
 
 def export_run(*, job_id: int) -> ExportJob:
     """Write the export's file chunk by chunk, saving the progress as it goes."""
-    from django.db.models import Count, Q
-
     job = ExportJob.objects.get(pk=job_id)
     job.status = ExportJob.Status.RUNNING
     job.save(update_fields=["status"])

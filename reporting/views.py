@@ -19,7 +19,7 @@ from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, role_required
 from passnum.organisations.roles import is_programme_manager
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .filters import DashboardFilter
 from .forms import ExportForm, ReportForm
 from .models import ExportJob
@@ -95,9 +95,7 @@ def _query_without_export(request):
 @require_POST
 @role_required(*COORDINATORS)
 def refresh(request):
-    from .tasks import summaries_refresh
-
-    transaction.on_commit(summaries_refresh.delay)
+    transaction.on_commit(tasks.summaries_refresh.delay)
     messages.success(
         request, "La mise à jour des chiffres est lancée ; elle prend moins d'une minute."
     )

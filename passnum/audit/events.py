@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 
 from .models import JournalEntry
-
-#: Every declared event, by code: filled when each app's journal.py is imported (AppConfig.ready).
-EVENTS: dict[str, "Event"] = {}
+from .sentences import EVENTS
 
 #: Placeholders every sentence may use, filled from the entry itself.
 ENTRY_FIELDS = ("actor", "organisation", "target")
@@ -77,28 +75,3 @@ def event(code: str, sentence: str, *, details=(), optional=()) -> Event:
         raise ValueError(f"Journal event {code}: its sentence uses undeclared {sorted(unknown)}.")
     EVENTS[code] = declared
     return declared
-
-
-class _Unknown(dict):
-    """An entry's details, where a placeholder they lack reads « ? » (a row stored before its
-    event declared that detail)."""
-
-    def __missing__(self, key):
-        return "?"
-
-
-def sentence_for(entry: JournalEntry) -> str:
-    """The French sentence of a journal entry: its event's sentence filled with who did it, for
-    which organisation, on what, and its details. An action no event declares still reads, as
-    its code."""
-    actor = entry.actor.get_full_name() if entry.actor_id else "Le système"
-    declared = EVENTS.get(entry.action)
-    if declared is None:
-        return f"{actor} : {entry.action} ({entry.target_repr})"
-    values = _Unknown(entry.details or {})
-    values.update(
-        actor=actor,
-        organisation=entry.organisation.name if entry.organisation_id else "",
-        target=entry.target_repr,
-    )
-    return declared.sentence.format_map(values)

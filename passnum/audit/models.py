@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from .sentences import sentence_for
+
 
 class JournalIsAppendOnly(Exception):
     """Raised on any attempt to change or delete a journal entry."""
@@ -71,8 +73,5 @@ class JournalEntry(models.Model):
 
     @property
     def sentence(self):
-        """The entry in French (its event's sentence, ``events.sentence_for``)."""
-        # events.py imports this module (an event writes entries): imported here, not on top.
-        from .events import sentence_for
-
+        """The entry in French (its event's sentence, ``sentences.sentence_for``)."""
         return sentence_for(self)

@@ -3,8 +3,9 @@
 import pytest
 
 from chequebooks import journal
-from passnum.audit.events import EVENTS, UnknownDetails, sentence_for
+from passnum.audit.events import UnknownDetails
 from passnum.audit.models import JournalEntry
+from passnum.audit.sentences import EVENTS, sentence_for
 
 
 def test_every_chequebooks_event_is_registered_with_a_sentence():

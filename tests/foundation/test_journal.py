@@ -12,9 +12,10 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from passnum.audit.events import ENTRY_FIELDS, EVENTS, Event, UnknownDetails, sentence_for
+from passnum.audit.events import ENTRY_FIELDS, Event, UnknownDetails
 from passnum.audit.models import JournalEntry, JournalIsAppendOnly
 from passnum.audit.selectors import journal_for_object
+from passnum.audit.sentences import EVENTS, sentence_for
 from passnum.organisations import journal as organisations_journal
 from passnum.programme import journal as programme_journal
 from tests.factories import (

@@ -4,8 +4,9 @@ each read back as its French sentence."""
 import pytest
 
 from orientation.models import Referral
-from passnum.audit.events import EVENTS, UnknownDetails, sentence_for
+from passnum.audit.events import UnknownDetails
 from passnum.audit.models import JournalEntry
+from passnum.audit.sentences import EVENTS, sentence_for
 from reporting import journal
 from reporting.services import export_request, referral_remind, report_request
 

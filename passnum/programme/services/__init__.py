@@ -1,0 +1,25 @@
+"""The programme's services: loading its reference data (reference) and its editing by the
+programme managers (editing). Each function lives in one of them; the names are re-exported."""
+
+from .editing import (  # noqa: F401
+    MANAGER_ONLY,
+    VINTAGE_FIELDS,
+    budget_line_save,
+    envelopes_update,
+    epci_partners_set,
+    funder_update,
+    programme_update,
+    target_public_create,
+    target_public_update,
+    vintage_save,
+)
+from .reference import (  # noqa: F401
+    DATA_DIR,
+    PARTNER_COUNT,
+    SERVICES,
+    TARGET_PUBLICS,
+    programme_load_aveyron,
+    reference_data_load,
+    split_evenly,
+    vintage_defaults,
+)
