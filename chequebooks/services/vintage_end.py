@@ -9,9 +9,10 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
+from passnum.organisations.models import Membership, Organisation
 from passnum.organisations.roles import (
     is_programme_manager,
+    programme_manager_memberships,
     require_programme_manager,
 )
 from passnum.programme.models import Vintage
@@ -82,13 +83,10 @@ def vintage_alert_send(*, vintage) -> bool:
             return False
         figures = vintage_reconciliation(vintage)
         managers = set(
-            # The programme managers (``is_programme_manager``) with an active account.
-            Membership.objects.filter(
-                role=Role.PROGRAMME_MANAGER,
-                organisation__kind=OrganisationKind.OWNER,
-                is_active=True,
-                user__is_active=True,
-            ).values_list("user__email", flat=True)
+            # The programme managers with an active account.
+            programme_manager_memberships()
+            .filter(user__is_active=True)
+            .values_list("user__email", flat=True)
         )
         messages = []
         subject = (

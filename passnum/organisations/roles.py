@@ -5,7 +5,7 @@ Every service, selector, home panel and view asks these functions; none compares
 
 from django.core.exceptions import ValidationError
 
-from .models import OrganisationKind, Role
+from .models import Membership, OrganisationKind, Role
 
 FRONT_DESK_ROLES = (Role.EVALUATOR, Role.ORG_ADMIN)
 MEDIATOR_ROLES = (Role.MEDIATOR, Role.ORG_ADMIN)
@@ -23,6 +23,14 @@ def is_programme_manager(membership) -> bool:
         _active(membership)
         and membership.role == Role.PROGRAMME_MANAGER
         and membership.organisation.kind == OrganisationKind.OWNER
+    )
+
+
+def programme_manager_memberships():
+    """``is_programme_manager`` as a queryset: the active memberships with the role "programme
+    manager" in the owner's organisation (to write to them, for instance)."""
+    return Membership.objects.filter(
+        is_active=True, role=Role.PROGRAMME_MANAGER, organisation__kind=OrganisationKind.OWNER
     )
 
 

@@ -116,3 +116,27 @@ def test_require_programme_manager_refuses_with_the_callers_message():
             "Message propre à l'appelant.",
         )
     assert exc.value.code == "not_programme_manager"
+
+
+@pytest.mark.django_db
+def test_the_programme_managers_queryset_is_the_predicate():
+    """``programme_manager_memberships`` holds exactly the memberships ``is_programme_manager``
+    accepts (active, the role, the owner's organisation)."""
+    from django.utils import timezone
+
+    from tests.factories import EpciOrganisationFactory, MembershipFactory, OwnerFactory
+
+    owner = OwnerFactory()
+    memberships = [
+        MembershipFactory(organisation=owner, role=Role.PROGRAMME_MANAGER),
+        MembershipFactory(
+            organisation=owner,
+            role=Role.PROGRAMME_MANAGER,
+            is_active=False,
+            deactivated_at=timezone.now(),
+        ),
+        MembershipFactory(organisation=EpciOrganisationFactory(), role=Role.EPCI_COORDINATOR),
+    ]
+    expected = {m.pk for m in memberships if roles.is_programme_manager(m)}
+    assert expected == {memberships[0].pk}
+    assert set(roles.programme_manager_memberships().values_list("pk", flat=True)) == expected
