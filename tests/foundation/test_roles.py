@@ -140,3 +140,16 @@ def test_the_programme_managers_queryset_is_the_predicate():
     expected = {m.pk for m in memberships if roles.is_programme_manager(m)}
     assert expected == {memberships[0].pk}
     assert set(roles.programme_manager_memberships().values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.django_db
+def test_the_menus_follow_the_role_predicates(client, login):
+    """Templates ask ``can`` (the predicates), not role codes: a front desk agent gets the front
+    desk's menu, a programme manager the programme's."""
+    from tests.factories import evaluator_membership, manager_membership
+
+    page = login(evaluator_membership()).get("/").content.decode()
+    assert "Nouvelle personne" in page and "Organisations" not in page
+    client.logout()
+    page = login(manager_membership()).get("/").content.decode()
+    assert "Organisations" in page and "Nouvelle personne" not in page
