@@ -2,15 +2,18 @@
 
 from django.db.models import Count, Q, Sum
 
-from chequebooks.models import Chequebook, ChequebookState
+from chequebooks.models import Chequebook
+from chequebooks.selectors import desk_stock
 from mediation.models import Redemption, StatementStatus
 from mediation.selectors import month_redemptions
 from orientation.models import Referral, ReferralState
 
 
 def front_desk_figures(organisation) -> dict:
+    """The front desk's home figures: its stock (chequebooks' ``desk_stock``: the same number as
+    the chequebooks panel's "in hand"), the chequebooks it handed out, its referrals by state."""
     cb = Chequebook.objects.aggregate(
-        stock=Count("pk", filter=Q(holder=organisation, state=ChequebookState.AT_FRONT_DESK)),
+        stock=Count("pk", filter=Q(pk__in=desk_stock(organisation).values("pk"))),
         handed_out=Count("pk", filter=Q(handed_out_by_organisation=organisation)),
     )
     refs = dict(

@@ -333,6 +333,22 @@ def test_front_desk_home_shows_its_figures(small, login):
     assert panel.context["referrals_total"] == 1
 
 
+def test_the_front_desk_stock_is_one_figure_on_its_home(small, login):
+    """Both home panels of a front desk show its stock as chequebooks' desk_stock: a chequebook
+    of an ended vintage still at the desk is to give back, in neither stock figure."""
+    from chequebooks.selectors import desk_stock_figures
+    from tests.factories import VintageFactory, desk_chequebook
+
+    old = VintageFactory(year=small.today.year - 3)
+    desk_chequebook(small.desk1, vintage=old)
+    client = login(evaluator_membership(organisation=small.desk1))
+    panels = client.get(reverse("home")).context["panels"]
+    reporting = next(p for p in panels if "front_desk_figures" in p.template).context
+    figures = desk_stock_figures(small.desk1)
+    assert reporting["stock"] == figures["in_hand"] == 2
+    assert figures["ended"] == 1
+
+
 def test_mediator_home_shows_its_figures(small, login):
     client = login(mediator_membership(organisation=small.mediator))
     response = client.get(reverse("home"))
