@@ -4,25 +4,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-OLD, NEW = 'orientation', 'people'
-MODELS = ['beneficiary', 'beneficiaryref']
+from passnum.core.migration_operations import content_types_move
 
 
-def _content_types_follow(apps, schema_editor):
-    """The journal points at its targets through content types: the moved models keep the
-    rows (and so every journal entry's target) by renaming their app label."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in MODELS:
-        if not ContentType.objects.filter(app_label=NEW, model=model).exists():
-            ContentType.objects.filter(app_label=OLD, model=model).update(app_label=NEW)
-
-
-def _content_types_go_back(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in MODELS:
-        if not ContentType.objects.filter(app_label=OLD, model=model).exists():
-            ContentType.objects.filter(app_label=NEW, model=model).update(app_label=OLD)
 
 
 class Migration(migrations.Migration):
@@ -87,5 +71,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(_content_types_follow, _content_types_go_back),
+        content_types_move('orientation', 'people', ['beneficiary', 'beneficiaryref']),
     ]
