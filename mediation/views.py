@@ -224,6 +224,7 @@ def _statement_render(request, statement, *, pay_form=None, step_form=None):
         "mediation/statement_detail.html",
         {
             "statement": statement,
+            "next_step": services.statement_next_step(statement),
             "lines": lines,
             "is_manager": is_programme_manager(request.membership),
             "pay_form": pay_form or StatementPayForm(initial={"paid_at": timezone.localdate()}),
@@ -594,6 +595,7 @@ def _agreement_render(request, agreement, *, activate_form=None, terminate_form=
         "mediation/agreement_detail.html",
         {
             "agreement": agreement,
+            "next_steps": services.agreement_next_steps(agreement),
             "is_manager": is_programme_manager(request.membership),
             "activate_form": activate_form
             or AgreementActivateForm(initial={"signed_at": timezone.localdate()}),

@@ -19,7 +19,13 @@ from .activities import (
     activity_record,
     referral_refusal,
 )
-from .agreements import agreement_activate, agreement_create, agreement_render, agreement_terminate
+from .agreements import (
+    agreement_activate,
+    agreement_create,
+    agreement_next_steps,
+    agreement_render,
+    agreement_terminate,
+)
 from .attempts import WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, redemption_wrong_codes_recent
 from .redemption import (
     MAX_LINES,
@@ -28,11 +34,12 @@ from .redemption import (
     RedemptionResult,
     redemption_submit,
 )
-from .redemption_rules import Reason, cheque_code_ok, mediator_redemption_refusal
+from .redemption_rules import Reason, mediator_redemption_refusal
 from .statements import (
     StatementsRun,
     statement_iban_mismatch,
     statement_issue,
+    statement_next_step,
     statement_pay,
     statement_send,
     statement_validate,
@@ -41,6 +48,8 @@ from .statements import (
 )
 
 __all__ = [
+    "agreement_next_steps",
+    "statement_next_step",
     "ACCOUNTING_COLUMNS",
     "ACTIVITY_MINUTES_MAX",
     "ACTIVITY_MINUTES_MIN",
@@ -60,7 +69,6 @@ __all__ = [
     "agreement_create",
     "agreement_render",
     "agreement_terminate",
-    "cheque_code_ok",
     "mediator_redemption_refusal",
     "redemption_submit",
     "redemption_wrong_codes_recent",

@@ -29,12 +29,11 @@ ACCOUNTING_COLUMNS = [
 def statements_held_from_accounting(statements) -> list[str]:
     """Rule: a statement whose mediator's bank details await re-validation is left out of the
     accounting export (the others are exported). Returns those mediators' names, sorted."""
-    return sorted(
-        set(
-            statements.filter(mediator__mediator_profile__bank_details_to_confirm=True)
-            .values_list("mediator__name", flat=True)
-            .distinct()
-        )
+    return list(
+        statements.filter(mediator__mediator_profile__bank_details_to_confirm=True)
+        .order_by("mediator__name")
+        .values_list("mediator__name", flat=True)
+        .distinct()
     )
 
 

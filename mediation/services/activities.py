@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from orientation.models import ReferralState
+from orientation.models import OPEN_REFERRAL_STATES
 from orientation.services import referral_first_session_held
 from passnum.directory.services import NOT_THIS_MEDIATOR
 from passnum.organisations.roles import is_mediator_member
@@ -79,7 +79,7 @@ def referral_refusal(referral, membership) -> str | None:
 
 def referral_answered(referral, membership) -> None:
     """Tell orientation that the referral's first session was held (their service)."""
-    if referral.state not in (ReferralState.PROPOSED, ReferralState.ACCEPTED):
+    if referral.state not in OPEN_REFERRAL_STATES:
         return
     referral_first_session_held(referral=referral, membership=membership)
 

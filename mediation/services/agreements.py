@@ -95,6 +95,16 @@ AGREEMENT_TERMINATE = Transition(
 )
 
 
+def agreement_next_steps(agreement) -> list[str]:
+    """The names of the steps that leave from the agreement's status (activate a draft,
+    terminate one in force): the page offers those forms, nothing else."""
+    return [
+        t.name
+        for t in (AGREEMENT_ACTIVATE, AGREEMENT_TERMINATE)
+        if t.allowed_from(agreement.status)
+    ]
+
+
 def agreement_activate(*, agreement: Agreement, signed_at: datetime.date, membership) -> Agreement:
     """A manager records the signature: the draft agreement comes into force
     (AGREEMENT_ACTIVATE)."""

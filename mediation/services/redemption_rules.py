@@ -96,13 +96,9 @@ def mediator_redemption_refusal(organisation, *, day: datetime.date) -> str | No
 # --- One cheque -------------------------------------------------------------------------------
 
 
-def cheque_code_ok(cheque, code: str) -> bool:
-    return bool(code) and cheque_code_matches(cheque=cheque, code=code)
-
-
 def _wrong_code(cheque, *, code, organisation, day):
     """The security code typed (or scanned) must be the cheque's."""
-    return not cheque_code_ok(cheque, code)
+    return not (code and cheque_code_matches(cheque=cheque, code=code))
 
 
 def _already_redeemed(cheque, *, code, organisation, day):

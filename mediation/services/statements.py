@@ -25,8 +25,14 @@ from .. import journal
 from ..models import Redemption, Statement, StatementStatus
 
 
-def _require_bank_details_confirmed(mediator) -> None:
-    if MediatorProfile.objects.filter(organisation=mediator, bank_details_to_confirm=True).exists():
+def _require_bank_details_confirmed(mediator, *, lock: bool = False) -> None:
+    """Rule: nothing is issued or paid for a mediator whose bank details (SIRET, IBAN, BIC)
+    changed since a manager last validated them. With ``lock``, the profile's row is locked, so
+    a change of bank details waits for the statement being issued."""
+    profiles = MediatorProfile.objects.filter(organisation=mediator)
+    if lock:
+        profiles = profiles.select_for_update()
+    if any(profiles.values_list("bank_details_to_confirm", flat=True)):
         raise ValidationError(
             f"Les coordonnées bancaires de {mediator} ont changé : un gestionnaire doit les "
             "revalider (fiche de la structure) avant toute suite de paiement."
@@ -54,16 +60,7 @@ def statement_issue(*, mediator, period_start: datetime.date, membership=None) -
     period_start = month_start(period_start)
     end = paris_midnight(next_month(period_start))
     with transaction.atomic():
-        flagged = list(
-            MediatorProfile.objects.select_for_update()
-            .filter(organisation=mediator)
-            .values_list("bank_details_to_confirm", flat=True)
-        )
-        if any(flagged):
-            raise ValidationError(
-                f"Les coordonnées bancaires de {mediator} ont changé : un gestionnaire doit les "
-                "revalider (fiche de la structure) avant que son relevé soit émis."
-            )
+        _require_bank_details_confirmed(mediator, lock=True)
         redemptions = list(
             Redemption.objects.select_for_update()
             .filter(mediator=mediator, statement__isnull=True, redeemed_at__lt=end)
@@ -155,20 +152,12 @@ def statements_issue_for_month(*, period_start: datetime.date, membership=None) 
         .order_by("mediator_id")
     )
     run = StatementsRun()
-    for mediator in (
-        Organisation.objects.filter(pk__in=list(mediator_ids))
-        .select_related("mediator_profile")
-        .order_by("pk")
-    ):
-        profile = getattr(mediator, "mediator_profile", None)
-        if profile is not None and profile.bank_details_to_confirm:
-            run.held.append(mediator.name)
-            continue
+    for mediator in Organisation.objects.filter(pk__in=list(mediator_ids)).order_by("pk"):
         try:
             statement = statement_issue(
                 mediator=mediator, period_start=period_start, membership=membership
             )
-        except ValidationError:  # flagged since the list was read
+        except ValidationError:  # bank details to re-validate (_require_bank_details_confirmed)
             run.held.append(mediator.name)
             continue
         if statement is not None:
@@ -205,6 +194,15 @@ STATEMENT_PAY = Transition(
     event=journal.STATEMENT_PAID,
     field="status",
 )
+
+
+STATEMENT_STEPS = (STATEMENT_VALIDATE, STATEMENT_SEND, STATEMENT_PAY)
+
+
+def statement_next_step(statement) -> str | None:
+    """The name of the one step that leaves from the statement's status (validate, send,
+    pay), or None once it is paid: the page offers that step's button, nothing else."""
+    return next((t.name for t in STATEMENT_STEPS if t.allowed_from(statement.status)), None)
 
 
 def statement_validate(*, statement: Statement, membership) -> Statement:

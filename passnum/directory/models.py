@@ -60,6 +60,11 @@ class MediatorProfile(models.Model):
         return self.legal_name or str(self.organisation)
 
     @property
+    def is_applying(self) -> bool:
+        """A mediator still applying: its missing details are asked for before qualification."""
+        return self.qualification_status == QualificationStatus.APPLIED
+
+    @property
     def is_qualified(self) -> bool:
         """Rule: a mediator is qualified while its profile's status is "qualified"."""
         return self.qualification_status == QualificationStatus.QUALIFIED

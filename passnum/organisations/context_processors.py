@@ -17,7 +17,6 @@ def current_organisation(request):
             "coordinate": roles.is_coordinating(membership),
             "work_at_front_desk": roles.is_front_desk_agent(membership),
             "mediate": roles.is_mediator_member(membership),
-            "manage_team": membership is not None
-            and roles.may_manage_team(membership, organisation),
+            "manage_team": roles.may_manage_team(membership, organisation),
         },
     }

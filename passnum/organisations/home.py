@@ -1,10 +1,7 @@
 """The foundation's panels on the home pages: an admin's team, a manager's invitations."""
 
-from django.utils import timezone
-
 from passnum.core.home import Panel
 
-from .models import Invitation
 from .roles import is_programme_manager, may_manage_team
 from .selectors import invitations_pending
 
@@ -14,9 +11,7 @@ def panels(request) -> list[Panel]:
     if membership is None:
         return []
     if is_programme_manager(membership):
-        pending = Invitation.objects.filter(
-            accepted_at__isnull=True, expires_at__gte=timezone.now()
-        ).select_related("organisation")
+        pending = invitations_pending()
         return [
             Panel(
                 "organisations/panels/invitations.html",

@@ -83,10 +83,6 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def is_mediator(self):
-        return self.kind == OrganisationKind.MEDIATOR
-
 
 class Membership(models.Model):
     """A person's role in an organisation. Deactivated, never deleted."""

@@ -8,11 +8,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import Role
+from .roles import FRONT_DESK_ROLES, MEDIATOR_ROLES
 
 MANAGERS = (Role.PROGRAMME_MANAGER,)
 COORDINATORS = (Role.PROGRAMME_MANAGER, Role.EPCI_COORDINATOR)
-FRONT_DESK = (Role.EVALUATOR, Role.ORG_ADMIN)
-MEDIATION = (Role.MEDIATOR, Role.ORG_ADMIN)
+FRONT_DESK = FRONT_DESK_ROLES
+MEDIATION = MEDIATOR_ROLES
 #: The team pages (members, invitations); the services then apply ``roles.may_manage_team``.
 TEAM_MANAGERS = (Role.PROGRAMME_MANAGER, Role.ORG_ADMIN)
 

@@ -29,7 +29,7 @@ def organisations_manageable_by(membership: Membership | None):
     (``roles.may_manage_team`` as a queryset)."""
     if is_programme_manager(membership):
         return Organisation.objects.all()
-    if membership is not None and may_manage_team(membership, membership.organisation):
+    if may_manage_team(membership, getattr(membership, "organisation", None)):
         return Organisation.objects.filter(pk=membership.organisation_id)
     return Organisation.objects.none()
 
@@ -48,11 +48,13 @@ def organisation_team(organisation: Organisation):
     )
 
 
-def invitations_pending(organisation: Organisation):
-    """Invitations neither accepted nor expired."""
-    return Invitation.objects.filter(
-        organisation=organisation, accepted_at__isnull=True, expires_at__gte=timezone.now()
-    ).select_related("invited_by")
+def invitations_pending(organisation: Organisation | None = None):
+    """Rule: an invitation is pending while neither accepted nor expired. Of ``organisation``,
+    or of every organisation when None."""
+    pending = Invitation.objects.filter(accepted_at__isnull=True, expires_at__gte=timezone.now())
+    if organisation is not None:
+        pending = pending.filter(organisation=organisation)
+    return pending.select_related("invited_by", "organisation")
 
 
 def organisation_history(organisation: Organisation, *, limit: int = 50):

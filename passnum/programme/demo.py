@@ -21,7 +21,6 @@ from .services import programme_load_aveyron, vintage_defaults
 
 DEMO_PASSWORD = "passnum-demo"
 
-#: (module, function) run after the foundation, in this order.
 
 DEMO_ACCOUNTS = [
     ("gestionnaire@demo.passnum.fr", "Claire", "Gestionnaire", "cd12", Role.PROGRAMME_MANAGER),

@@ -27,9 +27,14 @@ def vintage_alert_date(vintage) -> datetime.date:
     return datetime.date(vintage.year, 11, 30)
 
 
-def vintage_freeze_date(vintage) -> datetime.date:
+def freeze_date_of_year(year: int) -> datetime.date:
     """Rule (D-15): a vintage's hand-over freezes on 15 December of its year (Europe/Paris)."""
-    return datetime.date(vintage.year, 12, 15)
+    return datetime.date(year, 12, 15)
+
+
+def vintage_freeze_date(vintage) -> datetime.date:
+    """The vintage's D-15 (``freeze_date_of_year``)."""
+    return freeze_date_of_year(vintage.year)
 
 
 def vintage_is_valid_on(vintage, day: datetime.date) -> bool:
@@ -64,7 +69,7 @@ def not_frozen_q(prefix: str = "vintage__", *, today=None) -> Q:
     (which falls within the vintage's year) or with the freeze lifted. The vintages not frozen
     by date are those of this year if this year's D-15 has not come, and those of later years."""
     today = _today(today)
-    this_year_frozen = today >= datetime.date(today.year, 12, 15)
+    this_year_frozen = today >= freeze_date_of_year(today.year)
     min_year = today.year + 1 if this_year_frozen else today.year
     return Q(**{f"{prefix}handover_frozen": False}) & (
         Q(**{f"{prefix}freeze_lifted": True}) | Q(**{f"{prefix}year__gte": min_year})

@@ -259,3 +259,17 @@ def test_every_sentence_of_the_demo_finds_its_details():
             Strict(entry.details or {}, actor="", organisation="", target=entry.target_repr)
         )
     assert missing == set()
+
+
+def test_an_event_is_refused_a_sentence_word_it_does_not_declare_or_a_second_declaration():
+    """``event()`` is what makes every sentence readable: it refuses a placeholder that is
+    neither the entry's (actor, organisation, target) nor a declared detail, and a code
+    declared twice."""
+    from passnum.audit.events import event
+
+    with pytest.raises(ValueError, match=r"undeclared \['amount'\]"):
+        event("tests.thing.done", "{actor} a fait {amount}", details=("count",))
+    code = next(iter(EVENTS))
+    with pytest.raises(ValueError, match="declared twice"):
+        event(code, "{actor}")
+    assert "tests.thing.done" not in EVENTS

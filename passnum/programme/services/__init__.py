@@ -2,8 +2,6 @@
 programme managers (editing). Each function lives in one of them; the names are re-exported."""
 
 from .editing import (  # noqa: F401
-    MANAGER_ONLY,
-    VINTAGE_FIELDS,
     budget_line_save,
     envelopes_update,
     epci_partners_set,
@@ -14,10 +12,6 @@ from .editing import (  # noqa: F401
     vintage_save,
 )
 from .reference import (  # noqa: F401
-    DATA_DIR,
-    PARTNER_COUNT,
-    SERVICES,
-    TARGET_PUBLICS,
     programme_load_aveyron,
     reference_data_load,
     split_evenly,

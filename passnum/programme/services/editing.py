@@ -16,8 +16,6 @@ from .. import journal
 from ..models import BudgetLine, Envelope, Funder, Programme, TargetPublic, Vintage
 from ..vintages import vintage_freeze_lift_is_final
 
-# --- Editing by programme managers. Every change is journaled with what changed. ------------
-
 MANAGER_ONLY = "Seul un gestionnaire du programme modifie ces données."
 
 
