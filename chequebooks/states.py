@@ -8,12 +8,10 @@ vintage ends. Every service that changes a state goes through one of these trans
 ``apply``/``check``; many rows in one UPDATE: ``sources`` in the WHERE clause).
 """
 
-from passnum.audit.transitions import IllegalTransition, Transition, sources_of
+from passnum.audit.transitions import Transition, sources_of
 
 from . import journal
 from .models import ChequebookState, ChequeState
-
-__all__ = ["IllegalTransition"]  # re-exported: callers catch it from here
 
 # --- Chequebook -------------------------------------------------------------------------------
 
@@ -23,6 +21,7 @@ CHEQUEBOOK_ALLOCATE = Transition(
     sources=(ChequebookState.IN_STOCK,),
     target=ChequebookState.AT_FRONT_DESK,
     event=journal.CHEQUEBOOK_ALLOCATED,
+    labels=ChequebookState,
 )
 #: The front desk confirms receipt (the state stays, ``received_at`` is set).
 CHEQUEBOOK_RECEIVE = Transition(
@@ -30,6 +29,7 @@ CHEQUEBOOK_RECEIVE = Transition(
     sources=(ChequebookState.AT_FRONT_DESK,),
     target=ChequebookState.AT_FRONT_DESK,
     event=journal.CHEQUEBOOK_RECEIVED,
+    labels=ChequebookState,
 )
 #: A chequebook at a front desk goes back to the programme's stock.
 CHEQUEBOOK_RETURN = Transition(
@@ -37,6 +37,7 @@ CHEQUEBOOK_RETURN = Transition(
     sources=(ChequebookState.AT_FRONT_DESK,),
     target=ChequebookState.IN_STOCK,
     event=journal.CHEQUEBOOK_RETURNED,
+    labels=ChequebookState,
 )
 #: A manager moves a chequebook from one front desk to another.
 CHEQUEBOOK_TRANSFER = Transition(
@@ -44,6 +45,7 @@ CHEQUEBOOK_TRANSFER = Transition(
     sources=(ChequebookState.AT_FRONT_DESK,),
     target=ChequebookState.AT_FRONT_DESK,
     event=journal.CHEQUEBOOK_TRANSFERRED,
+    labels=ChequebookState,
 )
 #: A front desk hands the chequebook to a person.
 CHEQUEBOOK_HAND_OVER = Transition(
@@ -51,6 +53,7 @@ CHEQUEBOOK_HAND_OVER = Transition(
     sources=(ChequebookState.AT_FRONT_DESK,),
     target=ChequebookState.HANDED_OUT,
     event=journal.CHEQUEBOOK_HANDED_OUT,
+    labels=ChequebookState,
 )
 #: Opposition on a lost or stolen chequebook, wherever it is.
 CHEQUEBOOK_CANCEL = Transition(
@@ -62,6 +65,7 @@ CHEQUEBOOK_CANCEL = Transition(
     ),
     target=ChequebookState.CANCELLED,
     event=journal.CHEQUEBOOK_CANCELLED,
+    labels=ChequebookState,
 )
 
 CHEQUEBOOK_TRANSITIONS = (
@@ -78,13 +82,22 @@ CHEQUEBOOK_TRANSITIONS = (
 # mediation app redeems them and puts them on statements (it journals those itself).
 
 CHEQUE_ALLOCATE = Transition(
-    "cheque.allocate", sources=(ChequeState.IN_STOCK,), target=ChequeState.AT_FRONT_DESK
+    "cheque.allocate",
+    sources=(ChequeState.IN_STOCK,),
+    target=ChequeState.AT_FRONT_DESK,
+    labels=ChequeState,
 )
 CHEQUE_RETURN = Transition(
-    "cheque.return", sources=(ChequeState.AT_FRONT_DESK,), target=ChequeState.IN_STOCK
+    "cheque.return",
+    sources=(ChequeState.AT_FRONT_DESK,),
+    target=ChequeState.IN_STOCK,
+    labels=ChequeState,
 )
 CHEQUE_HAND_OVER = Transition(
-    "cheque.hand_over", sources=(ChequeState.AT_FRONT_DESK,), target=ChequeState.HANDED_OUT
+    "cheque.hand_over",
+    sources=(ChequeState.AT_FRONT_DESK,),
+    target=ChequeState.HANDED_OUT,
+    labels=ChequeState,
 )
 #: Opposition on a cheque (alone or with its chequebook): never once redeemed.
 CHEQUE_CANCEL = Transition(
@@ -92,14 +105,21 @@ CHEQUE_CANCEL = Transition(
     sources=(ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK, ChequeState.HANDED_OUT),
     target=ChequeState.CANCELLED,
     event=journal.CHEQUE_CANCELLED,
+    labels=ChequeState,
 )
 #: A mediator redeems a cheque the person holds (mediation's redemption).
 CHEQUE_REDEEM = Transition(
-    "cheque.redeem", sources=(ChequeState.HANDED_OUT,), target=ChequeState.REDEEMED
+    "cheque.redeem",
+    sources=(ChequeState.HANDED_OUT,),
+    target=ChequeState.REDEEMED,
+    labels=ChequeState,
 )
 #: A redeemed cheque goes on the mediator's monthly statement.
 CHEQUE_PUT_ON_STATEMENT = Transition(
-    "cheque.put_on_statement", sources=(ChequeState.REDEEMED,), target=ChequeState.ON_STATEMENT
+    "cheque.put_on_statement",
+    sources=(ChequeState.REDEEMED,),
+    target=ChequeState.ON_STATEMENT,
+    labels=ChequeState,
 )
 #: The statement is paid.
 CHEQUE_PAY = Transition("cheque.pay", sources=(ChequeState.ON_STATEMENT,), target=ChequeState.PAID)
@@ -108,6 +128,7 @@ CHEQUE_EXPIRE = Transition(
     "cheque.expire",
     sources=(ChequeState.IN_STOCK, ChequeState.AT_FRONT_DESK, ChequeState.HANDED_OUT),
     target=ChequeState.EXPIRED,
+    labels=ChequeState,
 )
 
 CHEQUE_TRANSITIONS = (

@@ -11,12 +11,16 @@ from passnum.audit.transitions import Transition
 from . import journal
 from .models import OPEN_REFERRAL_STATES, ReferralState
 
+REFUSAL = "Une orientation « {source} » ne peut pas passer à « {target} »."
+
 #: The mediator accepts a proposed referral.
 REFERRAL_ACCEPT = Transition(
     "referral.accept",
     sources=(ReferralState.PROPOSED,),
     target=ReferralState.ACCEPTED,
     event=journal.REFERRAL_ACCEPTED,
+    labels=ReferralState,
+    refusal=REFUSAL,
 )
 #: The mediator declines a proposed referral, with a reason.
 REFERRAL_DECLINE = Transition(
@@ -24,6 +28,8 @@ REFERRAL_DECLINE = Transition(
     sources=(ReferralState.PROPOSED,),
     target=ReferralState.DECLINED,
     event=journal.REFERRAL_DECLINED,
+    labels=ReferralState,
+    refusal=REFUSAL,
 )
 #: The first session with the person is held (an accepted referral).
 REFERRAL_FIRST_SESSION = Transition(
@@ -31,6 +37,8 @@ REFERRAL_FIRST_SESSION = Transition(
     sources=(ReferralState.ACCEPTED,),
     target=ReferralState.FIRST_SESSION,
     event=journal.REFERRAL_FIRST_SESSION,
+    labels=ReferralState,
+    refusal=REFUSAL,
 )
 #: The mediator closes the support after the first session.
 REFERRAL_COMPLETE = Transition(
@@ -38,6 +46,8 @@ REFERRAL_COMPLETE = Transition(
     sources=(ReferralState.FIRST_SESSION,),
     target=ReferralState.COMPLETED,
     event=journal.REFERRAL_COMPLETED,
+    labels=ReferralState,
+    refusal=REFUSAL,
 )
 #: An open referral (proposed or accepted) lapses ("sans suite").
 REFERRAL_LAPSE = Transition(
@@ -45,6 +55,8 @@ REFERRAL_LAPSE = Transition(
     sources=OPEN_REFERRAL_STATES,
     target=ReferralState.LAPSED,
     event=journal.REFERRAL_LAPSED,
+    labels=ReferralState,
+    refusal=REFUSAL,
 )
 
 REFERRAL_TRANSITIONS = (
@@ -54,3 +66,15 @@ REFERRAL_TRANSITIONS = (
     REFERRAL_COMPLETE,
     REFERRAL_LAPSE,
 )
+
+
+def referral_next_steps(referral) -> dict[str, bool]:
+    """What the mediator may do next with ``referral``: each step its transition allows from
+    the referral's state (answer a proposed one; record the first session of an accepted one;
+    close one whose first session was held). The page offers those, nothing else."""
+    return {
+        "accept": REFERRAL_ACCEPT.allowed_from(referral.state),
+        "decline": REFERRAL_DECLINE.allowed_from(referral.state),
+        "first_session": REFERRAL_FIRST_SESSION.allowed_from(referral.state),
+        "complete": REFERRAL_COMPLETE.allowed_from(referral.state),
+    }

@@ -44,6 +44,7 @@ from .forms import (
 )
 from .models import Assessment, Level, Question, Questionnaire, ReferralState
 from .tables import BeneficiaryTable, ReferralTable
+from .transitions import referral_next_steps
 
 FRONT_DESK_KINDS = (OrganisationKind.FRONT_DESK,)
 MEDIATOR_KINDS = (OrganisationKind.MEDIATOR,)
@@ -563,6 +564,7 @@ def _mediator_referral_context(request, referral, **extra):
     person = referral.beneficiary
     return {
         "referral": referral,
+        "steps": referral_next_steps(referral),
         "person": person,
         "assessments": person.assessments.all()[:5],
         "gain": services.assessment_gain(beneficiary=person),

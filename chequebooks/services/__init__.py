@@ -27,7 +27,6 @@ from .codes import (
 from .common import (
     envelope_filter_for,
     envelope_serves,
-    transition_check,
 )
 from .handover import (
     chequebook_hand_over,
@@ -85,7 +84,6 @@ __all__ = [
     "cheque_qr_svg",
     "envelope_serves",
     "envelope_filter_for",
-    "transition_check",
     "PRINT_RUN_MAX",
     "PRINT_RUN_CHUNK",
     "PRINT_RUN_STALE_MINUTES",

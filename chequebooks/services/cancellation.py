@@ -15,7 +15,6 @@ from ..models import (
     ChequebookState,
 )
 from ..states import CHEQUE_CANCEL, CHEQUEBOOK_CANCEL
-from .common import transition_check
 
 
 def chequebook_may_be_cancelled_by(book, membership) -> bool:
@@ -48,7 +47,7 @@ def chequebook_cancel(*, chequebook, reason: str, membership) -> Chequebook:
             raise ValidationError(
                 "Seul l'accueil du chéquier ou un gestionnaire peut y faire opposition."
             )
-        transition_check(CHEQUEBOOK_CANCEL, book.state)
+        CHEQUEBOOK_CANCEL.require(book.state)
         now = timezone.now()
         count = Cheque.objects.filter(chequebook=book, state__in=CHEQUE_CANCEL.sources).update(
             state=CHEQUE_CANCEL.target, cancelled_at=now, cancellation_reason=reason[:255]
@@ -77,7 +76,7 @@ def cheque_cancel(*, cheque, reason: str, membership) -> Cheque:
             raise ValidationError(
                 "Seul l'accueil du chéquier ou un gestionnaire peut y faire opposition."
             )
-        transition_check(CHEQUE_CANCEL, locked.state)
+        CHEQUE_CANCEL.require(locked.state)
         locked.cancelled_at, locked.cancellation_reason = timezone.now(), reason[:255]
         CHEQUE_CANCEL.apply(
             locked,

@@ -1,16 +1,10 @@
 """Helpers the service modules share: which envelope serves a front desk, and the checked
 change of state."""
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from passnum.organisations.models import OrganisationKind
 from passnum.territory.models import Side
-
-from ..models import (
-    ChequebookState,
-    ChequeState,
-)
 
 
 def envelope_serves(*, envelope, organisation) -> bool:
@@ -27,21 +21,3 @@ def envelope_filter_for(organisation) -> Q:
     if organisation.side == Side.CD12:
         return Q(envelope__side=Side.CD12)
     return Q(envelope__side=Side.EPCI, envelope__epci_id=organisation.epci_id)
-
-
-def transition_check(transition, state) -> None:
-    """``transition.check(state)`` as a refusal a page can show: a ValidationError naming the
-    two states (``Changement d'état impossible : « … » vers « … »``)."""
-    if not transition.allowed_from(state):
-        choices = ChequeState if transition.name.startswith("cheque.") else ChequebookState
-        raise ValidationError(
-            f"Changement d'état impossible : « {_label(choices, state)} » vers "
-            f"« {_label(choices, transition.target)} »."
-        )
-
-
-def _label(choices, state):
-    try:
-        return choices(state).label
-    except ValueError:
-        return state

@@ -12,6 +12,7 @@ from passnum.organisations.roles import (
 )
 from passnum.pdf import render_pdf
 from passnum.people.identity import same_person_q
+from passnum.people.privacy import beneficiary_touch
 from passnum.programme.vintages import (
     distributable_q,
     vintage_has_ended,
@@ -28,7 +29,7 @@ from ..models import (
     StockMovement,
 )
 from ..states import CHEQUE_HAND_OVER, CHEQUEBOOK_HAND_OVER
-from .common import envelope_filter_for, envelope_serves, transition_check
+from .common import envelope_filter_for, envelope_serves
 
 # --- Hand-over --------------------------------------------------------------------------------
 
@@ -135,7 +136,7 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
                         + ". Un gestionnaire du programme peut accorder une dérogation motivée."
                     )
                 rank = max(taken) + 1
-            transition_check(CHEQUEBOOK_HAND_OVER, locked.state)
+            CHEQUEBOOK_HAND_OVER.require(locked.state)
             received_now = locked.received_at is None
             locked.beneficiary = beneficiary
             locked.holding_rank = rank
@@ -177,7 +178,7 @@ def chequebook_hand_over(*, chequebook, beneficiary, membership, replaces=None) 
             if exception is not None:
                 exception.used_by = locked
                 exception.save(update_fields=["used_by"])
-            type(beneficiary).objects.filter(pk=beneficiary.pk).update(last_activity_at=now)
+            beneficiary_touch(beneficiary=beneficiary)
     except IntegrityError as exc:
         # The unique constraint (one chequebook per person, vintage and rank) refused it.
         raise ValidationError(

@@ -29,7 +29,7 @@ from ..states import (
     CHEQUEBOOK_RETURN,
     CHEQUEBOOK_TRANSFER,
 )
-from .common import envelope_serves, transition_check
+from .common import envelope_serves
 
 
 def _allocatable(qs):
@@ -178,7 +178,7 @@ def chequebook_return_to_stock(*, chequebook, membership) -> Chequebook:
             raise ValidationError(
                 "Seul un gestionnaire ou l'accueil détenteur peut rendre ce chéquier."
             )
-        transition_check(CHEQUEBOOK_RETURN, book.state)
+        CHEQUEBOOK_RETURN.require(book.state)
         previous = book.holder
         book.holder, book.allocated_at, book.received_at = None, None, None
         CHEQUEBOOK_RETURN.apply(

@@ -17,7 +17,6 @@ from .people import (
     beneficiary_duplicate_check,
     beneficiary_record_viewed,
     beneficiary_register,
-    beneficiary_touch,
     beneficiary_update,
 )
 from .privacy import (
@@ -38,7 +37,6 @@ from .questionnaires import (
     questionnaire_publish,
 )
 from .referrals import (
-    ReferralTransitionError,
     referral_accept,
     referral_complete,
     referral_create,
@@ -47,7 +45,6 @@ from .referrals import (
     referral_lapse,
     referral_notify_mediator,
     referral_sheet_printed,
-    referral_transition_check,
     referrals_lapse_overdue,
 )
 
@@ -57,7 +54,6 @@ __all__ = [
     "BENEFICIARY_FIELDS",
     "beneficiary_register",
     "beneficiary_update",
-    "beneficiary_touch",
     "beneficiary_record_viewed",
     "beneficiary_export",
     "beneficiary_anonymise",
@@ -77,8 +73,6 @@ __all__ = [
     "assessment_no_handover",
     "chequebook_from_scan",
     "beneficiary_hand_over",
-    "ReferralTransitionError",
-    "referral_transition_check",
     "referral_create",
     "referral_notify_mediator",
     "referral_accept",

@@ -9,11 +9,11 @@ from passnum.organisations.roles import (
     is_mediator_member,
 )
 from passnum.people.models import Beneficiary, BeneficiaryRef
+from passnum.people.privacy import beneficiary_touch
 
 from .. import journal
 from ..models import Assessment, Level, Questionnaire
 from ..selectors import assessment_can_be_corrected, beneficiaries_visible_to
-from .people import beneficiary_touch
 
 
 def _level_for(levels: list[Level], score: int) -> Level:

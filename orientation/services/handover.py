@@ -10,7 +10,6 @@ from passnum.people.models import Beneficiary
 
 from ..models import Assessment
 from ..selectors import beneficiaries_visible_to
-from .people import beneficiary_touch
 
 
 def chequebook_from_scan(*, text, membership):
@@ -59,5 +58,4 @@ def beneficiary_hand_over(*, beneficiary: Beneficiary, chequebook_number, member
                 assessed_by_organisation=membership.organisation
             ).values("pk")[:1]
         ).update(handover_decision=True, no_handover_reason="")
-        beneficiary_touch(beneficiary=beneficiary)
     return chequebook

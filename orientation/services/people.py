@@ -183,11 +183,6 @@ def beneficiary_update(*, beneficiary: Beneficiary, membership, **data) -> Benef
     return beneficiary
 
 
-def beneficiary_touch(*, beneficiary: Beneficiary) -> None:
-    """Any activity (assessment, hand-over, referral) restarts the retention period."""
-    Beneficiary.objects.filter(pk=beneficiary.pk).update(last_activity_at=timezone.now())
-
-
 def beneficiary_record_viewed(*, beneficiary: Beneficiary, membership) -> None:
     """Rule: every view of a person's record is journaled, with who and for which desk."""
     journal.BENEFICIARY_VIEWED.record(

@@ -19,6 +19,7 @@ from passnum.organisations.roles import (
     is_mediator_member,
 )
 from passnum.people.models import Beneficiary
+from passnum.people.privacy import beneficiary_touch
 
 from .. import journal
 from ..models import Assessment, Referral, ReferralState
@@ -30,20 +31,6 @@ from ..transitions import (
     REFERRAL_FIRST_SESSION,
     REFERRAL_LAPSE,
 )
-from .people import beneficiary_touch
-
-
-class ReferralTransitionError(ValidationError):
-    """A change of state the referral lifecycle (``orientation.transitions``) does not allow."""
-
-
-def referral_transition_check(transition: Transition, from_state: str) -> None:
-    """Refuse, in French, a change of state ``transition`` does not allow from ``from_state``."""
-    if not transition.allowed_from(from_state):
-        raise ReferralTransitionError(
-            f"Une orientation « {ReferralState(from_state).label} » ne peut pas passer à "
-            f"« {ReferralState(transition.target).label} »."
-        )
 
 
 def _referral_move(
@@ -52,7 +39,7 @@ def _referral_move(
     """Move a referral along ``transition`` under a row lock, journaled with who did it."""
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
-        referral_transition_check(transition, locked.state)
+        transition.require(locked.state)
         now = timezone.now()
         fields["state_changed_at"] = now
         if transition is REFERRAL_ACCEPT:

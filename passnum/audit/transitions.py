@@ -7,6 +7,8 @@ did it; ``check`` alone serves services that change many rows in one UPDATE (wit
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
 from .events import Event
 
 
@@ -26,6 +28,10 @@ class Transition:
     target: str
     event: Event | None = None
     field: str = "state"
+    #: The states' choices (a TextChoices), to name them in the refusal people read.
+    labels: type | None = None
+    #: The refusal people read; ``{source}`` and ``{target}`` are the states' labels.
+    refusal: str = "Changement d'état impossible : « {source} » vers « {target} »."
 
     def allowed_from(self, state) -> bool:
         return state in self.sources
@@ -34,6 +40,21 @@ class Transition:
         """Refuse (IllegalTransition) unless ``state`` is one this transition leaves from."""
         if not self.allowed_from(state):
             raise IllegalTransition(self, state)
+
+    def require(self, state) -> None:
+        """``check`` as a refusal a page can show: a ValidationError (code
+        ``illegal_transition``) naming the two states with their labels."""
+        if not self.allowed_from(state):
+            raise ValidationError(
+                self.refusal.format(source=self._label(state), target=self._label(self.target)),
+                code="illegal_transition",
+            )
+
+    def _label(self, state) -> str:
+        try:
+            return self.labels(state).label if self.labels else str(state)
+        except ValueError:
+            return str(state)
 
     def apply(
         self, obj, *, actor=None, organisation=None, update_fields=(), details=None, target=None

@@ -26,3 +26,9 @@ def retention_cutoff(now=None):
     months (of 365.25 / 12 days) before ``now``."""
     now = now or timezone.now()
     return now - timedelta(days=round(settings.PASSNUM_RETENTION_MONTHS * 365.25 / 12))
+
+
+def beneficiary_touch(*, beneficiary) -> None:
+    """Rule: any activity (assessment, hand-over, referral) restarts the person's retention
+    period (``last_activity_at``, read by ``Beneficiary.objects.past_retention``)."""
+    type(beneficiary).objects.filter(pk=beneficiary.pk).update(last_activity_at=timezone.now())

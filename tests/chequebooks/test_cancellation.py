@@ -10,7 +10,8 @@ from chequebooks.services import (
     chequebook_cancel,
     chequebook_hand_over,
 )
-from chequebooks.states import CHEQUE_REDEEM, IllegalTransition
+from chequebooks.states import CHEQUE_REDEEM
+from passnum.audit.transitions import IllegalTransition
 from tests.factories import (
     FrontDeskFactory,
     cd12_beneficiary,

@@ -21,10 +21,10 @@ from chequebooks.states import (
     CHEQUEBOOK_TRANSITIONS,
     REDEEMED_STATES,
     UNREDEEMED_STATES,
-    IllegalTransition,
     cheque_states_from,
     chequebook_states_from,
 )
+from passnum.audit.transitions import IllegalTransition
 
 
 def _allowed(transitions):
@@ -80,6 +80,48 @@ def test_the_rules_that_matter_are_among_the_forbidden():
     assert ("handed_out", "at_front_desk") in CHEQUEBOOK_FORBIDDEN
     assert ("cancelled", "handed_out") in CHEQUEBOOK_FORBIDDEN
     assert not CHEQUEBOOK_HAND_OVER.allowed_from(ChequebookState.CANCELLED)
+
+
+#: The workflow as the programme states it (stock → front desk → handed out → redeemed → on a
+#: statement → paid; or cancelled; or expired), written by hand so the transitions are checked
+#: against it rather than against themselves.
+EXPECTED_CHEQUE_CHANGES = {
+    ("in_stock", "at_front_desk"),
+    ("at_front_desk", "in_stock"),
+    ("at_front_desk", "handed_out"),
+    ("handed_out", "redeemed"),
+    ("redeemed", "on_statement"),
+    ("on_statement", "paid"),
+    ("in_stock", "cancelled"),
+    ("at_front_desk", "cancelled"),
+    ("handed_out", "cancelled"),
+    ("in_stock", "expired"),
+    ("at_front_desk", "expired"),
+    ("handed_out", "expired"),
+}
+EXPECTED_CHEQUEBOOK_CHANGES = {
+    ("in_stock", "at_front_desk"),
+    ("in_stock", "cancelled"),
+    ("at_front_desk", "in_stock"),
+    ("at_front_desk", "at_front_desk"),  # received, or transferred between front desks
+    ("at_front_desk", "handed_out"),
+    ("at_front_desk", "cancelled"),
+    ("handed_out", "cancelled"),
+}
+
+
+def test_the_transitions_allow_exactly_the_programmes_workflow():
+    assert _allowed(CHEQUE_TRANSITIONS) == EXPECTED_CHEQUE_CHANGES
+    assert _allowed(CHEQUEBOOK_TRANSITIONS) == EXPECTED_CHEQUEBOOK_CHANGES
+
+
+def test_a_refused_change_reads_in_french():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="« Payé » vers « Opposé »") as exc:
+        CHEQUE_CANCEL.require(ChequeState.PAID)
+    assert exc.value.code == "illegal_transition"
+    CHEQUE_CANCEL.require(ChequeState.HANDED_OUT)
 
 
 def test_allowed_changes_pass_and_states_from_agrees():

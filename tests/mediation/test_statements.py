@@ -12,7 +12,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from chequebooks.models import Cheque, ChequeState
-from chequebooks.states import CHEQUE_CANCEL, CHEQUE_HAND_OVER, CHEQUE_REDEEM, IllegalTransition
+from chequebooks.states import CHEQUE_CANCEL, CHEQUE_HAND_OVER, CHEQUE_REDEEM
 from mediation.models import Redemption, RedemptionOnStatement, Statement, StatementStatus
 from mediation.services import (
     statement_issue,
@@ -24,6 +24,7 @@ from mediation.services import (
 )
 from mediation.tasks import statements_issue_monthly
 from passnum.audit.models import JournalEntry
+from passnum.audit.transitions import IllegalTransition
 from passnum.core.dates import PARIS
 
 from .conftest import handed_out, make_mediator

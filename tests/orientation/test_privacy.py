@@ -13,7 +13,6 @@ from orientation.services import (
     beneficiary_anonymise,
     beneficiary_hand_over,
     beneficiary_register,
-    beneficiary_touch,
     referral_accept,
     referral_create,
 )
@@ -21,6 +20,7 @@ from orientation.tasks import beneficiaries_purge as task
 from passnum.audit.models import JournalEntry
 from passnum.people.identity import identity_key_for, identity_normalise
 from passnum.people.models import Beneficiary
+from passnum.people.privacy import beneficiary_touch
 from reporting.selectors import Filters, dashboard_data
 from reporting.summaries import summaries_refresh
 from tests.factories import (
