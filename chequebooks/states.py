@@ -148,11 +148,6 @@ def cheque_states_from(to_state: str) -> list[str]:
     return sources_of(CHEQUE_TRANSITIONS, to_state)
 
 
-def chequebook_states_from(to_state: str) -> list[str]:
-    """The states a chequebook may be in to move to ``to_state``."""
-    return sources_of(CHEQUEBOOK_TRANSITIONS, to_state)
-
-
 # --- State groups -----------------------------------------------------------------------------
 
 #: A cheque that was redeemed, whatever happened to it since (on a statement, paid).

@@ -26,6 +26,8 @@ class ChequebookActions:
     #: Its vintage has ended / its hand-over is frozen (said on the page).
     ended: bool
     frozen: bool
+    #: Still at a desk after its vintage ended: to give back to the programme (said on the page).
+    to_give_back: bool
     can_hand_over: bool
     can_cancel: bool
     can_return: bool
@@ -57,6 +59,8 @@ def chequebook_actions(chequebook, membership, *, today=None) -> ChequebookActio
         show_person=is_manager or handed_by_us,
         ended=vintage_has_ended(chequebook.vintage, today=today),
         frozen=vintage_is_frozen(chequebook.vintage, today=today),
+        to_give_back=state == ChequebookState.AT_FRONT_DESK
+        and vintage_has_ended(chequebook.vintage, today=today),
         can_hand_over=can_hand_over,
         can_cancel=CHEQUEBOOK_CANCEL.allowed_from(state)
         and chequebook_may_be_cancelled_by(chequebook, membership),

@@ -214,13 +214,23 @@ def chequebook_may_be_returned_by(chequebook, membership) -> bool:
     )
 
 
-def chequebook_may_be_transferred(chequebook, *, today=None) -> bool:
+def chequebook_transfer_refusal(chequebook, *, today=None) -> str | None:
     """Rule (besides being a programme manager): only a chequebook already at a front desk,
     of a vintage that has not ended (``vintage_has_ended``: an ended vintage's chequebook can
-    only go back to stock), is transferred."""
-    return CHEQUEBOOK_TRANSFER.allowed_from(chequebook.state) and not vintage_has_ended(
-        chequebook.vintage, today=today
-    )
+    only go back to stock), is transferred. Returns why not, in French, or None."""
+    if not CHEQUEBOOK_TRANSFER.allowed_from(chequebook.state):
+        return "Seul un chéquier déjà dans un accueil se transfère."
+    if vintage_has_ended(chequebook.vintage, today=today):
+        return (
+            f"Le millésime {chequebook.vintage.year} est terminé : ce chéquier ne se transfère "
+            "plus, il peut seulement revenir au stock."
+        )
+    return None
+
+
+def chequebook_may_be_transferred(chequebook, *, today=None) -> bool:
+    """``chequebook_transfer_refusal`` finds nothing to refuse."""
+    return chequebook_transfer_refusal(chequebook, today=today) is None
 
 
 def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
@@ -238,13 +248,9 @@ def chequebook_transfer(*, chequebook, to_front_desk, membership) -> Chequebook:
             .select_related("envelope", "vintage")
             .get(pk=chequebook.pk)
         )
-        if not CHEQUEBOOK_TRANSFER.allowed_from(book.state):
-            raise ValidationError("Seul un chéquier déjà dans un accueil se transfère.")
-        if vintage_has_ended(book.vintage):
-            raise ValidationError(
-                f"Le millésime {book.vintage.year} est terminé : ce chéquier ne se transfère "
-                "plus, il peut seulement revenir au stock."
-            )
+        refusal = chequebook_transfer_refusal(book)
+        if refusal:
+            raise ValidationError(refusal)
         if to_front_desk.pk == book.holder_id:
             raise ValidationError("Le chéquier est déjà dans cet accueil.")
         if not to_front_desk.is_active or not envelope_serves(

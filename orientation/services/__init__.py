@@ -9,7 +9,6 @@ from .assessments import (
 )
 from .handover import (
     beneficiary_hand_over,
-    chequebook_from_scan,
 )
 from .people import (
     BENEFICIARY_FIELDS,
@@ -27,7 +26,6 @@ from .privacy import (
 from .questionnaires import (
     DEFAULT_LEVELS,
     DEFAULT_QUESTIONS,
-    MANAGERS_ONLY,
     level_delete,
     level_save,
     question_delete,
@@ -61,7 +59,6 @@ __all__ = [
     "DEFAULT_QUESTIONS",
     "DEFAULT_LEVELS",
     "questionnaire_default_create",
-    "MANAGERS_ONLY",
     "questionnaire_draft_create",
     "question_save",
     "question_delete",
@@ -71,7 +68,6 @@ __all__ = [
     "assessment_record",
     "assessment_gain",
     "assessment_no_handover",
-    "chequebook_from_scan",
     "beneficiary_hand_over",
     "referral_create",
     "referral_notify_mediator",

@@ -64,6 +64,7 @@ def test_an_ended_vintage_is_not_transferred_nor_handed_out_but_goes_back():
         desk = chequebook_actions(book, agent)
     assert manager.ended and "can_transfer" not in _flags(manager)
     assert _flags(desk) == {"can_return", "can_cancel"}
+    assert manager.to_give_back and desk.to_give_back
     with pytest.raises(ValidationError, match="ne se transfère plus"):
         chequebook_transfer(
             chequebook=book, to_front_desk=FrontDeskFactory(), membership=manager_membership()
