@@ -30,12 +30,15 @@ def panels(request) -> list:
         rows = selectors.stock_by_envelope(membership)
         return [Panel("chequebooks/panels/coordinator.html", {"rows": rows}, order=30)]
     if is_programme_manager(membership):
-        # Vintages still running: an ended vintage's leftovers are on its reconciliation page.
-        stock = Chequebook.objects.filter(ongoing_q()).aggregate(
-            in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),
-            at_desks=Count("pk", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
-            unconfirmed=Count("pk", filter=awaiting_receipt_q()),
-            handed_out=Count("pk", filter=Q(state=ChequebookState.HANDED_OUT)),
+        # Vintages still running: an ended vintage's leftovers are on its reconciliation page;
+        # at the desks: ``stock_at_desk_q`` (the dashboard's "en stock à l'accueil"), the
+        # chequebooks to give back (``to_give_back_q``) apart.
+        stock = Chequebook.objects.aggregate(
+            in_stock=Count("pk", filter=Q(ongoing_q(), state=ChequebookState.IN_STOCK)),
+            at_desks=Count("pk", filter=selectors.stock_at_desk_q()),
+            unconfirmed=Count("pk", filter=Q(ongoing_q()) & awaiting_receipt_q()),
+            handed_out=Count("pk", filter=Q(ongoing_q(), state=ChequebookState.HANDED_OUT)),
+            to_give_back=Count("pk", filter=selectors.to_give_back_q()),
         )
         runs = list(
             PrintRun.objects.filter(

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 
 from chequebooks.models import Cheque, ChequebookState, ChequeState
 from chequebooks.selectors import vintage_reconciliation
+from chequebooks.states import UNREDEEMED_STATES
 from chequebooks.services import (
     chequebook_hand_over,
     vintage_end_run,
@@ -186,7 +187,16 @@ def test_reconciliation_counts_each_state_and_the_value_to_credit_back(setting):
     assert figures["redeemed"] == 3
     assert figures["cancelled"] == 1
     assert figures["expired"] == 0
-    assert figures["credit_back_cents"] == (30 - 3) * setting["vintage"].face_value_cents
+    # A running vintage has nothing to credit back (expired cheques × face value, i13): its
+    # 26 cheques neither redeemed nor opposed are "not used yet".
+    assert figures["credit_back_cents"] == 0
+    assert figures["not_used_yet"] == 10 + 10 + 6
+    assert figures["committed_cents"] == 30 * setting["vintage"].commissioner_cost_cents
+    Cheque.objects.filter(
+        chequebook__vintage=setting["vintage"], state__in=UNREDEEMED_STATES
+    ).update(state=ChequeState.EXPIRED)
+    ended = vintage_reconciliation(setting["vintage"])
+    assert ended["credit_back_cents"] == 26 * setting["vintage"].face_value_cents
     assert setting["held"].state == ChequebookState.AT_FRONT_DESK
 
 
