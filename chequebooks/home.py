@@ -1,5 +1,6 @@
 """Panels this app adds to the home page of each role (see passnum.core.home)."""
 
+from django.conf import settings
 from django.db.models import Count, Q
 
 from passnum.core.home import Panel
@@ -25,6 +26,7 @@ def panels(request) -> list:
         # (``chequebooks_receipt_confirm``), whatever the vintage.
         row = selectors.desk_stock_figures(membership.organisation)
         row["ready"] = chequebook_handover_candidates(membership=membership).count()
+        row["idle_days"] = settings.PASSNUM_RADAR_STOCK_DAYS
         return [Panel("chequebooks/panels/desk.html", row, order=20)]
     if is_epci_coordinator(membership):
         rows = selectors.stock_by_envelope(membership)
