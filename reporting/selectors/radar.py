@@ -1,6 +1,5 @@
 """The radar's lists: what to act on now, read live (paginated)."""
 
-
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 

@@ -9,12 +9,12 @@ from freezegun import freeze_time
 
 from chequebooks.models import Cheque, ChequebookState, ChequeState
 from chequebooks.selectors import vintage_reconciliation
-from chequebooks.states import UNREDEEMED_STATES
 from chequebooks.services import (
     chequebook_hand_over,
     vintage_end_run,
     vintage_freeze_lift,
 )
+from chequebooks.states import UNREDEEMED_STATES
 from chequebooks.tasks import vintage_end_run as vintage_end_task
 from passnum.programme.models import Vintage
 from passnum.programme.vintages import (

@@ -79,7 +79,7 @@ def test_no_statement_before_its_redemptions_nor_payment_before_its_statement(de
             assert s.validated_at <= s.sent_at, s
         if s.paid_at:
             assert timezone.localtime(s.sent_at).date() <= s.paid_at <= demo_day.date(), s
-    months = {m for m in Redemption.objects.dates("redeemed_at", "month")}
+    months = set(Redemption.objects.dates("redeemed_at", "month"))
     assert len(months) >= 3  # redemptions spread over the months
 
 

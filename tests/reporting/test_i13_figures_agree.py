@@ -88,9 +88,12 @@ def test_to_give_back_is_one_number_on_the_homes_the_stock_page_and_the_dashboar
     assert ended == on_page == on_dashboard["to_give_back"] == 4
     assert manager_home["to_give_back"] == whole == 4
     # Not stock any more: the 2025 chequebooks at the desk are in neither stock figure.
-    assert Vintage.objects.get(year=2025).chequebooks.filter(
-        state=ChequebookState.AT_FRONT_DESK, holder=desk.organisation
-    ).count() == 4
+    assert (
+        Vintage.objects.get(year=2025)
+        .chequebooks.filter(state=ChequebookState.AT_FRONT_DESK, holder=desk.organisation)
+        .count()
+        == 4
+    )
 
 
 def test_idle_stock_is_one_number_on_the_desks_home_the_radar_its_list_and_the_desks_table(
