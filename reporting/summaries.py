@@ -97,6 +97,7 @@ def chequebook_facts(*, as_of):
                 output_field=CharField(),
             ),
             # Stock at a desk and to give back (chequebooks' definitions), at the refresh.
+            d_ongoing=_flag(ongoing_q(today=as_of)),
             d_at_desk=_flag(stock_at_desk_q(today=as_of)),
             d_to_give_back=_flag(to_give_back_q(today=as_of)),
             # Idle stock / never started, for the radar: only while the vintage is valid
@@ -119,8 +120,8 @@ def chequebook_facts(*, as_of):
         .values(
             "d_vintage", "d_envelope", "d_side", "d_envelope_epci", "d_front_desk",
             "d_front_desk_epci", "d_target_public", "d_beneficiary_epci", "d_month", "d_state",
-            "d_handed_out", "d_usage", "d_overdue", "d_at_desk", "d_to_give_back", "m_cheques",
-            "m_used", "m_paid", "m_expired", "m_cancelled", "m_usable", "m_handed",
+            "d_handed_out", "d_usage", "d_overdue", "d_ongoing", "d_at_desk", "d_to_give_back",
+            "m_cheques", "m_used", "m_paid", "m_expired", "m_cancelled", "m_usable", "m_handed",
         )
     )  # fmt: skip
 
@@ -234,7 +235,9 @@ def _count_if(condition: str) -> str:
 
 CHEQUEBOOK_MEASURES = {
     "chequebooks": "COUNT(*)",
-    "in_stock": _count_if("t.d_state = 'in_stock'"),
+    # The programme's stock of the vintages still running (an ended vintage's is dead stock),
+    # as the manager's home counts it.
+    "in_stock": _count_if("t.d_state = 'in_stock' AND t.d_ongoing"),
     "at_front_desk": _count_if("t.d_at_desk"),
     "to_give_back": _count_if("t.d_to_give_back"),
     "stale_stock": _count_if("t.d_at_desk AND t.d_overdue"),

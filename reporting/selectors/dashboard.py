@@ -27,10 +27,12 @@ DASHBOARD_TOP = 10
 
 def funnel_steps(funnel: dict) -> list[tuple[str, int]]:
     """The funnel's steps, from the chequebook bought to the chequebook fully used. Rule: a
-    chequebook "distributed to the desks" is at a desk or handed out since."""
+    chequebook "distributed to the desks" is at a desk (in stock there, or to give back) or
+    handed out since."""
+    distributed = sum(funnel.get(k, 0) for k in ("at_front_desk", "to_give_back", "handed_out"))
     return [
         ("Achetés", funnel.get("bought", 0)),
-        ("Distribués aux accueils", funnel.get("at_front_desk", 0) + funnel.get("handed_out", 0)),
+        ("Distribués aux accueils", distributed),
         ("Remis à une personne", funnel.get("handed_out", 0)),
         ("Commencés", funnel.get("started", 0)),
         ("Entièrement utilisés", funnel.get("full", 0)),

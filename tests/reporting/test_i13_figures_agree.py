@@ -71,6 +71,8 @@ def test_stock_at_desk_is_one_number_on_the_homes_the_stock_page_and_the_dashboa
         whole = _dashboard(manager)["funnel"]["at_front_desk"]
     assert in_hand == figures == on_page == on_dashboard["at_front_desk"] > 0
     assert manager_home["at_desks"] == whole > in_hand
+    # The programme's stock too: of the running vintages on both (the 2025 leftovers aside).
+    assert manager_home["in_stock"] == _dashboard(manager)["funnel"]["in_stock"] > 0
 
 
 def test_to_give_back_is_one_number_on_the_homes_the_stock_page_and_the_dashboard(
