@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from passnum.core.dates import previous_month
-from passnum.directory.models import MediatorProfile, Place, QualificationStatus
+from passnum.directory.models import MediatorProfile, Place, QualificationStatus, Weekday
 from passnum.directory.rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
 from passnum.directory.services import PLACE_FIELDS
 from passnum.organisations.models import Organisation, OrganisationKind
@@ -310,3 +310,29 @@ class StatementProduceForm(forms.Form):
 
     def period_start(self) -> datetime.date:
         return datetime.date.fromisoformat(self.cleaned_data["period"])
+
+
+# --- A place's appointments (i14) --------------------------------------------------------------
+
+
+class PlaceAppointmentsForm(forms.Form):
+    takes_appointments = forms.BooleanField(
+        label="Ce lieu prend des rendez-vous pris par les accueils", required=False
+    )
+
+
+class PlaceSlotForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        label="Jour", coerce=int, choices=[(d.value, d.label) for d in Weekday]
+    )
+    start_time = forms.TimeField(
+        label="Heure de début", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration_minutes = forms.IntegerField(label="Durée (minutes)", initial=60)
+    capacity = forms.IntegerField(label="Personnes par créneau", initial=1)
+
+
+class PlaceClosureForm(forms.Form):
+    start_date = forms.DateField(label="Fermé du", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="Motif (facultatif)", max_length=120, required=False)

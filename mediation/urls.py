@@ -20,6 +20,11 @@ urlpatterns = [
     path("structure/modifier/", views.profile_edit, name="profile_edit"),
     path("structure/lieux/nouveau/", views.place_create, name="place_create"),
     path("structure/lieux/<int:pk>/", views.place_edit, name="place_edit"),
+    path(
+        "structure/lieux/<int:pk>/rendez-vous/",
+        views.place_availability,
+        name="place_availability",
+    ),
     path("mediateurs/", views.mediator_list, name="mediator_list"),
     path("mediateurs/inviter/", views.mediator_invite, name="mediator_invite"),
     path("mediateurs/<int:pk>/", views.mediator_detail, name="mediator_detail"),

@@ -13,6 +13,7 @@ from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
 from passnum.core.forms import form_add_service_errors
+from passnum.directory import availability
 from passnum.directory import selectors as directory_selectors
 from passnum.directory import services as directory
 from passnum.organisations.models import OrganisationKind, Role
@@ -26,7 +27,10 @@ from .forms import (
     AgreementActivateForm,
     AgreementForm,
     MediatorInviteForm,
+    PlaceAppointmentsForm,
+    PlaceClosureForm,
     PlaceForm,
+    PlaceSlotForm,
     ProfileForm,
     QualificationForm,
     ReasonForm,
@@ -430,6 +434,71 @@ def place_create(request):
 def place_edit(request, pk):
     place = get_scoped_or_404(selectors.places_visible_to(request.membership), pk=pk)
     return _place_edit(request, request.organisation, place, next_url=reverse("mediation:profile"))
+
+
+def _posted_id(request) -> int:
+    value = request.POST.get("id") or ""
+    return int(value) if value.isdigit() else 0
+
+
+@role_required(Role.ORG_ADMIN, kinds=MEDIATOR_KINDS)
+def place_availability(request, pk):
+    """A place's appointments: whether it takes them, its weekly slots and its closures."""
+    place = get_scoped_or_404(selectors.places_visible_to(request.membership), pk=pk)
+    toggle_form = PlaceAppointmentsForm(initial={"takes_appointments": place.takes_appointments})
+    slot_form, closure_form = PlaceSlotForm(), PlaceClosureForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "toggle":
+                toggle_form = PlaceAppointmentsForm(request.POST)
+                if toggle_form.is_valid():
+                    availability.place_appointments_set(
+                        place=place, membership=request.membership, **toggle_form.cleaned_data
+                    )
+                    messages.success(request, "Enregistré.")
+                    return redirect("mediation:place_availability", pk=place.pk)
+            elif action == "add_slot":
+                slot_form = PlaceSlotForm(request.POST)
+                if slot_form.is_valid():
+                    availability.place_slot_add(
+                        place=place, membership=request.membership, **slot_form.cleaned_data
+                    )
+                    messages.success(request, "Créneau ajouté.")
+                    return redirect("mediation:place_availability", pk=place.pk)
+            elif action == "remove_slot":
+                slot = get_scoped_or_404(place.slots.filter(is_active=True), pk=_posted_id(request))
+                availability.place_slot_remove(slot=slot, membership=request.membership)
+                messages.success(request, "Créneau retiré.")
+                return redirect("mediation:place_availability", pk=place.pk)
+            elif action == "add_closure":
+                closure_form = PlaceClosureForm(request.POST)
+                if closure_form.is_valid():
+                    availability.place_closure_add(
+                        place=place, membership=request.membership, **closure_form.cleaned_data
+                    )
+                    messages.success(request, "Fermeture enregistrée.")
+                    return redirect("mediation:place_availability", pk=place.pk)
+            elif action == "remove_closure":
+                closure = get_scoped_or_404(place.closures.all(), pk=_posted_id(request))
+                availability.place_closure_remove(closure=closure, membership=request.membership)
+                messages.success(request, "Fermeture retirée.")
+                return redirect("mediation:place_availability", pk=place.pk)
+        except ValidationError as exc:
+            target = {"add_slot": slot_form, "add_closure": closure_form}.get(action, toggle_form)
+            form_add_service_errors(target, exc)
+    return render(
+        request,
+        "mediation/place_availability.html",
+        {
+            "place": place,
+            "toggle_form": toggle_form,
+            "slot_form": slot_form,
+            "closure_form": closure_form,
+            "slots": place.slots.filter(is_active=True),
+            "closures": place.closures.filter(end_date__gte=timezone.localdate()),
+        },
+    )
 
 
 # --- Managers: mediators, qualification, agreements -------------------------------------------

@@ -2,6 +2,14 @@
 per concern. Each change of state is journaled; so is every read of a person's record and every
 export of personal data. The public names are re-exported here (``services.referral_create``)."""
 
+from .appointments import (
+    appointment_book,
+    appointment_held,
+    appointment_missed,
+    appointment_rebook,
+    appointment_when,
+    referral_create_with_appointment,
+)
 from .assessments import (
     assessment_gain,
     assessment_no_handover,
@@ -47,6 +55,12 @@ from .referrals import (
 )
 
 __all__ = [
+    "appointment_book",
+    "appointment_held",
+    "appointment_missed",
+    "appointment_rebook",
+    "appointment_when",
+    "referral_create_with_appointment",
     "DuplicateCheck",
     "beneficiary_duplicate_check",
     "BENEFICIARY_FIELDS",
