@@ -336,3 +336,19 @@ class PlaceClosureForm(forms.Form):
     start_date = forms.DateField(label="Fermé du", widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label="Motif (facultatif)", max_length=120, required=False)
+
+
+class ChequeCheckForm(forms.Form):
+    """A cheque to check: its number and code, or the QR content a scanner types."""
+
+    number = forms.CharField(
+        label="Numéro du chèque (ou scannez son QR code)",
+        max_length=80,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    code = forms.CharField(
+        label="Code de sécurité",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

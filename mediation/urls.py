@@ -5,6 +5,7 @@ from . import views
 app_name = "mediation"
 urlpatterns = [
     path("encaisser/", views.redeem, name="redeem"),
+    path("verifier/", views.cheque_check, name="cheque_check"),
     path("activites/", views.activity_list, name="activity_list"),
     path("activites/nouvelle/", views.activity_create, name="activity_create"),
     path("activites/<int:pk>/", views.activity_detail, name="activity_detail"),

@@ -26,6 +26,7 @@ from .forms import (
     ActivityForm,
     AgreementActivateForm,
     AgreementForm,
+    ChequeCheckForm,
     MediatorInviteForm,
     PlaceAppointmentsForm,
     PlaceClosureForm,
@@ -434,6 +435,25 @@ def place_create(request):
 def place_edit(request, pk):
     place = get_scoped_or_404(selectors.places_visible_to(request.membership), pk=pk)
     return _place_edit(request, request.organisation, place, next_url=reverse("mediation:profile"))
+
+
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def cheque_check(request):
+    """Check a cheque without redeeming it (whether it can be redeemed today, never whose)."""
+    form = ChequeCheckForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.cheque_check(
+                membership=request.membership,
+                number=form.cleaned_data["number"],
+                code=form.cleaned_data["code"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            form = ChequeCheckForm()
+    return render(request, "mediation/cheque_check.html", {"form": form, "result": result})
 
 
 def _posted_id(request) -> int:

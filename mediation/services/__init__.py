@@ -27,6 +27,7 @@ from .agreements import (
     agreement_terminate,
 )
 from .attempts import WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, redemption_wrong_codes_recent
+from .cheque_check import ChequeCheck, cheque_check
 from .redemption import (
     MAX_LINES,
     ChequeAnswer,
@@ -48,6 +49,8 @@ from .statements import (
 )
 
 __all__ = [
+    "ChequeCheck",
+    "cheque_check",
     "agreement_next_steps",
     "statement_next_step",
     "ACCOUNTING_COLUMNS",

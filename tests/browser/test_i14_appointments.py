@@ -123,3 +123,16 @@ def test_front_desk_books_in_step_4_and_the_mediator_marks_it_held(page, demo, l
     page.goto(f"/mediation/structure/lieux/{place.pk}/rendez-vous/")
     check_a11y(page, "i14-place-availability")
     assert "23:55" in page.content()
+
+    # Checking a cheque of the person's chequebook, without redeeming it
+    from chequebooks.demo import demo_cheque_code
+
+    cheque = referral.chequebook.cheques.order_by("position").first()
+    page.get_by_role("link", name="Vérifier un chèque").click()
+    check_a11y(page, "i14-cheque-check")
+    page.get_by_label("Numéro du chèque (ou scannez son QR code)").fill(str(cheque.number))
+    page.get_by_label("Code de sécurité").fill(demo_cheque_code(cheque.number))
+    page.get_by_role("button", name="Vérifier").click()
+    page.wait_for_load_state()
+    assert "Chèque valable" in page.content() and LAST not in page.content()
+    check_a11y(page, "i14-cheque-check-answer")
