@@ -95,3 +95,15 @@ APPOINTMENT_HELD = event("orientation.appointment.held", "{actor} a noté le {ta
 APPOINTMENT_MISSED = event(
     "orientation.appointment.missed", "{actor} a noté le {target} comme manqué"
 )
+
+# --- Reminders to the person (their text is never journaled) -----------------------------------
+
+REMINDER_SENT = event(
+    "orientation.reminder.sent",
+    "Rappel envoyé à {target} ({kind}, {channel})",
+    details=("kind", "channel"),
+)
+REMINDER_ASKED = event(
+    "orientation.reminder.asked",
+    "{actor} a demandé un rappel à la personne pour le {target}",
+)

@@ -318,3 +318,39 @@ class Appointment(models.Model):
     @property
     def ends_at(self):
         return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+
+
+class ReminderKind(models.TextChoices):
+    APPOINTMENT_EVE = "appointment_eve", "Veille du rendez-vous"
+    NO_SESSION = "no_session", "Sans séance 7 jours après la remise"
+    MISSED = "missed", "Rendez-vous manqué"
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+
+
+class Reminder(models.Model):
+    """A reminder sent to a person, one row per message: its ``key`` (kind, what it is about,
+    channel) is unique, so a message is sent once however often the task runs or is retried.
+    The text is not kept."""
+
+    key = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    channel = models.CharField(max_length=5, choices=ReminderChannel.choices)
+    beneficiary = models.ForeignKey(
+        "people.Beneficiary", on_delete=models.PROTECT, related_name="reminders"
+    )
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="reminders")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rappel"
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"Rappel n° {self.pk}"

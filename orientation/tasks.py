@@ -4,7 +4,7 @@ from celery import shared_task
 
 from .models import Referral
 from .services import beneficiaries_purge as purge
-from .services import referral_notify_mediator, referrals_lapse_overdue
+from .services import referral_notify_mediator, referrals_lapse_overdue, reminders_send_due
 
 
 @shared_task
@@ -29,3 +29,10 @@ def referrals_lapse() -> int:
 def beneficiaries_purge() -> int:
     """Daily (beat): anonymise people after the retention period."""
     return purge()
+
+
+@shared_task
+def reminders_send() -> int:
+    """Daily (beat): the reminders due to people (the eve of an appointment, a week without a
+    session), each sent once however often this runs."""
+    return reminders_send_due()

@@ -53,8 +53,20 @@ from .referrals import (
     referral_sheet_printed,
     referrals_lapse_overdue,
 )
+from .reminders import (
+    reminder_may_reach,
+    reminder_send,
+    reminder_text,
+    reminders_due,
+    reminders_send_due,
+)
 
 __all__ = [
+    "reminder_may_reach",
+    "reminder_send",
+    "reminder_text",
+    "reminders_due",
+    "reminders_send_due",
     "appointment_book",
     "appointment_held",
     "appointment_missed",
