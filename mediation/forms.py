@@ -12,7 +12,7 @@ from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Service
 from passnum.territory.models import Commune
 
-from .models import Activity, Theme
+from .models import Activity, NextStep, ProgressLevel, Theme
 from .services import (
     ACTIVITY_MINUTES_MAX,
     ACTIVITY_MINUTES_MIN,
@@ -151,6 +151,8 @@ class ActivityForm(DurationFromService, forms.ModelForm):
             "referral",
             "place",
             "notes",
+            "progress_level",
+            "next_step",
         ]
         widgets = {
             "kind": forms.RadioSelect,
@@ -351,4 +353,17 @@ class ChequeCheckForm(forms.Form):
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ActivityProgressForm(forms.Form):
+    """Progress at a session (optional): the person's autonomy and what comes next."""
+
+    progress_level = forms.ChoiceField(
+        label="Autonomie de la personne en fin de séance",
+        choices=[("", "Non notée"), *ProgressLevel.choices],
+        required=False,
+    )
+    next_step = forms.ChoiceField(
+        label="Suite prévue", choices=[("", "Non notée"), *NextStep.choices], required=False
     )

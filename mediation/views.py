@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from . import journal, opendata, selectors, services
 from .filters import MediatorFilter
 from .forms import (
     ActivityForm,
+    ActivityProgressForm,
     AgreementActivateForm,
     AgreementForm,
     ChequeCheckForm,
@@ -137,6 +139,20 @@ def activity_detail(request, pk):
     redemptions = activity.redemptions.select_related("cheque", "beneficiary").order_by(
         "cheque__number"
     )
+    progress_form = ActivityProgressForm(
+        request.POST or None,
+        initial={"progress_level": activity.progress_level, "next_step": activity.next_step},
+    )
+    if request.method == "POST" and progress_form.is_valid():
+        try:
+            services.activity_progress_record(
+                activity=activity, membership=request.membership, **progress_form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_service_errors(progress_form, exc)
+        else:
+            messages.success(request, "Progrès de la séance enregistré.")
+            return redirect("mediation:activity_detail", pk=activity.pk)
     return render(
         request,
         "mediation/activity_detail.html",
@@ -147,6 +163,7 @@ def activity_detail(request, pk):
             "theme_labels": [Theme(t).label for t in activity.themes if t in Theme.values],
             "net_cents": sum(r.mediator_net_cents for r in redemptions),
             "history": journal_for_object(activity),
+            "progress_form": progress_form,
         },
     )
 
@@ -163,17 +180,25 @@ def activity_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            activity = services.activity_record(
-                membership=membership,
-                kind=data["kind"],
-                date=data["date"],
-                duration_minutes=data["duration_minutes"],
-                themes=data["themes"],
-                participants=list(data["participants"]),
-                referral=data["referral"],
-                place=data["place"],
-                notes=data["notes"],
-            )
+            with transaction.atomic():
+                activity = services.activity_record(
+                    membership=membership,
+                    kind=data["kind"],
+                    date=data["date"],
+                    duration_minutes=data["duration_minutes"],
+                    themes=data["themes"],
+                    participants=list(data["participants"]),
+                    referral=data["referral"],
+                    place=data["place"],
+                    notes=data["notes"],
+                )
+                if data["progress_level"] or data["next_step"]:
+                    services.activity_progress_record(
+                        activity=activity,
+                        membership=membership,
+                        progress_level=data["progress_level"],
+                        next_step=data["next_step"],
+                    )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:

@@ -299,3 +299,17 @@ def referral_appointment(referral):
         appointments.filter(state=AppointmentState.BOOKED).select_related("slot__place").first()
         or appointments.select_related("slot__place").order_by("-starts_at").first()
     )
+
+
+def missed_appointments_for_front_desk(membership):
+    """The front desk's missed appointments it has not rebooked, of referrals still open: the
+    appointments to take again with the person."""
+    return (
+        Appointment.objects.filter(
+            referral__in=referrals_for_front_desk(membership).open(),
+            state=AppointmentState.MISSED,
+            rebooked_as__isnull=True,
+        )
+        .select_related("referral__beneficiary", "slot__place")
+        .order_by("starts_at")
+    )

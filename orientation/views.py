@@ -599,6 +599,7 @@ def referral_list(request):
             "states": ReferralState.choices,
             "state": state,
             "follow_up": selectors.referrals_needing_follow_up(request.membership).count(),
+            "missed": selectors.missed_appointments_for_front_desk(request.membership)[:50],
             "follow_up_days": settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS,
         },
     )

@@ -54,6 +54,7 @@ from .referrals import (
     referrals_lapse_overdue,
 )
 from .reminders import (
+    appointment_remind_person,
     reminder_may_reach,
     reminder_send,
     reminder_text,
@@ -62,6 +63,7 @@ from .reminders import (
 )
 
 __all__ = [
+    "appointment_remind_person",
     "reminder_may_reach",
     "reminder_send",
     "reminder_text",

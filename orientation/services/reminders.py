@@ -15,6 +15,7 @@ once, whatever retries of the task; it is journaled (kind and channel, never its
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -179,3 +180,26 @@ def reminders_send_due(*, now=None) -> int:
         reminder_send(kind=kind, referral=referral, appointment=appointment)
         for kind, referral, appointment in reminders_due(now=now)
     )
+
+
+def appointment_remind_person(*, appointment: Appointment, membership) -> None:
+    """ "Remind the person" of a missed appointment (the radar's action, by a programme manager
+    or an EPCI coordinator; the view checks the appointment is on its radar). Rules: the
+    person accepted reminders and is not anonymised (``reminder_may_reach``); once per
+    appointment (the reminder's unique key). The message asks them to call the front desk for
+    another appointment; it is sent by Celery after commit. Journaled (who asked)."""
+    person = appointment.referral.beneficiary
+    if not reminder_may_reach(person) or not _channels(person):
+        raise ValidationError(
+            "La personne n'a pas accepté les rappels (ou n'a ni e-mail ni portable) : "
+            "demandez à l'accueil de l'appeler."
+        )
+    if Reminder.objects.filter(appointment=appointment, kind=ReminderKind.MISSED).exists():
+        raise ValidationError("La personne a déjà reçu un rappel pour ce rendez-vous.")
+    journal.REMINDER_ASKED.record(
+        actor=membership.user, organisation=membership.organisation, target=appointment
+    )
+    # Lazy on purpose: the Celery task module imports these services.
+    from ..tasks import reminder_missed_send
+
+    transaction.on_commit(lambda: reminder_missed_send.delay(appointment.pk))
