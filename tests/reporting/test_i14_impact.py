@@ -239,3 +239,26 @@ def test_progress_is_recorded_on_the_activity_page(login):
         activity_progress_record(
             activity=activity, membership=mediator_membership(), progress_level="guided"
         )
+
+
+def test_the_periodic_report_states_the_impact_and_its_definition(
+    small, login, django_capture_on_commit_callbacks
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from reporting.models import Report
+
+    summaries_refresh(as_of=small.today)
+    client = login(small.manager)
+    start = small.today - datetime.timedelta(days=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("reporting:reports"), {"period_start": start, "period_end": small.today}
+        )
+    data = Report.objects.get().file.read()
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    text = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    assert "Impact pour 1 000 € = personnes devenues autonomes" in text
+    assert "Rendez-vous pris" in text and "Rendez-vous manqués" in text
