@@ -136,7 +136,8 @@ def reminder_send(*, kind: str, referral: Referral, appointment=None) -> int:
 
 
 def reminders_due(*, now=None) -> list[tuple[str, Referral, Appointment | None]]:
-    """The reminders due now: appointments booked for tomorrow (Europe/Paris), and referrals
+    """The reminders due now: appointments booked for tomorrow (Europe/Paris) of referrals
+    still open, and referrals
     still open without appointment whose chequebook was handed over 7 to 14 days ago. People
     without consent or anonymised are left out here already."""
     now = now or timezone.now()
@@ -146,6 +147,7 @@ def reminders_due(*, now=None) -> list[tuple[str, Referral, Appointment | None]]
     due = []
     appointments = Appointment.objects.filter(
         state=AppointmentState.BOOKED,
+        referral__state__in=OPEN_REFERRAL_STATES,  # not once declined or lapsed
         starts_at__gte=paris_midnight(tomorrow),
         starts_at__lt=paris_midnight(tomorrow + datetime.timedelta(days=1)),
         **{f"referral__{k}": v for k, v in reachable.items()},

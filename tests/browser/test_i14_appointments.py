@@ -136,3 +136,26 @@ def test_front_desk_books_in_step_4_and_the_mediator_marks_it_held(page, demo, l
     page.wait_for_load_state()
     assert "Chèque valable" in page.content() and LAST not in page.content()
     check_a11y(page, "i14-cheque-check-answer")
+
+    # The activity page's progress form
+    from mediation.models import Activity
+
+    activity = Activity.objects.filter(mediator=place.organisation).first()
+    page.goto(f"/mediation/activites/{activity.pk}/")
+    page.get_by_label("Autonomie de la personne en fin de séance").select_option("autonomous")
+    page.get_by_role("button", name="Enregistrer le progrès").click()
+    page.wait_for_load_state()
+    check_a11y(page, "i14-activity-progress")
+
+    # The manager: the dashboard's funnel, impact and radar; the missed appointments' list
+    page.get_by_role("button", name="Se déconnecter").click()
+    log_in("gestionnaire@demo.passnum.fr")
+    page.goto("/pilotage/")
+    assert "Rendez-vous honorés" in page.content() and "Impact pour 1 000" in page.content()
+    check_a11y(page, "i14-dashboard")
+    page.get_by_role("link", name="à reprendre").click()
+    page.wait_for_url("**/radar/rendez-vous-manques/**")
+    check_a11y(page, "i14-radar-missed")
+    page.get_by_role("button", name=re.compile("Relancer la personne")).first.click()
+    page.wait_for_load_state()
+    check_a11y(page, "i14-radar-missed-after")

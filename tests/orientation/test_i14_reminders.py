@@ -245,3 +245,9 @@ def test_two_runs_of_the_task_at_once_send_each_reminder_once(sms_file, mailoutb
         t.join()
     assert sorted(counts) == [0, 1]
     assert len(sms_file()) == 1 and Reminder.objects.count() == 1
+
+
+def test_no_eve_reminder_once_the_referral_is_declined(sms_file, mailoutbox):
+    referral, _ = _booked_for_tomorrow()
+    type(referral).objects.filter(pk=referral.pk).update(state="declined", decline_reason="Complet")
+    assert reminders_send_due() == 0
