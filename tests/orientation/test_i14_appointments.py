@@ -355,3 +355,32 @@ def test_two_desks_booking_the_last_seat_at_once_one_gets_it():
         t.join()
     assert sorted(outcomes) == ["full", "ok"]
     assert Appointment.objects.filter(slot=slot).count() == 1
+
+
+def test_a_declined_referral_frees_its_seat():
+    from orientation.services import referral_decline
+
+    place, slot = place_with_slot(weekday=1, capacity=1)
+    referral, agent = _referral(place)
+    day = next_weekday(1)
+    appointment = appointment_book(referral=referral, slot_id=slot.pk, day=day, membership=agent)
+    referral_decline(
+        referral=referral,
+        membership=mediator_membership(organisation=place.organisation),
+        reason="Complet",
+    )
+    appointment.refresh_from_db()
+    assert appointment.state == AppointmentState.CANCELLED
+    other, other_agent = _referral(place)
+    appointment_book(referral=other, slot_id=slot.pk, day=day, membership=other_agent)
+
+
+def test_the_right_of_access_export_lists_appointments_and_reminders():
+    from orientation.services import beneficiary_export
+
+    place, slot = place_with_slot(weekday=2)
+    referral, agent = _referral(place)
+    appointment_book(referral=referral, slot_id=slot.pk, day=next_weekday(2), membership=agent)
+    data = beneficiary_export(beneficiary=referral.beneficiary, membership=agent)
+    assert data["rendez_vous"][0]["lieu"] == place.name
+    assert data["rappels"] == []

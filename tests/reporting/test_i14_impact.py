@@ -262,3 +262,21 @@ def test_the_periodic_report_states_the_impact_and_its_definition(
     text = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
     assert "Impact pour 1 000 € = personnes devenues autonomes" in text
     assert "Rendez-vous pris" in text and "Rendez-vous manqués" in text
+
+
+def test_the_missed_appointments_list_has_a_query_budget(
+    reference_data, login, django_assert_max_num_queries, settings
+):
+    settings.PASSNUM_RADAR_MISSED_APPOINTMENT_DAYS = 2
+    for _ in range(3):
+        _missed(3)
+    client = login(manager_membership())
+    url = reverse("reporting:radar_missed_appointments")
+    with django_assert_max_num_queries(15) as captured:
+        client.get(url)
+    few = len(captured)
+    for _ in range(3):
+        _missed(3)
+    with django_assert_max_num_queries(15) as captured:
+        client.get(url)
+    assert len(captured) == few
