@@ -631,6 +631,7 @@ def _mediator_referral_context(request, referral, **extra):
         "assessments": person.assessments.all()[:5],
         "gain": services.assessment_gain(beneficiary=person),
         "decline_form": DeclineForm(),
+        "appointment": selectors.referral_appointment(referral),
         **extra,
     }
 

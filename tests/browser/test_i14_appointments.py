@@ -118,6 +118,9 @@ def test_front_desk_books_in_step_4_and_the_mediator_marks_it_held(page, demo, l
     assert referral.state == ReferralState.FIRST_SESSION
     page.goto("/orientation/rendez-vous/?vue=semaine")
     check_a11y(page, "i14-mediator-week-list")
+    page.get_by_role("link", name=name).first.click()
+    assert "Rendez-vous" in page.content()
+    check_a11y(page, "i14-mediator-referral-with-appointment")
 
     # The place's availability page
     page.goto(f"/mediation/structure/lieux/{place.pk}/rendez-vous/")

@@ -384,3 +384,12 @@ def test_the_right_of_access_export_lists_appointments_and_reminders():
     data = beneficiary_export(beneficiary=referral.beneficiary, membership=agent)
     assert data["rendez_vous"][0]["lieu"] == place.name
     assert data["rappels"] == []
+
+
+def test_the_mediator_sees_the_appointment_on_the_referral_page(login):
+    place, slot = place_with_slot(weekday=3)
+    referral, agent = _referral(place)
+    appointment_book(referral=referral, slot_id=slot.pk, day=next_weekday(3), membership=agent)
+    client = login(mediator_membership(organisation=place.organisation))
+    page = client.get(reverse("orientation:mediator_referral", args=[referral.pk])).content
+    assert "14:00" in page.decode() and "réservé" in page.decode()
