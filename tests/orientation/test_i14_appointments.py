@@ -393,3 +393,10 @@ def test_the_mediator_sees_the_appointment_on_the_referral_page(login):
     client = login(mediator_membership(organisation=place.organisation))
     page = client.get(reverse("orientation:mediator_referral", args=[referral.pk])).content
     assert "14:00" in page.decode() and "réservé" in page.decode()
+
+
+def test_a_garbled_day_shows_today_rather_than_an_error(login):
+    client = login(mediator_membership())
+    url = reverse("orientation:appointment_list")
+    assert client.get(url + "?jour=31-02-zz&vue=semaine").status_code == 200
+    assert login(evaluator_membership()).get(url).status_code == 404
