@@ -6,9 +6,9 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
+from passnum.core.exports import table_response
 from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, FRONT_DESK, MANAGERS, role_required
@@ -45,9 +45,7 @@ STOCK_KINDS = (OrganisationKind.OWNER, OrganisationKind.EPCI, OrganisationKind.F
 
 def _export_or_none(request, table, name):
     fmt = request.GET.get("_export")
-    if fmt and TableExport.is_valid_format(fmt) and fmt in ("csv", "xlsx"):
-        return TableExport(fmt, table).response(f"{name}.{fmt}")
-    return None
+    return table_response(table, fmt=fmt, filename=f"{name}.{fmt}")
 
 
 # --- Lists ------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
+from passnum.core.exports import FORMATS as EXPORT_FORMATS
+from passnum.core.exports import table_response
 from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, role_required
@@ -68,11 +69,14 @@ def breakdown(request, name):
     RequestConfig(request, paginate=False).configure(table)
     run = selectors.last_summary_run()
     export_format = request.GET.get("_export")
-    if TableExport.is_valid_format(export_format):
+    if export_format in EXPORT_FORMATS:
         # Aggregated figures only: no personal data, so not journaled. The file is named
         # after the moment its figures were frozen, not the day it is downloaded.
-        exporter = TableExport(export_format, table)
-        return exporter.response(f"passnum-{name}-{_frozen_stamp(run)}.{export_format}")
+        return table_response(
+            table,
+            fmt=export_format,
+            filename=f"passnum-{name}-{_frozen_stamp(run)}.{export_format}",
+        )
     return render(
         request,
         "reporting/breakdown.html",
