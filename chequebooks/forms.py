@@ -1,8 +1,24 @@
 from django import forms
 
+from passnum.core.numbers import BIGINT_MAX, NumberField
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Envelope, Vintage
 from passnum.programme.vintages import ongoing_q
+
+from .services import cheque_scan_read
+
+
+class ChequeScanField(forms.CharField):
+    """A cheque's or chequebook's number typed, or a cheque's QR code scanned, read by
+    ``cheque_scan_read`` (ASCII digits within a bigint, or ``PASSNUM:<number>:<code>``); a
+    French message next to the field otherwise. Cleaned: the digits, or the QR text."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        number, code = cheque_scan_read(value)
+        return value if code is not None else str(number)
 
 
 def _running_vintages():
@@ -14,7 +30,7 @@ def _running_vintages():
 class PrintRunForm(forms.Form):
     vintage = forms.ModelChoiceField(Vintage.objects.all(), label="Millésime")
     envelope = forms.ModelChoiceField(Envelope.objects.select_related("epci"), label="Enveloppe")
-    chequebook_count = forms.IntegerField(
+    chequebook_count = NumberField(
         label="Nombre de chéquiers",
         min_value=1,
         max_value=10_000,
@@ -49,14 +65,15 @@ class AllocationForm(forms.Form):
         label="Accueil destinataire",
         help_text="Un accueil du côté de l'enveloppe (CD12, ou l'EPCI de l'enveloppe).",
     )
-    count = forms.IntegerField(
+    count = NumberField(
         label="Nombre de chéquiers",
         min_value=1,
+        max_value=100_000,
         required=False,
         help_text="Les plus petits numéros disponibles. Ou bien indiquez une plage ci-dessous.",
     )
-    first_number = forms.IntegerField(label="Du numéro", min_value=1, required=False)
-    last_number = forms.IntegerField(label="Au numéro", min_value=1, required=False)
+    first_number = NumberField(label="Du numéro", min_value=1, max_value=BIGINT_MAX, required=False)
+    last_number = NumberField(label="Au numéro", min_value=1, max_value=BIGINT_MAX, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,4 +145,4 @@ class ExceptionForm(forms.Form):
 
 
 class LookupForm(forms.Form):
-    number = forms.IntegerField(label="Numéro du chèque ou du chéquier", min_value=1)
+    number = NumberField(label="Numéro du chèque ou du chéquier", min_value=1, max_value=BIGINT_MAX)

@@ -10,6 +10,7 @@ from django_tables2 import RequestConfig
 from passnum.audit.selectors import journal_for_object
 from passnum.core.exports import table_response
 from passnum.core.forms import form_add_service_errors
+from passnum.core.numbers import number_or_none
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, FRONT_DESK, MANAGERS, role_required
 from passnum.programme.models import Vintage
@@ -196,7 +197,7 @@ def chequebook_hand_over_view(request, pk):
             selectors.chequebooks_visible_to(request.membership).filter(
                 state=ChequebookState.CANCELLED
             ),
-            pk=request.GET["remplace"],
+            pk=number_or_none(request.GET["remplace"]),
         )
     people = selectors.beneficiaries_of_front_desk(request.organisation).filter(
         anonymised_at__isnull=True, target_public__side=request.organisation.side

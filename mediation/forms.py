@@ -4,6 +4,7 @@ import secrets
 from django import forms
 from django.utils import timezone
 
+from chequebooks.forms import ChequeScanField
 from passnum.core.dates import previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.directory.rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
@@ -83,7 +84,7 @@ class RedemptionForm(DurationFromService, forms.Form):
         self.fields["place"].queryset = places
         self.line_count = lines
         for i in range(1, lines + 1):
-            self.fields[f"number_{i}"] = forms.CharField(
+            self.fields[f"number_{i}"] = ChequeScanField(
                 label=f"Chèque {i} : numéro ou QR code",
                 required=False,
                 max_length=80,
@@ -129,7 +130,10 @@ class RedemptionForm(DurationFromService, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not any(data.get(f"number_{i}", "").strip() for i in range(1, self.line_count + 1)):
+        names = [f"number_{i}" for i in range(1, self.line_count + 1)]
+        if any(name in self.errors for name in names):
+            return data  # a line that does not read is already named next to its field
+        if not any(data.get(name, "").strip() for name in names):
             raise forms.ValidationError("Saisissez ou scannez au moins un chèque.")
         return data
 

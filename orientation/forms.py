@@ -4,6 +4,7 @@ import re
 
 from django import forms
 
+from chequebooks.forms import ChequeScanField
 from passnum.people.privacy import CONSENT_TEXT_VERSION
 from passnum.programme.models import Service, TargetPublic
 from passnum.territory.models import Commune
@@ -150,7 +151,7 @@ class AssessmentForm(forms.Form):
 
 
 class HandOverForm(forms.Form):
-    chequebook_number = forms.CharField(
+    chequebook_number = ChequeScanField(
         label="Numéro du chéquier",
         max_length=80,
         help_text="Tapez le numéro du chéquier, ou scannez le QR code de l'un de ses chèques.",
@@ -162,9 +163,6 @@ class HandOverForm(forms.Form):
             }
         ),
     )
-
-    def clean_chequebook_number(self):
-        return self.cleaned_data["chequebook_number"].strip()
 
 
 class NoHandOverForm(forms.Form):

@@ -21,6 +21,7 @@ from django_tables2 import RequestConfig
 
 from chequebooks.services import chequebook_handover_candidates
 from passnum.core.forms import form_add_service_errors
+from passnum.core.numbers import number_or_none
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import FRONT_DESK, MANAGERS, MEDIATION, role_required
 from passnum.organisations.roles import is_front_desk_agent, is_programme_manager
@@ -683,7 +684,9 @@ def questionnaire_detail(request, pk):
     )
     question_form = QuestionForm(prefix="new")
     level_form = LevelForm(prefix="level")
-    editing_level = questionnaire.levels.filter(pk=request.GET.get("niveau") or 0).first()
+    editing_level = questionnaire.levels.filter(
+        pk=number_or_none(request.GET.get("niveau")) or 0
+    ).first()
     if editing_level is not None:
         level_form = LevelForm(
             prefix="level",
@@ -720,7 +723,8 @@ def questionnaire_detail(request, pk):
                     return redirect("orientation:questionnaire_detail", pk=questionnaire.pk)
             if action == "delete_question":
                 question = get_object_or_404(
-                    Question.objects.filter(questionnaire=questionnaire), pk=request.POST.get("id")
+                    Question.objects.filter(questionnaire=questionnaire),
+                    pk=number_or_none(request.POST.get("id")),
                 )
                 services.question_delete(question=question, membership=request.membership)
                 messages.success(request, "Question supprimée.")
@@ -747,7 +751,8 @@ def questionnaire_detail(request, pk):
                     return redirect("orientation:questionnaire_detail", pk=questionnaire.pk)
             if action == "delete_level":
                 level = get_object_or_404(
-                    Level.objects.filter(questionnaire=questionnaire), pk=request.POST.get("id")
+                    Level.objects.filter(questionnaire=questionnaire),
+                    pk=number_or_none(request.POST.get("id")),
                 )
                 services.level_delete(level=level, membership=request.membership)
                 messages.success(request, "Niveau supprimé.")

@@ -22,6 +22,7 @@ from .codes import (
     cheque_qr_parse,
     cheque_qr_svg,
     cheque_qr_text,
+    cheque_scan_read,
 )
 from .common import (
     envelope_filter_for,
@@ -78,6 +79,7 @@ __all__ = [
     "cheque_code_matches",
     "cheque_qr_text",
     "cheque_qr_parse",
+    "cheque_scan_read",
     "cheque_qr_svg",
     "envelope_serves",
     "envelope_filter_for",
