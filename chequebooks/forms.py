@@ -1,11 +1,12 @@
 from django import forms
+from django.conf import settings
 
 from passnum.core.numbers import BIGINT_MAX, NumberField
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Envelope, Vintage
 from passnum.programme.vintages import ongoing_q
 
-from .services import cheque_scan_read
+from .services import cheque_scan_read, import_file_decode
 
 
 class ChequeScanField(forms.CharField):
@@ -53,8 +54,22 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="Fichier CSV de l'opérateur",
         help_text="Colonnes : numero_chequier ; numero_cheque ; code_securite (ou vide) ; "
-        "millesime ; valeur_faciale. Séparateur point-virgule ou virgule, encodage UTF-8.",
+        "millesime ; valeur_faciale. Séparateur point-virgule ou virgule, encodage UTF-8 "
+        "(ou Windows-1252, celui d'Excel).",
     )
+
+    def clean_file(self):
+        """The file's size is checked before it is read; its text is ``import_file_decode``'s
+        (encoding, binary, empty), put in ``cleaned_data["text"]``."""
+        upload = self.cleaned_data["file"]
+        limit = settings.PASSNUM_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"Fichier trop gros ({upload.size // 1024} Ko, au plus {limit // 1024} Ko) : "
+                "découpez-le en plusieurs fichiers."
+            )
+        self.cleaned_data["text"] = import_file_decode(upload.read())
+        return upload
 
 
 class AllocationForm(forms.Form):

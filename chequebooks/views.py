@@ -476,33 +476,30 @@ def import_new(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.add_error("file", "Le fichier doit être encodé en UTF-8.")
-        else:
-            try:
-                batch = services.import_batch_create(
-                    rows_text=text,
-                    file_name=upload.name,
-                    envelope=form.cleaned_data["envelope"],
-                    membership=request.membership,
-                )
-            except ValidationError as exc:
+            batch = services.import_batch_create(
+                rows_text=form.cleaned_data["text"],
+                file_name=form.cleaned_data["file"].name,
+                envelope=form.cleaned_data["envelope"],
+                membership=request.membership,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):  # the whole file refused: said next to it
+                form_add_service_errors(form, exc)
+            else:
                 errors = exc.messages
                 form.add_error(
                     None,
                     f"Rien n'a été importé : {len(errors)} ligne{'s' if len(errors) > 1 else ''} "
                     "à corriger (liste ci-dessous).",
                 )
-            else:
-                messages.success(
-                    request,
-                    f"Import terminé : {batch.chequebook_count} chéquiers, "
-                    f"{batch.cheque_count} chèques.",
-                )
-                return redirect("chequebooks:chequebook_list")
+        else:
+            messages.success(
+                request,
+                f"Import terminé : {batch.chequebook_count} chéquiers, "
+                f"{batch.cheque_count} chèques.",
+            )
+            return redirect("chequebooks:chequebook_list")
     return render(
         request,
         "chequebooks/import.html",

@@ -39,6 +39,7 @@ from .handover import (
 from .imports import (
     ImportRejected,
     import_batch_create,
+    import_file_decode,
 )
 from .print_runs import (
     PRINT_RUN_CHUNK,
@@ -94,6 +95,7 @@ __all__ = [
     "print_run_relaunch",
     "print_run_download_record",
     "ImportRejected",
+    "import_file_decode",
     "import_batch_create",
     "chequebooks_allocate",
     "chequebooks_receipt_confirm",
