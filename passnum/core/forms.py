@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 
 from .money import NBSP
 
-
 #: An amount once its spaces and euro sign are removed: ASCII digits, one decimal separator.
 _EUROS = re.compile(r"-?[0-9]{1,13}([.,][0-9]*)?", re.ASCII)
 
