@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from chequebooks.forms import ChequeScanField
+from passnum.core.bounds import BoundedDateField
 from passnum.core.dates import previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.directory.rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
@@ -274,14 +275,12 @@ class AgreementForm(forms.Form):
             kind__in=[OrganisationKind.OWNER, OrganisationKind.EPCI]
         ).order_by("kind", "name"),
     )
-    start_date = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = BoundedDateField(label="Début")
+    end_date = BoundedDateField(label="Fin")
 
 
 class AgreementActivateForm(forms.Form):
-    signed_at = forms.DateField(
-        label="Signée le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    signed_at = BoundedDateField(label="Signée le", not_future=True)
 
 
 class ReasonForm(forms.Form):
@@ -289,9 +288,7 @@ class ReasonForm(forms.Form):
 
 
 class StatementPayForm(forms.Form):
-    paid_at = forms.DateField(
-        label="Payé le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    paid_at = BoundedDateField(label="Payé le", not_future=True)
     reference = forms.CharField(label="Référence du paiement", max_length=100)
 
 

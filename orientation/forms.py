@@ -5,6 +5,7 @@ import re
 from django import forms
 
 from chequebooks.forms import ChequeScanField
+from passnum.core.bounds import BoundedDateField, birth_earliest
 from passnum.people.privacy import CONSENT_TEXT_VERSION
 from passnum.programme.models import Service, TargetPublic
 from passnum.territory.models import Commune
@@ -65,9 +66,8 @@ class BeneficiaryForm(forms.Form):
 
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
-    birth_date = forms.DateField(
-        label="Date de naissance",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    birth_date = BoundedDateField(
+        label="Date de naissance", earliest=birth_earliest, latest=None, not_future=True
     )
     commune = CommuneField(
         label="Commune de résidence",

@@ -1,5 +1,6 @@
 from django import forms
 
+from passnum.core.bounds import BoundedDateField
 from passnum.core.forms import EurosField
 from passnum.territory.models import Epci, Side
 
@@ -86,10 +87,9 @@ class EnvelopesForm(forms.Form):
 
 class VintageForm(forms.Form):
     year = forms.IntegerField(label="Millésime (année)", min_value=2000, max_value=2100)
-    valid_from = forms.DateField(label="Valable du", widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(
+    valid_from = BoundedDateField(label="Valable du")
+    valid_until = BoundedDateField(
         label="Valable jusqu'au",
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Pour le millésime N : du 1er janvier N au 31 janvier N+1.",
     )
     face_value_cents = EurosField(label="Valeur faciale d'un chèque", min_cents=1)
