@@ -68,7 +68,10 @@ class ImportForm(forms.Form):
                 f"Fichier trop gros ({upload.size // 1024} Ko, au plus {limit // 1024} Ko) : "
                 "découpez-le en plusieurs fichiers."
             )
-        self.cleaned_data["text"] = import_file_decode(upload.read())
+        try:
+            self.cleaned_data["text"] = import_file_decode(upload.read())
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
         return upload
 
 
