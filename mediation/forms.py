@@ -132,8 +132,13 @@ class RedemptionForm(DurationFromService, forms.Form):
     def clean(self):
         data = super().clean()
         names = [f"number_{i}" for i in range(1, self.line_count + 1)]
-        if any(name in self.errors for name in names):
-            return data  # a line that does not read is already named next to its field
+        unread = [(i, name) for i, name in enumerate(names, start=1) if name in self.errors]
+        for i, name in unread:
+            # Also said above the lines: the page shows a line's result, not its field's errors.
+            for message in self.errors[name]:
+                self.add_error(None, f"Chèque {i} : {message}")
+        if unread:
+            return data
         if not any(data.get(name, "").strip() for name in names):
             raise forms.ValidationError("Saisissez ou scannez au moins un chèque.")
         return data
