@@ -5,6 +5,7 @@ the open data, which keeps the national schema's format."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -137,6 +138,13 @@ def test_the_accounting_csv_holds_no_formula_and_opens_in_columns(planted, login
     assert not [c for c in cells if cell_is_formula(c)]
     assert '\'=HYPERLINK("http://evil.example","Payer ici")' in cells
     assert "'=IBAN()" in cells and "'@BIC" in cells
+    # What a French spreadsheet's import guesses (LibreOffice and Excel sniff the separator):
+    # « ; », and amounts with a decimal comma and no thousands separator, read as numbers.
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert csv.Sniffer().sniff("\n".join(lines[:2])).delimiter == ";"
+    for row in rows[1:]:
+        for amount in row[-3:]:
+            assert re.fullmatch(r"-?[0-9]+,[0-9]{2}", amount), amount
 
 
 def test_the_open_data_csv_keeps_the_schema_format_and_holds_no_formula(planted, client):
