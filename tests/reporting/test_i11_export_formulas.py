@@ -6,6 +6,8 @@ the open data, which keeps the national schema's format."""
 import csv
 import io
 import re
+import shutil
+import subprocess
 
 import pytest
 from django.urls import reverse
@@ -174,3 +176,30 @@ def test_the_detailed_export_holds_no_formula(
     cells = [c for c in _cells(download, fmt) if isinstance(c, str)]
     assert not [c for c in cells if cell_is_formula(c)]
     assert any(c.startswith("'=") for c in cells)
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_the_accounting_csv_opens_in_columns_in_a_french_libreoffice(planted, login, tmp_path):
+    """LibreOffice Calc, French locale (1036), « ; » as a French spreadsheet's list separator,
+    UTF-8: 13 columns, amounts read as numbers, the planted formulas as text."""
+    from mediation.models import Statement
+
+    Statement.objects.filter(status=StatementStatus.VALIDATED).update(
+        face_value_cents=123456, fees_cents=-2550, net_cents=120906, cheque_count=12
+    )
+    response = login(planted.manager).get(reverse("mediation:statements_export"))
+    source = tmp_path / "releves.csv"
+    source.write_bytes(response.content)
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+         "--infilter=CSV:59,34,76,1,,1036", "--convert-to", "xlsx", "--outdir", str(tmp_path),
+         str(source)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    sheet = load_workbook(tmp_path / "releves.xlsx").active
+    assert sheet.max_column == 13
+    row = list(next(sheet.iter_rows(min_row=2, max_row=2)))
+    assert [c.value for c in row[-3:]] == [1234.56, -25.5, 1209.06]
+    assert all(c.data_type == "n" for c in row[-4:])
+    assert not [c for r in sheet.iter_rows() for c in r if c.data_type == "f"]
+    assert row[3].value == '\'=HYPERLINK("http://evil.example","Payer ici")'
