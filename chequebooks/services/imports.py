@@ -137,11 +137,14 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
                 (line_no, f"ligne trop longue ({len(line)} caractères, au plus {max_chars})")
             )
             continue
-        try:
-            row = next(csv.reader([line], delimiter=delimiter, strict=True))
-        except csv.Error:
-            errors.append((line_no, "ligne mal formée (guillemets non refermés)"))
-            continue
+        if '"' in line:  # quoted cells: csv's reading, one line at a time
+            try:
+                row = next(csv.reader([line], delimiter=delimiter, strict=True))
+            except csv.Error:
+                errors.append((line_no, "ligne mal formée (guillemets non refermés)"))
+                continue
+        else:
+            row = line.split(delimiter)
         if all(not c.strip() for c in row):
             continue
         if line_no == 1 and row[0].strip().lower().lstrip("\ufeff").startswith(

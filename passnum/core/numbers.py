@@ -38,6 +38,8 @@ def parse_number(
         value = text
     else:
         raw = str(text).strip()
+        if raw.isascii() and raw.isdigit() and len(raw) <= 30:  # the common case, fast
+            return _bounded(int(raw), min_value=min_value, max_value=max_value)
         sign = 1
         if signed and raw[:1] in ("-", "+", "\u2212"):
             sign = -1 if raw[0] != "+" else 1
@@ -55,6 +57,10 @@ def parse_number(
                 f"Ce nombre est trop grand (au plus {_grouped(max_value)}).", code="max_value"
             )
         value = sign * int(digits)
+    return _bounded(value, min_value=min_value, max_value=max_value)
+
+
+def _bounded(value: int, *, min_value: int | None, max_value: int) -> int:
     if value > max_value:
         raise ValidationError(
             f"Ce nombre est trop grand (au plus {_grouped(max_value)}).", code="max_value"
