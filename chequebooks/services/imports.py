@@ -174,7 +174,7 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
         cheque_no, cheque_error = _line_number(
             cheque_txt, min_value=1, max_value=BIGINT_MAX, what="numéro de chèque"
         )
-        year, year_error = _line_number(year_txt, min_value=2000, max_value=2100, what="millésime")
+        year, year_error = _line_number(year_txt, min_value=1, max_value=9999, what="millésime")
         reason = book_error or cheque_error or year_error
         if reason:
             errors.append((line_no, f"ligne mal formée ({reason})"))
