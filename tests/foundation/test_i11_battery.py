@@ -382,3 +382,19 @@ def test_a_malformed_replaced_chequebook_id_is_a_404(world, value):
     client = world.login(world.agent)
     url = reverse("chequebooks:hand_over", args=[world.in_hand.pk])
     assert client.get(url, {"remplace": value}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name, who",
+    [
+        ("chequebooks:chequebook_detail", "manager"),
+        ("orientation:person_detail", "agent"),
+        ("mediation:mediator_detail", "manager"),
+        ("mediation:place_edit", "mediator"),
+        ("chequebooks:vintage_reconciliation", "manager"),
+    ],
+)
+def test_an_id_beyond_every_column_in_a_url_is_a_404(world, name, who):
+    membership = {"mediator": world.mediator, "agent": world.agent, "manager": world.manager}[who]
+    client = world.login(membership)
+    assert client.get(reverse(name, args=[10**25])).status_code == 404
