@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from orientation import services as orientation_services
 from passnum.core.exports import FORMATS as EXPORT_FORMATS
 from passnum.core.exports import table_response
 from passnum.core.forms import form_add_service_errors
@@ -218,6 +219,38 @@ def referral_remind(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(_safe_next(request) or "reporting:radar_referrals")
+
+
+@role_required(*COORDINATORS)
+def radar_missed_appointments(request):
+    """Missed appointments not rebooked: the desk to call (it rebooks), or remind the person."""
+    filters = _filter(request).to_filters()
+    qs = selectors.radar_missed_appointments(filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reporting/radar_missed_appointments.html",
+        {"page": page, "days": settings.PASSNUM_RADAR_MISSED_APPOINTMENT_DAYS,
+         "filter": _filter(request), "query": request.GET.urlencode()},
+    )  # fmt: skip
+
+
+@require_POST
+@role_required(*COORDINATORS)
+def appointment_remind_person(request, pk):
+    """ "Relancer la personne": a reminder of a missed appointment on the radar."""
+    missed = selectors.radar_missed_appointments(
+        selectors.Filters(scope_epci_id=selectors.scope_epci_id(request.membership))
+    )
+    appointment = get_object_or_404(missed, pk=pk)
+    try:
+        orientation_services.appointment_remind_person(
+            appointment=appointment, membership=request.membership
+        )
+        messages.success(request, "Rappel envoyé à la personne.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_safe_next(request) or "reporting:radar_missed_appointments")
 
 
 @require_POST
