@@ -155,6 +155,27 @@ CASES = [
         "au plus 600 minutes",
     ),
     ("redeem kind unknown", lambda w: _redeem(w, kind="=1+1"), "Sélectionnez un choix valide"),
+    # The cheque check (a mediator checks a cheque without redeeming it).
+    (
+        "check superscript",
+        lambda w: (
+            "mediator",
+            "post",
+            reverse("mediation:cheque_check"),
+            {"number": "²", "code": CODE},
+        ),
+        SCAN,
+    ),
+    (
+        "check beyond bigint",
+        lambda w: (
+            "mediator",
+            "post",
+            reverse("mediation:cheque_check"),
+            {"number": "100000000000000000001", "code": CODE},
+        ),
+        "trop grand",
+    ),  # fmt: skip
     # The hand-over step (scanned or typed).
     ("handover superscript", lambda w: _handover(w, "²"), SCAN),
     ("handover beyond bigint", lambda w: _handover(w, "100000000000000000001"), "trop grand"),
