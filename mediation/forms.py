@@ -349,7 +349,7 @@ class PlaceClosureForm(forms.Form):
 class ChequeCheckForm(forms.Form):
     """A cheque to check: its number and code, or the QR content a scanner types."""
 
-    number = ChequeScanField(
+    number = forms.CharField(
         label="Numéro du chèque (ou scannez son QR code)",
         max_length=80,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),

@@ -80,6 +80,10 @@ def _handover(w, number):
     )  # fmt: skip
 
 
+def _check(w, number):
+    return ("mediator", "post", reverse("mediation:cheque_check"), {"number": number, "code": CODE})
+
+
 def _person(w, **override):
     data = {
         "first_name": "Jeanne", "last_name": "Dupré", "birth_date": "1952-03-04",
@@ -155,27 +159,9 @@ CASES = [
         "au plus 600 minutes",
     ),
     ("redeem kind unknown", lambda w: _redeem(w, kind="=1+1"), "Sélectionnez un choix valide"),
-    # The cheque check (a mediator checks a cheque without redeeming it).
-    (
-        "check superscript",
-        lambda w: (
-            "mediator",
-            "post",
-            reverse("mediation:cheque_check"),
-            {"number": "²", "code": CODE},
-        ),
-        SCAN,
-    ),
-    (
-        "check beyond bigint",
-        lambda w: (
-            "mediator",
-            "post",
-            reverse("mediation:cheque_check"),
-            {"number": "100000000000000000001", "code": CODE},
-        ),
-        "trop grand",
-    ),  # fmt: skip
+    # The cheque check (a mediator checks a cheque without redeeming it): its own words.
+    ("check superscript", lambda w: _check(w, "²"), "Saisie illisible"),
+    ("check beyond bigint", lambda w: _check(w, "100000000000000000001"), "Saisie illisible"),
     # The hand-over step (scanned or typed).
     ("handover superscript", lambda w: _handover(w, "²"), SCAN),
     ("handover beyond bigint", lambda w: _handover(w, "100000000000000000001"), "trop grand"),
