@@ -10,13 +10,16 @@ itself (malformed or duplicate line, unknown number, throttled, cheques of anoth
 are decided by redemption.py while it reads the lines."""
 
 import datetime
+from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from chequebooks.models import ChequeState
 from chequebooks.services import cheque_code_matches
 from chequebooks.states import REDEEMED_STATES
-from passnum.directory.models import mediator_is_qualified
+from passnum.directory.models import MediatorProfile
+from passnum.organisations.models import Organisation
 from passnum.programme.vintages import vintage_has_ended, vintage_is_valid_on
 
 from ..models import Agreement, Redemption
@@ -63,18 +66,59 @@ class Reason:
     }
 
 
-# --- The mediator: checked before any cheque is read ------------------------------------------
+# --- The mediator: checked before any cheque is tried ----------------------------------------
 
 
-def _mediator_not_qualified(organisation, day) -> bool:
-    """Only a qualified mediator redeems (``mediator_is_qualified``: suspended, disqualified,
-    still applying or without a profile, it does not)."""
-    return not mediator_is_qualified(organisation)
+@dataclass
+class MediatorFacts:
+    """What the mediator checks read, in one query (mediator_facts, or the redemption's lock
+    query with mediator_facts_annotations): the profile and whether an agreement is in force."""
+
+    profile: MediatorProfile | None
+    agreement_in_force: bool
+
+    @classmethod
+    def of(cls, organisation, row=None) -> "MediatorFacts":
+        """From an organisation read with select_related("mediator_profile") and annotated
+        with mediator_facts_annotations (``row``: the annotated row, if not the organisation)."""
+        return cls(
+            profile=getattr(organisation, "mediator_profile", None),
+            agreement_in_force=bool((row or organisation).agreement_in_force),
+        )
 
 
-def _no_agreement_in_force(organisation, day) -> bool:
+def mediator_facts_annotations(day: datetime.date, *, organisation="pk") -> dict:
+    """The annotations MEDIATOR_CHECKS read, on a query whose ``organisation`` field is the
+    mediator (``pk`` on an Organisation query)."""
+    return {
+        "agreement_in_force": Exists(
+            Agreement.objects.in_force(day).filter(mediator=OuterRef(organisation))
+        )
+    }
+
+
+def mediator_facts(organisation, *, day: datetime.date) -> MediatorFacts:
+    """The mediator's facts read now (one query; not a profile cached on ``organisation``:
+    a suspension made a moment ago counts)."""
+    fresh = (
+        Organisation.objects.filter(pk=organisation.pk)
+        .select_related("mediator_profile")
+        .annotate(**mediator_facts_annotations(day))
+        .get()
+    )
+    return MediatorFacts.of(fresh)
+
+
+def _mediator_not_qualified(facts: MediatorFacts) -> bool:
+    """Only a qualified mediator redeems (``MediatorProfile.is_qualified``, as
+    ``mediator_is_qualified`` says: suspended, disqualified, still applying or without a
+    profile, it does not)."""
+    return facts.profile is None or not facts.profile.is_qualified
+
+
+def _no_agreement_in_force(facts: MediatorFacts) -> bool:
     """Only on a day covered by an agreement in force (AgreementQuerySet.in_force)."""
-    return not Agreement.objects.in_force(day).filter(mediator=organisation).exists()
+    return not facts.agreement_in_force
 
 
 #: In order: the first that refuses gives the reason.
@@ -84,11 +128,15 @@ MEDIATOR_CHECKS = (
 )
 
 
-def mediator_redemption_refusal(organisation, *, day: datetime.date) -> str | None:
+def mediator_redemption_refusal(
+    organisation, *, day: datetime.date, facts: MediatorFacts | None = None
+) -> str | None:
     """Rule: a mediator redeems only while qualified and on a day covered by an agreement in
-    force (MEDIATOR_CHECKS). Returns the reason code that forbids it, or None."""
+    force (MEDIATOR_CHECKS). Returns the reason code that forbids it, or None. ``facts``:
+    already read (by the redemption's lock query); else read now."""
+    facts = facts or mediator_facts(organisation, day=day)
     for reason, refuses in MEDIATOR_CHECKS:
-        if refuses(organisation, day):
+        if refuses(facts):
             return reason
     return None
 
