@@ -124,7 +124,7 @@ def wrong_code_budget(membership, *, token: str = "", now=None) -> WrongCodeBudg
     still try (wrong_codes_spent_annotations). Call it inside a transaction, before trying any
     code, and store the refusals (attempts_record) before it commits. Two queries (three for a
     retry of a refused submission)."""
-    list(wrong_codes_lock_queryset(membership).values_list("pk"))
+    wrong_codes_lock_queryset(membership).get()
     row = (
         Membership.objects.filter(pk=membership.pk)
         .annotate(

@@ -95,7 +95,8 @@ def _check_lines(
     answers, cheques_by_number, *, organisation, day, kind, code_budget=None, counted=()
 ):
     """Checks every line (codes, states, vintage, one person) and fills in the answers.
-    ``code_budget``: how many more wrong codes this account may type; once spent, further
+    ``code_budget``: how many more wrong codes this account and its organisation may type
+    (WrongCodeBudget.remaining); once spent, further
     lines are refused as throttled without their code being tried. ``counted``: the
     (number typed, code digest) of this submission's wrong codes already counted (a retry),
     which spend nothing more."""

@@ -56,7 +56,8 @@ class Reason:
         "ne peut pas encaisser de chèques.",
         NO_ACTIVE_AGREEMENT: "Votre structure n'a pas de convention en vigueur aujourd'hui : "
         "elle ne peut pas encaisser de chèques.",
-        THROTTLED: "Trop de codes erronés saisis récemment : l'encaissement est bloqué pour "
+        THROTTLED: "Trop de codes erronés saisis récemment (par vous ou dans votre structure) : "
+        "l'encaissement est bloqué pour "
         "quelques minutes. Vérifiez les chèques, puis réessayez plus tard.",
         OTHER_PERSON: "Ce chèque appartient à une autre personne : un accompagnement individuel "
         "ne concerne qu'une personne (choisissez « Atelier collectif » pour un groupe).",
