@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import IntegerField, Subquery
 from django.utils import timezone
 
-from passnum.organisations.models import Membership
+from passnum.organisations.models import Membership, Organisation
 
 from ..models import RedemptionAttempt
 from .redemption_rules import Reason
@@ -55,15 +55,36 @@ class WrongCodeBudget:
         return self.remaining <= 0 and not self.counted
 
 
-def wrong_codes_lock_queryset(membership):
-    """Rule: the tries of one account, and of one organisation, are checked one after the
-    other: the account's (user) row and the organisation's row are locked until commit, always
-    in that order (so two submissions never wait for each other in a cycle). A queryset of the
-    membership that takes both locks (the redemption adds its own reads to it)."""
+def account_lock_queryset(membership):
+    """Rule: the tries of one account are checked one after the other: its (user) row is
+    locked until commit, first of all. A queryset of the membership that takes the lock (the
+    redemption adds its own reads to it)."""
     return (
         Membership.objects.filter(pk=membership.pk)
         .select_related("user", "organisation")
-        .select_for_update(of=("user", "organisation"))
+        .select_for_update(of=("user",), no_key=True)
+    )
+
+
+def organisation_spent_locked(membership, *, now=None) -> int:
+    """Rule: the wrong codes of one organisation's accounts are counted under the lock of the
+    organisation's row, taken by a submission about to spend some, after the account's lock
+    and the cheques' (always in this order, so two submissions never wait for each other in
+    a cycle); a submission that spends nothing need not wait for its colleagues. Two
+    statements: the lock, then the count (which then sees what the previous holder of the
+    lock committed). Returns what the organisation spent."""
+    list(
+        Organisation.objects.select_for_update(no_key=True)
+        .filter(pk=membership.organisation_id)
+        .values_list("pk")
+    )
+    since = (now or timezone.now()) - WRONG_CODE_WINDOW
+    return (
+        _wrong_codes(since)
+        .filter(mediator_id=membership.organisation_id)
+        .values("token", "number_typed", "code_digest")
+        .distinct()
+        .count()
     )
 
 
@@ -83,9 +104,11 @@ def wrong_codes_spent_annotations(*, user_id, organisation_id, token="", now=Non
     digest) within WRONG_CODE_WINDOW: the same submission sent again (a double click on a
     refused form) counts once; any other code, or another submission, counts again. Against
     WRONG_CODE_LIMIT for the account, WRONG_CODE_ORGANISATION_LIMIT for all the accounts of
-    the organisation. Expressions (no outer reference) to add to a query read under the locks
-    of wrong_codes_lock_queryset, in a statement of its own (so that it sees what the previous
-    holder of the locks committed): account_spent, organisation_spent, token_spent."""
+    the organisation. Expressions (no outer reference) to add to a query read after the lock
+    of account_lock_queryset, in a statement of its own (so that it sees what the previous
+    holder of the lock committed): account_spent, organisation_spent (read without the
+    organisation's lock: organisation_spent_locked counts it again before any is spent),
+    token_spent."""
     since = (now or timezone.now()) - WRONG_CODE_WINDOW
     distinct = ("token", "number_typed", "code_digest")
     return {
@@ -120,11 +143,12 @@ def wrong_code_budget_from(row, *, user_id, token="", now=None) -> WrongCodeBudg
 
 
 def wrong_code_budget(membership, *, token: str = "", now=None) -> WrongCodeBudget:
-    """Lock the account and its organisation (wrong_codes_lock_queryset) and say what they may
-    still try (wrong_codes_spent_annotations). Call it inside a transaction, before trying any
-    code, and store the refusals (attempts_record) before it commits. Two queries (three for a
-    retry of a refused submission)."""
-    wrong_codes_lock_queryset(membership).get()
+    """Lock the account, then its organisation (account_lock_queryset,
+    organisation_spent_locked), and say what they may still try. Call it inside a
+    transaction, before trying any code, and store the refusals (attempts_record) before it
+    commits. Four queries (five for a retry of a refused submission)."""
+    account_lock_queryset(membership).get()
+    organisation_spent = organisation_spent_locked(membership, now=now)
     row = (
         Membership.objects.filter(pk=membership.pk)
         .annotate(
@@ -138,12 +162,14 @@ def wrong_code_budget(membership, *, token: str = "", now=None) -> WrongCodeBudg
         .only("pk")
         .get()
     )
-    return wrong_code_budget_from(row, user_id=membership.user_id, token=token, now=now)
+    budget = wrong_code_budget_from(row, user_id=membership.user_id, token=token, now=now)
+    budget.organisation_spent = organisation_spent
+    return budget
 
 
 def account_lock(user) -> None:
-    """Serialise the submissions of one account (its user row, locked until commit). The
-    redemption locks the account and its organisation together (wrong_codes_lock_queryset)."""
+    """Serialise the submissions of one account (its user row, locked until commit), as
+    account_lock_queryset does for a membership."""
     list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 

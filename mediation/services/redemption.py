@@ -25,10 +25,11 @@ from .activities import (
     referral_refusal,
 )
 from .attempts import (
+    account_lock_queryset,
     attempts_record,
     code_digest,
+    organisation_spent_locked,
     wrong_code_budget_from,
-    wrong_codes_lock_queryset,
     wrong_codes_spent_annotations,
 )
 from .redemption_rules import (
@@ -205,15 +206,16 @@ def redemption_submit(
     organisation (attempts.py), and a retry of a refused submission counts its wrong codes
     once.
 
-    How, in one transaction and few statements (see _submit_locked): the account's and the
-    organisation's rows are locked first (so that parallel submissions of one account, or of
-    one organisation, are checked one after the other and together never try more codes
-    than allowed), reading the mediator's facts; then the cheque rows are locked (ordered by
-    id, so two submissions never deadlock) with what was spent of the wrong-code budget and
-    the token's earlier use; everything is checked under these locks; then one statement
-    writes the submission, activity, participants, redemptions, cheque states and journal
-    (_redemption_write). The token's unique constraint and a one-to-one constraint between
-    cheque and redemption back the locks.
+    How, in one transaction and few statements (see _submit_locked): the account's row is
+    locked first (parallel submissions of one account are checked one after the other),
+    reading the mediator's facts; then the cheque rows are locked (ordered by id, so two
+    submissions never deadlock) with what was spent of the wrong-code budget and the token's
+    earlier use; everything is checked under these locks (a submission about to spend wrong
+    codes also locks its organisation and counts again, so that its accounts together never
+    try more codes than allowed); then one statement writes the submission, activity,
+    participants, redemptions, cheque states and journal (_redemption_write). The token's
+    unique constraint and a one-to-one constraint between cheque and redemption back the
+    locks.
     """
     organisation = membership.organisation
     if not is_mediator_member(membership):
@@ -276,10 +278,12 @@ class _Scalar(Subquery):
 
 def _submit_locked(*, answers, membership, token, day, activity) -> RedemptionResult:
     """redemption_submit's reads, checks and writes, inside its transaction. Statements: (1)
-    the account's and organisation's rows locked, with the mediator's facts; (2) the cheque
-    rows locked, with the wrong codes spent and the token's earlier use (read after (1), so
-    they include what the previous holder of the locks committed); (3) the writes, one
-    statement on PostgreSQL. A refusal writes its attempts instead (one statement)."""
+    the account's row locked, with the mediator's facts; (2) the cheque rows locked, with the
+    wrong codes spent and the token's earlier use (read after (1), so they include what the
+    previous holder of the account's lock committed); (3) the writes, one statement on
+    PostgreSQL. A refusal writes its attempts instead (one statement); one that spends wrong
+    codes first locks the organisation and counts its wrong codes again (two statements),
+    so that its accounts together never try more than their budget."""
     organisation, user = membership.organisation, membership.user
     only_answers = [a for a, _ in answers]
 
@@ -291,7 +295,7 @@ def _submit_locked(*, answers, membership, token, day, activity) -> RedemptionRe
         return RedemptionResult(ok=False, answers=only_answers, reason=reason)
 
     locked = (
-        wrong_codes_lock_queryset(membership)
+        account_lock_queryset(membership)
         .select_related("organisation__mediator_profile")
         .annotate(**mediator_facts_annotations(day, organisation="organisation_id"))
         .get()
@@ -308,7 +312,7 @@ def _submit_locked(*, answers, membership, token, day, activity) -> RedemptionRe
     }
     numbers = {a.number for a in only_answers if a.number is not None}
     cheques = list(
-        Cheque.objects.select_for_update(of=("self",))
+        Cheque.objects.select_for_update(of=("self",), no_key=True)
         .filter(number__in=numbers)
         .select_related("chequebook__vintage")
         .annotate(**after_lock)
@@ -327,15 +331,30 @@ def _submit_locked(*, answers, membership, token, day, activity) -> RedemptionRe
     budget = wrong_code_budget_from(spent, user_id=user.pk, token=token[:64])
     if budget.exhausted:
         return refuse(Reason.THROTTLED)
-    _check_lines(
-        answers,
-        {c.number: c for c in cheques},
-        organisation=organisation,
-        day=day,
-        kind=activity["kind"],
-        code_budget=budget.remaining,
-        counted=budget.counted,
+    by_number = {c.number: c for c in cheques}
+
+    def check(code_budget):
+        for a in only_answers:
+            if a.number is not None:  # a malformed line stays so
+                a.reason, a.message, a.cheque = None, "", None
+        _check_lines(
+            answers,
+            by_number,
+            organisation=organisation,
+            day=day,
+            kind=activity["kind"],
+            code_budget=code_budget,
+            counted=budget.counted,
+        )
+
+    check(budget.remaining)
+    spends = any(
+        a.reason == Reason.WRONG_CODE and (a.typed[:40], a.code_digest) not in budget.counted
+        for a in only_answers
     )
+    if spends:
+        budget.organisation_spent = organisation_spent_locked(membership)
+        check(budget.remaining)
     if any(not a.ok for a in only_answers):
         return refuse()
 
