@@ -88,7 +88,7 @@ def organisation_spent_locked(membership, *, now=None) -> int:
     )
 
 
-class _DistinctCount(Subquery):
+class DistinctCount(Subquery):
     """COUNT(*) of a subquery's (distinct) rows."""
 
     template = "(SELECT COUNT(*) FROM (%(subquery)s) AS distinct_rows)"
@@ -99,29 +99,37 @@ def _wrong_codes(since):
     return RedemptionAttempt.objects.filter(reason=Reason.WRONG_CODE, created_at__gte=since)
 
 
-def wrong_codes_spent_annotations(*, user_id, organisation_id, token="", now=None) -> dict:
+def wrong_codes_spent_querysets(*, user_id, organisation_id, token, since) -> dict:
     """Rule: a wrong code counts once per distinct (submission token, number typed, code
-    digest) within WRONG_CODE_WINDOW: the same submission sent again (a double click on a
-    refused form) counts once; any other code, or another submission, counts again. Against
-    WRONG_CODE_LIMIT for the account, WRONG_CODE_ORGANISATION_LIMIT for all the accounts of
-    the organisation. Expressions (no outer reference) to add to a query read after the lock
-    of account_lock_queryset, in a statement of its own (so that it sees what the previous
-    holder of the lock committed): account_spent, organisation_spent (read without the
-    organisation's lock: organisation_spent_locked counts it again before any is spent),
-    token_spent."""
-    since = (now or timezone.now()) - WRONG_CODE_WINDOW
+    digest) since ``since`` (now − WRONG_CODE_WINDOW): the same submission sent again (a
+    double click on a refused form) counts once; any other code, or another submission,
+    counts again. Against WRONG_CODE_LIMIT for the account, WRONG_CODE_ORGANISATION_LIMIT for
+    all the accounts of the organisation. The querysets of those distinct wrong codes (to
+    count): account_spent, organisation_spent, token_spent (this submission's, a retry)."""
     distinct = ("token", "number_typed", "code_digest")
     return {
-        "account_spent": _DistinctCount(
-            _wrong_codes(since).filter(user_id=user_id).values(*distinct).distinct()
-        ),
-        "organisation_spent": _DistinctCount(
-            _wrong_codes(since).filter(mediator_id=organisation_id).values(*distinct).distinct()
-        ),
-        "token_spent": _DistinctCount(
-            _wrong_codes(since).filter(user_id=user_id, token=token).values(*distinct).distinct()
-        ),
+        "account_spent": _wrong_codes(since).filter(user_id=user_id).values(*distinct).distinct(),
+        "organisation_spent": _wrong_codes(since)
+        .filter(mediator_id=organisation_id)
+        .values(*distinct)
+        .distinct(),
+        "token_spent": _wrong_codes(since)
+        .filter(user_id=user_id, token=token)
+        .values(*distinct)
+        .distinct(),
     }
+
+
+def wrong_codes_spent_annotations(*, user_id, organisation_id, token="", now=None) -> dict:
+    """wrong_codes_spent_querysets counted, as annotations (no outer reference) of a query
+    read after the lock of account_lock_queryset, in a statement of its own (so that it sees
+    what the previous holder of the lock committed). organisation_spent is read without the
+    organisation's lock: organisation_spent_locked counts it again before any is spent."""
+    since = (now or timezone.now()) - WRONG_CODE_WINDOW
+    querysets = wrong_codes_spent_querysets(
+        user_id=user_id, organisation_id=organisation_id, token=token, since=since
+    )
+    return {name: DistinctCount(qs) for name, qs in querysets.items()}
 
 
 def wrong_code_budget_from(row, *, user_id, token="", now=None) -> WrongCodeBudget:

@@ -12,7 +12,7 @@ are decided by redemption.py while it reads the lines."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Subquery
 from django.utils import timezone
 
 from chequebooks.models import ChequeState
@@ -73,48 +73,54 @@ class Reason:
 @dataclass
 class MediatorFacts:
     """What the mediator checks read, in one query (mediator_facts, or the redemption's lock
-    query with mediator_facts_annotations): the profile and whether an agreement is in force."""
+    statement): the profile's qualification status (None: no profile) and whether an
+    agreement is in force."""
 
-    profile: MediatorProfile | None
+    qualification_status: str | None
     agreement_in_force: bool
 
-    @classmethod
-    def of(cls, organisation, row=None) -> "MediatorFacts":
-        """From an organisation read with select_related("mediator_profile") and annotated
-        with mediator_facts_annotations (``row``: the annotated row, if not the organisation)."""
-        return cls(
-            profile=getattr(organisation, "mediator_profile", None),
-            agreement_in_force=bool((row or organisation).agreement_in_force),
-        )
 
-
-def mediator_facts_annotations(day: datetime.date, *, organisation="pk") -> dict:
-    """The annotations MEDIATOR_CHECKS read, on a query whose ``organisation`` field is the
-    mediator (``pk`` on an Organisation query)."""
+def mediator_facts_querysets(organisation_id, day: datetime.date) -> dict:
+    """The querysets MEDIATOR_CHECKS read, for the mediator ``organisation_id`` on ``day``:
+    ``agreement_in_force`` (one exists: AgreementQuerySet.in_force) and
+    ``qualification_status`` (the profile's, if any)."""
     return {
-        "agreement_in_force": Exists(
-            Agreement.objects.in_force(day).filter(mediator=OuterRef(organisation))
-        )
+        "agreement_in_force": Agreement.objects.in_force(day)
+        .filter(mediator_id=organisation_id)
+        .values("pk")[:1],
+        "qualification_status": MediatorProfile.objects.filter(
+            organisation_id=organisation_id
+        ).values("qualification_status")[:1],
+    }
+
+
+def mediator_facts_annotations(organisation_id, day: datetime.date) -> dict:
+    """mediator_facts_querysets as annotations of any one-row query."""
+    querysets = mediator_facts_querysets(organisation_id, day)
+    return {
+        "agreement_in_force": Exists(querysets["agreement_in_force"]),
+        "qualification_status": Subquery(querysets["qualification_status"]),
     }
 
 
 def mediator_facts(organisation, *, day: datetime.date) -> MediatorFacts:
     """The mediator's facts read now (one query; not a profile cached on ``organisation``:
     a suspension made a moment ago counts)."""
-    fresh = (
+    row = (
         Organisation.objects.filter(pk=organisation.pk)
-        .select_related("mediator_profile")
-        .annotate(**mediator_facts_annotations(day))
+        .annotate(**mediator_facts_annotations(organisation.pk, day))
+        .values("agreement_in_force", "qualification_status")
         .get()
     )
-    return MediatorFacts.of(fresh)
+    return MediatorFacts(**row)
 
 
 def _mediator_not_qualified(facts: MediatorFacts) -> bool:
     """Only a qualified mediator redeems (``MediatorProfile.is_qualified``, as
     ``mediator_is_qualified`` says: suspended, disqualified, still applying or without a
     profile, it does not)."""
-    return facts.profile is None or not facts.profile.is_qualified
+    status = facts.qualification_status
+    return status is None or not MediatorProfile(qualification_status=status).is_qualified
 
 
 def _no_agreement_in_force(facts: MediatorFacts) -> bool:
