@@ -308,15 +308,15 @@ def _read_locked(membership, *, numbers, token, day):
     (MediatorFacts, cheques, _Spent).
 
     On PostgreSQL both statements are written here, around the SQL the ORM compiles once per
-    process from the rules' querysets (_compiled): the same statements, without the ORM's
+    process from the rules' querysets (_statements): the same statements, without the ORM's
     compiling at each request (a third of a redemption's Python time). Elsewhere the ORM
     runs the same reads."""
     user_id, organisation_id = membership.user_id, membership.organisation_id
     since = timezone.now() - WRONG_CODE_WINDOW
-    spent_querysets = wrong_codes_spent_querysets(
-        user_id=user_id, organisation_id=organisation_id, token=token[:64], since=since
-    )
     if connection.vendor != "postgresql":
+        spent_querysets = wrong_codes_spent_querysets(
+            user_id=user_id, organisation_id=organisation_id, token=token[:64], since=since
+        )
         facts = MediatorFacts(
             **account_lock_queryset(membership)
             .annotate(**mediator_facts_annotations(organisation_id, day))
@@ -347,40 +347,14 @@ def _read_locked(membership, *, numbers, token, day):
         "token": token[:64],
         "whole_token": token,
     }
-    quote = connection.ops.quote_name
-    facts_sql = _compiled("facts")
-    lock_sql = (
-        f"SELECT EXISTS({facts_sql['agreement_in_force'].sql}), "
-        f"({facts_sql['qualification_status'].sql}) "
-        f"FROM {quote(get_user_model()._meta.db_table)} WHERE id = %s FOR NO KEY UPDATE"
-    )
-    lock_params = [
-        *facts_sql["agreement_in_force"].bind(values),
-        *facts_sql["qualification_status"].bind(values),
-        user_id,
-    ]
-    spent_sql = _compiled("spent")
-    figures = ", ".join(
-        [f"(SELECT COUNT(*) FROM ({spent_sql[name].sql}) AS d)" for name in _Spent_COUNTS]
-        + [f"({spent_sql['earlier_submission'].sql})"]
-    )
-    figures_params = [
-        p for name in (*_Spent_COUNTS, "earlier_submission") for p in spent_sql[name].bind(values)
-    ]
-    models = (Cheque, Chequebook, Vintage)
-    columns = ", ".join(
-        f"{alias}.{quote(f.column)}"
-        for alias, model in zip("cbv", models, strict=True)
-        for f in model._meta.concrete_fields
-    )
-    cheques_sql = (
-        f"SELECT {columns}, {figures} FROM {quote(Cheque._meta.db_table)} c "
-        f"JOIN {quote(Chequebook._meta.db_table)} b "
-        f"ON b.id = c.{quote(Cheque._meta.get_field('chequebook').column)} "
-        f"JOIN {quote(Vintage._meta.db_table)} v "
-        f"ON v.id = b.{quote(Chequebook._meta.get_field('vintage').column)} "
-        f"WHERE c.{quote(Cheque._meta.get_field('number').column)} = ANY(%s) "
-        f"ORDER BY c.id FOR NO KEY UPDATE OF c"
+    statements = _statements()
+    lock_params = [p for fragment in statements.lock_fragments for p in fragment.bind(values)]
+    lock_params.append(user_id)
+    figures_params = [p for fragment in statements.figures_fragments for p in fragment.bind(values)]
+    lock_sql, cheques_sql, figures = (
+        statements.lock_sql,
+        statements.cheques_sql,
+        statements.figures_sql,
     )
     with connection.cursor() as cursor:
         cursor.execute(lock_sql, lock_params)
@@ -395,11 +369,9 @@ def _read_locked(membership, *, numbers, token, day):
     cheques = []
     for row in rows:
         instances, at = [], 0
-        for model in models:
-            fields = model._meta.concrete_fields
-            names = [f.attname for f in fields]
-            instances.append(model.from_db(connection.alias, names, row[at : at + len(fields)]))
-            at += len(fields)
+        for model, names in statements.cheque_models:
+            instances.append(model.from_db(connection.alias, names, row[at : at + len(names)]))
+            at += len(names)
         cheque, chequebook, vintage = instances
         Chequebook._meta.get_field("vintage").set_cached_value(chequebook, vintage)
         Cheque._meta.get_field("chequebook").set_cached_value(cheque, chequebook)
@@ -435,21 +407,73 @@ _STANDINS = {
 }
 
 
+@dataclass(frozen=True)
+class _Statements:
+    lock_sql: str
+    lock_fragments: tuple
+    cheques_sql: str
+    figures_sql: str
+    figures_fragments: tuple
+    cheque_models: tuple
+
+
 @functools.cache
-def _compiled(name) -> dict[str, _Fragment]:
-    """The rules' querysets _read_locked embeds, compiled once per process."""
+def _statements() -> _Statements:
+    """_read_locked's SQL on PostgreSQL, built once per process: the rules' querysets
+    (mediator_facts_querysets, wrong_codes_spent_querysets, the token's submission) compiled
+    by the ORM with stand-ins, inside the two locking statements."""
     s = _STANDINS
-    if name == "facts":
-        querysets = mediator_facts_querysets(s["organisation_id"], s["day"])
-    else:
-        querysets = wrong_codes_spent_querysets(
-            user_id=s["user_id"],
-            organisation_id=s["organisation_id"],
-            token=s["token"],
-            since=s["since"],
-        )
-        querysets["earlier_submission"] = _earlier_submission(s["whole_token"])
-    return {key: _Fragment(qs, s) for key, qs in querysets.items()}
+    facts = mediator_facts_querysets(s["organisation_id"], s["day"])
+    spent = wrong_codes_spent_querysets(
+        user_id=s["user_id"],
+        organisation_id=s["organisation_id"],
+        token=s["token"],
+        since=s["since"],
+    )
+    earlier = _earlier_submission(s["whole_token"])
+    lock_fragments = (
+        _Fragment(facts["agreement_in_force"], s),
+        _Fragment(facts["qualification_status"], s),
+    )
+    quote = connection.ops.quote_name
+    user_table = quote(get_user_model()._meta.db_table)
+    lock_sql = (
+        f"SELECT EXISTS({lock_fragments[0].sql}), ({lock_fragments[1].sql}) "
+        f"FROM {user_table} WHERE id = %s FOR NO KEY UPDATE"
+    )
+    figures_fragments = (
+        *(_Fragment(spent[name], s) for name in _Spent_COUNTS),
+        _Fragment(earlier, s),
+    )
+    figures_sql = ", ".join(
+        [f"(SELECT COUNT(*) FROM ({f.sql}) AS d)" for f in figures_fragments[:-1]]
+        + [f"({figures_fragments[-1].sql})"]
+    )
+    models = (Cheque, Chequebook, Vintage)
+    columns = ", ".join(
+        f"{alias}.{quote(f.column)}"
+        for alias, model in zip("cbv", models, strict=True)
+        for f in model._meta.concrete_fields
+    )
+    cheques_sql = (
+        f"SELECT {columns}, {figures_sql} FROM {quote(Cheque._meta.db_table)} c "
+        f"JOIN {quote(Chequebook._meta.db_table)} b "
+        f"ON b.id = c.{quote(Cheque._meta.get_field('chequebook').column)} "
+        f"JOIN {quote(Vintage._meta.db_table)} v "
+        f"ON v.id = b.{quote(Chequebook._meta.get_field('vintage').column)} "
+        f"WHERE c.{quote(Cheque._meta.get_field('number').column)} = ANY(%s) "
+        f"ORDER BY c.id FOR NO KEY UPDATE OF c"
+    )
+    return _Statements(
+        lock_sql=lock_sql,
+        lock_fragments=lock_fragments,
+        cheques_sql=cheques_sql,
+        figures_sql=figures_sql,
+        figures_fragments=figures_fragments,
+        cheque_models=tuple(
+            (model, [f.attname for f in model._meta.concrete_fields]) for model in models
+        ),
+    )
 
 
 def _submit_locked(*, answers, membership, token, day, activity) -> RedemptionResult:

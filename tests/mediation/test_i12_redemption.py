@@ -378,3 +378,41 @@ def test_an_unknown_number_only_still_respects_the_spent_budget(mediator, cheque
     for _ in range(WRONG_CODE_LIMIT):
         redeem([cheque], code="WRONGONE")
     assert reasons(redeem([ChequeLine("99999999", CODE)])) == [Reason.THROTTLED]
+
+
+@pytest.mark.postgres
+def test_the_statements_compiled_once_bind_what_the_orm_would_write(mediator):
+    """The redemption's reads on PostgreSQL reuse the rules' querysets compiled once with
+    stand-in values: bound with a request's values they give the SQL and parameters the ORM
+    gives for those values."""
+    from mediation.services.attempts import wrong_codes_spent_querysets
+    from mediation.services.redemption import _STANDINS, _earlier_submission, _Fragment
+    from mediation.services.redemption_rules import mediator_facts_querysets
+
+    values = {
+        "user_id": mediator.user_id,
+        "organisation_id": mediator.organisation_id,
+        "day": timezone.localdate(),
+        "since": timezone.now() - datetime.timedelta(minutes=15),
+        "token": "un-jeton",
+        "whole_token": "un-jeton-entier",
+    }
+
+    def querysets(v):
+        return {
+            **mediator_facts_querysets(v["organisation_id"], v["day"]),
+            **wrong_codes_spent_querysets(
+                user_id=v["user_id"],
+                organisation_id=v["organisation_id"],
+                token=v["token"],
+                since=v["since"],
+            ),
+            "earlier": _earlier_submission(v["whole_token"]),
+        }
+
+    compiled, real = querysets(_STANDINS), querysets(values)
+    for name, queryset in real.items():
+        fragment = _Fragment(compiled[name], _STANDINS)
+        sql, params = queryset.query.sql_with_params()
+        assert fragment.sql == sql, name
+        assert fragment.bind(values) == list(params), name
