@@ -165,7 +165,8 @@ def _replay(submission, organisation, answers) -> RedemptionResult:
     redemptions = list(
         submission.redemptions.select_related("cheque", "activity", "beneficiary").order_by("id")
     )
-    if sorted(r.cheque.number for r in redemptions) != sorted(a.number for a in answers):
+    typed = [a.number for a in answers]
+    if None in typed or sorted(typed) != sorted(r.cheque.number for r in redemptions):
         raise ValidationError(TOKEN_REUSED)
     replayed = [
         ChequeAnswer(

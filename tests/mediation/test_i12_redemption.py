@@ -235,6 +235,8 @@ def test_a_token_reused_with_other_cheques_is_refused(chequebook, redeem):
     assert refused.value.messages == [TOKEN_REUSED]
     with pytest.raises(ValidationError):
         redeem([first, second], tok="used-once")
+    with pytest.raises(ValidationError):
+        redeem([first, ChequeLine("²", CODE)], tok="used-once")
     assert Redemption.objects.count() == 1 and Activity.objects.count() == 1
     again = redeem([first], tok="used-once")  # the same cheque: the first result
     assert again.ok and again.replayed
