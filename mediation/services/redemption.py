@@ -318,11 +318,9 @@ def _read_locked(membership, *, numbers, token, day):
         spent_querysets = wrong_codes_spent_querysets(
             user_id=user_id, organisation_id=organisation_id, token=token[:64], since=since
         )
+        annotations = mediator_facts_annotations(organisation_id, day)
         facts = MediatorFacts(
-            **account_lock_queryset(membership)
-            .annotate(**mediator_facts_annotations(organisation_id, day))
-            .values("agreement_in_force", "qualification_status")
-            .get()
+            **account_lock_queryset(membership).annotate(**annotations).values(*annotations).get()
         )
         after_lock = {name: DistinctCount(qs) for name, qs in spent_querysets.items()}
         after_lock["earlier_submission"] = _Scalar(_earlier_submission(token))
@@ -359,7 +357,7 @@ def _read_locked(membership, *, numbers, token, day):
     )
     with connection.cursor() as cursor:
         cursor.execute(lock_sql, lock_params)
-        agreement_in_force, qualification_status = cursor.fetchone()
+        facts = MediatorFacts(**dict(zip(statements.facts_names, cursor.fetchone(), strict=True)))
         cursor.execute(cheques_sql, [*figures_params, list(numbers)])
         rows = cursor.fetchall()
         if rows:
@@ -377,7 +375,6 @@ def _read_locked(membership, *, numbers, token, day):
         Chequebook._meta.get_field("vintage").set_cached_value(chequebook, vintage)
         Cheque._meta.get_field("chequebook").set_cached_value(cheque, chequebook)
         cheques.append(cheque)
-    facts = MediatorFacts(qualification_status, bool(agreement_in_force))
     return facts, cheques, _Spent(*figures_row)
 
 
@@ -410,6 +407,7 @@ _STANDINS = {
 
 @dataclass(frozen=True)
 class _Statements:
+    facts_names: tuple
     lock_sql: str
     lock_fragments: tuple
     cheques_sql: str
@@ -432,14 +430,11 @@ def _statements() -> _Statements:
         since=s["since"],
     )
     earlier = _earlier_submission(s["whole_token"])
-    lock_fragments = (
-        _Fragment(facts["agreement_in_force"], s),
-        _Fragment(facts["qualification_status"], s),
-    )
+    lock_fragments = tuple(_Fragment(queryset, s) for queryset in facts.values())
     quote = connection.ops.quote_name
     user_table = quote(get_user_model()._meta.db_table)
     lock_sql = (
-        f"SELECT EXISTS({lock_fragments[0].sql}), ({lock_fragments[1].sql}) "
+        f"SELECT {', '.join(f'({f.sql})' for f in lock_fragments)} "
         f"FROM {user_table} WHERE id = %s FOR NO KEY UPDATE"
     )
     figures_fragments = (
@@ -466,6 +461,7 @@ def _statements() -> _Statements:
         f"ORDER BY c.id FOR NO KEY UPDATE OF c"
     )
     return _Statements(
+        facts_names=tuple(facts),
         lock_sql=lock_sql,
         lock_fragments=lock_fragments,
         cheques_sql=cheques_sql,

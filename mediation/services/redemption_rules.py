@@ -12,7 +12,7 @@ are decided by redemption.py while it reads the lines."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, Subquery
+from django.db.models import Subquery
 from django.utils import timezone
 
 from chequebooks.models import ChequeState
@@ -79,11 +79,18 @@ class MediatorFacts:
     qualification_status: str | None
     agreement_in_force: bool
 
+    def __post_init__(self):
+        self.agreement_in_force = self.agreement_in_force is not None and bool(
+            self.agreement_in_force
+        )
+
 
 def mediator_facts_querysets(organisation_id, day: datetime.date) -> dict:
-    """The querysets MEDIATOR_CHECKS read, for the mediator ``organisation_id`` on ``day``:
-    ``agreement_in_force`` (one exists: AgreementQuerySet.in_force) and
-    ``qualification_status`` (the profile's, if any)."""
+    """The querysets MEDIATOR_CHECKS read, for the mediator ``organisation_id`` on ``day``,
+    each giving one value (or none) named as a field of MediatorFacts:
+    ``agreement_in_force`` (the id of one: AgreementQuerySet.in_force) and
+    ``qualification_status`` (the profile's, if any). A new mediator check adds its fact
+    here and in MediatorFacts: the redemption's lock statement reads them all."""
     return {
         "agreement_in_force": Agreement.objects.in_force(day)
         .filter(mediator_id=organisation_id)
@@ -97,10 +104,7 @@ def mediator_facts_querysets(organisation_id, day: datetime.date) -> dict:
 def mediator_facts_annotations(organisation_id, day: datetime.date) -> dict:
     """mediator_facts_querysets as annotations of any one-row query."""
     querysets = mediator_facts_querysets(organisation_id, day)
-    return {
-        "agreement_in_force": Exists(querysets["agreement_in_force"]),
-        "qualification_status": Subquery(querysets["qualification_status"]),
-    }
+    return {name: Subquery(queryset) for name, queryset in querysets.items()}
 
 
 def mediator_facts(organisation, *, day: datetime.date) -> MediatorFacts:
@@ -109,7 +113,7 @@ def mediator_facts(organisation, *, day: datetime.date) -> MediatorFacts:
     row = (
         Organisation.objects.filter(pk=organisation.pk)
         .annotate(**mediator_facts_annotations(organisation.pk, day))
-        .values("agreement_in_force", "qualification_status")
+        .values(*mediator_facts_querysets(organisation.pk, day))
         .get()
     )
     return MediatorFacts(**row)
