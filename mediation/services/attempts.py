@@ -154,7 +154,9 @@ def wrong_code_budget(membership, *, token: str = "", now=None) -> WrongCodeBudg
     """Lock the account, then its organisation (account_lock_queryset,
     organisation_spent_locked), and say what they may still try. Call it inside a
     transaction, before trying any code, and store the refusals (attempts_record) before it
-    commits. Four queries (five for a retry of a refused submission)."""
+    commits. Do not lock cheque rows after it (the order is account, cheques, organisation):
+    read them without a lock, or lock them before. Four queries (five for a retry of a
+    refused submission)."""
     account_lock_queryset(membership).get()
     organisation_spent = organisation_spent_locked(membership, now=now)
     row = (
