@@ -37,6 +37,8 @@ from .attempts import (
     redemption_wrong_codes_recent,
     wrong_code_budget,
 )
+from .cheque_check import ChequeCheck, cheque_check
+from .progress import activity_progress_record
 from .redemption import (
     MAX_LINES,
     ChequeAnswer,
@@ -58,6 +60,9 @@ from .statements import (
 )
 
 __all__ = [
+    "activity_progress_record",
+    "ChequeCheck",
+    "cheque_check",
     "agreement_next_steps",
     "statement_next_step",
     "ACCOUNTING_COLUMNS",

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('chequebooks', '0005_people'),
-        ('mediation', '0009_profile_and_place_move_to_directory'),
+        ('mediation', '0010_activity_progress'),
         ('organisations', '0002_territory'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
