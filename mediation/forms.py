@@ -2,7 +2,11 @@ import datetime
 import secrets
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from chequebooks.models import Cheque
+from chequebooks.services import cheque_qr_parse
 
 from passnum.core.dates import previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
@@ -16,9 +20,16 @@ from .models import Activity, Theme
 from .services import (
     ACTIVITY_MINUTES_MAX,
     ACTIVITY_MINUTES_MIN,
+    WRONG_CODE_LIMIT,
+    ChequeAnswer,
     ChequeLine,
+    Reason,
     activity_duration_error,
+    mediator_redemption_refusal,
+    redemption_wrong_codes_recent,
 )
+from .services.attempts import attempts_record, code_digest
+from .services.redemption_rules import cheque_refusal
 
 CHEQUE_LINES = 10
 
@@ -130,8 +141,26 @@ class RedemptionForm(DurationFromService, forms.Form):
     def clean(self):
         data = super().clean()
         if not any(data.get(f"number_{i}", "").strip() for i in range(1, self.line_count + 1)):
-            raise forms.ValidationError("Saisissez ou scannez au moins un chèque.")
+            # On the first line, so that the error summary leads there.
+            self.add_error("number_1", "Saisissez ou scannez au moins un chèque.")
         return data
+
+    def typed_lines(self):
+        """The cheque lines as typed, even when another field is refused: (line, ChequeLine)."""
+        lines = []
+        for i in range(1, self.line_count + 1):
+            number = (self.data.get(self.add_prefix(f"number_{i}")) or "").strip()[:80]
+            if number:
+                code = (self.data.get(self.add_prefix(f"code_{i}")) or "").strip()[:32]
+                lines.append((i, ChequeLine(number, code)))
+        return lines
+
+    def activity_refused(self) -> bool:
+        """Refused for the activity part only: its cheque lines can still be checked."""
+        return bool(self.errors) and not any(
+            name.startswith(("number_", "code_")) or name in ("__all__", "token")
+            for name in self.errors
+        )
 
 
 class ActivityForm(DurationFromService, forms.ModelForm):
@@ -310,3 +339,77 @@ class StatementProduceForm(forms.Form):
 
     def period_start(self) -> datetime.date:
         return datetime.date.fromisoformat(self.cleaned_data["period"])
+
+
+def redemption_lines_check(*, form, membership, day=None) -> dict[int, ChequeAnswer]:
+    """The answer each typed cheque gets while the activity part of the redemption form is
+    refused, so that the mediator corrects everything at once: nothing is redeemed.
+
+    Every rule is the services' own: the mediator's (``mediator_redemption_refusal``), the
+    cheque's in their order (``cheque_refusal``), the QR content (``cheque_qr_parse``) and
+    the wrong codes' throttle (``redemption_wrong_codes_recent``, ``WRONG_CODE_LIMIT``): a
+    wrong code typed here is recorded as a refused attempt (``attempts_record``) like one
+    typed on a complete form, so checking is no way around the throttle. Whether the cheques
+    are one person's depends on the activity's kind: the complete form checks it. Returns
+    {line number: answer}."""
+    day = day or timezone.localdate()
+    organisation, user = membership.organisation, membership.user
+    token = (form.data.get(form.add_prefix("token")) or "")[:64]
+    typed = form.typed_lines()
+    answers: dict[int, ChequeAnswer] = {}
+    codes: dict[int, str] = {}
+    for i, line in typed:
+        answer = ChequeAnswer(typed=line.number)
+        text = line.number.replace(" ", "")
+        try:
+            if text.upper().startswith("PASSNUM"):
+                answer.number, codes[i] = cheque_qr_parse(text)
+            elif text.isdigit() and len(text) <= 18:
+                answer.number, codes[i] = int(text), line.code
+            else:
+                raise ValidationError(Reason.MALFORMED)
+        except ValidationError:
+            answer.reason, answer.message = Reason.MALFORMED, Reason.MESSAGES[Reason.MALFORMED]
+        answer.code_digest = code_digest(codes.get(i, ""))
+        answers[i] = answer
+    refusal = mediator_redemption_refusal(organisation, day=day)
+    spent = redemption_wrong_codes_recent(user=user)
+    budget = WRONG_CODE_LIMIT - len(spent)
+    counted = {(number, digest) for seen_token, number, digest in spent if seen_token == token}
+    cheques = Cheque.objects.select_related("chequebook__vintage").in_bulk(
+        [a.number for a in answers.values() if a.number is not None], field_name="number"
+    )
+    seen = set()
+    for i, answer in answers.items():
+        if answer.reason:
+            continue
+        if refusal:
+            answer.reason, answer.message = refusal, Reason.MESSAGES[refusal]
+            continue
+        if answer.number in seen:
+            answer.reason = Reason.DUPLICATE_LINE
+            answer.message = Reason.MESSAGES[Reason.DUPLICATE_LINE]
+            continue
+        seen.add(answer.number)
+        answer.cheque = cheques.get(answer.number)
+        if answer.cheque is None:
+            answer.reason = Reason.UNKNOWN_NUMBER
+            answer.message = Reason.MESSAGES[Reason.UNKNOWN_NUMBER]
+            continue
+        already = (answer.typed[:40], answer.code_digest) in counted
+        if budget <= 0 and not already:
+            answer.reason, answer.message = Reason.THROTTLED, Reason.MESSAGES[Reason.THROTTLED]
+            continue
+        answer.reason, answer.message = cheque_refusal(
+            answer.cheque, code=codes[i], organisation=organisation, day=day
+        )
+        budget -= answer.reason == Reason.WRONG_CODE and not already
+        if answer.reason is None:
+            answer.message = "Chèque valable : il sera encaissé une fois l'activité corrigée."
+    attempts_record(
+        [a for a in answers.values() if a.reason and (a.typed[:40], a.code_digest) not in counted],
+        organisation=organisation,
+        user=user,
+        token=token,
+    )
+    return answers

@@ -42,7 +42,7 @@ from .forms import (
     RegistrationForm,
     SearchForm,
 )
-from .models import Assessment, Level, Question, Questionnaire, ReferralState
+from .models import Assessment, Level, Question, Questionnaire, Referral, ReferralState
 from .tables import BeneficiaryTable, ReferralTable
 from .transitions import referral_next_steps
 
@@ -565,6 +565,7 @@ def _mediator_referral_context(request, referral, **extra):
     return {
         "referral": referral,
         "steps": referral_next_steps(referral),
+        "can_redeem": Referral.objects.active().filter(pk=referral.pk).exists(),
         "person": person,
         "assessments": person.assessments.all()[:5],
         "gain": services.assessment_gain(beneficiary=person),
