@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from chequebooks.models import Cheque
 from chequebooks.services import cheque_qr_parse
-
 from passnum.core.dates import previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.directory.rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from chequebooks.models import Cheque
 from orientation.models import Referral
-from passnum.audit.models import JournalEntry
 from orientation.selectors import beneficiaries_visible_to
+from passnum.audit.models import JournalEntry
 from passnum.core.dates import month_start, next_month, paris_midnight
 from passnum.directory.models import Place
 from passnum.organisations.models import Organisation, OrganisationKind

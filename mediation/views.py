@@ -91,10 +91,11 @@ def redeem(request):
             checked = redemption_lines_check(form=form, membership=membership)
     else:
         initial = {}
-        if request.GET.get("orientation"):
-            referral = get_scoped_or_404(
-                referrals.select_related("assessment"), pk=request.GET["orientation"]
-            )
+        if "orientation" in request.GET:
+            pk = request.GET["orientation"]
+            if not pk.isdigit():
+                raise Http404("Page introuvable")
+            referral = get_scoped_or_404(referrals.select_related("assessment"), pk=pk)
             initial = {
                 "referral": referral.pk,
                 "themes": selectors.referral_default_themes(referral),
