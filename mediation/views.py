@@ -302,7 +302,9 @@ def statements_produce(request):
             period_start=form.period_start(), membership=request.membership
         )
         if run.issued:
-            messages.success(request, f"{len(run.issued)} relevé(s) produit(s).")
+            messages.success(
+                request, french_count(len(run.issued), "relevé produit", "relevés produits") + "."
+            )
         elif not run.held:
             messages.info(request, "Aucun encaissement à mettre sur un relevé pour cette période.")
         if run.held:

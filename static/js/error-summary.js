@@ -12,6 +12,10 @@
     var target = document.getElementById(link.getAttribute("href").slice(1));
     if (!target) return;
     event.preventDefault();
+    // A list of radios or checkboxes is linked as a group: its first option takes the focus.
+    if (!target.matches("input, select, textarea, button")) {
+      target = target.querySelector("input, select, textarea, button") || target;
+    }
     var choice = target.type === "radio" || target.type === "checkbox";
     var group = choice ? target.closest("fieldset") : null;
     var label = document.querySelector("label[for='" + target.id + "']");

@@ -60,11 +60,12 @@ def plural_of(count, singular, plural):
 def form_error_items(form, extra=()):
     """What a refused form's error summary lists: (anchor, label, message) per error, the
     form's own errors first (no anchor), then each field's, linked to its input (a radio or
-    checkbox list: its first option), then ``extra`` items the page adds (a refused cheque)."""
+    checkbox list: its group, whose first option takes the focus), then ``extra`` items the
+    page adds (a refused cheque)."""
     items = [("", "", str(message)) for message in form.non_field_errors()]
     for field in form:
         for message in field.errors:
-            anchor = field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else "")
+            anchor = field.id_for_label or field.auto_id or ""
             items.append(("" if field.is_hidden else anchor, str(field.label or ""), message))
     items.extend(extra or ())
     return items
