@@ -6,43 +6,15 @@ field, and answers the cheques; the success message comes before the next action
 every page; screenshots in tests/artifacts/."""
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
+from tests.pdf_pages import pdf_pages
 
 pytestmark = pytest.mark.browser
 
 FIRST, LAST = "Odette", "Papiers-Deux"
 PHONE = {"width": 390, "height": 844}
-
-
-def _first_page_png(path: Path, name: str) -> Path:
-    """The first page of a downloaded PDF as a PNG (pdftoppm), and its page count."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    if shutil.which("pdftoppm"):
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-png",
-                "-r",
-                "70",
-                "-f",
-                "1",
-                "-l",
-                "1",
-                "-singlefile",
-                str(path),
-                str(ARTIFACTS / name),
-            ],
-            check=True,
-        )
-    from pypdf import PdfReader
-
-    return len(PdfReader(path).pages)
 
 
 def _no_horizontal_scroll(page):
@@ -109,7 +81,8 @@ def test_front_desk_papers_then_a_redemption_from_the_referral_on_a_phone(
             link.click()
         path = tmp_path / f"{name}.pdf"
         info.value.save_as(path)
-        pages = _first_page_png(path, name)
+        pages, text = pdf_pages(path.read_bytes(), name)
+        assert "Conseil départemental de l'Aveyron" in text  # the issuer
         if name.endswith("sheet"):
             assert pages == 1, "the referral sheet fits one page"
     referral = Referral.objects.get(beneficiary__last_name=LAST)

@@ -4,15 +4,11 @@ the person's history and the chequebook's movements; every PDF shares one styles
 the issuer (the owner organisation, as managers keep it) and fits its pages: the referral
 sheet on one page, the receipt with signature lines."""
 
-import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from pypdf import PdfReader
 
 from chequebooks.services import chequebook_hand_over
 from passnum.organisations.models import Organisation, OrganisationKind
@@ -25,11 +21,11 @@ from tests.factories import (
     desk_chequebook,
     referral_create,
 )
+from tests.pdf_pages import pdf_pages
 
 pytestmark = pytest.mark.django_db
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-ARTIFACTS = Path(settings.BASE_DIR) / "tests" / "artifacts"
 
 
 @pytest.fixture
@@ -62,38 +58,6 @@ def _pdf(response):
     data = b"".join(response.streaming_content) if response.streaming else response.content
     assert data.startswith(b"%PDF"), response
     return data
-
-
-def _pages_and_text(data, name):
-    """The page count (pdfinfo when installed, else pypdf) and the text of a PDF; its first
-    page saved as a PNG in tests/artifacts (pdftoppm) for a look."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.pdf"
-    path.write_bytes(data)
-    reader = PdfReader(io.BytesIO(data))
-    pages = len(reader.pages)
-    if shutil.which("pdfinfo"):
-        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
-        assert f"Pages:{' ' * 11}{pages}" in info
-    if shutil.which("pdftoppm"):
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-png",
-                "-r",
-                "70",
-                "-f",
-                "1",
-                "-l",
-                "1",
-                "-singlefile",
-                str(path),
-                str(ARTIFACTS / name),
-            ],
-            check=True,
-        )
-    text = " ".join(page.extract_text() for page in reader.pages).replace("\u00a0", " ")
-    return pages, text
 
 
 def test_step_5_offers_the_sheet_and_the_receipt_side_by_side(world, client, login):
@@ -142,7 +106,7 @@ def test_the_referral_sheet_fits_one_page_with_the_issuer(world, client, login):
     agent, person, book, referral = world
     login(agent)
     data = _pdf(client.get(reverse("orientation:referral_sheet", args=[referral.pk])))
-    pages, text = _pages_and_text(data, "pdf-referral-sheet")
+    pages, text = pdf_pages(data, "pdf-referral-sheet")
     assert pages == 1
     assert "Conseil départemental de l'Aveyron" in text
     assert "Hôtel du Département, place Charles-de-Gaulle, 12000 Rodez" in text
@@ -156,7 +120,7 @@ def test_the_receipt_has_the_issuer_and_signature_lines(world, client, login):
     agent, person, book, referral = world
     login(agent)
     data = _pdf(client.get(reverse("chequebooks:receipt_pdf", args=[book.pk])))
-    pages, text = _pages_and_text(data, "pdf-receipt")
+    pages, text = pdf_pages(data, "pdf-receipt")
     assert pages == 1
     assert "Conseil départemental de l'Aveyron" in text
     assert "Signature" in text and "signature et cachet" in text
@@ -170,7 +134,7 @@ def test_the_issuer_follows_the_owner_organisations_data(world, client, login):
     )
     login(agent)
     data = _pdf(client.get(reverse("orientation:referral_sheet", args=[referral.pk])))
-    _, text = _pages_and_text(data, "pdf-referral-sheet-issuer")
+    _, text = pdf_pages(data, "pdf-referral-sheet-issuer")
     assert "1 rue Neuve, 12000 Rodez" in text and "05 65 00 00 01" in text
 
 

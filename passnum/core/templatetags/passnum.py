@@ -57,24 +57,27 @@ def plural_of(count, singular, plural):
     return french_plural(count, singular, plural)
 
 
-def form_error_items(form, extra=()):
+def form_error_items(form):
     """What a refused form's error summary lists: (anchor, label, message) per error, the
     form's own errors first (no anchor), then each field's, linked to its input (a radio or
-    checkbox list: its group, whose first option takes the focus), then ``extra`` items the
-    page adds (a refused cheque)."""
+    checkbox list: its group, whose first option takes the focus)."""
     items = [("", "", str(message)) for message in form.non_field_errors()]
     for field in form:
         for message in field.errors:
             anchor = field.id_for_label or field.auto_id or ""
             items.append(("" if field.is_hidden else anchor, str(field.label or ""), message))
-    items.extend(extra or ())
     return items
 
 
 @register.inclusion_tag("includes/_error_summary.html")
-def error_summary(form, extra=(), title=""):
+def error_summary(*forms, extra=(), title=""):
     """{% error_summary form %}: the box at the top of a refused form, which takes the focus
     (static/js/error-summary.js) and links to each field in error. base.html shows it for
-    the page's ``form``; a page with another form, or more to say, fills its block."""
-    items = form_error_items(form, extra) if form is not None else list(extra or ())
+    the page's ``form``; a page with other forms names them ({% error_summary a b %}) and a
+    page with more to say adds ``extra`` items and a ``title``."""
+    items = []
+    for form in forms:
+        if form is not None and hasattr(form, "errors"):
+            items += form_error_items(form)
+    items += list(extra or ())
     return {"items": items, "title": title}
