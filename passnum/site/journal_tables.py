@@ -1,4 +1,5 @@
 import django_tables2 as tables
+
 from passnum.audit.models import JournalEntry
 from passnum.core.text import french_date
 

@@ -212,3 +212,21 @@ def test_the_skip_link_shows_nothing_until_it_has_the_focus():
     rule = re.search(r"\.skip-link:not\(:focus\)\s*\{([^}]*)\}", css)
     assert rule, "the skip link is hidden by a :not(:focus) rule"
     assert "clip-path: inset(50%)" in rule.group(1) and "border: 0" in rule.group(1)
+
+
+def test_a_place_named_after_its_mediator_is_not_named_twice():
+    out = Template("{{ a|with_owner:b }} / {{ c|with_owner:b }}").render(
+        Context(
+            {
+                "a": "Médiathèque de Millau – espace numérique",
+                "b": "Médiathèque de Millau – espace numérique",
+                "c": "Espace des Causses",
+            }
+        )
+    )
+    assert out == (
+        "Médiathèque de Millau – espace numérique / "
+        "Espace des Causses – Médiathèque de Millau – espace numérique"
+    )
+    step_4 = (TEMPLATES / "orientation/flow_refer.html").read_text()
+    assert "place.name|with_owner:place.organisation.name" in step_4

@@ -81,3 +81,14 @@ def error_summary(*forms, extra=(), title=""):
             items += form_error_items(form)
     items += list(extra or ())
     return {"items": items, "title": title}
+
+
+@register.filter
+def with_owner(name, owner):
+    """{{ place.name|with_owner:place.organisation.name }} → « Espace Causses – Rouergue
+    Numérique », or the place's name alone when it already holds its owner's (no « Médiathèque
+    de Millau – Médiathèque de Millau »)."""
+    name, owner = str(name or ""), str(owner or "")
+    if not owner or owner.casefold() in name.casefold():
+        return name
+    return f"{name} – {owner}"
