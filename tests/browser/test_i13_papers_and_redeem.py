@@ -92,6 +92,11 @@ def test_front_desk_papers_then_a_redemption_from_the_referral_on_a_phone(
     # The person's page: both papers again, the chequebook linked, the hand-over in the history.
     page.goto(f"/orientation/personnes/{referral.beneficiary_id}/")
     check_a11y(page, "i13-person-papers")
+    # The skip link shows nothing (not even a border) until the keyboard reaches it.
+    skip = page.locator("a.skip-link")
+    assert skip.bounding_box()["width"] <= 1 and skip.bounding_box()["height"] <= 1
+    skip.focus()
+    assert skip.bounding_box()["width"] > 50
     assert page.locator("ul.papers a").count() == 2
     assert "a remis le chéquier" in page.content()
     page.get_by_role("link", name=f"Chéquier n° {number}", exact=True).click()
