@@ -158,3 +158,12 @@ def test_every_pdf_template_uses_the_one_print_stylesheet():
         assert "<style" not in text and "style=" not in text, name
     print_run = (TEMPLATES / "chequebooks/pdf/print_run.html").read_text()
     assert "{% issuer_block %}" in print_run  # on each chequebook's cover
+
+
+def test_the_persons_data_pdf_names_its_issuer(world, client, login):
+    agent, person, book, referral = world
+    login(agent)
+    data = _pdf(client.get(reverse("orientation:person_export_pdf", args=[person.pk])))
+    pages, text = pdf_pages(data, "pdf-person-data")
+    assert "Conseil départemental de l'Aveyron" in text and "Hervé" in text
+    assert "Inscription par" in text
