@@ -5,30 +5,25 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from chequebooks.models import Cheque
-from chequebooks.services import cheque_qr_parse
 from passnum.core.dates import previous_month
-from passnum.directory.models import MediatorProfile, Place, QualificationStatus
+from passnum.directory.models import MediatorProfile, Place, QualificationStatus, Weekday
 from passnum.directory.rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
 from passnum.directory.services import PLACE_FIELDS
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Service
 from passnum.territory.models import Commune
 
-from .models import Activity, Theme
+from .models import Activity, NextStep, ProgressLevel, Theme
 from .services import (
     ACTIVITY_MINUTES_MAX,
     ACTIVITY_MINUTES_MIN,
-    WRONG_CODE_LIMIT,
-    ChequeAnswer,
+    ChequeCheck,
     ChequeLine,
     Reason,
     activity_duration_error,
-    mediator_redemption_refusal,
-    redemption_wrong_codes_recent,
+    cheque_check,
 )
-from .services.attempts import attempts_record, code_digest
-from .services.redemption_rules import cheque_refusal
+from .services.cheque_check import cheque_check_parse
 
 CHEQUE_LINES = 10
 
@@ -179,6 +174,8 @@ class ActivityForm(DurationFromService, forms.ModelForm):
             "referral",
             "place",
             "notes",
+            "progress_level",
+            "next_step",
         ]
         widgets = {
             "kind": forms.RadioSelect,
@@ -340,75 +337,92 @@ class StatementProduceForm(forms.Form):
         return datetime.date.fromisoformat(self.cleaned_data["period"])
 
 
-def redemption_lines_check(*, form, membership, day=None) -> dict[int, ChequeAnswer]:
+def redemption_lines_check(*, form, membership) -> dict:
     """The answer each typed cheque gets while the activity part of the redemption form is
     refused, so that the mediator corrects everything at once: nothing is redeemed.
 
-    Every rule is the services' own: the mediator's (``mediator_redemption_refusal``), the
-    cheque's in their order (``cheque_refusal``), the QR content (``cheque_qr_parse``) and
-    the wrong codes' throttle (``redemption_wrong_codes_recent``, ``WRONG_CODE_LIMIT``): a
-    wrong code typed here is recorded as a refused attempt (``attempts_record``) like one
-    typed on a complete form, so checking is no way around the throttle. Whether the cheques
-    are one person's depends on the activity's kind: the complete form checks it. Returns
-    {line number: answer}."""
-    day = day or timezone.localdate()
-    organisation, user = membership.organisation, membership.user
-    token = (form.data.get(form.add_prefix("token")) or "")[:64]
-    typed = form.typed_lines()
-    answers: dict[int, ChequeAnswer] = {}
-    codes: dict[int, str] = {}
-    for i, line in typed:
-        answer = ChequeAnswer(typed=line.number)
-        text = line.number.replace(" ", "")
-        try:
-            if text.upper().startswith("PASSNUM"):
-                answer.number, codes[i] = cheque_qr_parse(text)
-            elif text.isdigit() and len(text) <= 18:
-                answer.number, codes[i] = int(text), line.code
-            else:
-                raise ValidationError(Reason.MALFORMED)
-        except ValidationError:
-            answer.reason, answer.message = Reason.MALFORMED, Reason.MESSAGES[Reason.MALFORMED]
-        answer.code_digest = code_digest(codes.get(i, ""))
-        answers[i] = answer
-    refusal = mediator_redemption_refusal(organisation, day=day)
-    spent = redemption_wrong_codes_recent(user=user)
-    budget = WRONG_CODE_LIMIT - len(spent)
-    counted = {(number, digest) for seen_token, number, digest in spent if seen_token == token}
-    cheques = Cheque.objects.select_related("chequebook__vintage").in_bulk(
-        [a.number for a in answers.values() if a.number is not None], field_name="number"
-    )
+    Each line is checked by the services' ``cheque_check`` (the redemption's rules in their
+    order, the same wrong-code budget: a wrong code typed here counts as one typed on the
+    check page, so a refused form is no way around the throttle); a number typed twice is
+    answered as on a complete form. Whether the cheques are one person's depends on the
+    activity's kind: the complete form checks it. Returns {line number: answer}."""
+    answers = {}
     seen = set()
-    for i, answer in answers.items():
-        if answer.reason:
+    for i, line in form.typed_lines():
+        try:
+            number, _ = cheque_check_parse(line.number, line.code)
+        except ValidationError:
+            number = None
+        if number is not None and number in seen:
+            answers[i] = ChequeCheck(
+                typed=line.number,
+                reason=Reason.DUPLICATE_LINE,
+                message=Reason.MESSAGES[Reason.DUPLICATE_LINE],
+            )
             continue
-        if refusal:
-            answer.reason, answer.message = refusal, Reason.MESSAGES[refusal]
-            continue
-        if answer.number in seen:
-            answer.reason = Reason.DUPLICATE_LINE
-            answer.message = Reason.MESSAGES[Reason.DUPLICATE_LINE]
-            continue
-        seen.add(answer.number)
-        answer.cheque = cheques.get(answer.number)
-        if answer.cheque is None:
-            answer.reason = Reason.UNKNOWN_NUMBER
-            answer.message = Reason.MESSAGES[Reason.UNKNOWN_NUMBER]
-            continue
-        already = (answer.typed[:40], answer.code_digest) in counted
-        if budget <= 0 and not already:
-            answer.reason, answer.message = Reason.THROTTLED, Reason.MESSAGES[Reason.THROTTLED]
-            continue
-        answer.reason, answer.message = cheque_refusal(
-            answer.cheque, code=codes[i], organisation=organisation, day=day
-        )
-        budget -= answer.reason == Reason.WRONG_CODE and not already
-        if answer.reason is None:
+        seen.add(number)
+        try:
+            answer = cheque_check(membership=membership, number=line.number, code=line.code)
+        except ValidationError as error:
+            answer = ChequeCheck(
+                typed=line.number, reason=Reason.MALFORMED, message=" ".join(error.messages)
+            )
+        if answer.ok:
             answer.message = "Chèque valable : il sera encaissé une fois l'activité corrigée."
-    attempts_record(
-        [a for a in answers.values() if a.reason and (a.typed[:40], a.code_digest) not in counted],
-        organisation=organisation,
-        user=user,
-        token=token,
-    )
+        answers[i] = answer
     return answers
+
+
+# --- A place's appointments (i14) --------------------------------------------------------------
+
+
+class PlaceAppointmentsForm(forms.Form):
+    takes_appointments = forms.BooleanField(
+        label="Ce lieu prend des rendez-vous pris par les accueils", required=False
+    )
+
+
+class PlaceSlotForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        label="Jour", coerce=int, choices=[(d.value, d.label) for d in Weekday]
+    )
+    start_time = forms.TimeField(
+        label="Heure de début", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration_minutes = forms.IntegerField(label="Durée (minutes)", initial=60)
+    capacity = forms.IntegerField(label="Personnes par créneau", initial=1)
+
+
+class PlaceClosureForm(forms.Form):
+    start_date = forms.DateField(label="Fermé du", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="Motif (facultatif)", max_length=120, required=False)
+
+
+class ChequeCheckForm(forms.Form):
+    """A cheque to check: its number and code, or the QR content a scanner types."""
+
+    number = forms.CharField(
+        label="Numéro du chèque (ou scannez son QR code)",
+        max_length=80,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    code = forms.CharField(
+        label="Code de sécurité",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ActivityProgressForm(forms.Form):
+    """Progress at a session (optional): the person's autonomy and what comes next."""
+
+    progress_level = forms.ChoiceField(
+        label="Autonomie de la personne en fin de séance",
+        choices=[("", "Non notée"), *ProgressLevel.choices],
+        required=False,
+    )
+    next_step = forms.ChoiceField(
+        label="Suite prévue", choices=[("", "Non notée"), *NextStep.choices], required=False
+    )

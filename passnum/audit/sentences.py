@@ -39,8 +39,10 @@ COMMON_NOUNS = frozenset(
         "Orientation",
         "Personne",
         "Pré-évaluation",
+        "Rappel",
         "Rapport",
         "Relevé",
+        "Rendez-vous",
     }
 )
 

@@ -9,7 +9,7 @@
 import datetime
 
 from django.utils import timezone
-from django.utils.dates import MONTHS
+from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.translation import ngettext
 
 from .dates import PARIS
@@ -17,8 +17,9 @@ from .dates import PARIS
 NBSP = "\u00a0"
 
 
-def french_date(value, *, year: bool = True, time: bool = False) -> str:
-    """« 1er janvier 2026 » (Europe/Paris for a datetime); ``time`` adds « à 14:05 »."""
+def french_date(value, *, year: bool = True, time: bool = False, weekday: bool = False) -> str:
+    """« 1er janvier 2026 » (Europe/Paris for a datetime); ``time`` adds « à 14:05 »,
+    ``weekday`` puts the day's name first (« lundi 1er juin 2026 »)."""
     if value in (None, ""):
         return ""
     clock = None
@@ -29,6 +30,8 @@ def french_date(value, *, year: bool = True, time: bool = False) -> str:
         value = value.date()
     day = "1er" if value.day == 1 else str(value.day)
     text = f"{day} {MONTHS[value.month]}"
+    if weekday:
+        text = f"{WEEKDAYS[value.weekday()].lower()} {text}"
     if year:
         text = f"{text} {value.year}"
     if time and clock is not None:

@@ -49,6 +49,8 @@ TARGET_OF = {
     "report": "Rapport du 01/11/2026 au 30/11/2026",
     "export": "Export n° 3",
     "activity": "Activité n° 5",
+    "appointment": "Rendez-vous n° 5",
+    "reminder": "Personne n° 3",
 }
 ARTICLE_THEN_NOUN = re.compile(
     r"(?:\b(?:le|la|les|du|de|des|au|aux|à)\s|\b[lLdD]')(" + "|".join(COMMON_NOUNS) + r")\b"

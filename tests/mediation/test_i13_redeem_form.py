@@ -57,7 +57,7 @@ def test_without_a_theme_the_summary_links_to_the_themes_and_the_cheques_are_ans
     assert "Chèque valable : il sera encaissé une fois l&#x27;activité corrigée." in body
     assert 'data-error-summary tabindex="-1"' in summary  # focusable: the script focuses it
     assert not Redemption.objects.exists()
-    # The wrong code counts for the throttle, as on a complete form.
+    # The wrong code counts for the throttle, as on the check page (cheque_check).
     assert RedemptionAttempt.objects.filter(reason="wrong_code").count() == 1
 
 
@@ -71,14 +71,6 @@ def test_checking_cheques_on_a_refused_form_is_no_way_around_the_throttle(
     body = _post(client, [(cheque.number, CODE)], token="last").content.decode()
     assert "Trop de codes erronés" in body
     assert "Chèque valable" not in body
-
-
-def test_the_same_refused_form_sent_twice_counts_its_wrong_code_once(mediator, chequebook, login):
-    client = login(mediator)
-    cheque = chequebook.cheques.order_by("position").first()
-    _post(client, [(cheque.number, "AAAAAAAA")], token="same")
-    _post(client, [(cheque.number, "AAAAAAAA")], token="same")
-    assert RedemptionAttempt.objects.filter(reason="wrong_code").count() == 1
 
 
 def test_a_form_without_any_cheque_leads_to_the_first_line(mediator, login):

@@ -34,8 +34,15 @@ def iban(value):
 @register.filter
 def day(value, arg=""):
     """{{ d|day }} → « 1er janvier 2026 »; {{ d|day:"sans année" }} → « 1er janvier »;
-    {{ dt|day:"heure" }} → « 1er janvier 2026 à 14:05 ». The one filter for dates in words."""
-    return french_date(value, year=arg != "sans année", time=arg == "heure")
+    {{ dt|day:"heure" }} → « 1er janvier 2026 à 14:05 »; {{ d|day:"semaine" }} → « jeudi
+    1er janvier »; {{ d|day:"semaine et année" }} → « jeudi 1er janvier 2026 ». The one
+    filter for dates in words."""
+    return french_date(
+        value,
+        year=arg in ("", "heure", "semaine et année"),
+        time=arg == "heure",
+        weekday=arg.startswith("semaine"),
+    )
 
 
 @register.filter
