@@ -239,11 +239,12 @@ def print_run_chunk_render(*, part_id: int) -> bool:
     run, attempt = part.print_run, part.attempt
     mine = PrintRun.objects.filter(pk=run.pk, status=PrintRun.Status.RUNNING, attempt=attempt)
     with transaction.atomic():
+        # The run's row first, then the part's: every writer locks them in that order.
+        if not mine.update(heartbeat_at=timezone.now()):
+            return False
         if not PrintRunPart.objects.filter(pk=part.pk, started_at__isnull=True).update(
             started_at=timezone.now()
         ):
-            return False
-        if not mine.update(heartbeat_at=timezone.now()):
             return False
     try:
         books = list(

@@ -47,5 +47,5 @@ def test_the_test_runs_the_production_middleware():
 
 def test_readme_states_the_tested_count():
     readme = Path(settings.BASE_DIR, "README.md").read_text()
-    stated = re.findall(r"(\d+) queries with production settings", readme)
+    stated = re.findall(r"(\d+) queries\s+with\s+production\s+settings", readme)
     assert stated and {int(n) for n in stated} == {DASHBOARD_QUERIES_PRODUCTION}, stated
