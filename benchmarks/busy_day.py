@@ -45,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = "passnum_bench_busy"
@@ -428,7 +429,8 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="passnum-busy-day-"))
     env = dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="passnum.settings",
+        DJANGO_SETTINGS_MODULE="bench_queue_settings",
+        BENCH_CELERY_QUEUE="passnum-busy-day",
         DATABASE_URL=f"{PG}/{DB_NAME}",
         REDIS_URL=REDIS_URL,
         DJANGO_DEBUG="false",
@@ -436,7 +438,7 @@ def main():
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         PASSNUM_MEDIA_ROOT=str(tmp / "media"),
         CELERY_TASK_ALWAYS_EAGER="false",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=f"{ROOT / 'benchmarks'}:{ROOT}",
     )
     os.environ.update(env)
     print(f"Préparation de la base {DB_NAME} ({_load()})…", flush=True)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/passnum_bench_print"
@@ -126,11 +127,13 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="passnum-print-bench-"))
     env = dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="passnum.settings",
+        DJANGO_SETTINGS_MODULE="bench_queue_settings",
+        BENCH_CELERY_QUEUE="passnum-print-run-bench",
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=REDIS_URL,
         PASSNUM_MEDIA_ROOT=str(tmp / "media"),
         CELERY_TASK_ALWAYS_EAGER="false",
+        PYTHONPATH=f"{ROOT / 'benchmarks'}:{ROOT}",
     )
     os.environ.update(env)
     _database_ensure(DATABASE_URL)
