@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 #: SQL queries of one dashboard request by a programme manager, under production settings,
 #: once the session is warm (the request after the first). The one place this number lives:
 #: README's "Reporting" section must state it ("N queries with production settings").
-DASHBOARD_QUERIES_PRODUCTION = 42
+DASHBOARD_QUERIES_PRODUCTION = 37
 
 
 def _production_client(small, login):
