@@ -89,3 +89,33 @@ def _fsync_directory(directory: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def file_record_once(instance, *, field: str, name: str, data: bytes, **extra) -> bool:
+    """Write ``data`` as the file of ``instance.<field>`` and record it, once.
+
+    Rules: the bytes are written whole by the field's storage (temporary file, then rename);
+    the row takes the file (and ``extra`` values, e.g. its checksum) only while its file is
+    still empty, in one conditional UPDATE, so a second rendering (a duplicate delivery of the
+    task, a rerun) leaves the first file recorded and removes its own. Returns whether this
+    call recorded its file."""
+    from django.core.files.base import ContentFile
+    from django.db.models import Q
+
+    model = type(instance)
+    file_field = instance._meta.get_field(field)
+    storage = file_field.storage
+    stored = storage.save(file_field.generate_filename(instance, name), ContentFile(data))
+    updated = (
+        model._default_manager.filter(Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
+        .filter(pk=instance.pk)
+        .update(**{field: stored}, **extra)
+    )
+    if not updated:
+        storage.delete(stored)
+        instance.refresh_from_db()
+        return False
+    setattr(instance, field, stored)
+    for key, value in extra.items():
+        setattr(instance, key, value)
+    return True

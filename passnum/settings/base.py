@@ -350,3 +350,10 @@ def beat_schedule_with_times(schedule: dict, times: dict) -> dict:
             ),
         }
     return overridden
+
+
+# A statement's or agreement's PDF whose rendering was lost is queued again (issue 10).
+CELERY_BEAT_SCHEDULE["mediation-pdfs-render-missing"] = {
+    "task": "mediation.tasks.pdfs_render_missing",
+    "schedule": crontab(hour=5, minute=30),
+}

@@ -45,7 +45,9 @@ if not PASSNUM_HTTPS and not env.bool("PASSNUM_ALLOW_PLAIN_HTTP", default=False)
     )
 globals().update(https_settings(PASSNUM_HTTPS))
 if PASSNUM_HTTPS and not PASSNUM_SITE_URL.startswith("https://"):
-    raise ImproperlyConfigured("PASSNUM_SITE_URL must start with https:// when PASSNUM_HTTPS is on.")
+    raise ImproperlyConfigured(
+        "PASSNUM_SITE_URL must start with https:// when PASSNUM_HTTPS is on."
+    )
 CELERY_BEAT_SCHEDULE = beat_schedule_with_times(CELERY_BEAT_SCHEDULE, PASSNUM_BEAT_TIMES)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
