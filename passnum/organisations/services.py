@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from passnum.territory.models import Commune
+
 from . import journal
 from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrganisationKind, Role
 from .roles import may_manage_team, require_programme_manager
@@ -56,6 +58,29 @@ def organisation_create(*, membership: Membership, **data) -> Organisation:
             kind=organisation.get_kind_display(),
         )
     return organisation
+
+
+OWNER_NAME = "Conseil départemental de l'Aveyron"
+
+
+def owner_organisation_ensure() -> tuple[Organisation, bool]:
+    """The programme's owner (CD12), created once by the installation (``manage.py
+    bootstrap``); no page creates it (``organisation_create`` refuses the kind). Returns it and
+    whether it was created now. Rule: there is one owner; an existing one is kept as it is."""
+    owner = Organisation.objects.filter(kind=OrganisationKind.OWNER).order_by("pk").first()
+    if owner is not None:
+        return owner, False
+    with transaction.atomic():
+        owner = Organisation.objects.create(
+            kind=OrganisationKind.OWNER,
+            name=OWNER_NAME,
+            commune=Commune.objects.filter(name="Rodez").first(),
+            address="Hôtel du Département, place Charles-de-Gaulle",
+        )
+        journal.ORGANISATION_CREATED.record(
+            organisation=owner, target=owner, kind=owner.get_kind_display()
+        )
+    return owner, True
 
 
 def organisation_update(*, organisation: Organisation, membership: Membership, **data):

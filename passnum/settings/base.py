@@ -296,7 +296,10 @@ STORAGES["default"] = {"BACKEND": "passnum.core.storage.PrivateFileSystemStorage
 # Permissions-Policy, and `Cache-Control: no-store, private` on every response to a logged-in
 # person and every file download (passnum.core.headers.SecurityHeadersMiddleware).
 INSTALLED_APPS += ["django_celery_beat"]
-MIDDLEWARE += [
+# Right after whitenoise (static files keep their own headers), so that every other response,
+# an error answered by an outer middleware included, gets them.
+_after_static = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
+MIDDLEWARE[_after_static:_after_static] = [
     "csp.middleware.CSPMiddleware",
     "passnum.core.headers.SecurityHeadersMiddleware",
 ]
@@ -357,3 +360,7 @@ CELERY_BEAT_SCHEDULE["mediation-pdfs-render-missing"] = {
     "task": "mediation.tasks.pdfs_render_missing",
     "schedule": crontab(hour=5, minute=30),
 }
+# The health endpoint answers over plain HTTP too (the container's healthcheck has no TLS).
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
+# collectstatic's target (the image collects at build time; a test collects elsewhere).
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
