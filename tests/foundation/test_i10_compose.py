@@ -164,3 +164,48 @@ def test_the_init_script_and_grants_give_the_app_role_no_update_on_the_journal(d
         )
         for role in ("passnum_app", "passnum_owner"):
             _psql("postgres", f"DROP ROLE IF EXISTS {role}", check=False)
+
+
+def _compose_command():
+    import shutil
+
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    return None
+
+
+SECRETS = {
+    "DJANGO_SECRET_KEY": "x" * 50,
+    "DJANGO_ALLOWED_HOSTS": "passnum.example.fr",
+    "PASSNUM_CHEQUE_CODE_KEY": "k" * 32,
+    "POSTGRES_PASSWORD": "p",
+    "PASSNUM_DB_OWNER_PASSWORD": "o",
+    "PASSNUM_DB_APP_PASSWORD": "a",
+}
+
+
+def test_docker_compose_config_validates_the_file_and_names_a_missing_secret():
+    """`docker compose config` (or docker-compose 1.29) parses and validates the file."""
+    command = _compose_command()
+    if command is None:
+        pytest.skip("no docker compose client on this machine")
+    base = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    result = subprocess.run(
+        [*command, "-f", str(COMPOSE), "config", "-q"],
+        env={**base, **SECRETS},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    missing = {k: v for k, v in SECRETS.items() if k != "PASSNUM_DB_APP_PASSWORD"}
+    result = subprocess.run(
+        [*command, "-f", str(COMPOSE), "config", "-q"],
+        env={**base, **missing},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "PASSNUM_DB_APP_PASSWORD" in result.stderr
