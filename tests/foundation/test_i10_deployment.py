@@ -366,3 +366,17 @@ def test_bootstrap_installs_the_programme_and_invites_the_first_manager(
     assert _counts() == before
     assert "/compte/invitation/" not in "\n".join(third)
     assert "déjà gestionnaire" in third[-1]
+
+
+# --- Health ---------------------------------------------------------------------------------
+
+
+def test_the_health_endpoint_checks_database_cache_and_broker(client, settings):
+    response = client.get("/sante/")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "cache": "ok", "broker": "ok"}
+    assert "no-store" in response.headers["Cache-Control"]
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = client.get("/sante/")
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "cache": "ok", "broker": "en échec"}
