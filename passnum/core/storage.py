@@ -9,7 +9,9 @@ never referenced)."""
 import os
 import tempfile
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
+from django.db.models import Q
 from django.utils.deconstruct import deconstructible
 
 FILE_MODE = 0o600
@@ -99,9 +101,6 @@ def file_record_once(instance, *, field: str, name: str, data: bytes, **extra) -
     still empty, in one conditional UPDATE, so a second rendering (a duplicate delivery of the
     task, a rerun) leaves the first file recorded and removes its own. Returns whether this
     call recorded its file."""
-    from django.core.files.base import ContentFile
-    from django.db.models import Q
-
     model = type(instance)
     file_field = instance._meta.get_field(field)
     storage = file_field.storage
