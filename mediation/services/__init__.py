@@ -27,6 +27,8 @@ from .agreements import (
     agreement_terminate,
 )
 from .attempts import WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, redemption_wrong_codes_recent
+from .cheque_check import ChequeCheck, cheque_check
+from .progress import activity_progress_record
 from .redemption import (
     MAX_LINES,
     ChequeAnswer,
@@ -50,6 +52,9 @@ from .statements import (
 )
 
 __all__ = [
+    "activity_progress_record",
+    "ChequeCheck",
+    "cheque_check",
     "agreement_next_steps",
     "statement_next_step",
     "ACCOUNTING_COLUMNS",

@@ -7,6 +7,7 @@ from django.db import transaction
 
 import chequebooks.demo
 import mediation.demo
+import mediation.demo_appointments
 import orientation.demo
 import reporting.demo
 from passnum.programme.demo import DemoContext, demo_load_foundation, demo_refuse_in_production
@@ -18,6 +19,7 @@ DEMO_STEPS = [
     mediation.demo.load_organisations,
     orientation.demo.load,
     mediation.demo.load_activity,
+    mediation.demo_appointments.load,  # issue 14: slots, appointments, reminders, progress
     reporting.demo.load,
 ]
 

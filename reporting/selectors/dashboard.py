@@ -16,6 +16,7 @@ from .breakdowns import (
     by_public,
 )
 from .figures import dashboard_data
+from .impact import impact_context
 from .scope import last_summary_run
 
 #: The dashboard shows the first ten front desks and mediators; their pages list them all.
@@ -98,6 +99,7 @@ def radar_days() -> dict[str, int]:
         "stock": settings.PASSNUM_RADAR_STOCK_DAYS,
         "not_started": settings.PASSNUM_RADAR_NOT_STARTED_DAYS,
         "referral": settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS,
+        "missed_appointment": settings.PASSNUM_RADAR_MISSED_APPOINTMENT_DAYS,
     }
 
 
@@ -117,4 +119,5 @@ def dashboard_context(filters, *, today=None, for_pdf=False) -> dict:
         "mediateurs": len(data["by_mediator"]),
     }
     data["top"] = DASHBOARD_TOP
+    data.update(impact_context(filters, today=today))  # appointments and impact (issue 14)
     return data
