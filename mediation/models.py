@@ -345,7 +345,11 @@ class RedemptionAttempt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "reason", "created_at"])]
+        indexes = [
+            models.Index(fields=["user", "reason", "created_at"]),
+            # The wrong codes of one organisation's accounts (WRONG_CODE_ORGANISATION_LIMIT).
+            models.Index(fields=["mediator", "reason", "created_at"]),
+        ]
 
     def __str__(self):
         return f"Tentative refusée ({self.reason}) : {self.number_typed}"

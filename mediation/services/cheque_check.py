@@ -2,8 +2,8 @@
 
 The same rules as redemption (``redemption_rules``: the mediator's, then the cheque's, in
 their order) and the same wrong-code budget (``attempts``): a wrong code typed here counts
-against the account's WRONG_CODE_LIMIT exactly as one typed on the redemption page, so the
-check is no way around the throttling."""
+against the account's and the organisation's limits exactly as one typed on the redemption
+page, so the check is no way around the throttling."""
 
 import secrets
 from dataclasses import dataclass
@@ -18,13 +18,7 @@ from chequebooks.services import cheque_qr_parse
 from passnum.core.money import format_cents
 from passnum.organisations.roles import is_mediator_member
 
-from .attempts import (
-    WRONG_CODE_LIMIT,
-    account_lock,
-    attempts_record,
-    code_digest,
-    redemption_wrong_codes_recent,
-)
+from .attempts import attempts_record, code_digest, wrong_code_budget
 from .redemption_rules import Reason, cheque_refusal, mediator_redemption_refusal
 
 #: Refusals whose sentence would say something of the person or the redemption: the check
@@ -68,9 +62,9 @@ def cheque_check(*, membership, number: str, code: str = "") -> ChequeCheck:
     (Europe/Paris), with the redemption's rules in their order (``mediator_redemption_refusal``,
     then ``cheque_refusal``: code, already redeemed, cancelled, expired, not handed out, not
     yet valid). The answer never names the person, nor who redeemed it. Every refusal is
-    stored as a redemption attempt; a wrong code spends the account's wrong-code budget
-    (``redemption_wrong_codes_recent``, under the account's row lock like a redemption); once
-    spent, no code is tried. Nothing is redeemed."""
+    stored as a redemption attempt; a wrong code spends the account's and its organisation's
+    wrong-code budget (``wrong_code_budget``, under the account's and organisation's row
+    locks); once spent, no code is tried. Nothing is redeemed."""
     if not is_mediator_member(membership):
         raise ValidationError("Seul un acteur de médiation vérifie des chèques.")
     organisation, user = membership.organisation, membership.user
@@ -80,8 +74,7 @@ def cheque_check(*, membership, number: str, code: str = "") -> ChequeCheck:
     # Each check is its own "submission": the same wrong code checked twice counts twice.
     token = f"verification-{secrets.token_hex(8)}"
     with transaction.atomic():
-        account_lock(user)
-        if len(redemption_wrong_codes_recent(user=user)) >= WRONG_CODE_LIMIT:
+        if wrong_code_budget(membership, token=token).remaining <= 0:
             answer.reason = Reason.THROTTLED
         else:
             answer.reason = mediator_redemption_refusal(organisation, day=day)
