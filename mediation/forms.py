@@ -2,8 +2,11 @@ import datetime
 import secrets
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from chequebooks.forms import ChequeScanField
+from passnum.core.bounds import BoundedDateField
 from passnum.core.dates import previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus, Weekday
 from passnum.directory.rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
@@ -16,9 +19,13 @@ from .models import Activity, NextStep, ProgressLevel, Theme
 from .services import (
     ACTIVITY_MINUTES_MAX,
     ACTIVITY_MINUTES_MIN,
+    ChequeCheck,
     ChequeLine,
+    Reason,
     activity_duration_error,
+    cheque_check,
 )
+from .services.cheque_check import cheque_check_parse
 
 CHEQUE_LINES = 10
 
@@ -83,7 +90,7 @@ class RedemptionForm(DurationFromService, forms.Form):
         self.fields["place"].queryset = places
         self.line_count = lines
         for i in range(1, lines + 1):
-            self.fields[f"number_{i}"] = forms.CharField(
+            self.fields[f"number_{i}"] = ChequeScanField(
                 label=f"Chèque {i} : numéro ou QR code",
                 required=False,
                 max_length=80,
@@ -129,9 +136,35 @@ class RedemptionForm(DurationFromService, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not any(data.get(f"number_{i}", "").strip() for i in range(1, self.line_count + 1)):
-            raise forms.ValidationError("Saisissez ou scannez au moins un chèque.")
+        names = [f"number_{i}" for i in range(1, self.line_count + 1)]
+        unread = [(i, name) for i, name in enumerate(names, start=1) if name in self.errors]
+        for i, name in unread:
+            # Also said above the lines: the page shows a line's result, not its field's errors.
+            for message in self.errors[name]:
+                self.add_error(None, f"Chèque {i} : {message}")
+        if unread:
+            return data
+        if not any(data.get(name, "").strip() for name in names):
+            # On the first line, so that the error summary leads there.
+            self.add_error("number_1", "Saisissez ou scannez au moins un chèque.")
         return data
+
+    def typed_lines(self):
+        """The cheque lines as typed, even when another field is refused: (line, ChequeLine)."""
+        lines = []
+        for i in range(1, self.line_count + 1):
+            number = (self.data.get(self.add_prefix(f"number_{i}")) or "").strip()[:80]
+            if number:
+                code = (self.data.get(self.add_prefix(f"code_{i}")) or "").strip()[:32]
+                lines.append((i, ChequeLine(number, code)))
+        return lines
+
+    def activity_refused(self) -> bool:
+        """Refused for the activity part only: its cheque lines can still be checked."""
+        return bool(self.errors) and not any(
+            name.startswith(("number_", "code_")) or name in ("__all__", "token")
+            for name in self.errors
+        )
 
 
 class ActivityForm(DurationFromService, forms.ModelForm):
@@ -272,14 +305,12 @@ class AgreementForm(forms.Form):
             kind__in=[OrganisationKind.OWNER, OrganisationKind.EPCI]
         ).order_by("kind", "name"),
     )
-    start_date = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = BoundedDateField(label="Début")
+    end_date = BoundedDateField(label="Fin")
 
 
 class AgreementActivateForm(forms.Form):
-    signed_at = forms.DateField(
-        label="Signée le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    signed_at = BoundedDateField(label="Signée le", not_future=True)
 
 
 class ReasonForm(forms.Form):
@@ -287,9 +318,7 @@ class ReasonForm(forms.Form):
 
 
 class StatementPayForm(forms.Form):
-    paid_at = forms.DateField(
-        label="Payé le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    paid_at = BoundedDateField(label="Payé le", not_future=True)
     reference = forms.CharField(label="Référence du paiement", max_length=100)
 
 
@@ -312,6 +341,42 @@ class StatementProduceForm(forms.Form):
 
     def period_start(self) -> datetime.date:
         return datetime.date.fromisoformat(self.cleaned_data["period"])
+
+
+def redemption_lines_check(*, form, membership) -> dict:
+    """The answer each typed cheque gets while the activity part of the redemption form is
+    refused, so that the mediator corrects everything at once: nothing is redeemed.
+
+    Each line is checked by the services' ``cheque_check`` (the redemption's rules in their
+    order, the same wrong-code budget: a wrong code typed here counts as one typed on the
+    check page, so a refused form is no way around the throttle); a number typed twice is
+    answered as on a complete form. Whether the cheques are one person's depends on the
+    activity's kind: the complete form checks it. Returns {line number: answer}."""
+    answers = {}
+    seen = set()
+    for i, line in form.typed_lines():
+        try:
+            number, _ = cheque_check_parse(line.number, line.code)
+        except ValidationError:
+            number = None
+        if number is not None and number in seen:
+            answers[i] = ChequeCheck(
+                typed=line.number,
+                reason=Reason.DUPLICATE_LINE,
+                message=Reason.MESSAGES[Reason.DUPLICATE_LINE],
+            )
+            continue
+        seen.add(number)
+        try:
+            answer = cheque_check(membership=membership, number=line.number, code=line.code)
+        except ValidationError as error:
+            answer = ChequeCheck(
+                typed=line.number, reason=Reason.MALFORMED, message=" ".join(error.messages)
+            )
+        if answer.ok:
+            answer.message = "Chèque valable : il sera encaissé une fois l'activité corrigée."
+        answers[i] = answer
+    return answers
 
 
 # --- A place's appointments (i14) --------------------------------------------------------------

@@ -10,10 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
+from passnum.core.exports import FORMATS as EXPORT_FORMATS
+from passnum.core.exports import file_response, table_response
 from passnum.core.forms import form_add_service_errors
+from passnum.core.money import format_cents
+from passnum.core.numbers import number_or_none
+from passnum.core.text import french_count
 from passnum.directory import availability
 from passnum.directory import selectors as directory_selectors
 from passnum.directory import services as directory
@@ -40,6 +44,7 @@ from .forms import (
     RedemptionForm,
     StatementPayForm,
     StatementProduceForm,
+    redemption_lines_check,
 )
 from .models import StatementStatus, Theme
 from .tables import MediatorTable
@@ -53,13 +58,16 @@ MIXED_KINDS = (OrganisationKind.MEDIATOR, OrganisationKind.OWNER)
 
 @role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
 def redeem(request):
-    """The redemption page: one form, many cheque lines, scanner-friendly."""
+    """The redemption page: one form, many cheque lines, scanner-friendly. Opened from a
+    referral (``?orientation=<pk>``), it starts with that referral, its place and the themes
+    of its suggested services. A form refused for its activity part still answers every
+    cheque (forms.redemption_lines_check), and the error summary lists both."""
     membership = request.membership
-    form_kwargs = {
-        "referrals": selectors.referrals_open_for(membership),
-        "places": selectors.places_visible_to(membership).filter(is_active=True),
-    }
+    referrals = selectors.referrals_open_for(membership)
+    places = selectors.places_visible_to(membership).filter(is_active=True)
+    form_kwargs = {"referrals": referrals, "places": places}
     result = None
+    checked = {}
     if request.method == "POST":
         form = RedemptionForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -81,14 +89,29 @@ def redeem(request):
                 form_add_service_errors(form, exc)
             else:
                 if result.ok:
+                    messages.success(request, _redeemed_message(result))
                     return redirect("mediation:activity_detail", pk=result.activity.pk)
                 # Refused: the person corrects the lines and resubmits with a new token.
                 post = request.POST.copy()
                 post["token"] = RedemptionForm(**form_kwargs).initial["token"]
                 form = RedemptionForm(post, **form_kwargs)
                 form.is_valid()
+        if result is None and form.activity_refused():
+            checked = redemption_lines_check(form=form, membership=membership)
     else:
-        form = RedemptionForm(**form_kwargs)
+        initial = {}
+        if "orientation" in request.GET:
+            pk = request.GET["orientation"]
+            if not pk.isdigit():
+                raise Http404("Page introuvable")
+            referral = get_scoped_or_404(referrals.select_related("assessment"), pk=pk)
+            initial = {
+                "referral": referral.pk,
+                "themes": selectors.referral_default_themes(referral),
+            }
+            if places.filter(pk=referral.place_id).exists():
+                initial["place"] = referral.place_id
+        form = RedemptionForm(initial=initial, **form_kwargs)
     # Shown before anything is typed; on a refused POST the answers already say it.
     refusal = None
     if result is None:
@@ -100,20 +123,36 @@ def redeem(request):
         for answer in result.answers:
             answers[answer.typed] = answer
     lines = []
+    refused_lines = []
     for i, number, code in form.line_fields():
         typed = (number.value() or "").strip()
-        lines.append({"index": i, "number": number, "code": code, "answer": answers.get(typed)})
+        answer = checked.get(i) or answers.get(typed)
+        lines.append({"index": i, "number": number, "code": code, "answer": answer})
+        if answer is not None and answer.reason:
+            refused_lines.append(
+                (number.id_for_label, f"Chèque {answer.typed} (ligne {i})", answer.message)
+            )
     return render(
         request,
         "mediation/redeem.html",
         {
             "form": form,
             "lines": lines,
+            "refused_lines": refused_lines,
             "result": result,
+            "checked": bool(checked),
             "refusal": refusal,
             "refusal_message": services.Reason.MESSAGES.get(refusal) if refusal else "",
         },
     )
+
+
+def _redeemed_message(result) -> str:
+    """« 2 chèques encaissés (19,20 € nets). » (or a replayed submission's)."""
+    count = french_count(len(result.redemptions), "chèque encaissé", "chèques encaissés")
+    if result.replayed:
+        return f"Cette saisie était déjà enregistrée : {count}."
+    return f"Encaissement enregistré : {count} ({format_cents(result.net_cents)} nets)."
 
 
 # --- Activities -------------------------------------------------------------------------------
@@ -162,7 +201,7 @@ def activity_detail(request, pk):
             "participants": activity.participants.all(),
             "theme_labels": [Theme(t).label for t in activity.themes if t in Theme.values],
             "net_cents": sum(r.mediator_net_cents for r in redemptions),
-            "history": journal_for_object(activity),
+            "history": selectors.activity_history(activity),
             "progress_form": progress_form,
         },
     )
@@ -295,7 +334,9 @@ def statements_produce(request):
             period_start=form.period_start(), membership=request.membership
         )
         if run.issued:
-            messages.success(request, f"{len(run.issued)} relevé(s) produit(s).")
+            messages.success(
+                request, french_count(len(run.issued), "relevé produit", "relevés produits") + "."
+            )
         elif not run.held:
             messages.info(request, "Aucun encaissement à mettre sur un relevé pour cette période.")
         if run.held:
@@ -365,10 +406,12 @@ def statements_accounting_export(request):
             + ".",
         )
         return redirect("mediation:statement_list")
-    response = HttpResponse("\ufeff" + export.content, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="releves-valides-{stamp}.csv"'
-    return response
+    return file_response(
+        ("\ufeff" + export.content).encode("utf-8"),
+        fmt="csv",
+        filename=f"releves-valides-{stamp}.csv",
+    )
 
 
 # --- The mediator's organisation: profile and places ------------------------------------------
@@ -482,8 +525,7 @@ def cheque_check(request):
 
 
 def _posted_id(request) -> int:
-    value = request.POST.get("id") or ""
-    return int(value) if value.isdigit() else 0
+    return number_or_none(request.POST.get("id")) or 0
 
 
 @role_required(Role.ORG_ADMIN, kinds=MEDIATOR_KINDS)
@@ -556,12 +598,12 @@ def mediator_list(request):
     table = MediatorTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     export_format = request.GET.get("_export")
-    if TableExport.is_valid_format(export_format):
+    if export_format in EXPORT_FORMATS:
         journal.MEDIATORS_EXPORTED.record(
             actor=request.user, organisation=request.organisation, format=export_format
         )
-        return TableExport(export_format, table, exclude_columns=()).response(
-            f"mediateurs.{export_format}"
+        return table_response(
+            table, fmt=export_format, filename=f"mediateurs.{export_format}", exclude_columns=()
         )
     return render(request, "mediation/mediator_list.html", {"table": table, "filter": filterset})
 
@@ -776,11 +818,11 @@ def mediator_place_create(request, pk):
 
 def places_open_data(request, fmt):
     if fmt == "csv":
-        response = HttpResponse(opendata.places_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            'attachment; filename="lieux-mediation-numerique-aveyron.csv"'
+        return file_response(
+            opendata.places_csv().encode("utf-8"),
+            fmt="csv",
+            filename="lieux-mediation-numerique-aveyron.csv",
         )
-        return response
     if fmt == "json":
         return HttpResponse(opendata.places_json(), content_type="application/json; charset=utf-8")
     raise Http404("Format inconnu")

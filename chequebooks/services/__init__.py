@@ -22,6 +22,7 @@ from .codes import (
     cheque_qr_parse,
     cheque_qr_svg,
     cheque_qr_text,
+    cheque_scan_read,
 )
 from .common import (
     envelope_filter_for,
@@ -38,6 +39,7 @@ from .handover import (
 from .imports import (
     ImportRejected,
     import_batch_create,
+    import_file_decode,
 )
 from .print_runs import (
     PRINT_RUN_CHUNK,
@@ -45,6 +47,8 @@ from .print_runs import (
     PRINT_RUN_STALE_MINUTES,
     cheque_number_for,
     print_run_can_relaunch,
+    print_run_chunk_render,
+    print_run_chunk_size,
     print_run_create,
     print_run_download_record,
     print_run_is_stalled,
@@ -78,6 +82,7 @@ __all__ = [
     "cheque_code_matches",
     "cheque_qr_text",
     "cheque_qr_parse",
+    "cheque_scan_read",
     "cheque_qr_svg",
     "envelope_serves",
     "envelope_filter_for",
@@ -87,11 +92,14 @@ __all__ = [
     "cheque_number_for",
     "print_run_create",
     "print_run_render",
+    "print_run_chunk_render",
+    "print_run_chunk_size",
     "print_run_is_stalled",
     "print_run_can_relaunch",
     "print_run_relaunch",
     "print_run_download_record",
     "ImportRejected",
+    "import_file_decode",
     "import_batch_create",
     "chequebooks_allocate",
     "chequebooks_receipt_confirm",
