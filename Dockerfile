@@ -38,9 +38,11 @@ RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret \
     python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home-dir /app passnum \
     && mkdir -p /app/var/media \
-    && chown -R passnum /app/var
+    && chown -R passnum /app/var \
+    && chmod 700 /app/var /app/var/media
 
 USER passnum
 EXPOSE 8000
 
-CMD ["gunicorn", "passnum.wsgi:application", "--chdir", "/app", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+# Private files are 0600 in 0700 folders (passnum.core.storage); the umask agrees.
+CMD ["sh", "-c", "umask 077 && exec gunicorn passnum.wsgi:application --chdir /app --bind 0.0.0.0:8000 --workers 3 --timeout 60 --access-logfile -"]

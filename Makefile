@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install lint fmt worker demo migrate check-deploy benchmarks clean
+.PHONY: run test install lint fmt worker demo migrate check-deploy benchmarks clean backup restore backup-drill
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,20 @@ worker: $(STAMP)
 
 check-deploy: $(STAMP)
 	DJANGO_SETTINGS_MODULE=passnum.settings.production $(PY) manage.py check --deploy --fail-level WARNING
+
+## make backup [BACKUP_DIR=...]: database (pg_dump) and private files, with checksums
+BACKUP_DIR ?= var/backups/$(shell date +%Y%m%d-%H%M%S)
+backup:
+	sh passnum/deploy/backup.sh $(BACKUP_DIR)
+
+## make restore BACKUP_DIR=...: into an EMPTY database (DATABASE_URL) and media folder
+restore:
+	@test -n "$(filter command line environment,$(origin BACKUP_DIR))" || (echo "make restore BACKUP_DIR=<dossier de sauvegarde>" && exit 1)
+	sh passnum/deploy/restore.sh $(BACKUP_DIR)
+
+## make backup-drill: demo → backup → restore into an empty database → compare (.ci/run)
+backup-drill: $(STAMP)
+	$(PY) -m passnum.deploy.backup_drill
 
 benchmarks: $(STAMP)
 	for f in benchmarks/*.py; do $(PY) $$f; done

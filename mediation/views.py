@@ -614,22 +614,20 @@ def mediator_invite(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            organisation, token = directory.mediator_invite(
+            organisation, _token = directory.mediator_invite(
                 name=data["name"],
                 commune=data["commune"],
                 email=data["email"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 membership=request.membership,
+                base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
             messages.success(
-                request,
-                f"Structure créée et invitation envoyée à {data['email']}. "
-                f"Lien d'invitation : {link}",
+                request, f"Structure créée et invitation envoyée par e-mail à {data['email']}."
             )
             return redirect("mediation:mediator_detail", pk=organisation.pk)
     return render(request, "mediation/mediator_invite.html", {"form": form})

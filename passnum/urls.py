@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from passnum.site import health
 from passnum.site import views as site_views
 
 # The technical admin logs in through allauth (rate limits, two-factor authentication), never
@@ -24,4 +25,6 @@ urlpatterns = [
     path("mediation/", include("mediation.urls")),
     path("pilotage/", include("reporting.urls")),
     path("gestion-technique/", admin.site.urls),
+    # Deployment (issue 10): database, cache and broker, for healthchecks; no login.
+    path("sante/", health.health, name="health"),
 ]

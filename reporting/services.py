@@ -15,6 +15,7 @@ from chequebooks.states import REDEEMED_STATES
 from orientation.models import Referral
 from passnum.audit.models import JournalEntry
 from passnum.core.exports import sheet_open
+from passnum.core.storage import file_record_once
 from passnum.organisations.models import Membership, Organisation, OrganisationKind
 from passnum.organisations.roles import is_coordinating
 from passnum.pdf import render_pdf, sha256
@@ -202,33 +203,46 @@ def report_request(*, membership, period_start, period_end) -> Report:
 
 
 def report_generate(*, report_id: int) -> Report:
-    """Produce the PDF of a report: key figures, charts and tables for its period."""
+    """The worker's task for a report: running, then rendered (``report_render``), done; a
+    failure is recorded on the report for the person to see (the task does not retry)."""
     report = Report.objects.select_related("epci", "created_by").get(pk=report_id)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING)
     try:
-        # The report states the figures of the day it is produced, not of the last refresh:
-        # hand-overs and redemptions over the period, everything else (stock, funnel,
-        # budget, radar and its expiry windows) to the day of production, as it says.
-        summaries_refresh()
-        filters = Filters(
-            period_start=report.period_start,
-            period_end=report.period_end,
-            scope_epci_id=report.epci_id,
+        report_render(report)
+        Report.objects.filter(pk=report.pk).update(
+            status=Report.Status.DONE, finished_at=timezone.now()
         )
-        context = dashboard_context(filters, for_pdf=True)
-        context.update({"report": report, "generated_at": timezone.now()})
-        created = timezone.make_aware(
-            datetime.datetime.combine(report.period_end, datetime.time(12))
-        )
-        pdf = render_pdf("reporting/report_pdf.html", context, title=str(report), created=created)
-        report.file.save(f"rapport-{report.pk}.pdf", ContentFile(pdf), save=False)
-        report.sha256 = sha256(pdf)
-        report.status = Report.Status.DONE
-        report.finished_at = timezone.now()
-        report.save(update_fields=["file", "sha256", "status", "finished_at"])
+        report.refresh_from_db()
     except Exception as exc:  # the person sees the failure; the task does not retry
         Report.objects.filter(pk=report.pk).update(status=Report.Status.FAILED, error=str(exc))
         raise
+    return report
+
+
+def report_render(report: Report, *, template_name: str = "reporting/report_pdf.html") -> Report:
+    """Produce the PDF of a report: key figures, charts and tables for its period and scope
+    (the one rendering of a periodic report; a variant passes its own template).
+
+    Rules: the report states the figures of the day it is produced, not of the last refresh:
+    hand-overs and redemptions over the period, everything else (stock, funnel, budget, radar
+    and its expiry windows) to the day of production, as it says. Rendered once: its bytes
+    are written whole (temporary file, then rename) and recorded with their SHA-256 only if
+    no other rendering did first (``file_record_once``)."""
+    if report.file:
+        return report
+    summaries_refresh()
+    filters = Filters(
+        period_start=report.period_start,
+        period_end=report.period_end,
+        scope_epci_id=report.epci_id,
+    )
+    context = dashboard_context(filters, for_pdf=True)
+    context.update({"report": report, "generated_at": timezone.now()})
+    created = timezone.make_aware(datetime.datetime.combine(report.period_end, datetime.time(12)))
+    pdf = render_pdf(template_name, context, title=str(report), created=created)
+    file_record_once(
+        report, field="file", name=f"rapport-{report.pk}.pdf", data=pdf, sha256=sha256(pdf)
+    )
     return report
 
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from passnum.organisations.roles import is_programme_manager
 from . import selectors, services, tasks
 from .filters import DashboardFilter
 from .forms import ExportForm, ReportForm
-from .models import ExportJob
+from .models import ExportJob, Report
 from .tables import BREAKDOWNS, StaleStockTable
 
 
@@ -297,7 +297,14 @@ def report_list(request):
     reports = selectors.reports_visible_to(request.membership).select_related("created_by", "epci")[
         :50
     ]
-    return render(request, "reporting/reports.html", {"form": form, "reports": reports})
+    # The page waits for the latest report the worker is producing, then reloads itself.
+    pending = next((r for r in reports if r.status in UNFINISHED_REPORT), None)
+    return render(
+        request, "reporting/reports.html", {"form": form, "reports": reports, "pending": pending}
+    )
+
+
+UNFINISHED_REPORT = (Report.Status.PENDING, Report.Status.RUNNING)
 
 
 @role_required(*COORDINATORS)
@@ -305,6 +312,8 @@ def report_download(request, pk):
     report = get_object_or_404(selectors.reports_visible_to(request.membership), pk=pk)
     if not report.file:
         raise Http404
+    if request.method == "HEAD":  # the waiting page asks whether it is ready: not a download
+        return HttpResponse(content_type="application/pdf")
     services.report_downloaded(report=report, membership=request.membership)
     return FileResponse(
         report.file.open("rb"), as_attachment=True, filename=f"passnum-rapport-{report.pk}.pdf",

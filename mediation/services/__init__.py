@@ -49,10 +49,12 @@ from .redemption import (
 from .redemption_rules import Reason, mediator_redemption_refusal
 from .statements import (
     StatementsRun,
+    pdfs_render_missing,
     statement_iban_mismatch,
     statement_issue,
     statement_next_step,
     statement_pay,
+    statement_render,
     statement_send,
     statement_validate,
     statements_issue_for_month,
@@ -94,6 +96,8 @@ __all__ = [
     "redemption_submit",
     "redemption_wrong_codes_recent",
     "referral_refusal",
+    "pdfs_render_missing",
+    "statement_render",
     "statement_iban_mismatch",
     "statement_issue",
     "statement_pay",

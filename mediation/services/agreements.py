@@ -4,11 +4,11 @@ brought into force by the signature, terminated."""
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from passnum.audit.transitions import Transition
 from passnum.core.dates import PARIS
+from passnum.core.storage import file_record_once
 from passnum.directory.services import mediator_profile_for
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.roles import require_programme_manager
@@ -42,7 +42,7 @@ def agreement_create(
             end_date=end_date,
             signed_at=signed_at,
         )
-        agreement_render(agreement)
+        agreement_render_queue(agreement)
         journal.AGREEMENT_CREATED.record(
             actor=membership.user,
             organisation=membership.organisation,
@@ -54,7 +54,22 @@ def agreement_create(
     return agreement
 
 
-def agreement_render(agreement: Agreement) -> None:
+def agreement_render_queue(agreement: Agreement) -> None:
+    """Queue the rendering of the agreement's PDF, run by the worker after commit."""
+    from ..tasks import agreement_render as agreement_render_task
+
+    transaction.on_commit(lambda: agreement_render_task.delay(agreement.pk))
+
+
+def agreement_render(agreement: Agreement) -> Agreement:
+    """Render the agreement's PDF (in the worker, or the demo's loading).
+
+    Rules: rendered once (an agreement that has its file keeps it), from its dates, the
+    mediator's profile and places and the vintage in force at its start; the bytes are written
+    whole and recorded with their SHA-256 only if no other rendering did first
+    (``file_record_once``)."""
+    if agreement.file:
+        return agreement
     profile = mediator_profile_for(agreement.mediator)
     vintage = (
         Vintage.objects.filter(valid_from__lte=agreement.start_date).order_by("-year").first()
@@ -72,9 +87,14 @@ def agreement_render(agreement: Agreement) -> None:
         title=str(agreement),
         created=created,
     )
-    agreement.file.save(f"convention-{agreement.pk}.pdf", ContentFile(pdf), save=False)
-    agreement.file_sha256 = sha256(pdf)
-    agreement.save(update_fields=["file", "file_sha256"])
+    file_record_once(
+        agreement,
+        field="file",
+        name=f"convention-{agreement.pk}.pdf",
+        data=pdf,
+        file_sha256=sha256(pdf),
+    )
+    return agreement
 
 
 #: The agreement's workflow: a draft comes into force when signed; one in force may be

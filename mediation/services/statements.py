@@ -6,7 +6,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from chequebooks.states import CHEQUE_PAY, CHEQUE_PUT_ON_STATEMENT
 from passnum.audit.transitions import Transition
 from passnum.core.dates import month_start, next_month, paris_midnight, previous_month
 from passnum.core.services import counter_next
+from passnum.core.storage import file_record_once
 from passnum.directory.models import MediatorProfile
 from passnum.directory.services import bank_value_masked, mediator_profile_for
 from passnum.organisations.models import Organisation
@@ -22,7 +22,7 @@ from passnum.organisations.roles import require_programme_manager
 from passnum.pdf import render_pdf, sha256
 
 from .. import journal
-from ..models import Redemption, Statement, StatementStatus
+from ..models import Agreement, Redemption, Statement, StatementStatus
 
 
 def _require_bank_details_confirmed(mediator, *, lock: bool = False) -> None:
@@ -87,7 +87,11 @@ def statement_issue(*, mediator, period_start: datetime.date, membership=None) -
         ).update(state=CHEQUE_PUT_ON_STATEMENT.target)
         if moved != len(cheque_ids):
             raise IntegrityError("a redeemed cheque was not in state redeemed")
-        _statement_render(statement)
+        # The IBAN printed is the one checked now, under the profile's lock; the PDF is
+        # rendered by the worker once the statement is committed (statement_render).
+        statement.printed_iban = mediator_profile_for(mediator).iban
+        statement.save(update_fields=["printed_iban"])
+        statement_render_queue(statement)
         journal.STATEMENT_ISSUED.record(
             actor=membership.user if membership else None,
             organisation=membership.organisation if membership else None,
@@ -99,21 +103,57 @@ def statement_issue(*, mediator, period_start: datetime.date, membership=None) -
     return statement
 
 
-def _statement_render(statement: Statement) -> None:
+def statement_render_queue(statement: Statement) -> None:
+    """Queue the rendering of the statement's PDF, run by the worker after commit."""
+    from ..tasks import statement_render as statement_render_task
+
+    transaction.on_commit(lambda: statement_render_task.delay(statement.pk))
+
+
+def statement_render(statement: Statement) -> Statement:
+    """Render the statement's PDF (in the worker: never inside a web request).
+
+    Rules: rendered once: a statement that has its file keeps it; the bytes depend only on
+    the statement (its number and lines, the IBAN printed at issue, its issue time as the
+    PDF's date), so a rerun after a worker was killed mid-way gives the same bytes; they are
+    written whole (temporary file, then rename) and recorded with their SHA-256 only if no
+    other rendering recorded its file first (``file_record_once``)."""
+    if statement.file:
+        return statement
     lines = statement.redemptions.select_related(
         "cheque", "activity", "cheque__chequebook__vintage"
     ).order_by("redeemed_at", "cheque__number")
     profile = mediator_profile_for(statement.mediator)
-    statement.printed_iban = profile.iban
     pdf = render_pdf(
         "mediation/pdf/statement.html",
         {"statement": statement, "lines": lines, "profile": profile},
         title=str(statement),
         created=statement.issued_at,
     )
-    statement.file.save(f"releve-{statement.number}.pdf", ContentFile(pdf), save=False)
-    statement.file_sha256 = sha256(pdf)
-    statement.save(update_fields=["file", "file_sha256", "printed_iban"])
+    file_record_once(
+        statement,
+        field="file",
+        name=f"releve-{statement.number}.pdf",
+        data=pdf,
+        file_sha256=sha256(pdf),
+    )
+    return statement
+
+
+def pdfs_render_missing() -> int:
+    """The statements and agreements whose PDF is still missing (a task lost, a worker
+    killed) are queued again; beat runs it daily. Returns how many were queued."""
+    from ..tasks import agreement_render as agreement_render_task
+    from ..tasks import statement_render as statement_render_task
+
+    count = 0
+    for pk in Statement.objects.filter(file="").values_list("pk", flat=True):
+        statement_render_task.delay(pk)
+        count += 1
+    for pk in Agreement.objects.filter(file="").values_list("pk", flat=True):
+        agreement_render_task.delay(pk)
+        count += 1
+    return count
 
 
 def statement_iban_mismatch(statement: Statement) -> tuple[str, str] | None:

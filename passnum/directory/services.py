@@ -43,11 +43,19 @@ def may_edit_mediator(membership, organisation) -> bool:
 
 
 def mediator_invite(
-    *, name: str, commune, email: str, membership, first_name: str = "", last_name: str = ""
+    *,
+    name: str,
+    commune,
+    email: str,
+    membership,
+    first_name: str = "",
+    last_name: str = "",
+    base_url: str | None = None,
 ) -> tuple[Organisation, str]:
     """A programme manager creates a mediator organisation (qualification: applied) and
-    invites its administrator, who will complete the profile and places. Returns the
-    organisation and the invitation link's token."""
+    invites its administrator, who will complete the profile and places. The invitation is
+    organisations' (``invitation_create``: the e-mail goes through Celery after commit).
+    Returns the organisation and the invitation link's token."""
     require_programme_manager(membership)
     with transaction.atomic():
         organisation = Organisation.objects.create(
@@ -64,6 +72,7 @@ def mediator_invite(
             by=membership,
             first_name=first_name,
             last_name=last_name,
+            base_url=base_url,
         )
         journal.MEDIATOR_INVITED.record(
             actor=membership.user,

@@ -127,8 +127,9 @@ class Invitation(models.Model):
     )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True)
+    #: Empty for the first programme manager's invitation, made by ``manage.py bootstrap``.
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

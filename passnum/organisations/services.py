@@ -10,10 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from passnum.territory.models import Commune
+
 from . import journal
-from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrganisationKind
+from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrganisationKind, Role
 from .roles import may_manage_team, require_programme_manager
 
 ORGANISATION_FIELDS = ["kind", "name", "side", "epci", "commune", "address", "phone", "email"]
@@ -55,6 +58,29 @@ def organisation_create(*, membership: Membership, **data) -> Organisation:
             kind=organisation.get_kind_display(),
         )
     return organisation
+
+
+OWNER_NAME = "Conseil départemental de l'Aveyron"
+
+
+def owner_organisation_ensure() -> tuple[Organisation, bool]:
+    """The programme's owner (CD12), created once by the installation (``manage.py
+    bootstrap``); no page creates it (``organisation_create`` refuses the kind). Returns it and
+    whether it was created now. Rule: there is one owner; an existing one is kept as it is."""
+    owner = Organisation.objects.filter(kind=OrganisationKind.OWNER).order_by("pk").first()
+    if owner is not None:
+        return owner, False
+    with transaction.atomic():
+        owner = Organisation.objects.create(
+            kind=OrganisationKind.OWNER,
+            name=OWNER_NAME,
+            commune=Commune.objects.filter(name="Rodez").first(),
+            address="Hôtel du Département, place Charles-de-Gaulle",
+        )
+        journal.ORGANISATION_CREATED.record(
+            organisation=owner, target=owner, kind=owner.get_kind_display()
+        )
+    return owner, True
 
 
 def organisation_update(*, organisation: Organisation, membership: Membership, **data):
@@ -152,6 +178,13 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def invitation_link(token: str, *, base_url: str | None = None) -> str:
+    """The link of an invitation: the site's address (PASSNUM_SITE_URL, or ``base_url``, the
+    origin of the request that invited) followed by the acceptance page of ``token``."""
+    base = (base_url or settings.PASSNUM_SITE_URL).rstrip("/")
+    return base + reverse("accounts:invitation_accept", args=[token])
+
+
 def invitation_create(
     *,
     organisation: Organisation,
@@ -160,16 +193,78 @@ def invitation_create(
     by: Membership,
     first_name: str = "",
     last_name: str = "",
+    base_url: str | None = None,
 ) -> tuple[Invitation, str]:
-    """Invite a person to join ``organisation`` with ``role``. Returns the invitation and the
-    secret token of its link (only its hash is stored). The link expires after
-    PASSNUM_INVITATION_DAYS days and is used once.
+    """Invite a person to join ``organisation`` with ``role``, and e-mail them the link
+    (Celery, after commit). Returns the invitation and the secret token of its link (only its
+    hash is stored). The link expires after PASSNUM_INVITATION_DAYS days and is used once.
+    This is the one way anybody is invited: a team's page, a new mediator
+    (``directory.services.mediator_invite``) and the first programme manager
+    (``invitation_create_first_manager``) all come here.
 
     Rules: a programme manager invites to any organisation, an organisation's admin to its own;
     the role fits the kind of organisation; a person already active in the organisation is not
     invited again."""
     if not may_manage_team(by, organisation):
         raise ValidationError("Vous ne pouvez pas inviter de personne dans cette structure.")
+    return _invitation_create(
+        organisation=organisation,
+        email=email,
+        role=role,
+        by=by,
+        first_name=first_name,
+        last_name=last_name,
+        base_url=base_url,
+    )
+
+
+def invitation_create_first_manager(*, organisation: Organisation, email: str):
+    """The bootstrap's invitation (``manage.py bootstrap``, run by the server's administrator,
+    nobody logged in): the first programme manager of the programme's owner.
+
+    Rules: the organisation is the owner (CD12); while this person's invitation is pending
+    (not used, not expired), it is renewed rather than doubled: a fresh link, the old one stops
+    working; a person already an active programme manager there is not invited (None)."""
+    if organisation.kind != OrganisationKind.OWNER:
+        raise ValidationError("Le premier gestionnaire rejoint le porteur du programme.")
+    email = email.strip().lower()
+    if organisation.memberships.filter(user__email__iexact=email, is_active=True).exists():
+        return None
+    pending = (
+        Invitation.objects.filter(
+            organisation=organisation,
+            email=email,
+            role=Role.PROGRAMME_MANAGER,
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if pending is None:
+        return _invitation_create(
+            organisation=organisation, email=email, role=Role.PROGRAMME_MANAGER, by=None
+        )
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        pending.token_hash = _token_hash(token)
+        pending.expires_at = timezone.now() + timedelta(days=settings.PASSNUM_INVITATION_DAYS)
+        pending.save(update_fields=["token_hash", "expires_at"])
+        journal.INVITATION_SENT.record(
+            actor=None,
+            organisation=organisation,
+            target=pending,
+            email=pending.email,
+            role=pending.get_role_display(),
+            organisation_name=organisation.name,
+        )
+        _invitation_email_queue(pending, invitation_link(token))
+    return pending, token
+
+
+def _invitation_create(
+    *, organisation, email, role, by, first_name="", last_name="", base_url=None
+) -> tuple[Invitation, str]:
     if role not in ROLES_BY_KIND[organisation.kind]:
         raise ValidationError({"role": "Ce rôle n'existe pas pour ce type de structure."})
     email = email.strip().lower()
@@ -184,22 +279,23 @@ def invitation_create(
             organisation=organisation,
             role=role,
             token_hash=_token_hash(token),
-            invited_by=by.user,
+            invited_by=by.user if by else None,
             expires_at=timezone.now() + timedelta(days=settings.PASSNUM_INVITATION_DAYS),
         )
         journal.INVITATION_SENT.record(
-            actor=by.user,
-            organisation=by.organisation,
+            actor=by.user if by else None,
+            organisation=by.organisation if by else organisation,
             target=invitation,
             email=invitation.email,
             role=invitation.get_role_display(),
             organisation_name=organisation.name,
         )
+        _invitation_email_queue(invitation, invitation_link(token, base_url=base_url))
     return invitation, token
 
 
-def invitation_send(*, invitation: Invitation, accept_url: str) -> None:
-    """Queue the invitation e-mail (after commit) with the link to accept it."""
+def _invitation_email_queue(invitation: Invitation, accept_url: str) -> None:
+    """Queue the invitation e-mail, sent by the worker once the invitation is committed."""
     from .tasks import invitation_email_send
 
     transaction.on_commit(lambda: invitation_email_send.delay(invitation.pk, accept_url))

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -21,7 +20,6 @@ from .selectors import (
 from .services import (
     invitation_cancel,
     invitation_create,
-    invitation_send,
     membership_deactivate,
     organisation_create,
     organisation_update,
@@ -94,16 +92,15 @@ def invite(request, pk):
     form = InvitationForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, token = invitation_create(
-                organisation=organisation, by=request.membership, **form.cleaned_data
+            invitation, _token = invitation_create(
+                organisation=organisation,
+                by=request.membership,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            accept_url = request.build_absolute_uri(
-                reverse("accounts:invitation_accept", args=[token])
-            )
-            invitation_send(invitation=invitation, accept_url=accept_url)
             messages.success(request, f"Une invitation a été envoyée à {invitation.email}.")
             return redirect("organisations:detail", pk=organisation.pk)
     return render(

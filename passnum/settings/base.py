@@ -287,3 +287,107 @@ CELERY_BEAT_SCHEDULE["orientation-reminders"] = {
     "task": "orientation.tasks.reminders_send",
     "schedule": crontab(hour=10, minute=0),
 }
+
+# --- deployment (issue 10): HTTPS switch, private files, headers, health, beat ---------------
+# HTTPS is one switch: on, cookies are Secure, plain HTTP is redirected and HSTS is sent, all
+# together; off, the three are off and login works over plain HTTP ("trying it only").
+# Production turns it on and refuses to start with it off unless PASSNUM_ALLOW_PLAIN_HTTP.
+PASSNUM_HTTPS = env.bool("PASSNUM_HTTPS", default=False)
+
+
+def https_settings(on: bool) -> dict:
+    """The settings PASSNUM_HTTPS decides, together (README "Configuration")."""
+    return {
+        "SESSION_COOKIE_SECURE": on,
+        "CSRF_COOKIE_SECURE": on,
+        "SECURE_SSL_REDIRECT": on,
+        "SECURE_HSTS_SECONDS": env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+        if on
+        else 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": on,
+        "SECURE_HSTS_PRELOAD": on,
+        # The TLS proxy in front says the request came over HTTPS.
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if on else None,
+    }
+
+
+globals().update(https_settings(PASSNUM_HTTPS))
+
+# Private files (print runs with codes in clear, statements, agreements, reports, exports):
+# 0600 in 0700 folders, written whole (temporary file, then rename): passnum.core.storage.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+STORAGES["default"] = {"BACKEND": "passnum.core.storage.PrivateFileSystemStorage"}
+
+# Headers: a strict Content-Security-Policy (django-csp; no inline script or style anywhere),
+# Permissions-Policy, and `Cache-Control: no-store, private` on every response to a logged-in
+# person and every file download (passnum.core.headers.SecurityHeadersMiddleware).
+INSTALLED_APPS += ["django_celery_beat"]
+# Right after whitenoise (static files keep their own headers), so that every other response,
+# an error answered by an outer middleware included, gets them.
+_after_static = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
+MIDDLEWARE[_after_static:_after_static] = [
+    "csp.middleware.CSPMiddleware",
+    "passnum.core.headers.SecurityHeadersMiddleware",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the two-factor QR code (an SVG data URI) only.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        # An identity provider's origin (a login redirecting after a form) is added here.
+        "form-action": ["'self'", *env.list("PASSNUM_CSP_FORM_ACTION", default=[])],
+    }
+}
+PASSNUM_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
+# Beat keeps its schedule in the database (django-celery-beat), from CELERY_BEAT_SCHEDULE
+# at each start; times can be changed without touching code: PASSNUM_BEAT_TIMES, e.g.
+# "mediation-statements-monthly=0 5 1 * *;chequebooks-vintage-end=30 6 * * *" (cron:
+# minute hour day-of-month month day-of-week), applied by beat_schedule_with_times below.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+PASSNUM_BEAT_TIMES = dict(
+    item.split("=", 1) for item in env("PASSNUM_BEAT_TIMES", default="").split(";") if "=" in item
+)
+
+
+def beat_schedule_with_times(schedule: dict, times: dict) -> dict:
+    """CELERY_BEAT_SCHEDULE with the entries named in ``times`` at their cron times."""
+    overridden = dict(schedule)
+    for name, cron in times.items():
+        name, cron = name.strip(), cron.split()
+        if name not in overridden or len(cron) != 5:
+            raise ValueError(f"PASSNUM_BEAT_TIMES: « {name} » inconnu ou horaire cron invalide")
+        minute, hour, day_of_month, month_of_year, day_of_week = cron
+        overridden[name] = {
+            **overridden[name],
+            "schedule": crontab(
+                minute=minute,
+                hour=hour,
+                day_of_month=day_of_month,
+                month_of_year=month_of_year,
+                day_of_week=day_of_week,
+            ),
+        }
+    return overridden
+
+
+# A statement's or agreement's PDF whose rendering was lost is queued again (issue 10).
+CELERY_BEAT_SCHEDULE["mediation-pdfs-render-missing"] = {
+    "task": "mediation.tasks.pdfs_render_missing",
+    "schedule": crontab(hour=5, minute=30),
+}
+# The health endpoint answers over plain HTTP too (the container's healthcheck has no TLS).
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
+# collectstatic's target (the image collects at build time; a test collects elsewhere).
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")

@@ -3,16 +3,23 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import (
+    CELERY_BEAT_SCHEDULE,
+    PASSNUM_BEAT_TIMES,
+    beat_schedule_with_times,
+    env,
+    https_settings,
+)
 
 DEBUG = False
 PASSNUM_PRODUCTION = True
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # Links in e-mails; empty (as docker-compose passes it when unset) means the first host.
-PASSNUM_SITE_URL = (env("PASSNUM_SITE_URL", default="") or f"https://{ALLOWED_HOSTS[0]}").rstrip(
-    "/"
-)
+PASSNUM_SITE_URL = (
+    env("PASSNUM_SITE_URL", default="")
+    or f"{'https' if env.bool('PASSNUM_HTTPS', default=True) else 'http'}://{ALLOWED_HOSTS[0]}"
+).rstrip("/")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -25,25 +32,29 @@ CELERY_TASK_ALWAYS_EAGER = False
 PASSNUM_CHEQUE_CODE_KEY = env("PASSNUM_CHEQUE_CODE_KEY")
 PASSNUM_REQUIRE_MFA = env.bool("PASSNUM_REQUIRE_MFA", default=True)
 
-# Production runs behind one TLS proxy (README): per-IP login limits use the address it reports.
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("PASSNUM_TRUSTED_PROXY_COUNT", default=1)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-if SECURE_SSL_REDIRECT and not PASSNUM_SITE_URL.startswith("https://"):
+# --- issue 10: deployment ---------------------------------------------------------------
+# Login limits per IP read X-Forwarded-For only behind proxies declared here (0: none, the
+# client's own address; with no proxy in front, trusting one would let anyone pick an IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("PASSNUM_TRUSTED_PROXY_COUNT", default=0)
+# HTTPS, one switch (base.https_settings): on by default; off only when said explicitly.
+PASSNUM_HTTPS = env.bool("PASSNUM_HTTPS", default=True)
+if not PASSNUM_HTTPS and not env.bool("PASSNUM_ALLOW_PLAIN_HTTP", default=False):
     raise ImproperlyConfigured(
-        "PASSNUM_SITE_URL must start with https:// when the site redirects to HTTPS."
+        "PASSNUM_HTTPS=false in production: plain HTTP is for trying the application only; "
+        "set PASSNUM_ALLOW_PLAIN_HTTP=true as well to start anyway."
     )
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = True
+globals().update(https_settings(PASSNUM_HTTPS))
+if PASSNUM_HTTPS and not PASSNUM_SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "PASSNUM_SITE_URL must start with https:// when PASSNUM_HTTPS is on."
+    )
+CELERY_BEAT_SCHEDULE = beat_schedule_with_times(CELERY_BEAT_SCHEDULE, PASSNUM_BEAT_TIMES)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "passnum.core.storage.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -207,7 +207,7 @@ def test_the_print_file_is_for_managers_and_each_download_is_journaled(
     assert "Télécharger le fichier" in detail
     download = client.get(reverse("chequebooks:print_run_download", args=[run.pk]))
     assert download["Content-Type"] == "application/pdf"
-    assert download["Cache-Control"] == "no-store"
+    assert download["Cache-Control"] == "no-store, private"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert JournalEntry.objects.filter(action="chequebooks.print_run.downloaded").count() == 1
     login(evaluator_membership())

@@ -200,13 +200,12 @@ def test_every_counted_phrase_of_the_templates_reads_with_0_1_and_2(n):
 
 def test_no_template_writes_a_plural_in_brackets_or_an_english_plural():
     """No "(s)" nor "(e)" in any template; no ``|pluralize`` (its singular is for 1 only:
-    « 0 chèques ») outside the reporting pages, which the dashboard's issue rewrites."""
+    « 0 chèques »): plurals go through ``{% counted %}`` / ``{% plural_of %}``."""
     for path in TEMPLATES.rglob("*.*"):
         text = path.read_text()
         where = str(path.relative_to(TEMPLATES))
         assert "(s)" not in text and "(e)" not in text, where
-        if not where.startswith("reporting/"):
-            assert "|pluralize" not in text, where
+        assert "|pluralize" not in text, where
 
 
 def test_the_skip_link_shows_nothing_until_it_has_the_focus():

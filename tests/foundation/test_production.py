@@ -83,12 +83,15 @@ def test_the_demo_is_refused_under_production_settings():
     assert "production" in result.stderr
 
 
-def test_production_trusts_one_proxy_for_client_addresses():
-    """Behind the TLS proxy, per-IP login limits must see each person's address, not the
-    proxy's (else 20 failures lock everyone out)."""
+def test_production_trusts_a_proxy_only_when_one_is_declared():
+    """With no proxy declared, X-Forwarded-For is ignored (anyone could set it to dodge the
+    per-IP login limit); behind declared proxies, per-IP limits see each person's address,
+    not the proxy's (else 20 failures lock everyone out)."""
     code = "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)"
     result = _manage("shell", "-c", code, env=_production_env())
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0"
+    result = _manage("shell", "-c", code, env=_production_env(PASSNUM_TRUSTED_PROXY_COUNT="1"))
     assert result.stdout.strip().splitlines()[-1] == "1"
     result = _manage("shell", "-c", code, env=_production_env(PASSNUM_TRUSTED_PROXY_COUNT="2"))
     assert result.stdout.strip().splitlines()[-1] == "2"

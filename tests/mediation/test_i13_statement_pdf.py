@@ -21,13 +21,16 @@ def issuer(db):
     )
 
 
-def test_the_statement_pdf_names_its_issuer(manager, mediator, chequebook, redeem, login, issuer):
+def test_the_statement_pdf_names_its_issuer(
+    manager, mediator, chequebook, redeem, login, issuer, django_capture_on_commit_callbacks
+):
     redeem(list(chequebook.cheques.all()[:2]))
     client = login(manager)
-    client.post(
-        reverse("mediation:statements_produce"),
-        {"period": timezone.localdate().replace(day=1).isoformat()},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker renders the PDF
+        client.post(
+            reverse("mediation:statements_produce"),
+            {"period": timezone.localdate().replace(day=1).isoformat()},
+        )
     statement = Statement.objects.get(mediator=mediator.organisation)
     response = client.get(reverse("mediation:statement_pdf", args=[statement.pk]))
     pages, text = pdf_pages(b"".join(response.streaming_content), "pdf-statement")

@@ -170,17 +170,21 @@ def test_only_a_manager_changes_qualification(mediator):
         )
 
 
-def test_agreement_pdf_carries_the_terms_and_the_lifecycle(manager, mediator, vintage):
+def test_agreement_pdf_carries_the_terms_and_the_lifecycle(
+    manager, mediator, vintage, django_capture_on_commit_callbacks
+):
     from pypdf import PdfReader
 
     start = timezone.localdate().replace(month=1, day=1)
-    agreement = agreement_create(
-        mediator=mediator.organisation,
-        counterpart=OwnerFactory(),
-        start_date=start,
-        end_date=start.replace(year=start.year + 1),
-        membership=manager,
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker renders the PDF
+        agreement = agreement_create(
+            mediator=mediator.organisation,
+            counterpart=OwnerFactory(),
+            start_date=start,
+            end_date=start.replace(year=start.year + 1),
+            membership=manager,
+        )
+    agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.DRAFT and len(agreement.file_sha256) == 64
     text = " ".join(
         " ".join(p.extract_text().split()) for p in PdfReader(agreement.file.open("rb")).pages

@@ -144,14 +144,15 @@ def test_manager_pages_keep_their_query_budget_and_export(
 
 
 def test_a_manager_produces_validates_and_downloads_a_statement(
-    manager, mediator, chequebook, redeem, login
+    manager, mediator, chequebook, redeem, login, django_capture_on_commit_callbacks
 ):
     redeem(list(chequebook.cheques.all()[:3]))
     client = login(manager)
-    response = client.post(
-        reverse("mediation:statements_produce"),
-        {"period": timezone.localdate().replace(day=1).isoformat()},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker renders the PDF
+        response = client.post(
+            reverse("mediation:statements_produce"),
+            {"period": timezone.localdate().replace(day=1).isoformat()},
+        )
     assert response.status_code == 302
     statement = Statement.objects.get(mediator=mediator.organisation)
     assert statement.cheque_count == 3

@@ -309,6 +309,8 @@ def test_production_takes_an_empty_site_url_as_unset_and_plain_http_without_redi
     result = _manage("shell", "-c", code, env=_production_env(PASSNUM_SITE_URL=""))
     assert result.stdout.strip().splitlines()[-1] == "https://passnum.aveyron.fr"
     env = _production_env(
-        PASSNUM_SITE_URL="http://localhost:8000", DJANGO_SECURE_SSL_REDIRECT="false"
+        PASSNUM_SITE_URL="http://localhost:8000",
+        PASSNUM_HTTPS="false",
+        PASSNUM_ALLOW_PLAIN_HTTP="true",
     )
     assert _manage("check", env=env).returncode == 0

@@ -13,7 +13,9 @@ from .editing import (  # noqa: F401
 )
 from .reference import (  # noqa: F401
     programme_load_aveyron,
+    programme_load_current,
     reference_data_load,
     split_evenly,
     vintage_defaults,
+    vintages_current_years,
 )

@@ -5,6 +5,7 @@ import csv
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from passnum.territory.models import Commune, Epci, Side
 
@@ -55,6 +56,9 @@ TARGET_PUBLICS = {
 #: 17 EPCI with the most Aveyron inhabitants, leaving out CC Grand-Figeac (seated in the Lot).
 #: Programme managers edit the partner list in the application.
 PARTNER_COUNT = 17
+
+#: The vintages the seed describes.
+SEED_VINTAGE_YEARS = (2020, 2021, 2022)
 
 
 def reference_data_load() -> None:
@@ -140,7 +144,32 @@ def programme_load_aveyron(*, start_year: int = 2020, end_year: int = 2022) -> P
                 epci=epci,
                 defaults={"chequebook_target": share},
             )
-        for year in range(programme.start_year, programme.end_year + 1):
+        # The seed's vintages (2020-2022), not the programme's current years: once an
+        # installation extended them (programme_load_current), loading again adds nothing.
+        for year in SEED_VINTAGE_YEARS:
+            vintage_defaults(programme=programme, year=year)
+    return programme
+
+
+def vintages_current_years(today) -> list[int]:
+    """Rule: the running vintage is the current year's; from 1 December the next year's
+    exists too, so that its print run can be ordered before January."""
+    return [today.year, today.year + 1] if today.month == 12 else [today.year]
+
+
+def programme_load_current(*, today=None) -> Programme:
+    """The Aveyron programme (``programme_load_aveyron``) brought to today, as an installation
+    needs it: its years extended to cover the current vintage (and the next one from
+    1 December, ``vintages_current_years``), those vintages created with their default
+    validity. Idempotent: run again, it changes nothing."""
+    today = today or timezone.localdate()
+    years = vintages_current_years(today)
+    with transaction.atomic():
+        programme = programme_load_aveyron()
+        if programme.end_year < max(years):
+            programme.end_year = max(years)
+            programme.save(update_fields=["end_year"])
+        for year in years:
             vintage_defaults(programme=programme, year=year)
     return programme
 
