@@ -58,7 +58,6 @@ TARGET_PUBLICS = {
 PARTNER_COUNT = 17
 
 #: The vintages the seed describes.
-SEED_VINTAGE_YEARS = (2020, 2021, 2022)
 
 
 def reference_data_load() -> None:
@@ -126,7 +125,7 @@ def programme_load_aveyron(*, start_year: int = 2020, end_year: int = 2022) -> P
             if created:
                 BudgetLine.objects.create(
                     funder=funder,
-                    label=f"Programme {programme.start_year}-{programme.end_year}",
+                    label=programme_label_years(programme),
                     amount_cents=cents,
                 )
         if not Epci.objects.filter(is_partner=True).exists():
@@ -144,11 +143,19 @@ def programme_load_aveyron(*, start_year: int = 2020, end_year: int = 2022) -> P
                 epci=epci,
                 defaults={"chequebook_target": share},
             )
-        # The seed's vintages (2020-2022), not the programme's current years: once an
-        # installation extended them (programme_load_current), loading again adds nothing.
-        for year in SEED_VINTAGE_YEARS:
+        # The vintages of the years asked for (the seed's 2020-2022 unless told), not of the
+        # programme's stored years: once an installation extended them
+        # (programme_load_current), loading again adds nothing.
+        for year in range(start_year, end_year + 1):
             vintage_defaults(programme=programme, year=year)
     return programme
+
+
+def programme_label_years(programme) -> str:
+    """« Programme 2025-2027 », or « Programme 2026 » when it runs one year."""
+    if programme.start_year == programme.end_year:
+        return f"Programme {programme.start_year}"
+    return f"Programme {programme.start_year}-{programme.end_year}"
 
 
 def vintages_current_years(today) -> list[int]:
@@ -165,7 +172,8 @@ def programme_load_current(*, today=None) -> Programme:
     today = today or timezone.localdate()
     years = vintages_current_years(today)
     with transaction.atomic():
-        programme = programme_load_aveyron()
+        # A new installation's programme starts with its current vintage (no empty 2020-2022).
+        programme = programme_load_aveyron(start_year=min(years), end_year=max(years))
         if programme.end_year < max(years):
             programme.end_year = max(years)
             programme.save(update_fields=["end_year"])
