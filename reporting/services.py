@@ -265,6 +265,7 @@ EXPORT_COLUMNS = [
     ("envelope__epci__name", "Enveloppe EPCI"),
     ("state", "État"),
     ("holder__name", "Accueil détenteur"),
+    ("holder__front_desk_type__label", "Type d'accueil"),
     ("allocated_at", "Attribué le"),
     ("handed_out_at", "Remis le"),
     ("beneficiary_id", "Personne (n°)"),

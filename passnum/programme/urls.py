@@ -16,6 +16,8 @@ urlpatterns = [
     path("millesimes/<int:pk>/", views.vintage_edit, name="vintage_edit"),
     path("publics-cibles/", views.target_publics, name="publics"),
     path("publics-cibles/<int:pk>/", views.target_public_edit, name="public_edit"),
+    path("types-accueil/", views.front_desk_types, name="front_desk_types"),
+    path("types-accueil/<int:pk>/", views.front_desk_type_edit, name="front_desk_type_edit"),
     path("epci-partenaires/", views.partners, name="partners"),
     path("communes/", views.communes, name="communes"),
 ]

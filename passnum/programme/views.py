@@ -1,13 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django_tables2 import RequestConfig
 
 from passnum.audit.selectors import journal_for_object
 from passnum.core.forms import form_add_service_errors
+from passnum.organisations.forms import FrontDeskTypeForm
+from passnum.organisations.models import FrontDeskType
 from passnum.organisations.permissions import MANAGERS, role_required
+from passnum.organisations.services import front_desk_type_save
 from passnum.territory.models import Commune, Epci, Side
 
 from . import services
@@ -284,3 +287,45 @@ def communes(request):
     table = CommuneTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "programme/communes.html", {"filter": filterset, "table": table})
+
+
+@role_required(*MANAGERS)
+def front_desk_types(request):
+    """The front-desk types (reference data): the list, and a form to add one."""
+    form = FrontDeskTypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind = front_desk_type_save(membership=request.membership, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Le type d'accueil « {kind} » est ajouté.")
+            return redirect("programme:front_desk_types")
+    types = FrontDeskType.objects.annotate(desks=Count("organisations"))
+    return render(request, "programme/front_desk_types.html", {"form": form, "types": types})
+
+
+@role_required(*MANAGERS)
+def front_desk_type_edit(request, pk):
+    kind = get_object_or_404(FrontDeskType, pk=pk)
+    form = FrontDeskTypeForm(request.POST or None, instance=FrontDeskType.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            front_desk_type_save(
+                membership=request.membership, front_desk_type=kind, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Le type d'accueil est enregistré.")
+            return redirect("programme:front_desk_types")
+    return render(
+        request,
+        "programme/form.html",
+        {
+            "form": form,
+            "title": f"Modifier le type d'accueil « {kind} »",
+            "back": "programme:front_desk_types",
+            "history": journal_for_object(kind),
+        },
+    )

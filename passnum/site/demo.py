@@ -8,6 +8,7 @@ from django.db import transaction
 import chequebooks.demo
 import mediation.demo
 import orientation.demo
+import passnum.programme.state_demo
 import reporting.demo
 from passnum.programme.demo import DemoContext, demo_load_foundation, demo_refuse_in_production
 
@@ -18,6 +19,7 @@ DEMO_STEPS = [
     mediation.demo.load_organisations,
     orientation.demo.load,
     mediation.demo.load_activity,
+    passnum.programme.state_demo.load,
     reporting.demo.load,
 ]
 

@@ -16,6 +16,7 @@ from .breakdowns import (
     by_public,
 )
 from .figures import dashboard_data
+from .front_desk_types import by_front_desk_type
 from .scope import last_summary_run
 
 #: The dashboard shows the first ten front desks and mediators; their pages list them all.
@@ -86,6 +87,7 @@ def breakdown_rows(name: str, filters) -> list[dict]:
         "epci": by_epci,
         "publics": by_public,
         "accueils": by_front_desk,
+        "types-accueil": by_front_desk_type,
         "mediateurs": by_mediator,
         "mois": by_month,
         "autonomie": lambda f: assessment_levels(f)[0],
@@ -117,4 +119,5 @@ def dashboard_context(filters, *, today=None, for_pdf=False) -> dict:
         "mediateurs": len(data["by_mediator"]),
     }
     data["top"] = DASHBOARD_TOP
+    data["front_desk_types"] = by_front_desk_type(filters)
     return data
