@@ -11,7 +11,13 @@ from django_tables2.export import TableExport
 from passnum.audit.selectors import journal_for_object
 from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import OrganisationKind
-from passnum.organisations.permissions import COORDINATORS, FRONT_DESK, MANAGERS, role_required
+from passnum.organisations.permissions import (
+    COORDINATORS,
+    FIGURE_READERS,
+    FRONT_DESK,
+    MANAGERS,
+    role_required,
+)
 from passnum.programme.models import Vintage
 from passnum.programme.vintages import (
     vintage_alert_date,
@@ -540,7 +546,7 @@ def _scope_label(request):
     return selectors.envelopes_scope_label(request.membership)
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def vintage_list(request):
     """Every vintage with its figures (one grouped query), within the person's scope."""
     rows = [
@@ -554,7 +560,7 @@ def vintage_list(request):
     )
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def vintage_reconciliation(request, year):
     vintage = get_object_or_404(Vintage, year=year)
     figures = selectors.vintage_reconciliation(vintage, request.membership)

@@ -10,14 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import Organisation, OrganisationKind
-from passnum.organisations.permissions import COORDINATORS, role_required
-from passnum.organisations.roles import is_programme_manager
+from passnum.organisations.permissions import COORDINATORS, FIGURE_READERS, role_required
+from passnum.organisations.roles import is_coordinating, is_programme_manager, is_state_observer
 
 from . import selectors, services, tasks
 from .filters import DashboardFilter
@@ -38,12 +38,14 @@ def _ensure_summaries():
     return run
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def dashboard(request):
     _ensure_summaries()
     filterset = _filter(request)
     filters = filterset.to_filters()
-    context = selectors.dashboard_context(filters)
+    # A State observer's page, like the PDF, links to none of the radar's lists: their
+    # actions (reminders, transfers) are the coordinators'.
+    context = selectors.dashboard_context(filters, for_pdf=is_state_observer(request.membership))
     context.update(
         {
             "filter": filterset,
@@ -56,7 +58,7 @@ def dashboard(request):
     return render(request, "reporting/dashboard.html", context)
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def breakdown(request, name):
     if name not in BREAKDOWNS:
         raise Http404
@@ -244,10 +246,17 @@ def front_desk_remind(request, pk):
 # --- Reports ----------------------------------------------------------------------------------
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def report_list(request):
-    form = ReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """The reports one may read; coordinators also ask for one here (a State observer reads
+    only: its POST is refused)."""
+    if not is_coordinating(request.membership):
+        if request.method != "GET":
+            raise Http404("Page introuvable")
+        form = None
+    else:
+        form = ReportForm(request.POST or None)
+    if form is not None and request.method == "POST" and form.is_valid():
         try:
             report = services.report_request(
                 membership=request.membership,
@@ -268,7 +277,8 @@ def report_list(request):
     return render(request, "reporting/reports.html", {"form": form, "reports": reports})
 
 
-@role_required(*COORDINATORS)
+@require_safe  # a download is a read: the journal records it, once, for a GET
+@role_required(*FIGURE_READERS)
 def report_download(request, pk):
     report = get_object_or_404(selectors.reports_visible_to(request.membership), pk=pk)
     if not report.file:

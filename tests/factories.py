@@ -430,3 +430,16 @@ def redemption_create(*, cheque, mediator, place=None, statement=None, at=None):
         redeemed_by=user,
         redeemed_at=at or timezone.now(),
     )
+
+
+# --- Issue 15: the State's service and its observer ---------------------------------------------
+
+
+class StateServiceFactory(OrganisationFactory):
+    kind = OrganisationKind.STATE
+    name = factory.Sequence(lambda n: f"Préfecture {n}")
+    side = ""
+
+
+def state_observer_membership(**kwargs):
+    return MembershipFactory(organisation=StateServiceFactory(), role=Role.STATE_OBSERVER, **kwargs)
