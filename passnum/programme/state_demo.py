@@ -2,11 +2,15 @@
 account (``etat@demo.passnum.fr``), and the current year's calls for funds and payments
 received. Idempotent; called once from ``passnum.site.demo``."""
 
+import datetime
+
 from passnum.accounts.models import User
 from passnum.organisations.models import FrontDeskType, Organisation, OrganisationKind, Role
 from passnum.organisations.services import membership_add
 
 from .demo import DEMO_PASSWORD, DemoContext
+from .models import FundCall, Funder, FundPayment
+from .services import fund_call_issue, fund_payment_record
 
 #: Demo front desk (its key in DEMO_ORGANISATIONS) → its type's label.
 DEMO_DESK_TYPES = {
@@ -29,6 +33,7 @@ STATE_ACCOUNT = ("etat@demo.passnum.fr", "Hélène", "Préfecture")
 def load(ctx: DemoContext) -> None:
     demo_front_desk_types(ctx)
     demo_state_observer(ctx)
+    demo_funding(ctx)
 
 
 def demo_front_desk_types(ctx: DemoContext) -> None:
@@ -59,3 +64,47 @@ def demo_state_observer(ctx: DemoContext) -> None:
     ctx.users[email] = user
     if not user.memberships.filter(organisation=service, is_active=True).exists():
         membership_add(user=user, organisation=service, role=Role.STATE_OBSERVER)
+
+
+#: The current year's calls for funds and payments (illustrative amounts, in cents): funder
+#: kind, reference, months after 1 January, amount, label; then what was received.
+DEMO_CALLS = [
+    (Funder.Kind.STATE, "AF-{year}-ETAT-1", 0, 150_000_00, "participation de l'État, 1re tranche"),
+    (Funder.Kind.STATE, "AF-{year}-ETAT-2", 6, 100_000_00, "participation de l'État, 2e tranche"),
+    (Funder.Kind.EPCI, "AF-{year}-EPCI-1", 1, 45_000_00, "participation des intercommunalités"),
+]
+DEMO_PAYMENTS = [
+    (Funder.Kind.STATE, "VIR-{year}-ETAT-1", 2, 150_000_00),
+    (Funder.Kind.EPCI, "VIR-{year}-EPCI-1", 3, 30_000_00),
+]
+
+
+def demo_funding(ctx: DemoContext) -> None:
+    """The current year: two calls to the State (the first paid), one to the EPCI (partly
+    paid), through the services (the calls' PDFs, the journal)."""
+    year = ctx.current_year
+    manager = ctx.users["gestionnaire@demo.passnum.fr"].memberships.get(
+        organisation=ctx.orgs["cd12"]
+    )
+    funders = {f.kind: f for f in Funder.objects.filter(programme=ctx.programme)}
+    for kind, reference, months, amount, label in DEMO_CALLS:
+        reference = reference.format(year=year)
+        if FundCall.objects.filter(reference=reference).exists():
+            continue
+        fund_call_issue(
+            membership=manager, funder=funders[kind], year=year, reference=reference,
+            called_on=_month_day(year, months, ctx.today), amount_cents=amount, label=label,
+        )  # fmt: skip
+    for kind, reference, months, amount in DEMO_PAYMENTS:
+        reference = reference.format(year=year)
+        if FundPayment.objects.filter(reference=reference).exists():
+            continue
+        fund_payment_record(
+            membership=manager, funder=funders[kind], year=year, reference=reference,
+            received_on=_month_day(year, months, ctx.today), amount_cents=amount,
+        )  # fmt: skip
+
+
+def _month_day(year: int, months: int, today: datetime.date) -> datetime.date:
+    """The 15th of the ``months``-th month after January, never after today."""
+    return min(datetime.date(year, 1 + months, 15), today)

@@ -17,6 +17,7 @@ from .breakdowns import (
 )
 from .figures import dashboard_data
 from .front_desk_types import by_front_desk_type
+from .funding import funding_attach, funding_rows
 from .scope import last_summary_run
 
 #: The dashboard shows the first ten front desks and mediators; their pages list them all.
@@ -120,4 +121,6 @@ def dashboard_context(filters, *, today=None, for_pdf=False) -> dict:
     }
     data["top"] = DASHBOARD_TOP
     data["front_desk_types"] = by_front_desk_type(filters)
+    funding_attach(data["budget"], filters)
+    data["funding"] = funding_rows(filters)
     return data
