@@ -7,6 +7,7 @@ import io
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Count, Q
@@ -31,6 +32,12 @@ from .selectors import (
     period_q,
     radar_referrals_overdue,
     scope_epci_id,
+)
+from .selectors.state_report import (
+    PROGRAMME,
+    STATE,
+    state_report_rows,
+    state_report_sections,
 )
 from .summaries import summaries_refresh  # noqa: F401  (re-exported: the tally rebuild)
 
@@ -203,17 +210,13 @@ def report_generate(*, report_id: int) -> Report:
         # hand-overs and redemptions over the period, everything else (stock, funnel,
         # budget, radar and its expiry windows) to the day of production, as it says.
         summaries_refresh()
-        filters = Filters(
-            period_start=report.period_start,
-            period_end=report.period_end,
-            scope_epci_id=report.epci_id,
-        )
-        context = dashboard_context(filters, for_pdf=True)
-        context.update({"report": report, "generated_at": timezone.now()})
-        created = timezone.make_aware(
-            datetime.datetime.combine(report.period_end, datetime.time(12))
-        )
-        pdf = render_pdf("reporting/report_pdf.html", context, title=str(report), created=created)
+        pdf = report_render(report)
+        if report.epci_id is None:
+            # A whole-programme report has its State version too (same figures, the funder's
+            # selection), kept beside it (``state_report_name``).
+            name = state_report_name(report)
+            default_storage.delete(name)
+            default_storage.save(name, ContentFile(report_render(report, variant=STATE)))
         report.file.save(f"rapport-{report.pk}.pdf", ContentFile(pdf), save=False)
         report.sha256 = sha256(pdf)
         report.status = Report.Status.DONE
@@ -223,6 +226,43 @@ def report_generate(*, report_id: int) -> Report:
         Report.objects.filter(pk=report.pk).update(status=Report.Status.FAILED, error=str(exc))
         raise
     return report
+
+
+def report_filters(report) -> Filters:
+    """A report's figures: hand-overs and redemptions over its period, in its scope."""
+    return Filters(
+        period_start=report.period_start,
+        period_end=report.period_end,
+        scope_epci_id=report.epci_id,
+    )
+
+
+def report_render(report, *, variant: str = PROGRAMME) -> bytes:
+    """The one rendering of a periodic report (PDF, ``reporting/report_pdf.html``): the
+    dashboard's figures for its period and scope (``dashboard_context``). ``variant``: the
+    programme's full report, or the State's (``STATE``: the figures a funder asks for,
+    ``state_report_rows``, whole programme only)."""
+    if variant not in (PROGRAMME, STATE):
+        raise ValueError(f"Unknown report variant {variant!r}")
+    context = dashboard_context(report_filters(report), for_pdf=True)
+    context.update({"report": report, "generated_at": timezone.now(), "variant": variant})
+    if variant == STATE:
+        context["state_sections"] = state_report_sections(state_report_rows(context))
+    created = timezone.make_aware(datetime.datetime.combine(report.period_end, datetime.time(12)))
+    title = f"{report} – version pour l'État" if variant == STATE else str(report)
+    return render_pdf("reporting/report_pdf.html", context, title=title, created=created)
+
+
+def state_report_name(report) -> str:
+    """Where a whole-programme report's State version is kept: beside the report's PDF
+    (private storage, served only by ``report_state_download``)."""
+    return f"reporting/reports/rapport-{report.pk}-etat.pdf"
+
+
+def state_report_figures(report) -> list[dict]:
+    """The State version's figures, line by line (its XLSX): ``state_report_rows`` for the
+    report's period, from the tallies as last rebuilt."""
+    return state_report_rows(dashboard_context(report_filters(report)))
 
 
 # --- Exports ----------------------------------------------------------------------------------

@@ -171,6 +171,20 @@ BREAKDOWNS = {
 }
 
 
+class StateReportTable(tables.Table):
+    """The State version of a periodic report, one figure a line (its XLSX)."""
+
+    section = tables.Column("Rubrique")
+    label = tables.Column("Indicateur")
+    value = tables.Column("Valeur", default="")
+    unit = tables.Column("Unité")
+
+    class Meta:
+        orderable = False
+        template_name = "tables/table.html"
+        caption = "Rapport pour l'État"
+
+
 class StaleStockTable(tables.Table):
     number = tables.Column("Chéquier")
     vintage = tables.Column("Millésime", accessor="vintage__year")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
@@ -23,7 +24,7 @@ from . import selectors, services, tasks
 from .filters import DashboardFilter
 from .forms import ExportForm, ReportForm
 from .models import ExportJob
-from .tables import BREAKDOWNS, StaleStockTable
+from .tables import BREAKDOWNS, StaleStockTable, StateReportTable
 
 
 def _filter(request):
@@ -288,6 +289,34 @@ def report_download(request, pk):
         report.file.open("rb"), as_attachment=True, filename=f"passnum-rapport-{report.pk}.pdf",
         content_type="application/pdf",
     )  # fmt: skip
+
+
+@require_safe
+@role_required(*FIGURE_READERS)
+def report_state_download(request, pk, fmt):
+    """The State version of a whole-programme report: its PDF (rendered with the report) or
+    its figures as XLSX (the breakdown exports' writer, from the tallies as last rebuilt).
+    Journaled as a download of the report."""
+    report = get_object_or_404(
+        selectors.reports_visible_to(request.membership).filter(epci=None), pk=pk
+    )
+    if not report.file or fmt not in ("pdf", "xlsx"):
+        raise Http404
+    if fmt == "pdf":
+        name = services.state_report_name(report)
+        if not default_storage.exists(name):
+            raise Http404
+        services.report_downloaded(report=report, membership=request.membership)
+        return FileResponse(
+            default_storage.open(name, "rb"), as_attachment=True,
+            filename=f"passnum-rapport-{report.pk}-etat.pdf", content_type="application/pdf",
+        )  # fmt: skip
+    table = StateReportTable(services.state_report_figures(report))
+    services.report_downloaded(report=report, membership=request.membership)
+    run = selectors.last_summary_run()
+    return TableExport("xlsx", table).response(
+        f"passnum-rapport-{report.pk}-etat-{_frozen_stamp(run)}.xlsx"
+    )
 
 
 # --- Exports in Celery ------------------------------------------------------------------------
