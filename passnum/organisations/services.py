@@ -305,6 +305,30 @@ def invitation_cancel(*, invitation: Invitation, by: Membership) -> Invitation:
 
 FRONT_DESK_TYPE_FIELDS = ["label", "position", "is_active"]
 
+#: The programme's front-desk types (programme document), in order. Migration
+#: ``organisations/0003`` seeds them; ``front_desk_types_load`` puts back any missing.
+PROGRAMME_FRONT_DESK_TYPES = [
+    "Travailleurs sociaux",
+    "Maison des solidarités départementale (MSD)",
+    "CAF",
+    "Mission locale",
+    "SAVS / CCAS",
+    "Maison France Services (MFS)",
+    "PIS",
+    "EEF",
+]
+
+
+def front_desk_types_load() -> dict[str, FrontDeskType]:
+    """The programme's front-desk types by label, each created when no type has its label
+    (reference data for a fresh database and the demo; idempotent)."""
+    types = {}
+    for position, label in enumerate(PROGRAMME_FRONT_DESK_TYPES, start=1):
+        types[label], _ = FrontDeskType.objects.get_or_create(
+            label=label, defaults={"position": position}
+        )
+    return types
+
 
 def front_desk_type_save(
     *, membership: Membership, front_desk_type: FrontDeskType | None = None, **data

@@ -5,8 +5,8 @@ received. Idempotent; called once from ``passnum.site.demo``."""
 import datetime
 
 from passnum.accounts.models import User
-from passnum.organisations.models import FrontDeskType, Organisation, OrganisationKind, Role
-from passnum.organisations.services import membership_add
+from passnum.organisations.models import Organisation, OrganisationKind, Role
+from passnum.organisations.services import front_desk_types_load, membership_add
 
 from .demo import DEMO_PASSWORD, DemoContext
 from .models import FundCall, Funder, FundPayment
@@ -38,7 +38,7 @@ def load(ctx: DemoContext) -> None:
 
 def demo_front_desk_types(ctx: DemoContext) -> None:
     """Every demo front desk has its type (the programme's list, seeded by migration)."""
-    types = {t.label: t for t in FrontDeskType.objects.all()}
+    types = front_desk_types_load()
     for key, label in DEMO_DESK_TYPES.items():
         desk = ctx.orgs.get(key)
         if desk is not None and desk.front_desk_type_id is None:

@@ -91,10 +91,10 @@ def test_a_pending_invitation_makes_the_account_and_accepts_it():
 
 
 def test_the_totp_code_is_skipped_only_after_a_proconnect_login_vouched_for_mfa(rf):
+    from allauth.core.context import request_context
+
     from passnum.accounts.adapters import MFA_STAGE, AccountAdapter
     from passnum.accounts.services import PROCONNECT_MFA_SESSION_KEY
-
-    from allauth.core.context import request_context
 
     request = rf.get("/")
     request.session = {}
