@@ -139,3 +139,12 @@ def test_only_managers_edit_the_types(client, login):
 def test_a_guessed_type_id_is_a_404(client, login):
     login(manager_membership())
     assert client.get(reverse("programme:front_desk_type_edit", args=[99999])).status_code == 404
+
+
+def test_the_types_page_query_budget(client, login, django_assert_max_num_queries):
+    login(manager_membership())
+    for label in ["CAF", "PIS"]:
+        FrontDeskFactory(front_desk_type=FrontDeskType.objects.get(label=label))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("programme:front_desk_types"))
+    assert "CAF (1 accueil)" in response.content.decode()

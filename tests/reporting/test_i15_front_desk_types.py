@@ -77,3 +77,26 @@ def test_the_detailed_export_has_the_holder_s_type(
     column = rows[0].index("Type d'accueil")
     by_number = {r[0]: r[column] for r in rows[1:]}
     assert by_number[typed.chequebooks["cb2"].number] == MSD
+
+
+def test_the_type_breakdown_page_s_query_budget_does_not_grow(
+    typed, login, django_assert_max_num_queries
+):
+    """More desks of more types: the same number of queries."""
+    from tests.factories import FrontDeskFactory, desk_chequebook
+
+    client = login(typed.manager)
+    url = reverse("reporting:breakdown", args=["types-accueil"])
+
+    def count():
+        with django_assert_max_num_queries(20) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = count()
+    for label in ["CAF", "Mission locale", "PIS", "EEF"]:
+        desk = FrontDeskFactory(front_desk_type=FrontDeskType.objects.get(label=label))
+        desk_chequebook(desk, vintage=typed.vintage)
+    summaries_refresh(as_of=typed.today)
+    assert count() == before
+    assert len(client.get(url).context["table"].rows) == 6
