@@ -1,3 +1,4 @@
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import transaction
@@ -60,7 +61,18 @@ def proconnect_mfa_satisfied(claims: dict) -> bool:
 
 
 def proconnect_mfa_in_session(request) -> bool:
-    return bool(getattr(request, "session", {}).get(PROCONNECT_MFA_SESSION_KEY))
+    """Whether this session's login is a ProConnect one that counts as MFA: the flag set when
+    ProConnect answered (``proconnect_mfa_satisfied``) and allauth's record that the session's
+    person did authenticate through ProConnect (a ProConnect answer refused or abandoned
+    records nothing, so a password login afterwards in the same browser keeps its code)."""
+    session = getattr(request, "session", None)
+    if not session or not session.get(PROCONNECT_MFA_SESSION_KEY):
+        return False
+    return any(
+        record.get("method") == "socialaccount"
+        and record.get("provider") == settings.PROCONNECT_PROVIDER_ID
+        for record in session.get(AUTHENTICATION_METHODS_SESSION_KEY) or []
+    )
 
 
 def proconnect_account_for(*, email: str, claims: dict):

@@ -91,6 +91,7 @@ def test_a_pending_invitation_makes_the_account_and_accepts_it():
 
 
 def test_the_totp_code_is_skipped_only_after_a_proconnect_login_vouched_for_mfa(rf):
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
     from allauth.core.context import request_context
 
     from passnum.accounts.adapters import MFA_STAGE, AccountAdapter
@@ -102,7 +103,14 @@ def test_the_totp_code_is_skipped_only_after_a_proconnect_login_vouched_for_mfa(
         assert MFA_STAGE in AccountAdapter().get_login_stages()
         request.session[PROCONNECT_MFA_SESSION_KEY] = False
         assert MFA_STAGE in AccountAdapter().get_login_stages()
+        # Flagged, but no ProConnect authentication recorded (a refused or abandoned answer,
+        # then a password login): the code is still asked.
         request.session[PROCONNECT_MFA_SESSION_KEY] = True
+        request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "password"}]
+        assert MFA_STAGE in AccountAdapter().get_login_stages()
+        request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {"method": "socialaccount", "provider": "proconnect", "uid": "x"}
+        ]
         assert MFA_STAGE not in AccountAdapter().get_login_stages()
 
 
@@ -112,7 +120,14 @@ def test_the_mfa_set_up_is_not_asked_after_a_proconnect_mfa_login(client, login,
     settings.PASSNUM_REQUIRE_MFA = True
     login(manager_membership())
     assert client.get("/organisations/").url == reverse("mfa_activate_totp")
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+
     session = client.session
     session[PROCONNECT_MFA_SESSION_KEY] = True
+    session.save()
+    assert client.get("/organisations/").url == reverse("mfa_activate_totp")
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "socialaccount", "provider": "proconnect", "uid": "x"}
+    ]
     session.save()
     assert client.get("/organisations/").status_code == 200
