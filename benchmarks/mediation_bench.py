@@ -1,18 +1,26 @@
 """Benchmark (not a test): cheque redemptions per second through the real redemption view on
-PostgreSQL, with 1 and 8 concurrent clients, against a minimal view doing one indexed UPDATE
-on the same stack (gunicorn, every middleware, the same session and database); their ratio;
-and the number of SQL queries per redemption request.
+PostgreSQL, against a minimal view doing one indexed UPDATE on the same stack (gunicorn, every
+middleware, the same session and database), measured in ONE interleaved run: each round
+measures both, one after the other (alternating which goes first), at 1 and at 8 clients.
+Every figure is printed with its condition (clients, gunicorn workers, CPUs, load, database
+size) and the ratio redemption ÷ minimal of the same round (median and range over rounds);
+then the SQL queries per request, counted in process as the tests count them.
 
 Run: .venv/bin/python benchmarks/mediation_bench.py [--requests 120] [--workers 4]
-It (re)creates its own database ``passnum_bench`` on BENCH_PG (default
-postgres://postgres@127.0.0.1:5432), starts gunicorn on 127.0.0.1:8765 and stops it.
-Each redemption request submits one cheque (number + code) with its activity.
+     [--rounds 5] [--scale-cheques 90000]
+It (re)creates its own database ``passnum_bench`` (BENCH_DB) on BENCH_PG (default
+postgres://postgres@127.0.0.1:5432), fills it with a year's programme (``generate_scale``,
+``--scale-cheques`` cheques; 0 for an almost empty database), starts gunicorn on
+127.0.0.1:8765 (BENCH_PORT) and stops it. Each redemption request submits one cheque
+(number + code) with its activity, from a mediator (role without MFA) under production-like settings
+(PASSNUM_REQUIRE_MFA on, DEBUG off).
 """
 
 import argparse
 import os
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -25,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = "passnum_bench"
-PORT = 8765
+DB_NAME = os.environ.get("BENCH_DB", "passnum_bench")
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CODE = "K7M9P2QX"
 
 
@@ -38,7 +46,7 @@ def recreate_database():
         conn.execute(f"CREATE DATABASE {DB_NAME}")
 
 
-def setup_django():
+def setup_django(scale_cheques: int):
     os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "mediation_bench_settings"
     import django
@@ -47,6 +55,23 @@ def setup_django():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if scale_cheques:
+        call_command("generate_scale", cheques=scale_cheques, verbosity=0)
+
+
+def database_size() -> str:
+    from django.db import connection
+
+    from chequebooks.models import Cheque
+    from mediation.models import Redemption
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        size = cursor.fetchone()[0]
+    return (
+        f"{Cheque.objects.count():,} chèques, {Redemption.objects.count():,} encaissements, "
+        f"{size}".replace(",", "\u202f")
+    )
 
 
 def make_data(chequebooks: int, clients: int):
@@ -57,6 +82,7 @@ def make_data(chequebooks: int, clients: int):
 
     from chequebooks.models import Cheque
     from passnum.organisations.middleware import SESSION_KEY as MEMBERSHIP_KEY
+    from passnum.organisations.models import Role
     from passnum.programme.models import Envelope
     from passnum.programme.services import programme_load_aveyron, vintage_defaults
     from tests.factories import (
@@ -80,7 +106,7 @@ def make_data(chequebooks: int, clients: int):
     AgreementFactory(mediator=organisation, counterpart=OwnerFactory())
     sessions = []
     for _ in range(clients):
-        membership = mediator_membership(organisation=organisation)
+        membership = mediator_membership(organisation=organisation, role=Role.MEDIATOR)
         store = SessionStore()
         store[SESSION_KEY] = str(membership.user.pk)
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -88,19 +114,25 @@ def make_data(chequebooks: int, clients: int):
         store[MEMBERSHIP_KEY] = membership.pk
         store.create()
         sessions.append(store.session_key)
-    for _ in range(chequebooks):
-        HandedOutChequebookFactory(vintage=vintage, envelope=envelope)
-    numbers = list(Cheque.objects.order_by("number").values_list("number", flat=True))
+    books = [
+        HandedOutChequebookFactory(vintage=vintage, envelope=envelope).pk
+        for _ in range(chequebooks)
+    ]
+    numbers = list(
+        Cheque.objects.filter(chequebook__in=books)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
     return sessions, numbers
 
 
 def count_queries(numbers):
-    """SQL queries of one redemption request and one minimal request, in process."""
+    """SQL queries of redemption requests (1 and 10 cheques, a refused 3-line one) and of a
+    minimal request, in process, BEGIN and COMMIT included (as Django logs them)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from mediation.models import Redemption
     from passnum.organisations.models import Membership
 
     membership = Membership.objects.filter(organisation__name="Médiation (banc d'essai)").first()
@@ -108,24 +140,30 @@ def count_queries(numbers):
     client.force_login(membership.user)
     client.get("/mediation/encaisser/")
     counts = {}
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.post("/mediation/encaisser/", form_data(numbers.pop(), "count-1"))
-    assert response.status_code == 302, response.status_code
-    counts["redeem"] = len(ctx.captured_queries)
-    with CaptureQueriesContext(connection) as ctx:
-        client.post("/mediation/banc/update/", {"number": numbers[0]})
-    counts["minimal"] = len(ctx.captured_queries)
-    with CaptureQueriesContext(connection) as ctx:
-        client.post("/mediation/encaisser/", form_data(numbers.pop(), "count-2", lines=3))
-    counts["redeem_page_post_3_lines_refused"] = len(ctx.captured_queries)
-    assert Redemption.objects.count() >= 1
+    # A first redemption (not counted): what a process reads once (content types) is read.
+    assert (
+        client.post("/mediation/encaisser/", form_data([numbers.pop()], "warm")).status_code == 302
+    )
+
+    def count(name, url, data, expected):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(url, data)
+        assert response.status_code == expected, (name, response.status_code)
+        counts[name] = len(ctx.captured_queries)
+
+    count("redeem_1", "/mediation/encaisser/", form_data([numbers.pop()], "count-1"), 302)
+    ten = [numbers.pop() for _ in range(10)]
+    count("redeem_10", "/mediation/encaisser/", form_data(ten, "count-10"), 302)
+    count("minimal", "/mediation/banc/update/", {"number": numbers[0]}, 200)
+    refused = [numbers.pop(), 900000001, 900000002]
+    count("refused_3", "/mediation/encaisser/", form_data(refused, "count-3"), 200)
     return counts
 
 
-def form_data(number, token, *, lines=1):
+def form_data(numbers, token):
     data = {
         "token": token,
-        "kind": "individual",
+        "kind": "workshop" if len(numbers) > 1 else "individual",
         "date": time.strftime("%Y-%m-%d"),
         "duration_minutes": "60",
         "themes": ["email"],
@@ -133,8 +171,8 @@ def form_data(number, token, *, lines=1):
         "place": "",
         "notes": "",
     }
-    for i in range(1, lines + 1):
-        data[f"number_{i}"] = str(number if i == 1 else 900000000 + i)
+    for i, number in enumerate(numbers, start=1):
+        data[f"number_{i}"] = str(number)
         data[f"code_{i}"] = CODE
     return data
 
@@ -145,7 +183,7 @@ def start_server(workers: int):
     env["DJANGO_SETTINGS_MODULE"] = "mediation_bench_settings"
     process = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),
             "passnum.wsgi:application",
             "--bind",
             f"127.0.0.1:{PORT}",
@@ -210,7 +248,7 @@ def run(kind, sessions, numbers, clients, per_client):
             with lock:
                 number = numbers.pop()
             if kind == "redeem":
-                data = form_data(number, secrets.token_urlsafe(12))
+                data = form_data([number], secrets.token_urlsafe(12))
                 url = f"http://127.0.0.1:{PORT}/mediation/encaisser/"
             else:
                 data = {"number": number}
@@ -240,63 +278,88 @@ def run(kind, sessions, numbers, clients, per_client):
     return clients * per_client / elapsed
 
 
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"charge {one:.1f} (1 min) / {five:.1f} (5 min)"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=120, help="requests per measurement")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    parser.add_argument(
+        "--scale-cheques", type=int, default=90_000, help="cheques of the generated programme"
+    )
     args = parser.parse_args()
-    total = args.requests * 2 + 40  # cheques for the 1- and 8-client redemption runs
+    clients_list = (1, 8)
+    per_round = sum(max(args.requests // c, 1) * c for c in clients_list)
+    total = per_round * args.rounds + 40  # redemption runs, then the query counts
     print(f"Préparation de la base {DB_NAME}…", flush=True)
     recreate_database()
-    setup_django()
+    setup_django(args.scale_cheques)
     sessions, numbers = make_data(chequebooks=total // 10 + 2, clients=8)
     numbers.reverse()  # pop() takes the smallest first
     update_numbers = list(numbers)  # the minimal view updates cheques, redeeming none
     redeem_numbers = numbers
     print("Comptage des requêtes SQL…", flush=True)
     queries = count_queries(redeem_numbers)
+    size_before = database_size()
     from django.db import connections
 
     connections.close_all()
     print("Démarrage de gunicorn…", flush=True)
     server = start_server(args.workers)
-    results = {}
+    rates = {(kind, c): [] for kind in ("minimal", "redeem") for c in clients_list}
+    ratios = {c: [] for c in clients_list}
+    loads = [load()]
     try:
-        for clients in (1, 8):
-            per_client = max(args.requests // clients, 1)
-            print(f"Mesure avec {clients} client(s)…", flush=True)
-            # Warm-up (not timed): every worker imports its code and opens its connection.
+        for clients in clients_list:  # warm-up (not timed): imports, connections
             run("minimal", sessions, list(update_numbers), clients, 2)
-            results[("minimal", clients)] = run(
-                "minimal", sessions, list(update_numbers), clients, per_client
-            )
-            results[("redeem", clients)] = run(
-                "redeem", sessions, redeem_numbers, clients, per_client
-            )
+        for r in range(args.rounds):
+            for clients in clients_list:
+                per_client = max(args.requests // clients, 1)
+                order = ("minimal", "redeem") if r % 2 == 0 else ("redeem", "minimal")
+                got = {}
+                for kind in order:
+                    source = redeem_numbers if kind == "redeem" else list(update_numbers)
+                    got[kind] = run(kind, sessions, source, clients, per_client)
+                    rates[(kind, clients)].append(got[kind])
+                ratios[clients].append(got["redeem"] / got["minimal"])
+                print(
+                    f"  tour {r + 1}, {clients} client(s) : encaissement {got['redeem']:.1f}/s, "
+                    f"minimal {got['minimal']:.1f}/s, rapport {ratios[clients][-1]:.2f}",
+                    flush=True,
+                )
+            loads.append(load())
     finally:
         stop_server(server)
 
-    from mediation.models import Redemption
-
     print()
     print(
-        f"PostgreSQL, gunicorn {args.workers} workers sync, {os.cpu_count()} CPU, "
-        f"{args.requests} requêtes par mesure, 1 chèque par encaissement"
+        f"Conditions : PostgreSQL, gunicorn {args.workers} workers sync, {os.cpu_count()} CPU, "
+        f"{args.rounds} tours entrelacés de {args.requests} requêtes par mesure, "
+        f"1 chèque par encaissement"
     )
-    print(f"{'clients':>8} {'encaissements/s':>16} {'UPDATE minimal/s':>17} {'rapport':>8}")
-    for clients in (1, 8):
-        redeem, minimal = results[("redeem", clients)], results[("minimal", clients)]
-        print(f"{clients:>8} {redeem:>16.1f} {minimal:>17.1f} {redeem / minimal:>8.2f}")
-    print(f"Requêtes SQL par requête d'encaissement (1 chèque) : {queries['redeem']}")
-    print(f"Requêtes SQL par requête minimale (UPDATE indexé)   : {queries['minimal']}")
+    print(f"Base : {size_before} (au début des mesures)")
+    print(f"Charge de la machine pendant les mesures : {', '.join(loads)}")
+    print()
     print(
-        f"Requêtes SQL, saisie de 3 lignes refusée           : "
-        f"{queries['redeem_page_post_3_lines_refused']}"
+        f"{'clients':>8} {'encaissements/s':>16} {'UPDATE minimal/s':>17} "
+        f"{'rapport (médiane)':>18} {'rapport min–max':>16}"
     )
-    print(
-        f"Encaissements enregistrés : {Redemption.objects.count()} "
-        f"(dont 1 pour le comptage des requêtes)"
-    )
+    for clients in clients_list:
+        redeem = statistics.median(rates[("redeem", clients)])
+        minimal = statistics.median(rates[("minimal", clients)])
+        ratio = statistics.median(ratios[clients])
+        spread = f"{min(ratios[clients]):.2f}–{max(ratios[clients]):.2f}"
+        print(f"{clients:>8} {redeem:>16.1f} {minimal:>17.1f} {ratio:>18.2f} {spread:>16}")
+    print()
+    print("Requêtes SQL par requête (BEGIN et COMMIT compris) :")
+    print(f"  encaissement, 1 chèque                : {queries['redeem_1']}")
+    print(f"  encaissement, 10 chèques              : {queries['redeem_10']}")
+    print(f"  saisie de 3 lignes refusée            : {queries['refused_3']}")
+    print(f"  requête minimale (UPDATE indexé)      : {queries['minimal']}")
 
 
 if __name__ == "__main__":

@@ -5,14 +5,14 @@ from django import forms
 from django.utils import timezone
 
 from passnum.core.dates import previous_month
-from passnum.directory.models import MediatorProfile, Place, QualificationStatus
+from passnum.directory.models import MediatorProfile, Place, QualificationStatus, Weekday
 from passnum.directory.rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
 from passnum.directory.services import PLACE_FIELDS
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Service
 from passnum.territory.models import Commune
 
-from .models import Activity, Theme
+from .models import Activity, NextStep, ProgressLevel, Theme
 from .services import (
     ACTIVITY_MINUTES_MAX,
     ACTIVITY_MINUTES_MIN,
@@ -151,6 +151,8 @@ class ActivityForm(DurationFromService, forms.ModelForm):
             "referral",
             "place",
             "notes",
+            "progress_level",
+            "next_step",
         ]
         widgets = {
             "kind": forms.RadioSelect,
@@ -310,3 +312,58 @@ class StatementProduceForm(forms.Form):
 
     def period_start(self) -> datetime.date:
         return datetime.date.fromisoformat(self.cleaned_data["period"])
+
+
+# --- A place's appointments (i14) --------------------------------------------------------------
+
+
+class PlaceAppointmentsForm(forms.Form):
+    takes_appointments = forms.BooleanField(
+        label="Ce lieu prend des rendez-vous pris par les accueils", required=False
+    )
+
+
+class PlaceSlotForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        label="Jour", coerce=int, choices=[(d.value, d.label) for d in Weekday]
+    )
+    start_time = forms.TimeField(
+        label="Heure de début", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration_minutes = forms.IntegerField(label="Durée (minutes)", initial=60)
+    capacity = forms.IntegerField(label="Personnes par créneau", initial=1)
+
+
+class PlaceClosureForm(forms.Form):
+    start_date = forms.DateField(label="Fermé du", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="Motif (facultatif)", max_length=120, required=False)
+
+
+class ChequeCheckForm(forms.Form):
+    """A cheque to check: its number and code, or the QR content a scanner types."""
+
+    number = forms.CharField(
+        label="Numéro du chèque (ou scannez son QR code)",
+        max_length=80,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    code = forms.CharField(
+        label="Code de sécurité",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ActivityProgressForm(forms.Form):
+    """Progress at a session (optional): the person's autonomy and what comes next."""
+
+    progress_level = forms.ChoiceField(
+        label="Autonomie de la personne en fin de séance",
+        choices=[("", "Non notée"), *ProgressLevel.choices],
+        required=False,
+    )
+    next_step = forms.ChoiceField(
+        label="Suite prévue", choices=[("", "Non notée"), *NextStep.choices], required=False
+    )

@@ -50,3 +50,8 @@ MEDIATORS_EXPORTED = event(
     "{actor} a exporté la liste des médiateurs ({format})",
     details=("format",),
 )
+ACTIVITY_PROGRESS_RECORDED = event(
+    "mediation.activity.progress_recorded",
+    "{actor} a noté l'autonomie et la suite de l'{target} : {level} ; {next_step}",
+    details=("level", "next_step"),
+)

@@ -95,6 +95,25 @@ class Theme(models.TextChoices):
     ECOMMERCE = "ecommerce", "Achats en ligne et paiement"
 
 
+class ProgressLevel(models.TextChoices):
+    """The person's autonomy at the end of a session (La Coop de la médiation numérique's
+    scale), lowest first: ``PROGRESS_RANK`` orders them."""
+
+    GUIDED = "guided", "Avec guidage"
+    AUTONOMOUS_WITH_HELP = "autonomous_with_help", "Autonome avec guidage en cas de besoin"
+    AUTONOMOUS = "autonomous", "Autonome"
+
+
+#: The order of the levels: a person's level rose when a later session's rank is higher.
+PROGRESS_RANK = {level: rank for rank, level in enumerate(ProgressLevel.values, start=1)}
+
+
+class NextStep(models.TextChoices):
+    ANOTHER_SESSION = "another_session", "Une autre séance"
+    AUTONOMOUS = "autonomous", "Autonome : fin de l'accompagnement"
+    REFERRED_ELSEWHERE = "referred_elsewhere", "Orienté(e) vers une autre structure"
+
+
 class Activity(models.Model):
     """What a mediator did with one person (or a group): the redemptions it paid for."""
 
@@ -122,6 +141,12 @@ class Activity(models.Model):
         related_name="activities",
     )
     notes = models.CharField("remarques", max_length=500, blank=True)
+    progress_level = models.CharField(
+        "autonomie en fin de séance", max_length=24, choices=ProgressLevel.choices, blank=True
+    )
+    next_step = models.CharField(
+        "suite prévue", max_length=24, choices=NextStep.choices, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -320,7 +345,11 @@ class RedemptionAttempt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "reason", "created_at"])]
+        indexes = [
+            models.Index(fields=["user", "reason", "created_at"]),
+            # The wrong codes of one organisation's accounts (WRONG_CODE_ORGANISATION_LIMIT).
+            models.Index(fields=["mediator", "reason", "created_at"]),
+        ]
 
     def __str__(self):
         return f"Tentative refusée ({self.reason}) : {self.number_typed}"

@@ -5,6 +5,7 @@ from . import views
 app_name = "mediation"
 urlpatterns = [
     path("encaisser/", views.redeem, name="redeem"),
+    path("verifier/", views.cheque_check, name="cheque_check"),
     path("activites/", views.activity_list, name="activity_list"),
     path("activites/nouvelle/", views.activity_create, name="activity_create"),
     path("activites/<int:pk>/", views.activity_detail, name="activity_detail"),
@@ -20,6 +21,11 @@ urlpatterns = [
     path("structure/modifier/", views.profile_edit, name="profile_edit"),
     path("structure/lieux/nouveau/", views.place_create, name="place_create"),
     path("structure/lieux/<int:pk>/", views.place_edit, name="place_edit"),
+    path(
+        "structure/lieux/<int:pk>/rendez-vous/",
+        views.place_availability,
+        name="place_availability",
+    ),
     path("mediateurs/", views.mediator_list, name="mediator_list"),
     path("mediateurs/inviter/", views.mediator_invite, name="mediator_invite"),
     path("mediateurs/<int:pk>/", views.mediator_detail, name="mediator_detail"),

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
 from passnum.core.forms import form_add_service_errors
+from passnum.directory import availability
 from passnum.directory import selectors as directory_selectors
 from passnum.directory import services as directory
 from passnum.organisations.models import OrganisationKind, Role
@@ -23,10 +25,15 @@ from . import journal, opendata, selectors, services
 from .filters import MediatorFilter
 from .forms import (
     ActivityForm,
+    ActivityProgressForm,
     AgreementActivateForm,
     AgreementForm,
+    ChequeCheckForm,
     MediatorInviteForm,
+    PlaceAppointmentsForm,
+    PlaceClosureForm,
     PlaceForm,
+    PlaceSlotForm,
     ProfileForm,
     QualificationForm,
     ReasonForm,
@@ -132,6 +139,20 @@ def activity_detail(request, pk):
     redemptions = activity.redemptions.select_related("cheque", "beneficiary").order_by(
         "cheque__number"
     )
+    progress_form = ActivityProgressForm(
+        request.POST or None,
+        initial={"progress_level": activity.progress_level, "next_step": activity.next_step},
+    )
+    if request.method == "POST" and progress_form.is_valid():
+        try:
+            services.activity_progress_record(
+                activity=activity, membership=request.membership, **progress_form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_service_errors(progress_form, exc)
+        else:
+            messages.success(request, "Progrès de la séance enregistré.")
+            return redirect("mediation:activity_detail", pk=activity.pk)
     return render(
         request,
         "mediation/activity_detail.html",
@@ -142,6 +163,7 @@ def activity_detail(request, pk):
             "theme_labels": [Theme(t).label for t in activity.themes if t in Theme.values],
             "net_cents": sum(r.mediator_net_cents for r in redemptions),
             "history": journal_for_object(activity),
+            "progress_form": progress_form,
         },
     )
 
@@ -158,17 +180,25 @@ def activity_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            activity = services.activity_record(
-                membership=membership,
-                kind=data["kind"],
-                date=data["date"],
-                duration_minutes=data["duration_minutes"],
-                themes=data["themes"],
-                participants=list(data["participants"]),
-                referral=data["referral"],
-                place=data["place"],
-                notes=data["notes"],
-            )
+            with transaction.atomic():
+                activity = services.activity_record(
+                    membership=membership,
+                    kind=data["kind"],
+                    date=data["date"],
+                    duration_minutes=data["duration_minutes"],
+                    themes=data["themes"],
+                    participants=list(data["participants"]),
+                    referral=data["referral"],
+                    place=data["place"],
+                    notes=data["notes"],
+                )
+                if data["progress_level"] or data["next_step"]:
+                    services.activity_progress_record(
+                        activity=activity,
+                        membership=membership,
+                        progress_level=data["progress_level"],
+                        next_step=data["next_step"],
+                    )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -430,6 +460,90 @@ def place_create(request):
 def place_edit(request, pk):
     place = get_scoped_or_404(selectors.places_visible_to(request.membership), pk=pk)
     return _place_edit(request, request.organisation, place, next_url=reverse("mediation:profile"))
+
+
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def cheque_check(request):
+    """Check a cheque without redeeming it (whether it can be redeemed today, never whose)."""
+    form = ChequeCheckForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.cheque_check(
+                membership=request.membership,
+                number=form.cleaned_data["number"],
+                code=form.cleaned_data["code"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            form = ChequeCheckForm()
+    return render(request, "mediation/cheque_check.html", {"form": form, "result": result})
+
+
+def _posted_id(request) -> int:
+    value = request.POST.get("id") or ""
+    return int(value) if value.isdigit() else 0
+
+
+@role_required(Role.ORG_ADMIN, kinds=MEDIATOR_KINDS)
+def place_availability(request, pk):
+    """A place's appointments: whether it takes them, its weekly slots and its closures."""
+    place = get_scoped_or_404(selectors.places_visible_to(request.membership), pk=pk)
+    toggle_form = PlaceAppointmentsForm(initial={"takes_appointments": place.takes_appointments})
+    slot_form, closure_form = PlaceSlotForm(), PlaceClosureForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "toggle":
+                toggle_form = PlaceAppointmentsForm(request.POST)
+                if toggle_form.is_valid():
+                    availability.place_appointments_set(
+                        place=place, membership=request.membership, **toggle_form.cleaned_data
+                    )
+                    messages.success(request, "Enregistré.")
+                    return redirect("mediation:place_availability", pk=place.pk)
+            elif action == "add_slot":
+                slot_form = PlaceSlotForm(request.POST)
+                if slot_form.is_valid():
+                    availability.place_slot_add(
+                        place=place, membership=request.membership, **slot_form.cleaned_data
+                    )
+                    messages.success(request, "Créneau ajouté.")
+                    return redirect("mediation:place_availability", pk=place.pk)
+            elif action == "remove_slot":
+                slot = get_scoped_or_404(place.slots.filter(is_active=True), pk=_posted_id(request))
+                availability.place_slot_remove(slot=slot, membership=request.membership)
+                messages.success(request, "Créneau retiré.")
+                return redirect("mediation:place_availability", pk=place.pk)
+            elif action == "add_closure":
+                closure_form = PlaceClosureForm(request.POST)
+                if closure_form.is_valid():
+                    availability.place_closure_add(
+                        place=place, membership=request.membership, **closure_form.cleaned_data
+                    )
+                    messages.success(request, "Fermeture enregistrée.")
+                    return redirect("mediation:place_availability", pk=place.pk)
+            elif action == "remove_closure":
+                closure = get_scoped_or_404(place.closures.all(), pk=_posted_id(request))
+                availability.place_closure_remove(closure=closure, membership=request.membership)
+                messages.success(request, "Fermeture retirée.")
+                return redirect("mediation:place_availability", pk=place.pk)
+        except ValidationError as exc:
+            target = {"add_slot": slot_form, "add_closure": closure_form}.get(action, toggle_form)
+            form_add_service_errors(target, exc)
+    return render(
+        request,
+        "mediation/place_availability.html",
+        {
+            "place": place,
+            "toggle_form": toggle_form,
+            "slot_form": slot_form,
+            "closure_form": closure_form,
+            "slots": place.slots.filter(is_active=True),
+            "closures": place.closures.filter(end_date__gte=timezone.localdate()),
+        },
+    )
 
 
 # --- Managers: mediators, qualification, agreements -------------------------------------------

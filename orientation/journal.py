@@ -78,3 +78,32 @@ REFERRAL_LAPSED = event(
 REFERRAL_SHEET_PRINTED = event(
     "orientation.referral.sheet_printed", "{actor} a imprimé la fiche de {target}"
 )
+
+# --- Appointments -----------------------------------------------------------------------------
+
+APPOINTMENT_BOOKED = event(
+    "orientation.appointment.booked",
+    "{actor} a réservé le {target} du {when} ({place})",
+    details=("when", "place"),
+)
+APPOINTMENT_REBOOKED = event(
+    "orientation.appointment.rebooked",
+    "{actor} a remplacé le {target} par un rendez-vous le {when}",
+    details=("when",),
+)
+APPOINTMENT_HELD = event("orientation.appointment.held", "{actor} a noté le {target} comme honoré")
+APPOINTMENT_MISSED = event(
+    "orientation.appointment.missed", "{actor} a noté le {target} comme manqué"
+)
+
+# --- Reminders to the person (their text is never journaled) -----------------------------------
+
+REMINDER_SENT = event(
+    "orientation.reminder.sent",
+    "Rappel envoyé à {target} ({kind}, {channel})",
+    details=("kind", "channel"),
+)
+REMINDER_ASKED = event(
+    "orientation.reminder.asked",
+    "{actor} a demandé un rappel à la personne pour le {target}",
+)

@@ -247,3 +247,110 @@ class Referral(models.Model):
 
     def __str__(self):
         return f"Orientation n° {self.pk}"
+
+
+class AppointmentState(models.TextChoices):
+    BOOKED = "booked", "Réservé"
+    HELD = "held", "Honoré"
+    MISSED = "missed", "Manqué"
+    CANCELLED = "cancelled", "Annulé (remplacé)"
+
+
+#: The states that take a seat in their slot.
+SEAT_TAKING_APPOINTMENT_STATES = (AppointmentState.BOOKED, AppointmentState.HELD)
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def taking_seats(self):
+        """The appointments that count against their slot's capacity (booked or held)."""
+        return self.filter(state__in=SEAT_TAKING_APPOINTMENT_STATES)
+
+
+class Appointment(models.Model):
+    """An appointment of a referred person at the referral's place, in one of its weekly slots
+    (``passnum.directory.models.PlaceSlot``), booked by the front desk. Held is the referral's
+    first session; missed can be rebooked by the desk (the new one is a new row)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="appointments")
+    slot = models.ForeignKey(
+        "directory.PlaceSlot", on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField("date et heure", db_index=True)
+    duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
+    state = models.CharField(
+        "état", max_length=10, choices=AppointmentState.choices, default=AppointmentState.BOOKED
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    booked_by_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    rebooks = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rebooked_as",
+        verbose_name="remplace le rendez-vous",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "rendez-vous"
+        verbose_name_plural = "rendez-vous"
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["slot", "starts_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(state="booked"),
+                name="appointment_one_booked_per_referral",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Rendez-vous n° {self.pk}"
+
+    @property
+    def ends_at(self):
+        return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+
+
+class ReminderKind(models.TextChoices):
+    APPOINTMENT_EVE = "appointment_eve", "Veille du rendez-vous"
+    NO_SESSION = "no_session", "Sans séance 7 jours après la remise"
+    MISSED = "missed", "Rendez-vous manqué"
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+
+
+class Reminder(models.Model):
+    """A reminder sent to a person, one row per message: its ``key`` (kind, what it is about,
+    channel) is unique, so a message is sent once however often the task runs or is retried.
+    The text is not kept."""
+
+    key = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    channel = models.CharField(max_length=5, choices=ReminderChannel.choices)
+    beneficiary = models.ForeignKey(
+        "people.Beneficiary", on_delete=models.PROTECT, related_name="reminders"
+    )
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="reminders")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rappel"
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"Rappel n° {self.pk}"

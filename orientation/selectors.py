@@ -17,6 +17,7 @@ from django.utils import timezone
 from chequebooks.models import Chequebook, ChequebookState
 from chequebooks.selectors import beneficiaries_of_front_desk
 from passnum.audit.models import JournalEntry
+from passnum.directory.availability import slot_occurrences
 from passnum.directory.models import Place
 from passnum.organisations.roles import (
     is_front_desk_agent,
@@ -31,7 +32,14 @@ from passnum.people.identity import (
 from passnum.people.models import Beneficiary
 from passnum.programme.vintages import ongoing_q
 
-from .models import Assessment, Questionnaire, Referral, ReferralState
+from .models import (
+    Appointment,
+    AppointmentState,
+    Assessment,
+    Questionnaire,
+    Referral,
+    ReferralState,
+)
 
 
 def beneficiaries_visible_to(membership):
@@ -227,4 +235,81 @@ def beneficiary_history(beneficiary, *, limit=100):
         )
         .select_related("actor", "organisation")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- Appointments ------------------------------------------------------------------------------
+
+
+def slot_seats_taken(slot_ids, starts) -> dict[tuple[int, object], int]:
+    """How many seats are taken (booked or held appointments) per (slot id, start instant)."""
+    rows = (
+        Appointment.objects.taking_seats()
+        .filter(slot_id__in=slot_ids, starts_at__in=starts)
+        .values("slot_id", "starts_at")
+        .annotate(n=Count("id"))
+    )
+    return {(r["slot_id"], r["starts_at"]): r["n"] for r in rows}
+
+
+def places_free_occurrences(places, *, now=None, limit=12) -> dict[int, list]:
+    """The coming slot occurrences with a seat left, per place id, soonest first, at most
+    ``limit`` a place (three queries whatever the number of places): what step 4 and the
+    rebooking page offer. Each item is ``(occurrence, seats_left)``."""
+    by_place = slot_occurrences(places, now=now)
+    everything = [o for occurrences in by_place.values() for o in occurrences]
+    taken = slot_seats_taken({o.slot.pk for o in everything}, {o.starts_at for o in everything})
+    result = {}
+    for place_id, occurrences in by_place.items():
+        free = []
+        for o in occurrences:
+            left = o.slot.capacity - taken.get((o.slot.pk, o.starts_at), 0)
+            if left > 0:
+                free.append((o, left))
+            if len(free) >= limit:
+                break
+        result[place_id] = free
+    return result
+
+
+def appointments_for_mediator(membership, *, start, end):
+    """The appointments at a mediator's places between ``start`` and ``end`` (instants), of
+    referrals it may see (``referrals_for_mediator``), replaced ones left out."""
+    return (
+        Appointment.objects.filter(
+            referral__in=referrals_for_mediator(membership),
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .exclude(state=AppointmentState.CANCELLED)
+        .select_related(
+            "slot__place",
+            "referral__beneficiary__commune",
+            "referral__assessment",
+            "referral__from_organisation",
+        )
+        .order_by("starts_at", "id")
+    )
+
+
+def referral_appointment(referral):
+    """The referral's current appointment (booked, else the latest held or missed), or None."""
+    appointments = referral.appointments.exclude(state=AppointmentState.CANCELLED)
+    return (
+        appointments.filter(state=AppointmentState.BOOKED).select_related("slot__place").first()
+        or appointments.select_related("slot__place").order_by("-starts_at").first()
+    )
+
+
+def missed_appointments_for_front_desk(membership):
+    """The front desk's missed appointments it has not rebooked, of referrals still open: the
+    appointments to take again with the person."""
+    return (
+        Appointment.objects.filter(
+            referral__in=referrals_for_front_desk(membership).open(),
+            state=AppointmentState.MISSED,
+            rebooked_as__isnull=True,
+        )
+        .select_related("referral__beneficiary", "slot__place")
+        .order_by("starts_at")
     )

@@ -2,9 +2,14 @@
 
 from celery import shared_task
 
-from .models import Referral
+from .models import Appointment, Referral, ReminderKind
 from .services import beneficiaries_purge as purge
-from .services import referral_notify_mediator, referrals_lapse_overdue
+from .services import (
+    referral_notify_mediator,
+    referrals_lapse_overdue,
+    reminder_send,
+    reminders_send_due,
+)
 
 
 @shared_task
@@ -29,3 +34,27 @@ def referrals_lapse() -> int:
 def beneficiaries_purge() -> int:
     """Daily (beat): anonymise people after the retention period."""
     return purge()
+
+
+@shared_task
+def reminders_send() -> int:
+    """Daily (beat): the reminders due to people (the eve of an appointment, a week without a
+    session), each sent once however often this runs."""
+    return reminders_send_due()
+
+
+@shared_task
+def reminder_missed_send(appointment_id: int) -> int:
+    """The "remind the person" of a missed appointment (sent once: ``reminder_send``)."""
+    appointment = (
+        Appointment.objects.select_related(
+            "referral__beneficiary", "referral__place__commune", "referral__from_organisation"
+        )
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return 0
+    return reminder_send(
+        kind=ReminderKind.MISSED, referral=appointment.referral, appointment=appointment
+    )

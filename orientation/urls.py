@@ -13,6 +13,11 @@ urlpatterns = [
     path("orientations/<int:pk>/", views.flow_done, name="flow_done"),
     path("orientations/<int:pk>/fiche.pdf", views.referral_sheet, name="referral_sheet"),
     path("orientations/", views.referral_list, name="referral_list"),
+    path(
+        "orientations/<int:pk>/rendez-vous/",
+        views.referral_appointment,
+        name="referral_appointment",
+    ),
     # People
     path("personnes/", views.person_list, name="person_list"),
     path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
@@ -22,6 +27,8 @@ urlpatterns = [
     path("personnes/<int:pk>/anonymiser/", views.person_anonymise, name="person_anonymise"),
     # The mediator's inbox
     path("orientations-recues/", views.inbox, name="inbox"),
+    path("rendez-vous/", views.appointment_list, name="appointment_list"),
+    path("rendez-vous/<int:pk>/", views.appointment_mark, name="appointment_mark"),
     path("orientations-recues/<int:pk>/", views.mediator_referral, name="mediator_referral"),
     path(
         "orientations-recues/<int:pk>/accepter/",

@@ -5,6 +5,7 @@ referral sheet (a download, no form). Each step's data is saved as soon as it is
 every step stays reachable from the steps bar, so going back loses nothing.
 """
 
+import datetime
 import json
 import time
 
@@ -20,7 +21,9 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from chequebooks.services import chequebook_handover_candidates
+from passnum.core.dates import paris_midnight
 from passnum.core.forms import form_add_service_errors
+from passnum.directory.availability import slot_occurrence_parse
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import FRONT_DESK, MANAGERS, MEDIATION, role_required
 from passnum.organisations.roles import is_front_desk_agent, is_programme_manager
@@ -42,7 +45,7 @@ from .forms import (
     RegistrationForm,
     SearchForm,
 )
-from .models import Assessment, Level, Question, Questionnaire, ReferralState
+from .models import Appointment, Assessment, Level, Question, Questionnaire, ReferralState
 from .tables import BeneficiaryTable, ReferralTable
 from .transitions import referral_next_steps
 
@@ -346,19 +349,33 @@ def flow_refer(request, pk):
     if service is not None:
         places = places.filter(services=service)
     form = ReferralForm(request.POST or None, places=places)
+    form.slot_errors = []
     if request.method == "POST" and form.is_valid():
+        place = form.cleaned_data["place"]
+        # The optional appointment: the slot chosen in the chosen place's card.
+        slot = slot_occurrence_parse(request.POST.get(f"slot-{place.pk}", ""))
         try:
-            referral = services.referral_create(
+            referral = services.referral_create_with_appointment(
                 beneficiary=person,
-                place=form.cleaned_data["place"],
+                place=place,
                 membership=request.membership,
                 assessment=assessment,
+                slot_id=slot[0] if slot else None,
+                day=slot[1] if slot else None,
             )
         except ValidationError as error:
-            form_add_service_errors(form, error)
+            slot_error = getattr(error, "error_dict", {}).pop("slot", None)
+            if slot_error:
+                form.slot_errors = [m for e in slot_error for m in e.messages]
+            if getattr(error, "error_dict", True):
+                form_add_service_errors(form, error)
         else:
             _draft_clear(request)
             return redirect("orientation:flow_done", pk=referral.pk)
+    shown = list(places[:60])
+    free = selectors.places_free_occurrences(shown)
+    for place in shown:
+        place.free_occurrences = free.get(place.pk)
     return render(
         request,
         "orientation/flow_refer.html",
@@ -366,7 +383,8 @@ def flow_refer(request, pk):
             person,
             4,
             form=form,
-            places=list(places[:60]),
+            places=shown,
+            chosen_slot=request.POST.get(f"slot-{request.POST.get('place')}", ""),
             suggested=suggested,
             suggested_ids={s.pk for s in suggested},
             services=Service.objects.all(),
@@ -399,7 +417,12 @@ def flow_done(request, pk):
     return render(
         request,
         "orientation/flow_done.html",
-        _flow_context(referral.beneficiary, 5, referral=referral),
+        _flow_context(
+            referral.beneficiary,
+            5,
+            referral=referral,
+            appointment=selectors.referral_appointment(referral),
+        ),
     )
 
 
@@ -419,6 +442,7 @@ def referral_sheet(request, pk):
             "chequebook": chequebook,
             "front_desk": referral.from_organisation,
             "today": timezone.localdate(),
+            "appointment": selectors.referral_appointment(referral),
         },
         title=f"Fiche d'orientation n° {referral.pk}",
         created=referral.created_at,
@@ -426,6 +450,43 @@ def referral_sheet(request, pk):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="fiche-orientation-{referral.pk}.pdf"'
     return response
+
+
+@role_required(*FRONT_DESK, kinds=FRONT_DESK_KINDS)
+def referral_appointment(request, pk):
+    """The front desk gives the person an appointment after the referral, or another one (the
+    first was missed or does not suit)."""
+    referral = _front_desk_referral(request, pk)
+    current = selectors.referral_appointment(referral)
+    free = selectors.places_free_occurrences([referral.place]).get(referral.place_id) or []
+    errors = []
+    if request.method == "POST":
+        slot = slot_occurrence_parse(request.POST.get("slot", ""))
+        if slot is None:
+            errors = ["Choisissez un créneau."]
+        else:
+            try:
+                services.appointment_rebook(
+                    referral=referral, slot_id=slot[0], day=slot[1], membership=request.membership
+                )
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                messages.success(request, "Rendez-vous pris. Imprimez la fiche à jour.")
+                return redirect("orientation:flow_done", pk=referral.pk)
+    return render(
+        request,
+        "orientation/referral_appointment.html",
+        {
+            "referral": referral,
+            "person": referral.beneficiary,
+            "current": current,
+            "free": free,
+            "errors": errors,
+            "chosen": request.POST.get("slot", ""),
+        },
+        status=400 if errors else 200,
+    )
 
 
 # --- People ----------------------------------------------------------------------------------
@@ -538,6 +599,7 @@ def referral_list(request):
             "states": ReferralState.choices,
             "state": state,
             "follow_up": selectors.referrals_needing_follow_up(request.membership).count(),
+            "missed": selectors.missed_appointments_for_front_desk(request.membership)[:50],
             "follow_up_days": settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS,
         },
     )
@@ -569,8 +631,67 @@ def _mediator_referral_context(request, referral, **extra):
         "assessments": person.assessments.all()[:5],
         "gain": services.assessment_gain(beneficiary=person),
         "decline_form": DeclineForm(),
+        "appointment": selectors.referral_appointment(referral),
         **extra,
     }
+
+
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def appointment_list(request):
+    """The mediator's appointments of a day or of its week (Monday to Sunday), with the
+    person's details a mediator may see; held or missed is noted here."""
+    today = timezone.localdate()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("jour") or today.isoformat())
+    except ValueError:
+        day = today
+    week = request.GET.get("vue") == "semaine"
+    start_day = day - datetime.timedelta(days=day.weekday()) if week else day
+    end_day = start_day + datetime.timedelta(days=7 if week else 1)
+    appointments = list(
+        selectors.appointments_for_mediator(
+            request.membership, start=paris_midnight(start_day), end=paris_midnight(end_day)
+        )
+    )
+    step = datetime.timedelta(days=7 if week else 1)
+    return render(
+        request,
+        "orientation/appointment_list.html",
+        {
+            "appointments": appointments,
+            "day": day,
+            "today": today,
+            "week": week,
+            "start_day": start_day,
+            "last_day": end_day - datetime.timedelta(days=1),
+            "previous": start_day - step,
+            "next": start_day + step,
+        },
+    )
+
+
+@require_POST
+@role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
+def appointment_mark(request, pk):
+    """The mediator notes an appointment held (the referral's first session) or missed."""
+    appointment = get_object_or_404(
+        Appointment.objects.filter(
+            referral__in=selectors.referrals_for_mediator(request.membership)
+        ).select_related("referral"),
+        pk=pk,
+    )
+    action = request.POST.get("action")
+    try:
+        if action == "held":
+            services.appointment_held(appointment=appointment, membership=request.membership)
+            messages.success(request, "Rendez-vous honoré : première séance enregistrée.")
+        elif action == "missed":
+            services.appointment_missed(appointment=appointment, membership=request.membership)
+            messages.success(request, "Rendez-vous manqué : l'accueil pourra en reprendre un.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    day = timezone.localdate(appointment.starts_at)
+    return redirect(f"{reverse('orientation:appointment_list')}?jour={day.isoformat()}")
 
 
 @role_required(*MEDIATION, kinds=MEDIATOR_KINDS)

@@ -11,6 +11,16 @@ urlpatterns = [
     path("radar/non-commences/", views.radar_not_started, name="radar_not_started"),
     path("radar/expiration/", views.radar_expiring, name="radar_expiring"),
     path("radar/orientations/", views.radar_referrals, name="radar_referrals"),
+    path(
+        "radar/rendez-vous-manques/",
+        views.radar_missed_appointments,
+        name="radar_missed_appointments",
+    ),
+    path(
+        "radar/rendez-vous-manques/<int:pk>/relancer/",
+        views.appointment_remind_person,
+        name="appointment_remind_person",
+    ),
     path("accueils/<int:pk>/relancer/", views.front_desk_remind, name="front_desk_remind"),
     path("orientations/<int:pk>/relancer/", views.referral_remind, name="referral_remind"),
     path("rapports/", views.report_list, name="reports"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
+from orientation import services as orientation_services
 from passnum.core.forms import form_add_service_errors
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, FIGURE_READERS, role_required
@@ -219,6 +220,38 @@ def referral_remind(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(_safe_next(request) or "reporting:radar_referrals")
+
+
+@role_required(*COORDINATORS)
+def radar_missed_appointments(request):
+    """Missed appointments not rebooked: the desk to call (it rebooks), or remind the person."""
+    filters = _filter(request).to_filters()
+    qs = selectors.radar_missed_appointments(filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reporting/radar_missed_appointments.html",
+        {"page": page, "days": settings.PASSNUM_RADAR_MISSED_APPOINTMENT_DAYS,
+         "filter": _filter(request), "query": request.GET.urlencode()},
+    )  # fmt: skip
+
+
+@require_POST
+@role_required(*COORDINATORS)
+def appointment_remind_person(request, pk):
+    """ "Relancer la personne": a reminder of a missed appointment on the radar."""
+    missed = selectors.radar_missed_appointments(
+        selectors.Filters(scope_epci_id=selectors.scope_epci_id(request.membership))
+    )
+    appointment = get_object_or_404(missed, pk=pk)
+    try:
+        orientation_services.appointment_remind_person(
+            appointment=appointment, membership=request.membership
+        )
+        messages.success(request, "Rappel envoyé à la personne.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_safe_next(request) or "reporting:radar_missed_appointments")
 
 
 @require_POST

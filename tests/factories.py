@@ -432,6 +432,24 @@ def redemption_create(*, cheque, mediator, place=None, statement=None, at=None):
     )
 
 
+# --- Issue 14: appointments, reminders, progress -------------------------------------------------
+
+
+def place_with_slot(*, weekday=1, capacity=1, start=datetime.time(14), duration=60):
+    """A qualified mediator's place taking appointments, with one weekly slot."""
+    from passnum.directory.models import PlaceSlot
+
+    place = QualifiedPlaceFactory(takes_appointments=True)
+    slot = PlaceSlot.objects.create(
+        place=place,
+        weekday=weekday,
+        start_time=start,
+        duration_minutes=duration,
+        capacity=capacity,
+    )
+    return place, slot
+
+
 # --- Issue 15: the State's service and its observer ---------------------------------------------
 
 

@@ -14,6 +14,7 @@ from .accounting import (
 from .activities import (
     ACTIVITY_MINUTES_MAX,
     ACTIVITY_MINUTES_MIN,
+    activity_date_cheques_error,
     activity_duration_error,
     activity_errors,
     activity_record,
@@ -26,7 +27,18 @@ from .agreements import (
     agreement_render,
     agreement_terminate,
 )
-from .attempts import WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, redemption_wrong_codes_recent
+from .attempts import (
+    WRONG_CODE_LIMIT,
+    WRONG_CODE_ORGANISATION_LIMIT,
+    WRONG_CODE_WINDOW,
+    WrongCodeBudget,
+    attempts_record,
+    code_digest,
+    redemption_wrong_codes_recent,
+    wrong_code_budget,
+)
+from .cheque_check import ChequeCheck, cheque_check
+from .progress import activity_progress_record
 from .redemption import (
     MAX_LINES,
     ChequeAnswer,
@@ -48,6 +60,9 @@ from .statements import (
 )
 
 __all__ = [
+    "activity_progress_record",
+    "ChequeCheck",
+    "cheque_check",
     "agreement_next_steps",
     "statement_next_step",
     "ACCOUNTING_COLUMNS",
@@ -55,7 +70,13 @@ __all__ = [
     "ACTIVITY_MINUTES_MIN",
     "MAX_LINES",
     "WRONG_CODE_LIMIT",
+    "WRONG_CODE_ORGANISATION_LIMIT",
     "WRONG_CODE_WINDOW",
+    "WrongCodeBudget",
+    "activity_date_cheques_error",
+    "attempts_record",
+    "code_digest",
+    "wrong_code_budget",
     "AccountingExport",
     "ChequeAnswer",
     "ChequeLine",

@@ -44,6 +44,26 @@ def activity_errors(*, date, duration_minutes, kind, today=None) -> dict:
     return errors
 
 
+def activity_date_cheques_error(date, cheques) -> str | None:
+    """Rule: an activity paid with cheques is not dated before the validity of its cheques'
+    vintage starts, nor before the day (Europe/Paris) their chequebook was handed out: the
+    person could not have brought them. Returns the message shown next to the date, or None.
+    ``cheques``: read with their chequebook and vintage."""
+    floor, why = None, ""
+    for cheque in cheques:
+        chequebook = cheque.chequebook
+        starts = chequebook.vintage.valid_from
+        if floor is None or starts > floor:
+            floor, why = starts, f"le millésime {chequebook.vintage.year} commence ce jour-là"
+        if chequebook.handed_out_at is not None:
+            handed = timezone.localdate(chequebook.handed_out_at)
+            if handed > floor:
+                floor, why = handed, f"le chéquier {chequebook.number} a été remis ce jour-là"
+    if floor is not None and date < floor:
+        return f"L'activité ne peut pas être datée avant le {floor:%d/%m/%Y} : {why}."
+    return None
+
+
 def activity_create(
     *, organisation, user, kind, date, duration_minutes, themes, referral, place, notes, people
 ) -> Activity:

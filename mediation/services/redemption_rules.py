@@ -10,13 +10,16 @@ itself (malformed or duplicate line, unknown number, throttled, cheques of anoth
 are decided by redemption.py while it reads the lines."""
 
 import datetime
+from dataclasses import dataclass
 
+from django.db.models import Subquery
 from django.utils import timezone
 
 from chequebooks.models import ChequeState
 from chequebooks.services import cheque_code_matches
 from chequebooks.states import REDEEMED_STATES
-from passnum.directory.models import mediator_is_qualified
+from passnum.directory.models import MediatorProfile
+from passnum.organisations.models import Organisation
 from passnum.programme.vintages import vintage_has_ended, vintage_is_valid_on
 
 from ..models import Agreement, Redemption
@@ -53,7 +56,8 @@ class Reason:
         "ne peut pas encaisser de chèques.",
         NO_ACTIVE_AGREEMENT: "Votre structure n'a pas de convention en vigueur aujourd'hui : "
         "elle ne peut pas encaisser de chèques.",
-        THROTTLED: "Trop de codes erronés saisis récemment : l'encaissement est bloqué pour "
+        THROTTLED: "Trop de codes erronés saisis récemment (par vous ou dans votre structure) : "
+        "l'encaissement est bloqué pour "
         "quelques minutes. Vérifiez les chèques, puis réessayez plus tard.",
         OTHER_PERSON: "Ce chèque appartient à une autre personne : un accompagnement individuel "
         "ne concerne qu'une personne (choisissez « Atelier collectif » pour un groupe).",
@@ -63,18 +67,69 @@ class Reason:
     }
 
 
-# --- The mediator: checked before any cheque is read ------------------------------------------
+# --- The mediator: checked before any cheque is tried ----------------------------------------
 
 
-def _mediator_not_qualified(organisation, day) -> bool:
-    """Only a qualified mediator redeems (``mediator_is_qualified``: suspended, disqualified,
-    still applying or without a profile, it does not)."""
-    return not mediator_is_qualified(organisation)
+@dataclass
+class MediatorFacts:
+    """What the mediator checks read, in one query (mediator_facts, or the redemption's lock
+    statement): the profile's qualification status (None: no profile) and whether an
+    agreement is in force."""
+
+    qualification_status: str | None
+    agreement_in_force: bool
+
+    def __post_init__(self):
+        self.agreement_in_force = self.agreement_in_force is not None and bool(
+            self.agreement_in_force
+        )
 
 
-def _no_agreement_in_force(organisation, day) -> bool:
+def mediator_facts_querysets(organisation_id, day: datetime.date) -> dict:
+    """The querysets MEDIATOR_CHECKS read, for the mediator ``organisation_id`` on ``day``,
+    each giving one value (or none) named as a field of MediatorFacts:
+    ``agreement_in_force`` (the id of one: AgreementQuerySet.in_force) and
+    ``qualification_status`` (the profile's, if any). A new mediator check adds its fact
+    here and in MediatorFacts: the redemption's lock statement reads them all."""
+    return {
+        "agreement_in_force": Agreement.objects.in_force(day)
+        .filter(mediator_id=organisation_id)
+        .values("pk")[:1],
+        "qualification_status": MediatorProfile.objects.filter(
+            organisation_id=organisation_id
+        ).values("qualification_status")[:1],
+    }
+
+
+def mediator_facts_annotations(organisation_id, day: datetime.date) -> dict:
+    """mediator_facts_querysets as annotations of any one-row query."""
+    querysets = mediator_facts_querysets(organisation_id, day)
+    return {name: Subquery(queryset) for name, queryset in querysets.items()}
+
+
+def mediator_facts(organisation, *, day: datetime.date) -> MediatorFacts:
+    """The mediator's facts read now (one query; not a profile cached on ``organisation``:
+    a suspension made a moment ago counts)."""
+    row = (
+        Organisation.objects.filter(pk=organisation.pk)
+        .annotate(**mediator_facts_annotations(organisation.pk, day))
+        .values(*mediator_facts_querysets(organisation.pk, day))
+        .get()
+    )
+    return MediatorFacts(**row)
+
+
+def _mediator_not_qualified(facts: MediatorFacts) -> bool:
+    """Only a qualified mediator redeems (``MediatorProfile.is_qualified``, as
+    ``mediator_is_qualified`` says: suspended, disqualified, still applying or without a
+    profile, it does not)."""
+    status = facts.qualification_status
+    return status is None or not MediatorProfile(qualification_status=status).is_qualified
+
+
+def _no_agreement_in_force(facts: MediatorFacts) -> bool:
     """Only on a day covered by an agreement in force (AgreementQuerySet.in_force)."""
-    return not Agreement.objects.in_force(day).filter(mediator=organisation).exists()
+    return not facts.agreement_in_force
 
 
 #: In order: the first that refuses gives the reason.
@@ -84,11 +139,15 @@ MEDIATOR_CHECKS = (
 )
 
 
-def mediator_redemption_refusal(organisation, *, day: datetime.date) -> str | None:
+def mediator_redemption_refusal(
+    organisation, *, day: datetime.date, facts: MediatorFacts | None = None
+) -> str | None:
     """Rule: a mediator redeems only while qualified and on a day covered by an agreement in
-    force (MEDIATOR_CHECKS). Returns the reason code that forbids it, or None."""
+    force (MEDIATOR_CHECKS). Returns the reason code that forbids it, or None. ``facts``:
+    already read (by the redemption's lock query); else read now."""
+    facts = facts or mediator_facts(organisation, day=day)
     for reason, refuses in MEDIATOR_CHECKS:
-        if refuses(organisation, day):
+        if refuses(facts):
             return reason
     return None
 

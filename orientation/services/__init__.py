@@ -2,6 +2,14 @@
 per concern. Each change of state is journaled; so is every read of a person's record and every
 export of personal data. The public names are re-exported here (``services.referral_create``)."""
 
+from .appointments import (
+    appointment_book,
+    appointment_held,
+    appointment_missed,
+    appointment_rebook,
+    appointment_when,
+    referral_create_with_appointment,
+)
 from .assessments import (
     assessment_gain,
     assessment_no_handover,
@@ -45,8 +53,28 @@ from .referrals import (
     referral_sheet_printed,
     referrals_lapse_overdue,
 )
+from .reminders import (
+    appointment_remind_person,
+    reminder_may_reach,
+    reminder_send,
+    reminder_text,
+    reminders_due,
+    reminders_send_due,
+)
 
 __all__ = [
+    "appointment_remind_person",
+    "reminder_may_reach",
+    "reminder_send",
+    "reminder_text",
+    "reminders_due",
+    "reminders_send_due",
+    "appointment_book",
+    "appointment_held",
+    "appointment_missed",
+    "appointment_rebook",
+    "appointment_when",
+    "referral_create_with_appointment",
     "DuplicateCheck",
     "beneficiary_duplicate_check",
     "BENEFICIARY_FIELDS",

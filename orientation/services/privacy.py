@@ -9,6 +9,7 @@ from passnum.people.identity import birth_decade_for
 from passnum.people.models import Beneficiary, BeneficiaryRef
 
 from .. import journal
+from ..models import Appointment
 from ..selectors import beneficiaries_visible_to, beneficiary_can_be_anonymised
 
 
@@ -68,6 +69,25 @@ def beneficiary_export(*, beneficiary: Beneficiary, membership, format: str = "j
                 "motif_du_refus": r.decline_reason,
             }
             for r in b.referrals.select_related("place", "mediator").order_by("created_at")
+        ],
+        "rendez_vous": [
+            {
+                "date": a.starts_at.isoformat(),
+                "lieu": a.slot.place.name,
+                "etat": a.get_state_display(),
+            }
+            for a in Appointment.objects.filter(referral__beneficiary=b)
+            .select_related("slot__place")
+            .order_by("starts_at")
+        ],
+        # Reminders sent to the person: when, what about, how (their text is not kept).
+        "rappels": [
+            {
+                "date": r.sent_at.isoformat(),
+                "objet": r.get_kind_display(),
+                "par": r.get_channel_display(),
+            }
+            for r in b.reminders.order_by("sent_at")
         ],
     }
     journal.BENEFICIARY_EXPORTED.record(

@@ -22,7 +22,7 @@ from passnum.people.models import Beneficiary
 from passnum.people.privacy import beneficiary_touch
 
 from .. import journal
-from ..models import Assessment, Referral, ReferralState
+from ..models import AppointmentState, Assessment, Referral, ReferralState
 from ..selectors import beneficiaries_visible_to, chequebook_in_hand
 from ..transitions import (
     REFERRAL_ACCEPT,
@@ -53,6 +53,11 @@ def _referral_move(
             update_fields=tuple(fields),
             details=details,
         )
+        if transition in (REFERRAL_DECLINE, REFERRAL_LAPSE):
+            # A closed referral's booked appointment frees its seat (and is reminded of no more).
+            locked.appointments.filter(state=AppointmentState.BOOKED).update(
+                state=AppointmentState.CANCELLED, state_changed_at=now
+            )
     referral.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return referral
 

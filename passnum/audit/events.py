@@ -44,6 +44,13 @@ class Event:
 
         Rule: every change of state, every read of a person's record and every export of personal
         data is journaled, with who did it, for which organisation, when and on what."""
+        entry = self.entry(actor=actor, organisation=organisation, target=target, **details)
+        entry.save()
+        return entry
+
+    def entry(self, *, actor=None, organisation=None, target=None, **details) -> JournalEntry:
+        """The journal entry ``record`` appends, checked but not saved yet: for a service that
+        writes several rows in one statement (the redemption). Saving it is recording it."""
         given = set(details)
         missing = set(self.details) - given
         unknown = given - set(self.details) - set(self.optional)
@@ -60,7 +67,6 @@ class Event:
             entry.target_type = ContentType.objects.get_for_model(target)
             entry.target_id = str(target.pk)
             entry.target_repr = str(target)[:255]
-        entry.save()
         return entry
 
 

@@ -32,3 +32,28 @@ QUALIFICATION_CHANGED = event(
 )
 PLACE_CREATED = event("mediation.place.created", "{actor} a créé le lieu {target}")
 PLACE_UPDATED = event("mediation.place.updated", "{actor} a modifié le lieu {target}")
+PLACE_APPOINTMENTS_SET = event(
+    "directory.place.appointments_set",
+    "{actor} a indiqué que le lieu {target} prend des rendez-vous : {state}",
+    details=("state",),
+)
+PLACE_SLOT_ADDED = event(
+    "directory.place.slot_added",
+    "{actor} a ajouté au lieu {target} le créneau {slot} ({capacity} personne(s))",
+    details=("slot", "capacity"),
+)
+PLACE_SLOT_REMOVED = event(
+    "directory.place.slot_removed",
+    "{actor} a retiré du lieu {target} le créneau {slot}",
+    details=("slot",),
+)
+PLACE_CLOSURE_ADDED = event(
+    "directory.place.closure_added",
+    "{actor} a fermé le lieu {target} aux rendez-vous : {closure}",
+    details=("closure",),
+)
+PLACE_CLOSURE_REMOVED = event(
+    "directory.place.closure_removed",
+    "{actor} a retiré une fermeture du lieu {target} : {closure}",
+    details=("closure",),
+)

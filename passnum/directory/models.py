@@ -116,6 +116,11 @@ class Place(models.Model):
     support_modes = models.JSONField("modalités d'accompagnement", default=list, blank=True)
     summary = models.CharField("présentation", max_length=280, blank=True)
     is_active = models.BooleanField("actif", default=True)
+    takes_appointments = models.BooleanField(
+        "prend des rendez-vous",
+        default=False,
+        help_text="Les accueils réservent un créneau pour la personne lors de l'orientation.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlaceQuerySet.as_manager()
@@ -143,3 +148,70 @@ def mediator_is_qualified(organisation) -> bool:
         .first()
     )
     return profile is not None and profile.is_qualified
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "lundi"
+    TUESDAY = 1, "mardi"
+    WEDNESDAY = 2, "mercredi"
+    THURSDAY = 3, "jeudi"
+    FRIDAY = 4, "vendredi"
+    SATURDAY = 5, "samedi"
+    SUNDAY = 6, "dimanche"
+
+
+class PlaceSlot(models.Model):
+    """A weekly appointment slot of a place: every ``weekday`` at ``start_time`` (Europe/Paris),
+    lasting ``duration_minutes``, for at most ``capacity`` people. A slot removed by its
+    mediator is deactivated, never deleted (appointments keep it)."""
+
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="slots")
+    weekday = models.PositiveSmallIntegerField("jour", choices=Weekday.choices)
+    start_time = models.TimeField("heure de début")
+    duration_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=60)
+    capacity = models.PositiveSmallIntegerField("personnes par créneau", default=1)
+    is_active = models.BooleanField("actif", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "créneau de rendez-vous"
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "weekday", "start_time"],
+                condition=Q(is_active=True),
+                name="place_slot_unique_active",
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="place_slot_capacity"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="place_slot_duration",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="place_slot_weekday"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M} ({self.duration_minutes} min)"
+
+
+class PlaceClosure(models.Model):
+    """Days a place takes no appointment (holidays, training…), both days included."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="closures")
+    start_date = models.DateField("du")
+    end_date = models.DateField("au")
+    reason = models.CharField("motif", max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = "fermeture"
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="place_closure_dates"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Fermé du {self.start_date:%d/%m/%Y} au {self.end_date:%d/%m/%Y}"

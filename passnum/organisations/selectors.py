@@ -8,19 +8,36 @@ from .models import Invitation, Membership, Organisation
 from .roles import is_programme_manager, may_manage_team
 
 
-def membership_current(*, user, membership_id=None) -> Membership | None:
-    """The membership a request acts through: the one chosen in the session if it is still
-    active, else the person's first active membership."""
-    memberships = (
-        Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
-        .select_related("organisation", "organisation__epci", "user")
+def memberships_active_of(user) -> list[Membership]:
+    """A person's active memberships, in every organisation (active or not), with their
+    organisation, in the switcher's order; one query. ``membership.user`` is ``user`` itself
+    (no second read of the user). The middleware reads them once per request: the current
+    membership, the switcher and the MFA requirement all come from this list."""
+    memberships = list(
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("organisation", "organisation__epci")
         .order_by("organisation__name", "id")
     )
+    for membership in memberships:
+        membership.user = user
+    return memberships
+
+
+def membership_choose(memberships, membership_id=None) -> Membership | None:
+    """Rule: a request acts through the membership chosen in the session if it is still
+    active in an active organisation, else through the person's first such membership
+    (``memberships`` as memberships_active_of returns them)."""
+    usable = [m for m in memberships if m.is_active and m.organisation.is_active]
     if membership_id:
-        chosen = memberships.filter(pk=membership_id).first()
-        if chosen:
-            return chosen
-    return memberships.first()
+        for membership in usable:
+            if str(membership.pk) == str(membership_id):
+                return membership
+    return usable[0] if usable else None
+
+
+def membership_current(*, user, membership_id=None) -> Membership | None:
+    """The membership a request acts through (membership_choose), read for ``user``."""
+    return membership_choose(memberships_active_of(user), membership_id)
 
 
 def organisations_manageable_by(membership: Membership | None):

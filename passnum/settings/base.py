@@ -261,6 +261,22 @@ PASSNUM_REFERRAL_LAPSE_ACCEPTED_DAYS = env.int("PASSNUM_REFERRAL_LAPSE_ACCEPTED_
 # Version of the information text read to a person before registration (orientation.services).
 PASSNUM_CONSENT_TEXT_VERSION = env("PASSNUM_CONSENT_TEXT_VERSION", default="2026-01")
 
+# --- reminders to the person (orientation.services.reminders) -------------------------------
+# SMS backend: console (default), file (tests, demo) or Brevo's HTTP API (production):
+# PASSNUM_SMS_BACKEND=passnum.core.sms.BrevoBackend with PASSNUM_SMS_API_KEY and
+# PASSNUM_SMS_SENDER (11 characters at most). Empty: no SMS, e-mail only.
+PASSNUM_SMS_BACKEND = env("PASSNUM_SMS_BACKEND", default="passnum.core.sms.ConsoleBackend")
+PASSNUM_SMS_API_KEY = env("PASSNUM_SMS_API_KEY", default="")
+PASSNUM_SMS_API_URL = env("PASSNUM_SMS_API_URL", default="https://api.brevo.com")
+PASSNUM_SMS_SENDER = env("PASSNUM_SMS_SENDER", default="PassNum12")
+PASSNUM_SMS_FILE_PATH = env("PASSNUM_SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.jsonl"))
+# A missed appointment not rebooked after this many days shows on the radar.
+PASSNUM_RADAR_MISSED_APPOINTMENT_DAYS = env.int("PASSNUM_RADAR_MISSED_APPOINTMENT_DAYS", default=2)
+CELERY_BEAT_SCHEDULE["orientation-reminders"] = {
+    "task": "orientation.tasks.reminders_send",
+    "schedule": crontab(hour=10, minute=0),
+}
+
 # --- ProConnect (issue 15): public agents log in with the State's identity federation,
 # through allauth's OpenID Connect provider. Off unless the issuer, client id and secret are
 # all set (passnum.accounts.services.proconnect_enabled). Only an existing account or a

@@ -14,3 +14,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PASSNUM_CHEQUE_CODE_KEY = "passnum-test-cheque-key"
+# Text messages are written to a file (tests point it to their own temporary file).
+PASSNUM_SMS_BACKEND = "passnum.core.sms.FileBackend"
+PASSNUM_SMS_FILE_PATH = str(BASE_DIR / "var" / "test-sms.jsonl")  # noqa: F405

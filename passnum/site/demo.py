@@ -7,6 +7,7 @@ from django.db import transaction
 
 import chequebooks.demo
 import mediation.demo
+import mediation.demo_appointments
 import orientation.demo
 import passnum.programme.state_demo
 import reporting.demo
@@ -19,6 +20,7 @@ DEMO_STEPS = [
     mediation.demo.load_organisations,
     orientation.demo.load,
     mediation.demo.load_activity,
+    mediation.demo_appointments.load,  # issue 14: slots, appointments, reminders, progress
     passnum.programme.state_demo.load,
     reporting.demo.load,
 ]

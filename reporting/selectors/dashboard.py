@@ -18,6 +18,7 @@ from .breakdowns import (
 from .figures import dashboard_data
 from .front_desk_types import by_front_desk_type
 from .funding import funding_attach, funding_rows
+from .impact import impact_context
 from .scope import last_summary_run
 
 #: The dashboard shows the first ten front desks and mediators; their pages list them all.
@@ -101,6 +102,7 @@ def radar_days() -> dict[str, int]:
         "stock": settings.PASSNUM_RADAR_STOCK_DAYS,
         "not_started": settings.PASSNUM_RADAR_NOT_STARTED_DAYS,
         "referral": settings.PASSNUM_REFERRAL_FOLLOW_UP_DAYS,
+        "missed_appointment": settings.PASSNUM_RADAR_MISSED_APPOINTMENT_DAYS,
     }
 
 
@@ -123,4 +125,5 @@ def dashboard_context(filters, *, today=None, for_pdf=False) -> dict:
     data["front_desk_types"] = by_front_desk_type(filters)
     funding_attach(data["budget"], filters)
     data["funding"] = funding_rows(filters)
+    data.update(impact_context(filters, today=today))  # appointments and impact (issue 14)
     return data

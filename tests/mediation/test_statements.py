@@ -246,7 +246,8 @@ def test_a_month_produced_early_gets_a_further_statement_on_the_1st(
 ):
     """A manager produces the current month on the 10th; redemptions of the 20th go on a
     second statement of that month, issued by the run of the 1st, with the next number."""
-    cheques = list(handed_out(vintage, envelope).cheques.order_by("position")[:5])
+    book = handed_out(vintage, envelope, handed_out_at=paris(2026, 3, 2, 10))
+    cheques = list(book.cheques.order_by("position")[:5])
     with freeze_time("2026-03-10 09:00:00"):
         redeem_at(redeem, cheques[:2], paris(2026, 3, 9, 10))
         early = statement_issue(
