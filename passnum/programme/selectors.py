@@ -93,17 +93,6 @@ def funding_by_funder_year(programme: Programme | None = None, *, year: int | No
     return result
 
 
-def funding_by_funder(*, year: int | None = None) -> dict[int, dict]:
-    """``funding_by_funder_year`` summed over the years: ``{funder_id: {called, received,
-    balance}}``."""
-    totals: dict[int, dict] = {}
-    for row in funding_by_funder_year(year=year):
-        total = totals.setdefault(row["funder_id"], {"called": 0, "received": 0, "balance": 0})
-        for key in ("called", "received", "balance"):
-            total[key] += row[key]
-    return totals
-
-
 def funding_balance(*, funder: Funder, year: int) -> dict:
     """One funder's called, received and balance due for one year."""
     rows = [r for r in funding_by_funder_year(funder.programme, year=year)

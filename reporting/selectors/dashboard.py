@@ -123,7 +123,7 @@ def dashboard_context(filters, *, today=None, for_pdf=False) -> dict:
     }
     data["top"] = DASHBOARD_TOP
     data["front_desk_types"] = by_front_desk_type(filters)
-    funding_attach(data["budget"], filters)
     data["funding"] = funding_rows(filters)
+    funding_attach(data["budget"], data["funding"])
     data.update(impact_context(filters, today=today))  # appointments and impact (issue 14)
     return data

@@ -2,7 +2,7 @@
 and payments received), beside the budget of the dashboard and in the periodic report."""
 
 from passnum.programme.models import Vintage
-from passnum.programme.selectors import funding_by_funder, funding_by_funder_year
+from passnum.programme.selectors import funding_by_funder_year
 
 
 def funding_year(filters) -> int | None:
@@ -19,10 +19,17 @@ def funding_in_scope(filters) -> bool:
     return not (filters.scope_epci_id or filters.epci_id or filters.side or filters.organisation_id)
 
 
-def funding_attach(budget: dict, filters) -> None:
-    """Give each funder's budget row its ``called`` and ``received`` (cents; None out of
-    ``funding_in_scope``), and the budget their totals."""
-    totals = funding_by_funder(year=funding_year(filters)) if funding_in_scope(filters) else None
+def funding_attach(budget: dict, rows: list[dict] | None) -> None:
+    """Give each funder's budget row its ``called`` and ``received`` (cents), summed over the
+    years of ``rows`` (``funding_rows``; None out of ``funding_in_scope``: None too), and the
+    budget their totals."""
+    totals = None
+    if rows is not None:
+        totals = {}
+        for r in rows:
+            total = totals.setdefault(r["funder_id"], {"called": 0, "received": 0})
+            total["called"] += r["called"]
+            total["received"] += r["received"]
     for row in budget["funders"]:
         figures = (totals or {}).get(row["funder"].pk, {})
         row["called"] = figures.get("called", 0) if totals is not None else None
