@@ -1,12 +1,13 @@
 import django_filters
 
+from passnum.core.filters import NumberFilter
 from passnum.programme.models import Envelope, Vintage
 
 from .models import Chequebook, ChequebookState, awaiting_receipt_q
 
 
 class ChequebookFilter(django_filters.FilterSet):
-    number = django_filters.NumberFilter(label="Numéro")
+    number = NumberFilter(label="Numéro")
     state = django_filters.ChoiceFilter(
         label="État", choices=ChequebookState.choices, empty_label="Tous"
     )

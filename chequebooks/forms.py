@@ -1,8 +1,25 @@
 from django import forms
+from django.conf import settings
 
+from passnum.core.numbers import BIGINT_MAX, NumberField
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.programme.models import Envelope, Vintage
 from passnum.programme.vintages import ongoing_q
+
+from .services import cheque_scan_read, import_file_decode
+
+
+class ChequeScanField(forms.CharField):
+    """A cheque's or chequebook's number typed, or a cheque's QR code scanned, read by
+    ``cheque_scan_read`` (ASCII digits within a bigint, or ``PASSNUM:<number>:<code>``); a
+    French message next to the field otherwise. Cleaned: the digits, or the QR text."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        number, code = cheque_scan_read(value)
+        return value if code is not None else str(number)
 
 
 def _running_vintages():
@@ -14,7 +31,7 @@ def _running_vintages():
 class PrintRunForm(forms.Form):
     vintage = forms.ModelChoiceField(Vintage.objects.all(), label="Millésime")
     envelope = forms.ModelChoiceField(Envelope.objects.select_related("epci"), label="Enveloppe")
-    chequebook_count = forms.IntegerField(
+    chequebook_count = NumberField(
         label="Nombre de chéquiers",
         min_value=1,
         max_value=10_000,
@@ -37,8 +54,25 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="Fichier CSV de l'opérateur",
         help_text="Colonnes : numero_chequier ; numero_cheque ; code_securite (ou vide) ; "
-        "millesime ; valeur_faciale. Séparateur point-virgule ou virgule, encodage UTF-8.",
+        "millesime ; valeur_faciale. Séparateur point-virgule ou virgule, encodage UTF-8 "
+        "(ou Windows-1252, celui d'Excel).",
     )
+
+    def clean_file(self):
+        """The file's size is checked before it is read; its text is ``import_file_decode``'s
+        (encoding, binary, empty), put in ``cleaned_data["text"]``."""
+        upload = self.cleaned_data["file"]
+        limit = settings.PASSNUM_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"Fichier trop gros ({upload.size // 1024} Ko, au plus {limit // 1024} Ko) : "
+                "découpez-le en plusieurs fichiers."
+            )
+        try:
+            self.cleaned_data["text"] = import_file_decode(upload.read())
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        return upload
 
 
 class AllocationForm(forms.Form):
@@ -49,14 +83,15 @@ class AllocationForm(forms.Form):
         label="Accueil destinataire",
         help_text="Un accueil du côté de l'enveloppe (CD12, ou l'EPCI de l'enveloppe).",
     )
-    count = forms.IntegerField(
+    count = NumberField(
         label="Nombre de chéquiers",
         min_value=1,
+        max_value=100_000,
         required=False,
         help_text="Les plus petits numéros disponibles. Ou bien indiquez une plage ci-dessous.",
     )
-    first_number = forms.IntegerField(label="Du numéro", min_value=1, required=False)
-    last_number = forms.IntegerField(label="Au numéro", min_value=1, required=False)
+    first_number = NumberField(label="Du numéro", min_value=1, max_value=BIGINT_MAX, required=False)
+    last_number = NumberField(label="Au numéro", min_value=1, max_value=BIGINT_MAX, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,4 +163,4 @@ class ExceptionForm(forms.Form):
 
 
 class LookupForm(forms.Form):
-    number = forms.IntegerField(label="Numéro du chèque ou du chéquier", min_value=1)
+    number = NumberField(label="Numéro du chèque ou du chéquier", min_value=1, max_value=BIGINT_MAX)

@@ -6,10 +6,11 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
+from passnum.core.exports import table_response
 from passnum.core.forms import form_add_service_errors
+from passnum.core.numbers import number_or_none
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import (
     COORDINATORS,
@@ -51,9 +52,7 @@ STOCK_KINDS = (OrganisationKind.OWNER, OrganisationKind.EPCI, OrganisationKind.F
 
 def _export_or_none(request, table, name):
     fmt = request.GET.get("_export")
-    if fmt and TableExport.is_valid_format(fmt) and fmt in ("csv", "xlsx"):
-        return TableExport(fmt, table).response(f"{name}.{fmt}")
-    return None
+    return table_response(table, fmt=fmt, filename=f"{name}.{fmt}")
 
 
 # --- Lists ------------------------------------------------------------------------------------
@@ -204,7 +203,7 @@ def chequebook_hand_over_view(request, pk):
             selectors.chequebooks_visible_to(request.membership).filter(
                 state=ChequebookState.CANCELLED
             ),
-            pk=request.GET["remplace"],
+            pk=number_or_none(request.GET["remplace"]),
         )
     people = selectors.beneficiaries_of_front_desk(request.organisation).filter(
         anonymised_at__isnull=True, target_public__side=request.organisation.side
@@ -483,33 +482,30 @@ def import_new(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.add_error("file", "Le fichier doit être encodé en UTF-8.")
-        else:
-            try:
-                batch = services.import_batch_create(
-                    rows_text=text,
-                    file_name=upload.name,
-                    envelope=form.cleaned_data["envelope"],
-                    membership=request.membership,
-                )
-            except ValidationError as exc:
+            batch = services.import_batch_create(
+                rows_text=form.cleaned_data["text"],
+                file_name=form.cleaned_data["file"].name,
+                envelope=form.cleaned_data["envelope"],
+                membership=request.membership,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):  # the whole file refused: said next to it
+                form_add_service_errors(form, exc)
+            else:
                 errors = exc.messages
                 form.add_error(
                     None,
                     f"Rien n'a été importé : {len(errors)} ligne{'s' if len(errors) > 1 else ''} "
                     "à corriger (liste ci-dessous).",
                 )
-            else:
-                messages.success(
-                    request,
-                    f"Import terminé : {batch.chequebook_count} chéquiers, "
-                    f"{batch.cheque_count} chèques.",
-                )
-                return redirect("chequebooks:chequebook_list")
+        else:
+            messages.success(
+                request,
+                f"Import terminé : {batch.chequebook_count} chéquiers, "
+                f"{batch.cheque_count} chèques.",
+            )
+            return redirect("chequebooks:chequebook_list")
     return render(
         request,
         "chequebooks/import.html",

@@ -4,6 +4,8 @@ import secrets
 from django import forms
 from django.utils import timezone
 
+from chequebooks.forms import ChequeScanField
+from passnum.core.bounds import BoundedDateField
 from passnum.core.dates import previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus, Weekday
 from passnum.directory.rules import ACCESSIBILITY_CHOICES, LABEL_CHOICES, SUPPORT_MODE_CHOICES
@@ -83,7 +85,7 @@ class RedemptionForm(DurationFromService, forms.Form):
         self.fields["place"].queryset = places
         self.line_count = lines
         for i in range(1, lines + 1):
-            self.fields[f"number_{i}"] = forms.CharField(
+            self.fields[f"number_{i}"] = ChequeScanField(
                 label=f"Chèque {i} : numéro ou QR code",
                 required=False,
                 max_length=80,
@@ -129,7 +131,15 @@ class RedemptionForm(DurationFromService, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not any(data.get(f"number_{i}", "").strip() for i in range(1, self.line_count + 1)):
+        names = [f"number_{i}" for i in range(1, self.line_count + 1)]
+        unread = [(i, name) for i, name in enumerate(names, start=1) if name in self.errors]
+        for i, name in unread:
+            # Also said above the lines: the page shows a line's result, not its field's errors.
+            for message in self.errors[name]:
+                self.add_error(None, f"Chèque {i} : {message}")
+        if unread:
+            return data
+        if not any(data.get(name, "").strip() for name in names):
             raise forms.ValidationError("Saisissez ou scannez au moins un chèque.")
         return data
 
@@ -272,14 +282,12 @@ class AgreementForm(forms.Form):
             kind__in=[OrganisationKind.OWNER, OrganisationKind.EPCI]
         ).order_by("kind", "name"),
     )
-    start_date = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = BoundedDateField(label="Début")
+    end_date = BoundedDateField(label="Fin")
 
 
 class AgreementActivateForm(forms.Form):
-    signed_at = forms.DateField(
-        label="Signée le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    signed_at = BoundedDateField(label="Signée le", not_future=True)
 
 
 class ReasonForm(forms.Form):
@@ -287,9 +295,7 @@ class ReasonForm(forms.Form):
 
 
 class StatementPayForm(forms.Form):
-    paid_at = forms.DateField(
-        label="Payé le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    paid_at = BoundedDateField(label="Payé le", not_future=True)
     reference = forms.CharField(label="Référence du paiement", max_length=100)
 
 

@@ -2,14 +2,13 @@
 médiation numérique 1.0.2, copied in mediation/standards/). Multi-valued fields are joined
 with ``|``; a place that takes the pass numérique is « Gratuit sous condition »."""
 
-import csv
-import io
 import json
 import re
 from pathlib import Path
 
 from django.utils import timezone
 
+from passnum.core.exports import csv_text
 from passnum.directory.models import Place
 from passnum.directory.rules import SCHEMA_NATIONAL_PROGRAMMES
 
@@ -81,13 +80,18 @@ def place_row(place: Place) -> dict:
 
 
 def places_csv(places=None) -> str:
+    """The schema's own CSV (« , », decimal point, UTF-8 without BOM), written by the one
+    export writer: a place's or structure's name that a spreadsheet would evaluate
+    (``=HYPERLINK(...)``) is neutralised with a leading apostrophe."""
     places = places_published() if places is None else places
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=schema_field_names(), lineterminator="\n")
-    writer.writeheader()
-    for place in places:
-        writer.writerow(place_row(place))
-    return out.getvalue()
+    names = schema_field_names()
+    return csv_text(
+        ([place_row(place)[name] for name in names] for place in places),
+        header=names,
+        delimiter=",",
+        decimal_comma=False,
+        lineterminator="\n",
+    )
 
 
 def places_json(places=None) -> str:

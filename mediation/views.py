@@ -10,10 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from passnum.audit.selectors import journal_for_object
+from passnum.core.exports import FORMATS as EXPORT_FORMATS
+from passnum.core.exports import file_response, table_response
 from passnum.core.forms import form_add_service_errors
+from passnum.core.numbers import number_or_none
 from passnum.directory import availability
 from passnum.directory import selectors as directory_selectors
 from passnum.directory import services as directory
@@ -365,10 +367,12 @@ def statements_accounting_export(request):
             + ".",
         )
         return redirect("mediation:statement_list")
-    response = HttpResponse("\ufeff" + export.content, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="releves-valides-{stamp}.csv"'
-    return response
+    return file_response(
+        ("\ufeff" + export.content).encode("utf-8"),
+        fmt="csv",
+        filename=f"releves-valides-{stamp}.csv",
+    )
 
 
 # --- The mediator's organisation: profile and places ------------------------------------------
@@ -482,8 +486,7 @@ def cheque_check(request):
 
 
 def _posted_id(request) -> int:
-    value = request.POST.get("id") or ""
-    return int(value) if value.isdigit() else 0
+    return number_or_none(request.POST.get("id")) or 0
 
 
 @role_required(Role.ORG_ADMIN, kinds=MEDIATOR_KINDS)
@@ -556,12 +559,12 @@ def mediator_list(request):
     table = MediatorTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     export_format = request.GET.get("_export")
-    if TableExport.is_valid_format(export_format):
+    if export_format in EXPORT_FORMATS:
         journal.MEDIATORS_EXPORTED.record(
             actor=request.user, organisation=request.organisation, format=export_format
         )
-        return TableExport(export_format, table, exclude_columns=()).response(
-            f"mediateurs.{export_format}"
+        return table_response(
+            table, fmt=export_format, filename=f"mediateurs.{export_format}", exclude_columns=()
         )
     return render(request, "mediation/mediator_list.html", {"table": table, "filter": filterset})
 
@@ -778,11 +781,11 @@ def mediator_place_create(request, pk):
 
 def places_open_data(request, fmt):
     if fmt == "csv":
-        response = HttpResponse(opendata.places_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            'attachment; filename="lieux-mediation-numerique-aveyron.csv"'
+        return file_response(
+            opendata.places_csv().encode("utf-8"),
+            fmt="csv",
+            filename="lieux-mediation-numerique-aveyron.csv",
         )
-        return response
     if fmt == "json":
         return HttpResponse(opendata.places_json(), content_type="application/json; charset=utf-8")
     raise Http404("Format inconnu")

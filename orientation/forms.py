@@ -4,6 +4,9 @@ import re
 
 from django import forms
 
+from chequebooks.forms import ChequeScanField
+from passnum.core.bounds import BoundedDateField, birth_earliest
+from passnum.core.numbers import SMALLINT_MAX, NumberField, parse_number
 from passnum.people.privacy import CONSENT_TEXT_VERSION
 from passnum.programme.models import Service, TargetPublic
 from passnum.territory.models import Commune
@@ -64,9 +67,8 @@ class BeneficiaryForm(forms.Form):
 
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
-    birth_date = forms.DateField(
-        label="Date de naissance",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    birth_date = BoundedDateField(
+        label="Date de naissance", earliest=birth_earliest, latest=None, not_future=True
     )
     commune = CommuneField(
         label="Commune de résidence",
@@ -150,7 +152,7 @@ class AssessmentForm(forms.Form):
 
 
 class HandOverForm(forms.Form):
-    chequebook_number = forms.CharField(
+    chequebook_number = ChequeScanField(
         label="Numéro du chéquier",
         max_length=80,
         help_text="Tapez le numéro du chéquier, ou scannez le QR code de l'un de ses chèques.",
@@ -162,9 +164,6 @@ class HandOverForm(forms.Form):
             }
         ),
     )
-
-    def clean_chequebook_number(self):
-        return self.cleaned_data["chequebook_number"].strip()
 
 
 class NoHandOverForm(forms.Form):
@@ -196,7 +195,7 @@ class SearchForm(forms.Form):
 class QuestionForm(forms.Form):
     text = forms.CharField(label="Question", max_length=300)
     help_text = forms.CharField(label="Thème ou aide", max_length=300, required=False)
-    position = forms.IntegerField(label="Rang", min_value=0, required=False)
+    position = NumberField(label="Rang", max_value=SMALLINT_MAX, required=False)
     choices = forms.CharField(
         label="Réponses et points",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -214,11 +213,14 @@ class QuestionForm(forms.Form):
             if not sep or not label.strip():
                 raise forms.ValidationError(f"Ligne {number} : écrivez « réponse | points ».")
             try:
-                parsed.append((label.strip(), int(score.strip())))
-            except ValueError as error:
+                points = parse_number(
+                    score, min_value=-SMALLINT_MAX, max_value=SMALLINT_MAX, signed=True
+                )
+            except forms.ValidationError as error:
                 raise forms.ValidationError(
-                    f"Ligne {number} : les points sont un nombre entier."
+                    f"Ligne {number} : les points sont un nombre entier. {error.messages[0]}"
                 ) from error
+            parsed.append((label.strip(), points))
         if len(parsed) < 2:
             raise forms.ValidationError("Donnez au moins deux réponses.")
         return parsed
@@ -227,7 +229,9 @@ class QuestionForm(forms.Form):
 class LevelForm(forms.Form):
     label = forms.CharField(label="Niveau d'autonomie", max_length=100)
     code = forms.SlugField(label="Code", max_length=40)
-    min_score = forms.IntegerField(label="Score minimal")
+    min_score = NumberField(
+        label="Score minimal", min_value=-SMALLINT_MAX, max_value=SMALLINT_MAX, signed=True
+    )
     suggested_cheques = forms.IntegerField(label="Chèques suggérés", min_value=0, max_value=10)
     suggests_handover = forms.BooleanField(label="Remise d'un chéquier conseillée", required=False)
     services = forms.ModelMultipleChoiceField(

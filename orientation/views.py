@@ -23,6 +23,7 @@ from django_tables2 import RequestConfig
 from chequebooks.services import chequebook_handover_candidates
 from passnum.core.dates import paris_midnight
 from passnum.core.forms import form_add_service_errors
+from passnum.core.numbers import number_or_none
 from passnum.directory.availability import slot_occurrence_parse
 from passnum.organisations.models import OrganisationKind
 from passnum.organisations.permissions import FRONT_DESK, MANAGERS, MEDIATION, role_required
@@ -804,7 +805,9 @@ def questionnaire_detail(request, pk):
     )
     question_form = QuestionForm(prefix="new")
     level_form = LevelForm(prefix="level")
-    editing_level = questionnaire.levels.filter(pk=request.GET.get("niveau") or 0).first()
+    editing_level = questionnaire.levels.filter(
+        pk=number_or_none(request.GET.get("niveau")) or 0
+    ).first()
     if editing_level is not None:
         level_form = LevelForm(
             prefix="level",
@@ -841,7 +844,8 @@ def questionnaire_detail(request, pk):
                     return redirect("orientation:questionnaire_detail", pk=questionnaire.pk)
             if action == "delete_question":
                 question = get_object_or_404(
-                    Question.objects.filter(questionnaire=questionnaire), pk=request.POST.get("id")
+                    Question.objects.filter(questionnaire=questionnaire),
+                    pk=number_or_none(request.POST.get("id")),
                 )
                 services.question_delete(question=question, membership=request.membership)
                 messages.success(request, "Question supprimée.")
@@ -868,7 +872,8 @@ def questionnaire_detail(request, pk):
                     return redirect("orientation:questionnaire_detail", pk=questionnaire.pk)
             if action == "delete_level":
                 level = get_object_or_404(
-                    Level.objects.filter(questionnaire=questionnaire), pk=request.POST.get("id")
+                    Level.objects.filter(questionnaire=questionnaire),
+                    pk=number_or_none(request.POST.get("id")),
                 )
                 services.level_delete(level=level, membership=request.membership)
                 messages.success(request, "Niveau supprimé.")

@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 
+from passnum.core.bounds import date_validator
 from passnum.programme.models import Vintage
 from passnum.territory.models import Epci, Side
 
@@ -35,10 +36,12 @@ class DashboardFilter(django_filters.FilterSet):
     )  # fmt: skip
     period_start = django_filters.DateFilter(
         label="Du", method="keep", widget=forms.DateInput(**DATE_INPUT),
+        validators=[date_validator()],
         help_text="Remises et encaissements à partir de ce mois.",
     )  # fmt: skip
     period_end = django_filters.DateFilter(
         label="Au", method="keep", widget=forms.DateInput(**DATE_INPUT),
+        validators=[date_validator()],
         help_text="Jusqu'à la fin de ce mois.",
     )  # fmt: skip
     side = django_filters.ChoiceFilter(

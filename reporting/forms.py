@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from passnum.core.bounds import BoundedDateField
 from passnum.core.dates import month_start, previous_month
 
 from .models import ExportJob
@@ -16,13 +17,8 @@ def _last_month():
 
 
 class ReportForm(forms.Form):
-    period_start = forms.DateField(
-        label="Début de la période",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    period_end = forms.DateField(
-        label="Fin de la période", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    period_start = BoundedDateField(label="Début de la période")
+    period_end = BoundedDateField(label="Fin de la période")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

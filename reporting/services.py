@@ -1,8 +1,6 @@
 """Reporting's writes: reminders to front desks, periodic reports, exports, tally refresh."""
 
-import csv
 import datetime
-import io
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +15,7 @@ from django.utils import timezone
 from chequebooks.states import REDEEMED_STATES
 from orientation.models import Referral
 from passnum.audit.models import JournalEntry
+from passnum.core.exports import sheet_open
 from passnum.organisations.models import Membership, Organisation, OrganisationKind
 from passnum.organisations.roles import is_coordinating
 from passnum.pdf import render_pdf, sha256
@@ -339,31 +338,16 @@ def export_run(*, job_id: int) -> ExportJob:
         total = qs.count() or 1
         header = [label for _, label in EXPORT_COLUMNS]
         rows_done = 0
-        if job.format == ExportJob.Format.CSV:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, delimiter=";")
-            writer.writerow(header)
-            sink = writer.writerow
-        else:
-            from openpyxl import Workbook
-
-            workbook = Workbook(write_only=True)
-            sheet = workbook.create_sheet("Chéquiers")
-            sheet.append(header)
-            sink = sheet.append
+        # The one export writer: French CSV or XLSX, formula cells neutralised.
+        sheet = sheet_open(job.format, title="Chéquiers", header=header)
         for row in qs.iterator(chunk_size=EXPORT_CHUNK):
-            sink([_cell(v) for v in row])
+            sheet.append([_cell(v) for v in row])
             rows_done += 1
             if rows_done % EXPORT_CHUNK == 0:
                 ExportJob.objects.filter(pk=job.pk).update(
                     progress=min(99, 100 * rows_done // total), row_count=rows_done
                 )
-        if job.format == ExportJob.Format.CSV:
-            content = ("\ufeff" + buffer.getvalue()).encode("utf-8")
-        else:
-            out = io.BytesIO()
-            workbook.save(out)
-            content = out.getvalue()
+        content = sheet.content()
         job.file.save(f"export-{job.pk}.{job.format}", ContentFile(content), save=False)
         job.status = ExportJob.Status.DONE
         job.progress = 100

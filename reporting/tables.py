@@ -48,7 +48,8 @@ class BreakdownTable(tables.Table):
 
     def plain_rows(self):
         """The rendered cells, row by row, without django-tables2's per-cell introspection
-        (the dashboard renders hundreds of cells; the exports still go through TableExport)."""
+        (the dashboard renders hundreds of cells; the exports still go through
+        passnum.core.exports.table_response)."""
         renderers = []
         for column in self.columns:
             custom = getattr(self, f"render_{column.name}", None)

@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from orientation import services as orientation_services
+from passnum.core.exports import FORMATS as EXPORT_FORMATS
+from passnum.core.exports import table_response
 from passnum.core.forms import form_add_service_errors
+from passnum.core.numbers import number_or_none
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.permissions import COORDINATORS, FIGURE_READERS, role_required
 from passnum.organisations.roles import is_coordinating, is_programme_manager, is_state_observer
@@ -72,11 +74,14 @@ def breakdown(request, name):
     RequestConfig(request, paginate=False).configure(table)
     run = selectors.last_summary_run()
     export_format = request.GET.get("_export")
-    if TableExport.is_valid_format(export_format):
+    if export_format in EXPORT_FORMATS:
         # Aggregated figures only: no personal data, so not journaled. The file is named
         # after the moment its figures were frozen, not the day it is downloaded.
-        exporter = TableExport(export_format, table)
-        return exporter.response(f"passnum-{name}-{_frozen_stamp(run)}.{export_format}")
+        return table_response(
+            table,
+            fmt=export_format,
+            filename=f"passnum-{name}-{_frozen_stamp(run)}.{export_format}",
+        )
     return render(
         request,
         "reporting/breakdown.html",
@@ -174,10 +179,7 @@ def radar_not_started(request):
 def radar_expiring(request):
     filters = _filter(request).to_filters()
     expiry_days = sorted(settings.PASSNUM_RADAR_EXPIRY_DAYS)
-    try:
-        days = int(request.GET.get("jours", expiry_days[0]))
-    except ValueError:
-        days = None
+    days = number_or_none(request.GET.get("jours", expiry_days[0]))
     if days is None or not 1 <= days <= 366:  # a window of at most a year (the radar's: 30, 60)
         raise Http404
     rows, programme_stock = selectors.radar_expiring_by_front_desk(filters, days=days)
@@ -262,10 +264,7 @@ def front_desk_remind(request, pk):
     if epci:
         desks = desks.filter(epci_id=epci)
     desk = get_object_or_404(desks, pk=pk)
-    try:
-        count = int(request.POST.get("count") or 0)
-    except ValueError:
-        count = 0
+    count = number_or_none(request.POST.get("count")) or 0
     try:
         services.front_desk_remind(
             organisation=desk, membership=request.membership,
@@ -328,7 +327,8 @@ def report_download(request, pk):
 @role_required(*FIGURE_READERS)
 def report_state_download(request, pk, fmt):
     """The State version of a whole-programme report: its PDF (rendered with the report) or
-    its figures as XLSX (the breakdown exports' writer, from the tallies as last rebuilt).
+    its figures as XLSX (the one safe writer, ``table_response``, from the tallies as last
+    rebuilt).
     Journaled as a download of the report."""
     report = get_object_or_404(
         selectors.reports_visible_to(request.membership).filter(epci=None), pk=pk
@@ -347,8 +347,8 @@ def report_state_download(request, pk, fmt):
     table = StateReportTable(services.state_report_figures(report))
     services.report_downloaded(report=report, membership=request.membership)
     run = selectors.last_summary_run()
-    return TableExport("xlsx", table).response(
-        f"passnum-rapport-{report.pk}-etat-{_frozen_stamp(run)}.xlsx"
+    return table_response(
+        table, fmt="xlsx", filename=f"passnum-rapport-{report.pk}-etat-{_frozen_stamp(run)}.xlsx"
     )
 
 

@@ -22,6 +22,7 @@ from .codes import (
     cheque_qr_parse,
     cheque_qr_svg,
     cheque_qr_text,
+    cheque_scan_read,
 )
 from .common import (
     envelope_filter_for,
@@ -38,6 +39,7 @@ from .handover import (
 from .imports import (
     ImportRejected,
     import_batch_create,
+    import_file_decode,
 )
 from .print_runs import (
     PRINT_RUN_CHUNK,
@@ -78,6 +80,7 @@ __all__ = [
     "cheque_code_matches",
     "cheque_qr_text",
     "cheque_qr_parse",
+    "cheque_scan_read",
     "cheque_qr_svg",
     "envelope_serves",
     "envelope_filter_for",
@@ -92,6 +95,7 @@ __all__ = [
     "print_run_relaunch",
     "print_run_download_record",
     "ImportRejected",
+    "import_file_decode",
     "import_batch_create",
     "chequebooks_allocate",
     "chequebooks_receipt_confirm",

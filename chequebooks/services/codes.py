@@ -9,6 +9,8 @@ import segno
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from passnum.core.numbers import BIGINT_MAX, NOT_A_NUMBER, parse_number
+
 # --- Security codes ---------------------------------------------------------------------------
 
 #: Upper-case letters and digits without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V).
@@ -42,7 +44,8 @@ def cheque_code_matches(*, cheque, code: str) -> bool:
 #: acting as a keyboard types exactly this text into the redemption form's field.
 QR_PREFIX = "PASSNUM"
 _QR_PATTERN = re.compile(
-    r"^\s*PASSNUM\s*[:;]\s*(\d{1,18})\s*[:;]\s*([A-Za-z0-9 -]{4,32})\s*$", re.IGNORECASE
+    r"^\s*PASSNUM\s*[:;]\s*(\d{1,18})\s*[:;]\s*([A-Za-z0-9 -]{4,32})\s*$",
+    re.IGNORECASE | re.ASCII,
 )
 
 
@@ -59,6 +62,23 @@ def cheque_qr_parse(text: str) -> tuple[int, str]:
     if not match:
         raise ValidationError("Ce QR code n'est pas celui d'un chèque Pass numérique.")
     return int(match.group(1)), match.group(2).replace(" ", "").replace("-", "").upper()
+
+
+def cheque_scan_read(text) -> tuple[int, str | None]:
+    """What a person typed or a scanner typed for a cheque or a chequebook: a QR code's
+    content (``PASSNUM:<number>:<code>``, ``cheque_qr_parse``) → ``(number, code)``; a number
+    (``parse_number``: ASCII digits, spaces and dashes allowed, within a bigint) →
+    ``(number, None)``. Anything else raises ValidationError with a French message."""
+    text = str(text or "").strip()
+    if text.upper().startswith(QR_PREFIX) or ":" in text or ";" in text:
+        return cheque_qr_parse(text)
+    try:
+        return parse_number(text, min_value=1, max_value=BIGINT_MAX), None
+    except ValidationError as exc:
+        raise ValidationError(
+            "Saisissez un numéro en chiffres (0 à 9) ou scannez le QR code du chèque. "
+            + " ".join(m for m in exc.messages if m != NOT_A_NUMBER)
+        ) from exc
 
 
 def cheque_qr_svg(*, number: int, code: str) -> str:

@@ -1,12 +1,15 @@
 """Stock delivered by an external operator, imported from its CSV file (all or nothing)."""
 
 import csv
-import io
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from passnum.core.exports import cell_is_formula
+from passnum.core.forms import parse_euros
+from passnum.core.numbers import BIGINT_MAX, parse_number
 from passnum.core.services import counter_advance
 from passnum.organisations.roles import (
     require_programme_manager,
@@ -21,19 +24,75 @@ from ..models import (
 )
 from .codes import cheque_code_hash
 
-_CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+_CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$", re.ASCII)
+COLUMNS = 5
+#: How to save a file the import reads, told with every refusal of the file's encoding.
+SAVE_AS_UTF8 = (
+    "Dans Excel : Fichier › Enregistrer sous › « CSV UTF-8 (délimité par des virgules) » ; "
+    "dans LibreOffice : Enregistrer sous › CSV, jeu de caractères « Unicode (UTF-8) »."
+)
 
 
 class ImportRejected(ValidationError):
     """The whole file is refused; ``messages`` name each bad line and its reason."""
 
 
-def _parse_euros(text: str) -> int | None:
-    text = text.strip().replace("€", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
-    if not re.fullmatch(r"\d+(\.\d{1,2})?", text):
-        return None
-    euros, _, cents = text.partition(".")
-    return int(euros) * 100 + int((cents + "00")[:2])
+def _file_refused(message: str) -> ImportRejected:
+    return ImportRejected({"file": [message]})
+
+
+def import_file_decode(data: bytes) -> str:
+    """The operator's file as text, or a named refusal of the whole file (on ``file``).
+
+    Rules: at most ``PASSNUM_IMPORT_MAX_BYTES``; not empty; not a spreadsheet (XLSX, XLS, ODS)
+    nor any binary file (NUL bytes, control characters); UTF-8 with or without a BOM, else
+    Windows-1252 (what a French Excel saves as « CSV (séparateur : point-virgule) ») read as
+    such; any other encoding refused with how to save as UTF-8 (``SAVE_AS_UTF8``)."""
+    limit = settings.PASSNUM_IMPORT_MAX_BYTES
+    if len(data) > limit:
+        raise _file_refused(
+            f"Fichier trop gros ({len(data) // 1024} Ko, au plus {limit // 1024} Ko) : "
+            "découpez-le en plusieurs fichiers."
+        )
+    if not data.strip():
+        raise _file_refused("Fichier vide : il ne contient aucune ligne.")
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise _file_refused(
+            "C'est un classeur (Excel ou LibreOffice), pas un fichier CSV. " + SAVE_AS_UTF8
+        )
+    if b"\x00" in data:
+        raise _file_refused(
+            "Le fichier contient des octets nuls : c'est un fichier binaire ou un texte en "
+            "UTF-16, pas un CSV. " + SAVE_AS_UTF8
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise _file_refused(
+                "Encodage du fichier non reconnu (ni UTF-8 ni Windows-1252). " + SAVE_AS_UTF8
+            ) from None
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+        raise _file_refused(
+            "Le fichier contient des caractères de contrôle : ce n'est pas un fichier texte. "
+            + SAVE_AS_UTF8
+        )
+    return text
+
+
+def _lines(text: str) -> list[str]:
+    """Lines whatever their ending: CR LF (Windows), LF, or CR alone (old Mac Excel)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _line_number(text: str, *, min_value: int, max_value: int, what: str) -> tuple[int | None, str]:
+    try:
+        return parse_number(text, min_value=min_value, max_value=max_value), ""
+    except ValidationError as exc:
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        return None, f"{what} « {shown} » : {exc.messages[0]}"
 
 
 def import_batch_create(*, rows_text: str, file_name: str, envelope, membership):
@@ -52,9 +111,17 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
     )
     errors: list[tuple[int, str]] = []
     text = rows_text.lstrip("\ufeff")
-    sample = text[:2000]
+    if len(text) > settings.PASSNUM_IMPORT_MAX_BYTES:
+        raise _file_refused(
+            f"Fichier trop gros (au plus {settings.PASSNUM_IMPORT_MAX_BYTES // 1024} Ko) : "
+            "découpez-le en plusieurs fichiers."
+        )
+    if "\x00" in text:
+        raise _file_refused("Le fichier contient des octets nuls : ce n'est pas un CSV.")
+    lines = _lines(text)
+    sample = "\n".join(lines[:20])
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    max_chars = settings.PASSNUM_IMPORT_MAX_LINE_CHARS
     vintages = {v.year: v for v in Vintage.objects.filter(programme_id=envelope.programme_id)}
     books: dict[int, dict] = {}
     seen_cheques: dict[int, int] = {}
@@ -62,28 +129,67 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
     #: chequebooks that have a rejected line.
     line_books: dict[int, int] = {}
     line_no = 0
-    for line_no, row in enumerate(reader, start=1):
-        if not row or all(not c.strip() for c in row):
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip():
             continue
-        if line_no == 1 and row[0].strip().lower().startswith("numero"):
+        if len(line) > max_chars:
+            errors.append(
+                (line_no, f"ligne trop longue ({len(line)} caractères, au plus {max_chars})")
+            )
+            continue
+        if '"' in line:  # quoted cells: csv's reading, one line at a time
+            try:
+                row = next(csv.reader([line], delimiter=delimiter, strict=True))
+            except csv.Error:
+                errors.append((line_no, "ligne mal formée (guillemets non refermés)"))
+                continue
+        else:
+            row = line.split(delimiter)
+        if all(not c.strip() for c in row):
+            continue
+        if line_no == 1 and row[0].strip().lower().lstrip("\ufeff").startswith(
+            ("numero", "numéro")
+        ):
             continue  # header
-        if len(row) != 5:
-            errors.append((line_no, f"ligne mal formée ({len(row)} colonnes au lieu de 5)"))
+        formula = next((c.strip() for c in row if cell_is_formula(c.strip())), None)
+        if formula is not None:
+            shown = formula if len(formula) <= 30 else formula[:30] + "…"
+            errors.append((line_no, f"formule de tableur refusée (« {shown} »)"))
+            continue
+        if len(row) != COLUMNS:
+            what = "colonne en trop" if len(row) > COLUMNS else "colonne manquante"
+            errors.append(
+                (
+                    line_no,
+                    f"ligne mal formée ({what} : {len(row)} colonnes au lieu de {COLUMNS})",
+                )
+            )
             continue
         book_txt, cheque_txt, code, year_txt, value_txt = (c.strip() for c in row)
-        if book_txt.isdigit():
-            line_books[line_no] = int(book_txt)
-        if not (book_txt.isdigit() and cheque_txt.isdigit() and year_txt.isdigit()):
-            errors.append((line_no, "ligne mal formée (numéro ou millésime non numérique)"))
+        book_no, book_error = _line_number(
+            book_txt, min_value=1, max_value=BIGINT_MAX, what="numéro de chéquier"
+        )
+        if book_no is not None:
+            line_books[line_no] = book_no
+        cheque_no, cheque_error = _line_number(
+            cheque_txt, min_value=1, max_value=BIGINT_MAX, what="numéro de chèque"
+        )
+        year, year_error = _line_number(year_txt, min_value=1, max_value=9999, what="millésime")
+        reason = book_error or cheque_error or year_error
+        if reason:
+            errors.append((line_no, f"ligne mal formée ({reason})"))
             continue
         if code and not _CODE_RE.match(code):
             errors.append((line_no, "ligne mal formée (code de sécurité invalide)"))
             continue
-        value = _parse_euros(value_txt)
+        try:
+            value = parse_euros(value_txt)
+        except ValidationError:
+            value = None
         if value is None:
-            errors.append((line_no, f"ligne mal formée (valeur faciale « {value_txt} »)"))
+            shown = value_txt if len(value_txt) <= 30 else value_txt[:30] + "…"
+            errors.append((line_no, f"ligne mal formée (valeur faciale « {shown} »)"))
             continue
-        book_no, cheque_no, year = int(book_txt), int(cheque_txt), int(year_txt)
         vintage = vintages.get(year)
         if vintage is None:
             errors.append((line_no, f"millésime inconnu ({year})"))
@@ -136,7 +242,7 @@ def import_batch_create(*, rows_text: str, file_name: str, envelope, membership)
     for cheque_no in sorted(_existing_numbers(Cheque, list(seen_cheques))):
         errors.append((seen_cheques[cheque_no], f"chèque {cheque_no} déjà connu"))
     if not books and not errors:
-        errors.append((max(line_no, 1), "fichier vide"))
+        raise _file_refused("Fichier vide : il ne contient aucune ligne de chèque.")
     if errors:
         errors.sort()
         raise ImportRejected([f"Ligne {n} : {reason}." for n, reason in errors])

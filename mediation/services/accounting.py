@@ -1,10 +1,9 @@
 """The finance department's export of validated statements (CSV, with the IBAN)."""
 
-import csv
-import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from passnum.core.money import format_cents
+from passnum.core.exports import csv_text
 from passnum.organisations.roles import require_programme_manager
 
 from .. import journal
@@ -47,20 +46,19 @@ class AccountingExport:
 
 
 def statements_accounting_csv(*, statements, membership) -> AccountingExport:
-    """The finance department's export (CSV, « ; », amounts in euros with a comma) of the
-    given statements, with the mediators' IBAN. Journaled: it carries bank details. The
+    """The finance department's export (French CSV through ``passnum.core.exports``: « ; »,
+    amounts in euros with a decimal comma and no thousands separator, formula cells
+    neutralised) of the given statements, with the mediators' IBAN. Journaled: it carries
+    bank details. The
     statements of mediators whose bank details await re-validation are left out and named
     (``statements_held_from_accounting``); the others are exported."""
     require_programme_manager(membership)
     held = statements_held_from_accounting(statements)
     statements = statements.exclude(mediator__mediator_profile__bank_details_to_confirm=True)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(ACCOUNTING_COLUMNS)
-    rows = 0
+    lines = []
     for s in statements.select_related("mediator__mediator_profile").order_by("number"):
         profile = getattr(s.mediator, "mediator_profile", None)
-        writer.writerow(
+        lines.append(
             [
                 s.number,
                 f"{s.period_start:%Y-%m}",
@@ -72,16 +70,22 @@ def statements_accounting_csv(*, statements, membership) -> AccountingExport:
                 profile.iban if profile else "",
                 profile.bic if profile else "",
                 s.cheque_count,
-                format_cents(s.face_value_cents, symbol=False),
-                format_cents(s.fees_cents, symbol=False),
-                format_cents(s.net_cents, symbol=False),
+                _euros(s.face_value_cents),
+                _euros(s.fees_cents),
+                _euros(s.net_cents),
             ]
         )
-        rows += 1
+    rows = len(lines)
     journal.STATEMENTS_EXPORTED.record(
         actor=membership.user,
         organisation=membership.organisation,
         count=rows,
         held=", ".join(held) or "—",
     )
-    return AccountingExport(content=out.getvalue().replace("\u00a0", " "), rows=rows, held=held)
+    content = csv_text(lines, header=ACCOUNTING_COLUMNS)
+    return AccountingExport(content=content, rows=rows, held=held)
+
+
+def _euros(cents: int) -> Decimal:
+    """12345 → Decimal("123.45"), written ``123,45`` by the French CSV."""
+    return Decimal(int(cents)).scaleb(-2)

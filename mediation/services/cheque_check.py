@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from chequebooks.models import Cheque
 from chequebooks.services import cheque_qr_parse
 from passnum.core.money import format_cents
+from passnum.core.numbers import BIGINT_MAX, parse_number
 from passnum.organisations.roles import is_mediator_member
 
 from .attempts import attempts_record, code_digest, wrong_code_budget
@@ -48,13 +49,14 @@ def cheque_check_parse(number: str, code: str = "") -> tuple[int, str]:
             return cheque_qr_parse(typed)
         except ValidationError as error:
             raise ValidationError({"number": error.messages}) from error
-    digits = typed.replace(" ", "")
-    if not digits.isdigit() or len(digits) > 18:
-        raise ValidationError({"number": Reason.MESSAGES[Reason.MALFORMED]})
+    try:  # the one number parser: ASCII digits within a bigint ('²' is not a digit here)
+        number = parse_number(typed, min_value=1, max_value=BIGINT_MAX)
+    except ValidationError as error:
+        raise ValidationError({"number": Reason.MESSAGES[Reason.MALFORMED]}) from error
     code = (code or "").strip()
     if not code:
         raise ValidationError({"code": "Indiquez le code de sécurité du chèque."})
-    return int(digits), code
+    return number, code
 
 
 def cheque_check(*, membership, number: str, code: str = "") -> ChequeCheck:

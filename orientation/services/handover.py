@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from chequebooks.models import Cheque, Chequebook
-from chequebooks.services import cheque_code_matches, cheque_qr_parse, chequebook_hand_over
+from chequebooks.services import cheque_code_matches, cheque_scan_read, chequebook_hand_over
 from passnum.people.models import Beneficiary
 
 from ..models import Assessment
@@ -16,20 +16,16 @@ def chequebook_from_scan(*, text, membership):
     """The chequebook of this front desk that what the agent typed or scanned designates: a
     chequebook number, a cheque number, or a cheque's QR code ("PASSNUM:<number>:<code>", the
     one printed on every cheque; its code must then match). None when nothing matches."""
-    text = str(text or "").strip()
     held = Chequebook.objects.filter(holder=membership.organisation)
-    if ":" in text or ";" in text:
-        number, code = cheque_qr_parse(text)
+    number, code = cheque_scan_read(text)
+    if code is not None:
         cheque = Cheque.objects.filter(number=number, chequebook__in=held).first()
         if cheque is None or not cheque_code_matches(cheque=cheque, code=code):
             return None
         return cheque.chequebook
-    number = text.replace(" ", "")
-    if not number.isdigit():
-        return None
-    chequebook = held.filter(number=int(number)).first()
+    chequebook = held.filter(number=number).first()
     if chequebook is None:
-        cheque = Cheque.objects.filter(number=int(number), chequebook__in=held).first()
+        cheque = Cheque.objects.filter(number=number, chequebook__in=held).first()
         chequebook = cheque.chequebook if cheque else None
     return chequebook
 

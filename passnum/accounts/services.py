@@ -1,9 +1,13 @@
+import time
+
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from passnum.audit.events import Event
+from passnum.core.http import client_ip
 from passnum.organisations.models import Role
 from passnum.organisations.selectors import invitations_pending
 from passnum.organisations.services import invitation_accept
@@ -115,4 +119,32 @@ def proconnect_matched_record(*, user, email: str, how: str) -> None:
     """Journal the first link of a ProConnect identity to an account (by its e-mail)."""
     journal.PROCONNECT_MATCHED.record(
         actor=user, organisation=None, target=user, email=email, how=how
+    )
+
+
+def _unknown_failures_key(request) -> str:
+    window = settings.PASSNUM_LOGIN_UNKNOWN_FAILURES_SECONDS
+    return f"passnum:login-unknown:{client_ip(request)}:{int(time.time() // window)}"
+
+
+def login_unknown_failure_count(request) -> int:
+    """Count one failed login on an unknown e-mail address from the client's address
+    (``client_ip``), in a window of ``PASSNUM_LOGIN_UNKNOWN_FAILURES_SECONDS``."""
+    key = _unknown_failures_key(request)
+    cache.add(key, 0, settings.PASSNUM_LOGIN_UNKNOWN_FAILURES_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, settings.PASSNUM_LOGIN_UNKNOWN_FAILURES_SECONDS)
+        return 1
+
+
+def login_unknown_failures_exceeded(request) -> bool:
+    """Rule: an address with more than ``PASSNUM_LOGIN_UNKNOWN_FAILURES_PER_IP`` failures on
+    unknown e-mail addresses in its window is told to wait after each failure; failures on
+    existing accounts count only against those accounts (allauth's per-key limit), so no one
+    behind a shared address (a front desk's NAT) can lock out the others' correct logins."""
+    return (
+        cache.get(_unknown_failures_key(request), 0)
+        > settings.PASSNUM_LOGIN_UNKNOWN_FAILURES_PER_IP
     )

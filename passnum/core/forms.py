@@ -1,29 +1,27 @@
 """Form fields shared by every app."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from .money import NBSP
 
+#: An amount once its spaces and euro sign are removed: ASCII digits, one decimal separator.
+_EUROS = re.compile(r"-?[0-9]{1,13}([.,][0-9]*)?", re.ASCII)
+
 
 def parse_euros(text: str) -> int:
     """``"1 064 920,50"`` (or ``1064920.5``, with or without ``€``) → 106492050 cents.
 
     Rule: amounts are typed in euros the French way and stored as integer cents; more than two
-    decimals is refused rather than rounded.
-    """
+    decimals is refused rather than rounded; only ASCII digits (no ``²``, no ``1e5``), at most
+    13 digits of euros; anything else is a ValidationError in French, never another error."""
     cleaned = re.sub(r"[\s\u00a0\u202f€]", "", str(text))
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValidationError("Saisissez un montant en euros, par exemple 1 250,00.") from exc
-    if not value.is_finite():
+    if not _EUROS.fullmatch(cleaned):
         raise ValidationError("Saisissez un montant en euros, par exemple 1 250,00.")
+    value = Decimal(cleaned.replace(",", "."))
     cents = value * 100
     if cents != cents.to_integral_value():
         raise ValidationError("Un montant a au plus deux chiffres après la virgule.")

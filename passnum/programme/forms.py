@@ -1,6 +1,8 @@
 from django import forms
 
+from passnum.core.bounds import BoundedDateField
 from passnum.core.forms import EurosField
+from passnum.core.numbers import NumberField
 from passnum.territory.models import Epci, Side
 
 from .models import BudgetLine, Funder, Programme, TargetPublic, Vintage
@@ -32,8 +34,10 @@ class FunderForm(forms.ModelForm):
 class BudgetLineForm(forms.Form):
     funder = forms.ModelChoiceField(label="Financeur", queryset=Funder.objects.none())
     label = forms.CharField(label="Intitulé", max_length=200)
-    year = forms.IntegerField(
+    year = NumberField(
         label="Année",
+        min_value=2000,
+        max_value=2100,
         required=False,
         help_text="Laissez vide pour une ligne qui vaut pour tout le programme.",
     )
@@ -60,15 +64,13 @@ class EnvelopesForm(forms.Form):
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)
         targets = {e.epci_id: e.chequebook_target for e in programme.envelopes.all()}
-        self.fields["cd12"] = forms.IntegerField(
-            label="Enveloppe du Département (CD12)", min_value=0, initial=targets.get(None, 0)
+        self.fields["cd12"] = NumberField(
+            label="Enveloppe du Département (CD12)", initial=targets.get(None, 0)
         )
         self.epci_fields = []
         for epci in Epci.objects.filter(is_partner=True).order_by("name"):
             name = f"epci_{epci.pk}"
-            self.fields[name] = forms.IntegerField(
-                label=epci.name, min_value=0, initial=targets.get(epci.pk, 0)
-            )
+            self.fields[name] = NumberField(label=epci.name, initial=targets.get(epci.pk, 0))
             self.epci_fields.append((name, epci))
 
     def targets(self) -> dict:
@@ -86,10 +88,9 @@ class EnvelopesForm(forms.Form):
 
 class VintageForm(forms.Form):
     year = forms.IntegerField(label="Millésime (année)", min_value=2000, max_value=2100)
-    valid_from = forms.DateField(label="Valable du", widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(
+    valid_from = BoundedDateField(label="Valable du")
+    valid_until = BoundedDateField(
         label="Valable jusqu'au",
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Pour le millésime N : du 1er janvier N au 31 janvier N+1.",
     )
     face_value_cents = EurosField(label="Valeur faciale d'un chèque", min_cents=1)

@@ -172,9 +172,13 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # Per-IP limits need the client's address: behind N proxies of ours, allauth reads it from
 # X-Forwarded-For (the proxies must set it); with 0, REMOTE_ADDR.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("PASSNUM_TRUSTED_PROXY_COUNT", default=0)
+# Login limits (passnum.accounts.adapters): 5 failures in 5 minutes per account (a correct
+# password included); per address only a flood guard on every login POST and the failures on
+# unknown e-mails (PASSNUM_LOGIN_UNKNOWN_FAILURES_*), so no one behind a shared address can
+# lock out the others' correct logins.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "5/5m/key,20/5m/ip",
+    "login": "300/m/ip",
+    "login_failed": "5/5m/key",
     "reset_password": "5/m/ip,3/5m/key",
     "reset_password_from_key": "20/m/ip",
 }
@@ -195,6 +199,13 @@ PASSNUM_RADAR_STOCK_DAYS = env.int("PASSNUM_RADAR_STOCK_DAYS", default=60)
 PASSNUM_RADAR_NOT_STARTED_DAYS = env.int("PASSNUM_RADAR_NOT_STARTED_DAYS", default=60)
 PASSNUM_RADAR_EXPIRY_DAYS = env.list("PASSNUM_RADAR_EXPIRY_DAYS", cast=int, default=[30, 60])
 PASSNUM_DEMO_PASSWORD = "passnum-demo"
+# Bad input (i11): the operator's import file (size, length of a line).
+PASSNUM_IMPORT_MAX_BYTES = env.int("PASSNUM_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+PASSNUM_IMPORT_MAX_LINE_CHARS = env.int("PASSNUM_IMPORT_MAX_LINE_CHARS", default=500)
+PASSNUM_LOGIN_UNKNOWN_FAILURES_PER_IP = env.int("PASSNUM_LOGIN_UNKNOWN_FAILURES_PER_IP", default=20)
+PASSNUM_LOGIN_UNKNOWN_FAILURES_SECONDS = env.int(
+    "PASSNUM_LOGIN_UNKNOWN_FAILURES_SECONDS", default=5 * 60
+)
 
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=12 * 3600)
 SESSION_COOKIE_HTTPONLY = True

@@ -4,15 +4,20 @@ import datetime
 
 from django.db.models import Q
 
+from passnum.core.bounds import date_bounds_error
 from passnum.core.dates import month_start, next_month, paris_midnight
 
 PERIOD_ORDER_MESSAGE = "La fin de la période doit suivre son début."
 
 
 def period_error(start: datetime.date | None, end: datetime.date | None) -> str | None:
-    """Rule: a period ends on or after the day it starts (either end may be left open).
-    Returns the French message to show next to its end, or None when the period is valid.
-    The dashboard's filters, the report's form and ``report_request`` all ask here."""
+    """Rule: a period ends on or after the day it starts (either end may be left open), both
+    within the programme's years (``passnum.core.bounds``). Returns the French message to show
+    next to its end, or None when the period is valid. The dashboard's filters, the report's
+    form and ``report_request`` all ask here."""
+    bounds = date_bounds_error(start) or date_bounds_error(end)
+    if bounds:
+        return bounds
     if start and end and end < start:
         return PERIOD_ORDER_MESSAGE
     return None

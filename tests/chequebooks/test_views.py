@@ -141,9 +141,9 @@ def test_the_stock_by_envelope_exports_too(client, login):
     assert "_table=enveloppes&amp;_export=csv" in page
     csv = client.get(reverse("chequebooks:stock"), {"_table": "enveloppes", "_export": "csv"})
     assert 'filename="stock-par-enveloppe.csv"' in csv["Content-Disposition"]
-    lines = csv.content.decode().splitlines()
-    assert lines[0].startswith("Enveloppe,Objectif,En stock,Dans les accueils")
-    assert lines[1] == "Enveloppe CD12,6000,0,2,1,0,0,2"
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Enveloppe;Objectif;En stock;Dans les accueils")
+    assert lines[1] == "Enveloppe CD12;6000;0;2;1;0;0;2"
     by_desk = client.get(reverse("chequebooks:stock"), {"_table": "accueils", "_export": "csv"})
     assert desk.name in by_desk.content.decode()
 

@@ -205,7 +205,7 @@ def test_breakdown_exports_csv(manager, small):
     response = manager.get(reverse("reporting:breakdown", args=["accueils"]), {"_export": "csv"})
     assert response.status_code == 200
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Accueil"
     by_name = {r[0]: r for r in rows[1:]}
     header = rows[0]
