@@ -59,7 +59,7 @@ def test_the_dashboard_shows_the_breakdown_and_exports_it(typed, login):
     response = client.get(
         reverse("reporting:breakdown", args=["types-accueil"]), {"_export": "csv"}
     )
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Type d'accueil", "En stock aux accueils", "Remis"]
     assert rows[2][:5] == ["SAVS / CCAS", "0", "2", "2", "1"]
 
