@@ -46,7 +46,7 @@ CHEQUEBOOK_RECEIPT_DOWNLOADED = event(
 )
 EXCEPTION_GRANTED = event(
     "chequebooks.exception.granted",
-    "{actor} a accordé une dérogation ({target}) : {reason}",
+    "{actor} a accordé la {target} : {reason}",
     details=("reason", "beneficiary_id", "vintage"),
 )
 
@@ -54,7 +54,7 @@ EXCEPTION_GRANTED = event(
 
 PRINT_RUN_CREATED = event(
     "chequebooks.print_run.created",
-    "{actor} a lancé l'{target} ({count} chéquiers)",
+    "{actor} a lancé l'{target} ({count:chéquier|chéquiers})",
     details=("count", "first", "last"),
 )
 PRINT_RUN_RENDERED = event(
@@ -69,7 +69,7 @@ PRINT_RUN_DOWNLOADED = event(
 )
 IMPORT_BATCH_CREATED = event(
     "chequebooks.import_batch.created",
-    "{actor} a importé {target} ({chequebooks} chéquiers, {cheques} chèques)",
+    "{actor} a importé l'{target} ({chequebooks:chéquier|chéquiers}, {cheques:chèque|chèques})",
     details=("chequebooks", "cheques"),
 )
 
@@ -77,7 +77,7 @@ IMPORT_BATCH_CREATED = event(
 
 VINTAGE_ALERT_SENT = event(
     "chequebooks.vintage.alert_sent",
-    "Alerte J-30 envoyée pour le {target} ({recipients} destinataires)",
+    "Alerte J-30 envoyée pour le {target} ({recipients:destinataire|destinataires})",
     details=("recipients",),
 )
 VINTAGE_FROZEN = event(
@@ -86,7 +86,7 @@ VINTAGE_FROZEN = event(
 VINTAGE_FREEZE_NOTIFIED = event(
     "chequebooks.vintage.freeze_notified",
     "Les accueils détenant des chéquiers du {target} ont été prévenus du gel des remises "
-    "({recipients} destinataires)",
+    "({recipients:destinataire|destinataires})",
     details=("recipients",),
 )
 VINTAGE_FREEZE_LIFTED = event(
@@ -94,6 +94,6 @@ VINTAGE_FREEZE_LIFTED = event(
 )
 VINTAGE_EXPIRED = event(
     "chequebooks.vintage.expired",
-    "Les chèques non encaissés du {target} sont expirés ({count} chèques)",
+    "Les chèques non encaissés du {target} sont expirés ({count:chèque|chèques})",
     details=("count",),
 )

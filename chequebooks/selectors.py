@@ -1,7 +1,9 @@
 """Reads of the cheque stock, scoped to who asks."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Min, Q
 
+from passnum.audit.models import JournalEntry
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.roles import (
     coordinator_epci_id,
@@ -15,6 +17,7 @@ from passnum.programme.models import Envelope
 from passnum.programme.vintages import ongoing_q
 from passnum.territory.models import Side
 
+from . import journal
 from .models import (
     Cheque,
     Chequebook,
@@ -265,3 +268,43 @@ def beneficiaries_of_front_desk(organisation):
         "beneficiary_id"
     )
     return Beneficiary.objects.filter(Q(registered_by_organisation=organisation) | Q(pk__in=handed))
+
+
+#: The journal events of a chequebook that are moves of the chequebook itself but no stock
+#: movement: its hand-over to a person.
+HANDOVER_EVENTS = (journal.CHEQUEBOOK_HANDED_OUT,)
+
+
+def chequebook_movements(chequebook) -> list[dict]:
+    """A chequebook's moves, newest first: its stock movements (allocation, receipt,
+    transfer, return) and its hand-over to a person, which ``chequebook_hand_over`` journals
+    (CHEQUEBOOK_HANDED_OUT) without a StockMovement. Each: kind (French), from and to
+    organisation, by whom, when, and ``handover``."""
+    rows = [
+        {
+            "kind": m.get_kind_display(),
+            "from_organisation": m.from_organisation,
+            "to_organisation": m.to_organisation,
+            "by": m.by,
+            "at": m.at,
+            "handover": False,
+        }
+        for m in chequebook.movements.select_related("from_organisation", "to_organisation", "by")
+    ]
+    entries = JournalEntry.objects.filter(
+        target_type=ContentType.objects.get_for_model(Chequebook),
+        target_id=str(chequebook.pk),
+        action__in=[e.code for e in HANDOVER_EVENTS],
+    ).select_related("actor", "organisation")
+    rows += [
+        {
+            "kind": "Remise à la personne",
+            "from_organisation": e.organisation,
+            "to_organisation": None,
+            "by": e.actor,
+            "at": e.created_at,
+            "handover": True,
+        }
+        for e in entries
+    ]
+    return sorted(rows, key=lambda row: row["at"], reverse=True)

@@ -179,7 +179,7 @@ def _visible_chequebook(request, pk):
 def chequebook_detail(request, pk):
     chequebook = _visible_chequebook(request, pk)
     cheques = list(chequebook.cheques.order_by("position"))
-    movements = chequebook.movements.select_related("from_organisation", "to_organisation", "by")
+    movements = selectors.chequebook_movements(chequebook)
     context = {
         "chequebook": chequebook,
         "cheques": cheques,

@@ -2,6 +2,7 @@ import datetime
 import secrets
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chequebooks.forms import ChequeScanField
@@ -18,9 +19,13 @@ from .models import Activity, NextStep, ProgressLevel, Theme
 from .services import (
     ACTIVITY_MINUTES_MAX,
     ACTIVITY_MINUTES_MIN,
+    ChequeCheck,
     ChequeLine,
+    Reason,
     activity_duration_error,
+    cheque_check,
 )
+from .services.cheque_check import cheque_check_parse
 
 CHEQUE_LINES = 10
 
@@ -140,8 +145,26 @@ class RedemptionForm(DurationFromService, forms.Form):
         if unread:
             return data
         if not any(data.get(name, "").strip() for name in names):
-            raise forms.ValidationError("Saisissez ou scannez au moins un chèque.")
+            # On the first line, so that the error summary leads there.
+            self.add_error("number_1", "Saisissez ou scannez au moins un chèque.")
         return data
+
+    def typed_lines(self):
+        """The cheque lines as typed, even when another field is refused: (line, ChequeLine)."""
+        lines = []
+        for i in range(1, self.line_count + 1):
+            number = (self.data.get(self.add_prefix(f"number_{i}")) or "").strip()[:80]
+            if number:
+                code = (self.data.get(self.add_prefix(f"code_{i}")) or "").strip()[:32]
+                lines.append((i, ChequeLine(number, code)))
+        return lines
+
+    def activity_refused(self) -> bool:
+        """Refused for the activity part only: its cheque lines can still be checked."""
+        return bool(self.errors) and not any(
+            name.startswith(("number_", "code_")) or name in ("__all__", "token")
+            for name in self.errors
+        )
 
 
 class ActivityForm(DurationFromService, forms.ModelForm):
@@ -318,6 +341,42 @@ class StatementProduceForm(forms.Form):
 
     def period_start(self) -> datetime.date:
         return datetime.date.fromisoformat(self.cleaned_data["period"])
+
+
+def redemption_lines_check(*, form, membership) -> dict:
+    """The answer each typed cheque gets while the activity part of the redemption form is
+    refused, so that the mediator corrects everything at once: nothing is redeemed.
+
+    Each line is checked by the services' ``cheque_check`` (the redemption's rules in their
+    order, the same wrong-code budget: a wrong code typed here counts as one typed on the
+    check page, so a refused form is no way around the throttle); a number typed twice is
+    answered as on a complete form. Whether the cheques are one person's depends on the
+    activity's kind: the complete form checks it. Returns {line number: answer}."""
+    answers = {}
+    seen = set()
+    for i, line in form.typed_lines():
+        try:
+            number, _ = cheque_check_parse(line.number, line.code)
+        except ValidationError:
+            number = None
+        if number is not None and number in seen:
+            answers[i] = ChequeCheck(
+                typed=line.number,
+                reason=Reason.DUPLICATE_LINE,
+                message=Reason.MESSAGES[Reason.DUPLICATE_LINE],
+            )
+            continue
+        seen.add(number)
+        try:
+            answer = cheque_check(membership=membership, number=line.number, code=line.code)
+        except ValidationError as error:
+            answer = ChequeCheck(
+                typed=line.number, reason=Reason.MALFORMED, message=" ".join(error.messages)
+            )
+        if answer.ok:
+            answer.message = "Chèque valable : il sera encaissé une fois l'activité corrigée."
+        answers[i] = answer
+    return answers
 
 
 # --- A place's appointments (i14) --------------------------------------------------------------

@@ -30,7 +30,7 @@ ACTIVITY_RECORDED = event(
 )
 STATEMENT_ISSUED = event(
     "mediation.statement.issued",
-    "{actor} a émis le {target} ({count} chèques, {period})",
+    "{actor} a émis le {target} ({count:chèque|chèques}, {period})",
     details=("mediator", "count", "period"),
 )
 STATEMENT_VALIDATED = event("mediation.statement.validated", "{actor} a validé le {target}")
@@ -42,7 +42,7 @@ STATEMENT_PAID = event(
 )
 STATEMENTS_EXPORTED = event(
     "mediation.statements.exported",
-    "{actor} a exporté {count} relevés validés (avec IBAN)",
+    "{actor} a exporté {count:relevé validé|relevés validés} (avec IBAN)",
     details=("count", "held"),
 )
 MEDIATORS_EXPORTED = event(

@@ -3,19 +3,23 @@ activities, redemptions and statements; programme managers see everything."""
 
 import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from chequebooks.models import Cheque
 from orientation.models import Referral
 from orientation.selectors import beneficiaries_visible_to
+from passnum.audit.models import JournalEntry
 from passnum.core.dates import month_start, next_month, paris_midnight
 from passnum.directory.models import Place
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.roles import is_mediator_member, is_programme_manager
 from passnum.people.models import Beneficiary
 
-from .models import Activity, Agreement, Redemption, Statement, StatementStatus
+from . import journal
+from .models import Activity, Agreement, Redemption, Statement, StatementStatus, Theme
 
 
 def _own_mediator(membership):
@@ -154,4 +158,49 @@ def participants_open_for(membership):
         Beneficiary.objects.filter(Q(pk__in=visible) | Q(pk__in=redeemed))
         .filter(anonymised_at__isnull=True)
         .order_by("last_name", "first_name", "pk")
+    )
+
+
+#: The activity theme (La Coop's) that each service of the national catalogue (the suggested
+#: services an assessment copies, by label) starts a redemption form with.
+THEME_BY_SERVICE = {
+    "Aide aux démarches administratives": Theme.PROCEDURES,
+    "Maîtrise des outils numériques du quotidien": Theme.EQUIPMENT,
+    "Insertion professionnelle via le numérique": Theme.EMPLOYMENT,
+    "Utilisation sécurisée du numérique": Theme.SECURITY,
+    "Parentalité et éducation avec le numérique": Theme.PARENTING,
+    "Loisirs et créations numériques": Theme.CREATION,
+    "Compréhension du monde numérique": Theme.CULTURE,
+    "Accès internet et matériel informatique": Theme.BROWSING,
+    "Acquisition de matériel informatique à prix solidaire": Theme.EQUIPMENT,
+}
+
+
+def referral_default_themes(referral) -> list[str]:
+    """Rule: a redemption for a referral starts with the themes of the services its
+    assessment suggested (THEME_BY_SERVICE); the mediator changes them freely."""
+    services = referral.assessment.suggested_services if referral.assessment_id else []
+    themes = []
+    for label in services or []:
+        theme = THEME_BY_SERVICE.get(label)
+        if theme and theme.value not in themes:
+            themes.append(theme.value)
+    return themes
+
+
+def activity_history(activity, *, limit=100):
+    """An activity's journal: its own entries and the redemptions of its cheques (a
+    redemption's entry names the cheque), newest first."""
+    cheque_ids = [str(pk) for pk in activity.redemptions.values_list("cheque_id", flat=True)]
+    return (
+        JournalEntry.objects.filter(
+            Q(target_type=ContentType.objects.get_for_model(Activity), target_id=str(activity.pk))
+            | Q(
+                target_type=ContentType.objects.get_for_model(Cheque),
+                target_id__in=cheque_ids,
+                action=journal.CHEQUE_REDEEMED.code,
+            )
+        )
+        .select_related("actor", "organisation")
+        .order_by("-created_at", "-id")[:limit]
     )

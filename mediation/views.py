@@ -15,7 +15,9 @@ from passnum.audit.selectors import journal_for_object
 from passnum.core.exports import FORMATS as EXPORT_FORMATS
 from passnum.core.exports import file_response, table_response
 from passnum.core.forms import form_add_service_errors
+from passnum.core.money import format_cents
 from passnum.core.numbers import number_or_none
+from passnum.core.text import french_count
 from passnum.directory import availability
 from passnum.directory import selectors as directory_selectors
 from passnum.directory import services as directory
@@ -42,6 +44,7 @@ from .forms import (
     RedemptionForm,
     StatementPayForm,
     StatementProduceForm,
+    redemption_lines_check,
 )
 from .models import StatementStatus, Theme
 from .tables import MediatorTable
@@ -55,13 +58,16 @@ MIXED_KINDS = (OrganisationKind.MEDIATOR, OrganisationKind.OWNER)
 
 @role_required(*MEDIATION, kinds=MEDIATOR_KINDS)
 def redeem(request):
-    """The redemption page: one form, many cheque lines, scanner-friendly."""
+    """The redemption page: one form, many cheque lines, scanner-friendly. Opened from a
+    referral (``?orientation=<pk>``), it starts with that referral, its place and the themes
+    of its suggested services. A form refused for its activity part still answers every
+    cheque (forms.redemption_lines_check), and the error summary lists both."""
     membership = request.membership
-    form_kwargs = {
-        "referrals": selectors.referrals_open_for(membership),
-        "places": selectors.places_visible_to(membership).filter(is_active=True),
-    }
+    referrals = selectors.referrals_open_for(membership)
+    places = selectors.places_visible_to(membership).filter(is_active=True)
+    form_kwargs = {"referrals": referrals, "places": places}
     result = None
+    checked = {}
     if request.method == "POST":
         form = RedemptionForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -83,14 +89,29 @@ def redeem(request):
                 form_add_service_errors(form, exc)
             else:
                 if result.ok:
+                    messages.success(request, _redeemed_message(result))
                     return redirect("mediation:activity_detail", pk=result.activity.pk)
                 # Refused: the person corrects the lines and resubmits with a new token.
                 post = request.POST.copy()
                 post["token"] = RedemptionForm(**form_kwargs).initial["token"]
                 form = RedemptionForm(post, **form_kwargs)
                 form.is_valid()
+        if result is None and form.activity_refused():
+            checked = redemption_lines_check(form=form, membership=membership)
     else:
-        form = RedemptionForm(**form_kwargs)
+        initial = {}
+        if "orientation" in request.GET:
+            pk = request.GET["orientation"]
+            if not pk.isdigit():
+                raise Http404("Page introuvable")
+            referral = get_scoped_or_404(referrals.select_related("assessment"), pk=pk)
+            initial = {
+                "referral": referral.pk,
+                "themes": selectors.referral_default_themes(referral),
+            }
+            if places.filter(pk=referral.place_id).exists():
+                initial["place"] = referral.place_id
+        form = RedemptionForm(initial=initial, **form_kwargs)
     # Shown before anything is typed; on a refused POST the answers already say it.
     refusal = None
     if result is None:
@@ -102,20 +123,36 @@ def redeem(request):
         for answer in result.answers:
             answers[answer.typed] = answer
     lines = []
+    refused_lines = []
     for i, number, code in form.line_fields():
         typed = (number.value() or "").strip()
-        lines.append({"index": i, "number": number, "code": code, "answer": answers.get(typed)})
+        answer = checked.get(i) or answers.get(typed)
+        lines.append({"index": i, "number": number, "code": code, "answer": answer})
+        if answer is not None and answer.reason:
+            refused_lines.append(
+                (number.id_for_label, f"Chèque {answer.typed} (ligne {i})", answer.message)
+            )
     return render(
         request,
         "mediation/redeem.html",
         {
             "form": form,
             "lines": lines,
+            "refused_lines": refused_lines,
             "result": result,
+            "checked": bool(checked),
             "refusal": refusal,
             "refusal_message": services.Reason.MESSAGES.get(refusal) if refusal else "",
         },
     )
+
+
+def _redeemed_message(result) -> str:
+    """« 2 chèques encaissés (19,20 € nets). » (or a replayed submission's)."""
+    count = french_count(len(result.redemptions), "chèque encaissé", "chèques encaissés")
+    if result.replayed:
+        return f"Cette saisie était déjà enregistrée : {count}."
+    return f"Encaissement enregistré : {count} ({format_cents(result.net_cents)} nets)."
 
 
 # --- Activities -------------------------------------------------------------------------------
@@ -164,7 +201,7 @@ def activity_detail(request, pk):
             "participants": activity.participants.all(),
             "theme_labels": [Theme(t).label for t in activity.themes if t in Theme.values],
             "net_cents": sum(r.mediator_net_cents for r in redemptions),
-            "history": journal_for_object(activity),
+            "history": selectors.activity_history(activity),
             "progress_form": progress_form,
         },
     )
@@ -297,7 +334,9 @@ def statements_produce(request):
             period_start=form.period_start(), membership=request.membership
         )
         if run.issued:
-            messages.success(request, f"{len(run.issued)} relevé(s) produit(s).")
+            messages.success(
+                request, french_count(len(run.issued), "relevé produit", "relevés produits") + "."
+            )
         elif not run.held:
             messages.info(request, "Aucun encaissement à mettre sur un relevé pour cette période.")
         if run.held:

@@ -11,25 +11,25 @@ from passnum.audit.events import event
 
 BENEFICIARY_REGISTERED = event(
     "orientation.beneficiary.registered",
-    "{actor} a inscrit {target}",
+    "{actor} a inscrit la {target}",
     details=("known_elsewhere",),
 )
 BENEFICIARY_UPDATED = event(
     "orientation.beneficiary.updated",
-    "{actor} a modifié la fiche de {target} ({fields})",
+    "{actor} a modifié la fiche de la {target} ({fields})",
     details=("fields",),
 )
 BENEFICIARY_VIEWED = event(
-    "orientation.beneficiary.viewed", "{actor} a consulté la fiche de {target}"
+    "orientation.beneficiary.viewed", "{actor} a consulté la fiche de la {target}"
 )
 BENEFICIARY_EXPORTED = event(
     "orientation.beneficiary.exported",
-    "{actor} a exporté les données de {target} ({format})",
+    "{actor} a exporté les données de la {target} ({format})",
     details=("format",),
 )
 BENEFICIARY_ANONYMISED = event(
     "orientation.beneficiary.anonymised",
-    "{actor} a anonymisé {target} ({reason})",
+    "{actor} a anonymisé la {target} ({reason})",
     details=("reason",),
 )
 
@@ -37,46 +37,49 @@ BENEFICIARY_ANONYMISED = event(
 
 ASSESSMENT_RECORDED = event(
     "orientation.assessment.recorded",
-    "{actor} a fait la pré-évaluation de {target} : {level} ({score} points)",
+    "{actor} a fait la pré-évaluation de la {target} : {level} ({score:point|points})",
     details=("level", "score"),
 )
 ASSESSMENT_CORRECTED = event(
     "orientation.assessment.corrected",
-    "{actor} a corrigé la pré-évaluation de {target} : {level} ({score} points)",
+    "{actor} a corrigé la pré-évaluation de la {target} : {level} ({score:point|points})",
     details=("level", "score"),
 )
 ASSESSMENT_NO_HANDOVER = event(
     "orientation.assessment.no_handover",
-    "{actor} n'a pas remis de chéquier à {target} : {reason}",
+    "{actor} n'a pas remis de chéquier à la {target} : {reason}",
     details=("reason",),
 )
 QUESTIONNAIRE_DRAFT_CREATED = event(
-    "orientation.questionnaire.draft_created", "{actor} a créé le brouillon {target}"
+    "orientation.questionnaire.draft_created",
+    "{actor} a créé le brouillon du questionnaire « {target} »",
 )
-QUESTIONNAIRE_PUBLISHED = event("orientation.questionnaire.published", "{actor} a publié {target}")
+QUESTIONNAIRE_PUBLISHED = event(
+    "orientation.questionnaire.published", "{actor} a publié le questionnaire « {target} »"
+)
 
 # --- Referrals --------------------------------------------------------------------------------
 
 REFERRAL_CREATED = event(
     "orientation.referral.created",
-    "{actor} a orienté vers {place} ({mediator}) : {target}",
+    "{actor} a créé l'{target} vers {place} ({mediator})",
     details=("place", "mediator"),
 )
-REFERRAL_ACCEPTED = event("orientation.referral.accepted", "{actor} a accepté {target}")
+REFERRAL_ACCEPTED = event("orientation.referral.accepted", "{actor} a accepté l'{target}")
 REFERRAL_DECLINED = event(
-    "orientation.referral.declined", "{actor} a refusé {target} : {reason}", details=("reason",)
+    "orientation.referral.declined", "{actor} a refusé l'{target} : {reason}", details=("reason",)
 )
 REFERRAL_FIRST_SESSION = event(
-    "orientation.referral.first_session", "{actor} a tenu la première séance de {target}"
+    "orientation.referral.first_session", "{actor} a tenu la première séance de l'{target}"
 )
-REFERRAL_COMPLETED = event("orientation.referral.completed", "{actor} a terminé {target}")
+REFERRAL_COMPLETED = event("orientation.referral.completed", "{actor} a terminé l'{target}")
 REFERRAL_LAPSED = event(
     "orientation.referral.lapsed",
-    "{actor} a classé {target} sans suite ({reason})",
+    "{actor} a classé l'{target} sans suite ({reason})",
     details=("reason",),
 )
 REFERRAL_SHEET_PRINTED = event(
-    "orientation.referral.sheet_printed", "{actor} a imprimé la fiche de {target}"
+    "orientation.referral.sheet_printed", "{actor} a imprimé la fiche de l'{target}"
 )
 
 # --- Appointments -----------------------------------------------------------------------------
@@ -100,7 +103,7 @@ APPOINTMENT_MISSED = event(
 
 REMINDER_SENT = event(
     "orientation.reminder.sent",
-    "Rappel envoyé à {target} ({kind}, {channel})",
+    "Rappel envoyé à la {target} ({kind}, {channel})",
     details=("kind", "channel"),
 )
 REMINDER_ASKED = event(

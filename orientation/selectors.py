@@ -15,7 +15,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState
-from chequebooks.selectors import beneficiaries_of_front_desk
+from chequebooks.selectors import HANDOVER_EVENTS, beneficiaries_of_front_desk
 from passnum.audit.models import JournalEntry
 from passnum.directory.availability import slot_occurrences
 from passnum.directory.models import Place
@@ -223,8 +223,13 @@ def places_for_referral(*, commune=None, services=None, suggested_only=False):
 
 
 def beneficiary_history(beneficiary, *, limit=100):
-    """A person's journal: their record's events and those of their referrals, newest first."""
+    """A person's journal: their record's events, those of their referrals and the
+    hand-overs of their chequebooks (chequebooks.selectors.HANDOVER_EVENTS), newest first."""
     referral_ids = [str(pk) for pk in beneficiary.referrals.values_list("pk", flat=True)]
+    chequebook_ids = [
+        str(pk)
+        for pk in Chequebook.objects.filter(beneficiary=beneficiary).values_list("pk", flat=True)
+    ]
     return (
         JournalEntry.objects.filter(
             Q(
@@ -232,6 +237,11 @@ def beneficiary_history(beneficiary, *, limit=100):
                 target_id=str(beneficiary.pk),
             )
             | Q(target_type=ContentType.objects.get_for_model(Referral), target_id__in=referral_ids)
+            | Q(
+                target_type=ContentType.objects.get_for_model(Chequebook),
+                target_id__in=chequebook_ids,
+                action__in=[e.code for e in HANDOVER_EVENTS],
+            )
         )
         .select_related("actor", "organisation")
         .order_by("-created_at", "-id")[:limit]

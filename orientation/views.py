@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from chequebooks.services import chequebook_handover_candidates
+from chequebooks.selectors import chequebooks_visible_to
+from chequebooks.services import chequebook_handover_candidates, chequebook_receipt_allowed
 from passnum.core.dates import paris_midnight
 from passnum.core.forms import form_add_service_errors
 from passnum.core.numbers import number_or_none
@@ -46,7 +47,15 @@ from .forms import (
     RegistrationForm,
     SearchForm,
 )
-from .models import Appointment, Assessment, Level, Question, Questionnaire, ReferralState
+from .models import (
+    Appointment,
+    Assessment,
+    Level,
+    Question,
+    Questionnaire,
+    Referral,
+    ReferralState,
+)
 from .tables import BeneficiaryTable, ReferralTable
 from .transitions import referral_next_steps
 
@@ -415,6 +424,7 @@ def _front_desk_referral(request, pk):
 def flow_done(request, pk):
     """Step 5: the referral is made; print its sheet."""
     referral = _front_desk_referral(request, pk)
+    chequebook = referral.chequebook
     return render(
         request,
         "orientation/flow_done.html",
@@ -422,6 +432,8 @@ def flow_done(request, pk):
             referral.beneficiary,
             5,
             referral=referral,
+            receipt_allowed=chequebook is not None
+            and chequebook_receipt_allowed(chequebook, request.membership),
             appointment=selectors.referral_appointment(referral),
         ),
     )
@@ -520,21 +532,50 @@ def person_detail(request, pk):
         pk=pk,
     )
     services.beneficiary_record_viewed(beneficiary=person, membership=request.membership)
+    chequebooks = _person_chequebooks(person, request.membership)
+    referrals = list(person.referrals.select_related("place", "mediator").order_by("-created_at"))
     return render(
         request,
         "orientation/person_detail.html",
         {
             "person": person,
+            # The papers of the latest referral this desk made and of the latest chequebook
+            # whose receipt it may print, side by side.
+            "paper_referral": next(
+                (r for r in referrals if r.from_organisation_id == request.organisation.pk),
+                None,
+            )
+            if is_front_desk_agent(request.membership)
+            else None,
+            "paper_chequebook": next(
+                (row["chequebook"] for row in reversed(chequebooks) if row["receipt"]), None
+            ),
             "assessments": person.assessments.select_related("assessed_by_organisation"),
             "gain": services.assessment_gain(beneficiary=person),
-            "chequebooks": selectors.beneficiary_chequebooks(person),
-            "referrals": person.referrals.select_related("place", "mediator"),
+            "chequebooks": chequebooks,
+            "referrals": referrals,
             "history": selectors.beneficiary_history(person),
             "can_anonymise": selectors.beneficiary_can_be_anonymised(person, request.membership),
             "is_front_desk": is_front_desk_agent(request.membership),
             "is_manager": is_programme_manager(request.membership),
         },
     )
+
+
+def _person_chequebooks(person, membership):
+    """The person's chequebooks, each with whether this organisation may open its page
+    (chequebooks_visible_to) and download its receipt (chequebook_receipt_allowed)."""
+    visible = set(
+        chequebooks_visible_to(membership).filter(beneficiary=person).values_list("pk", flat=True)
+    )
+    return [
+        {
+            "chequebook": c,
+            "visible": c.pk in visible,
+            "receipt": chequebook_receipt_allowed(c, membership),
+        }
+        for c in selectors.beneficiary_chequebooks(person)
+    ]
 
 
 @role_required(*FRONT_DESK, *MANAGERS, kinds=PEOPLE_KINDS)
@@ -628,6 +669,7 @@ def _mediator_referral_context(request, referral, **extra):
     return {
         "referral": referral,
         "steps": referral_next_steps(referral),
+        "can_redeem": Referral.objects.active().filter(pk=referral.pk).exists(),
         "person": person,
         "assessments": person.assessments.all()[:5],
         "gain": services.assessment_gain(beneficiary=person),

@@ -14,7 +14,7 @@ FRONT_DESK_REMINDED = event(
 )
 REFERRAL_REMINDED = event(
     "reporting.referral.reminded",
-    "{actor} ({organisation}) a relancé le médiateur de l'orientation en attente : {target}",
+    "{actor} ({organisation}) a relancé le médiateur de l'{target}, en attente de réponse",
     details=("mediator",),
 )
 
@@ -37,6 +37,6 @@ EXPORT_REQUESTED = event(
 EXPORT_DOWNLOADED = event(
     "reporting.export.downloaded",
     "{actor} ({organisation}) a téléchargé l'export de données personnelles « {kind} » "
-    "({rows} lignes)",
+    "({rows:ligne|lignes})",
     details=("kind", "rows"),
 )

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from passnum.core.text import french_count
 from passnum.organisations.roles import (
     is_front_desk_agent,
     is_programme_manager,
@@ -80,8 +81,9 @@ def chequebooks_allocate(
             )
             if len(books) != wanted:
                 raise ValidationError(
-                    f"Plage {first_number}–{last_number} : {len(books)} chéquier(s) sur "
-                    f"{wanted} disponible(s) dans le stock de l'{envelope} ({vintage})."
+                    f"Plage {first_number}–{last_number} : seulement "
+                    f"{french_count(len(books), 'chéquier disponible', 'chéquiers disponibles')}"
+                    f" sur {wanted} dans le stock de l'{envelope} ({vintage})."
                 )
         else:
             if not count or count < 1:

@@ -2,7 +2,7 @@
 
 from passnum.audit.events import event
 
-USER_LOGGED_IN = event("accounts.user.logged_in", "{actor} s'est connecté(e)")
+USER_LOGGED_IN = event("accounts.user.logged_in", "Connexion de {actor}")
 PASSWORD_CHANGED = event("accounts.password.changed", "{actor} a changé son mot de passe")
 PASSWORD_RESET = event("accounts.password.reset", "{actor} a réinitialisé son mot de passe")
 MFA_ADDED = event(

@@ -39,7 +39,7 @@ PLACE_APPOINTMENTS_SET = event(
 )
 PLACE_SLOT_ADDED = event(
     "directory.place.slot_added",
-    "{actor} a ajouté au lieu {target} le créneau {slot} ({capacity} personne(s))",
+    "{actor} a ajouté au lieu {target} le créneau {slot} ({capacity:personne|personnes})",
     details=("slot", "capacity"),
 )
 PLACE_SLOT_REMOVED = event(

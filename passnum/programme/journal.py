@@ -25,7 +25,7 @@ BUDGET_LINE_UPDATED = event(
 )
 ENVELOPE_UPDATED = event(
     "programme.envelope.updated",
-    "{actor} a fixé l'objectif « {target} » à {new} chéquiers (auparavant {old})",
+    "{actor} a fixé l'objectif « {target} » à {new:chéquier|chéquiers} (auparavant {old})",
     details=("old", "new"),
 )
 VINTAGE_CREATED = event("programme.vintage.created", "{actor} a créé le {target}")

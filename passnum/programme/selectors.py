@@ -3,6 +3,7 @@
 from django.db.models import Count, Q, Sum
 
 from passnum.audit.models import JournalEntry
+from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.territory.models import Commune, Epci, Side
 
 from .models import (
@@ -59,6 +60,32 @@ def programme_overview(programme: Programme) -> dict:
         "history": JournalEntry.objects.filter(action__startswith="programme.").select_related(
             "actor", "organisation"
         )[:10],
+    }
+
+
+def paper_issuer() -> dict:
+    """Rule: every paper the programme prints (referral sheet, receipt, statement, agreement,
+    report, a person's data) names its issuer: the programme owner's organisation (CD12),
+    with its address and contact as managers keep them in *Organisations*, and the
+    programme's name. Empty values are left out by the template."""
+    owner = (
+        Organisation.objects.filter(kind=OrganisationKind.OWNER)
+        .select_related("commune")
+        .order_by("id")
+        .first()
+    )
+    programme = programme_current()
+    town = ""
+    if owner is not None and owner.commune_id:
+        postcode = (owner.commune.postcodes or "").replace(",", " ").split()
+        town = " ".join([*postcode[:1], owner.commune.name])
+    return {
+        "name": owner.name if owner else "",
+        "address": owner.address if owner else "",
+        "town": town,
+        "phone": owner.phone if owner else "",
+        "email": owner.email if owner else "",
+        "programme": programme.name if programme else "Pass numérique",
     }
 
 

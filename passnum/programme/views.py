@@ -7,6 +7,7 @@ from django_tables2 import RequestConfig
 
 from passnum.audit.selectors import journal_for_object
 from passnum.core.forms import form_add_service_errors
+from passnum.core.text import french_count
 from passnum.organisations.forms import FrontDeskTypeForm
 from passnum.organisations.models import FrontDeskType
 from passnum.organisations.permissions import MANAGERS, role_required
@@ -157,7 +158,10 @@ def envelopes(request):
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, f"{len(changed)} enveloppe(s) modifiée(s).")
+            messages.success(
+                request,
+                french_count(len(changed), "enveloppe modifiée", "enveloppes modifiées") + ".",
+            )
             return redirect("programme:envelopes")
     current = Envelope.objects.filter(programme=programme)
     epci_total = sum(e.chequebook_target for e in current if e.side == Side.EPCI)
@@ -271,8 +275,9 @@ def partners(request):
         )
         messages.success(
             request,
-            f"Liste des partenaires enregistrée ({len(added)} ajout(s), "
-            f"{len(removed)} retrait(s)).",
+            "Liste des partenaires enregistrée ("
+            f"{french_count(len(added), 'ajout', 'ajouts')}, "
+            f"{french_count(len(removed), 'retrait', 'retraits')}).",
         )
         return redirect("programme:partners")
     return render(

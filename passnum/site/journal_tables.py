@@ -1,8 +1,7 @@
 import django_tables2 as tables
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from passnum.audit.models import JournalEntry
+from passnum.core.text import french_date
 
 
 class JournalTable(tables.Table):
@@ -20,4 +19,4 @@ class JournalTable(tables.Table):
         empty_text = "Aucune entrée ne correspond à ces critères."
 
     def render_created_at(self, value):
-        return date_format(timezone.localtime(value), "j F Y, H:i")
+        return french_date(value, time=True)

@@ -42,7 +42,7 @@
       }, 120);
     }
   });
+  // A refused form's error summary has the focus (error-summary.js); otherwise line 1.
   var first = field("number", 1);
-  var refused = document.getElementById("refus");
-  if (refused) { refused.focus(); } else if (first && !first.value) { first.focus(); }
+  if (!document.querySelector("[data-error-summary]") && first && !first.value) { first.focus(); }
 })();

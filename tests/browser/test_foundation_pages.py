@@ -61,7 +61,9 @@ def test_a_manager_visits_the_programme_pages_and_edits_a_budget_line(
     check_a11y(page, "programme-budget-line")
     page.get_by_label("Montant").fill("abc")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_text("Saisissez un montant en euros").is_visible()
+    # Next to the field, and in the error summary at the top, which links to it.
+    assert page.locator(".errorlist").get_by_text("Saisissez un montant en euros").is_visible()
+    assert page.locator("[data-error-summary] a[href='#id_amount_cents']").is_visible()
     check_a11y(page, "programme-budget-line-error")
     page.get_by_label("Montant").fill("628 400,00")
     page.get_by_role("button", name="Enregistrer").click()

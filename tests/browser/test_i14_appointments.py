@@ -87,7 +87,9 @@ def test_front_desk_books_in_step_4_and_the_mediator_marks_it_held(page, demo, l
     check_a11y(page, "i14-5-done-with-appointment")
     assert "23:55" in page.content()
     with page.expect_download() as download_info:
-        page.locator("a[download]").click()
+        page.get_by_role(
+            "link", name="Télécharger la fiche d'orientation (PDF)"
+        ).click()  # step 5 offers two papers
     pdf = Path(download_info.value.path()).read_bytes()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Votre rendez-vous" in text and "23 h 55" in text

@@ -76,7 +76,7 @@ def test_a_manager_allocates_a_range_that_must_be_wholly_available(stock):
         first_number=5002,
         last_number=5003,
     )
-    with pytest.raises(ValidationError, match=r"1 chéquier\(s\) sur 3"):
+    with pytest.raises(ValidationError, match=r"seulement 1 chéquier disponible sur 3"):
         chequebooks_allocate(
             envelope=envelope,
             vintage=vintage,

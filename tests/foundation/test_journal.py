@@ -15,7 +15,7 @@ from django.utils import timezone
 from passnum.audit.events import ENTRY_FIELDS, Event, UnknownDetails
 from passnum.audit.models import JournalEntry, JournalIsAppendOnly
 from passnum.audit.selectors import journal_for_object
-from passnum.audit.sentences import EVENTS, sentence_for
+from passnum.audit.sentences import EVENTS, sentence_fill, sentence_for
 from passnum.organisations import journal as organisations_journal
 from passnum.programme import journal as programme_journal
 from tests.factories import (
@@ -255,8 +255,9 @@ def test_every_sentence_of_the_demo_finds_its_details():
     for entry in entries:
         declared = EVENTS.get(entry.action)
         assert declared is not None, f"no French sentence for {entry.action}"
-        declared.sentence.format_map(
-            Strict(entry.details or {}, actor="", organisation="", target=entry.target_repr)
+        sentence_fill(
+            declared.sentence,
+            Strict(entry.details or {}, actor="", organisation="", target=entry.target_repr),
         )
     assert missing == set()
 

@@ -43,12 +43,12 @@ def test_the_services_journal_their_actions_as_sentences(small, django_capture_o
         referral_remind(referral=r1, membership=small.manager)
     sentences = {e.action: sentence_for(e) for e in JournalEntry.objects.all()}
     who = f"{user.get_full_name()} ({small.manager.organisation.name})"
-    assert sentences["reporting.report.requested"] == f"{who} a demandé le {report}"
+    assert sentences["reporting.report.requested"] == f"{who} a demandé le {str(report).lower()}"
     assert sentences["reporting.export.requested"] == (
         f"{who} a demandé l'export de données personnelles "
         "« Chéquiers, un par ligne (données pseudonymisées) » (csv)"
     )
     assert sentences["reporting.referral.reminded"] == (
-        f"{who} a relancé le médiateur de l'orientation en attente : {r1}"
+        f"{who} a relancé le médiateur de l'orientation n° {r1.pk}, en attente de réponse"
     )
     assert JournalEntry.objects.get(action="reporting.export.requested").target_id == str(job.pk)

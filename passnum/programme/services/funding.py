@@ -68,7 +68,7 @@ def fund_call_issue(
             pdf = render_pdf(
                 "programme/pdf/fund_call.html",
                 {"call": call, "funder": funder, "programme": funder.programme,
-                 "balance": balance, "issuer": membership.organisation},
+                 "balance": balance},
                 title=str(call),
                 created=_noon(called_on),
             )  # fmt: skip
