@@ -15,7 +15,7 @@ MFA_REMOVED = event(
 )
 PROCONNECT_MATCHED = event(
     "accounts.proconnect.matched",
-    "{actor} s'est identifié(e) avec ProConnect : identité rattachée à son compte par "
+    "{actor} : première identification avec ProConnect, rattachée à son compte par "
     "l'adresse {email} ({how})",
     details=("email", "how"),
 )
