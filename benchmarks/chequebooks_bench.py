@@ -54,7 +54,8 @@ def main():
     manager = Membership.objects.create(user=user, organisation=owner, role=Role.PROGRAMME_MANAGER)
 
     if not args.skip_render:
-        settings.CELERY_TASK_ALWAYS_EAGER = False  # render by hand below, timed apart
+        # Render by hand below, timed apart: the chunks run in-process, one after the other
+        # (benchmarks/print_run_bench.py spreads them across real workers).
         from chequebooks import tasks
 
         tasks.print_run_render_task.delay = lambda *a, **k: None

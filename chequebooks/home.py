@@ -1,5 +1,6 @@
 """Panels this app adds to the home page of each role (see passnum.core.home)."""
 
+from django.conf import settings
 from django.db.models import Count, Q
 
 from passnum.core.home import Panel
@@ -25,17 +26,21 @@ def panels(request) -> list:
         # (``chequebooks_receipt_confirm``), whatever the vintage.
         row = selectors.desk_stock_figures(membership.organisation)
         row["ready"] = chequebook_handover_candidates(membership=membership).count()
+        row["idle_days"] = settings.PASSNUM_RADAR_STOCK_DAYS
         return [Panel("chequebooks/panels/desk.html", row, order=20)]
     if is_epci_coordinator(membership):
         rows = selectors.stock_by_envelope(membership)
         return [Panel("chequebooks/panels/coordinator.html", {"rows": rows}, order=30)]
     if is_programme_manager(membership):
-        # Vintages still running: an ended vintage's leftovers are on its reconciliation page.
-        stock = Chequebook.objects.filter(ongoing_q()).aggregate(
-            in_stock=Count("pk", filter=Q(state=ChequebookState.IN_STOCK)),
-            at_desks=Count("pk", filter=Q(state=ChequebookState.AT_FRONT_DESK)),
-            unconfirmed=Count("pk", filter=awaiting_receipt_q()),
-            handed_out=Count("pk", filter=Q(state=ChequebookState.HANDED_OUT)),
+        # Vintages still running: an ended vintage's leftovers are on its reconciliation page;
+        # at the desks: ``stock_at_desk_q`` (the dashboard's "en stock à l'accueil"), the
+        # chequebooks to give back (``to_give_back_q``) apart.
+        stock = Chequebook.objects.aggregate(
+            in_stock=Count("pk", filter=Q(ongoing_q(), state=ChequebookState.IN_STOCK)),
+            at_desks=Count("pk", filter=selectors.stock_at_desk_q()),
+            unconfirmed=Count("pk", filter=Q(ongoing_q()) & awaiting_receipt_q()),
+            handed_out=Count("pk", filter=Q(ongoing_q(), state=ChequebookState.HANDED_OUT)),
+            to_give_back=Count("pk", filter=selectors.to_give_back_q()),
         )
         runs = list(
             PrintRun.objects.filter(

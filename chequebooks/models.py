@@ -78,6 +78,41 @@ class PrintRun(models.Model):
         return f"Impression n° {self.pk}"
 
 
+def print_run_part_path(instance, filename):
+    """A chunk's part of a print file carries security codes in clear, like the file itself:
+    private storage, an unguessable folder, deleted once merged (or once its attempt is
+    void)."""
+    return f"private/print-runs/parts/{secrets.token_hex(16)}/{filename}"
+
+
+class PrintRunPart(models.Model):
+    """One chunk of a print run's rendering (``attempt``: the rendering that planned it): a
+    range of the run's chequebook numbers rendered by its own Celery task, its PDF kept until
+    the last part done merges them all (``print_run_chunk_render``)."""
+
+    print_run = models.ForeignKey(PrintRun, on_delete=models.CASCADE, related_name="parts")
+    attempt = models.PositiveIntegerField()
+    index = models.PositiveIntegerField()
+    first_number = models.PositiveBigIntegerField()
+    last_number = models.PositiveBigIntegerField()
+    #: Set when a task claims the chunk: a second delivery of its task finds it taken.
+    started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to=print_run_part_path, blank=True, max_length=200)
+
+    class Meta:
+        verbose_name = "partie d'impression"
+        ordering = ["print_run", "attempt", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["print_run", "attempt", "index"], name="print_run_part_unique_index"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.print_run}, partie {self.index + 1}"
+
+
 class ImportBatch(models.Model):
     """Stock delivered by an external operator, imported from a CSV (all or nothing)."""
 

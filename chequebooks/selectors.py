@@ -1,9 +1,14 @@
 """Reads of the cheque stock, scoped to who asks."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Min, Q
+from django.utils import timezone
 
 from passnum.audit.models import JournalEntry
+from passnum.core.dates import paris_midnight
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.organisations.roles import (
     coordinator_epci_id,
@@ -14,7 +19,7 @@ from passnum.organisations.roles import (
 )
 from passnum.people.models import Beneficiary
 from passnum.programme.models import Envelope
-from passnum.programme.vintages import ongoing_q
+from passnum.programme.vintages import ongoing_q, vintage_alert_date, vintage_freeze_date
 from passnum.territory.models import Side
 
 from . import journal
@@ -26,7 +31,49 @@ from .models import (
     PrintRun,
     awaiting_receipt_q,
 )
-from .states import CHEQUEBOOK_NOT_HANDED_OUT_STATES, REDEEMED_STATES
+from .states import CHEQUEBOOK_NOT_HANDED_OUT_STATES, REDEEMED_STATES, UNREDEEMED_STATES
+
+# --- The stock's and the money's figures, one definition each ---------------------------------
+# Named as the dashboard's definitions name them; the home panels, the stock and vintage pages,
+# the dashboard (its tallies) and the exports all count with these.
+
+
+def stock_at_desk_q(prefix: str = "", *, today=None) -> Q:
+    """Rule (« en stock à l'accueil »): a chequebook held at a front desk (receipt confirmed
+    or not) of a vintage that has not ended (``ongoing_q``)."""
+    return Q(**{f"{prefix}state": ChequebookState.AT_FRONT_DESK}) & ongoing_q(
+        f"{prefix}vintage__", today=today
+    )
+
+
+def to_give_back_q(prefix: str = "", *, today=None) -> Q:
+    """Rule (« à rendre »): a chequebook still held at a front desk of a vintage that has
+    ended: not stock any more, to give back to the programme."""
+    return Q(**{f"{prefix}state": ChequebookState.AT_FRONT_DESK}) & ~ongoing_q(
+        f"{prefix}vintage__", today=today
+    )
+
+
+def idle_stock_q(prefix: str = "", *, today=None) -> Q:
+    """Rule (« en stock depuis plus de N jours », the radar's idle stock): stock at a desk
+    (``stock_at_desk_q``) allocated more than ``PASSNUM_RADAR_STOCK_DAYS`` days ago (Europe/Paris
+    midnight): it sleeps in a drawer, to hand out or to allocate elsewhere."""
+    today = today or timezone.localdate()
+    cutoff = paris_midnight(today - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
+    return stock_at_desk_q(prefix, today=today) & Q(**{f"{prefix}allocated_at__lt": cutoff})
+
+
+def committed_cents(cheques_bought: int, vintage) -> int:
+    """Rule (« engagé »): the cheques bought (opposed ones included) × the vintage's
+    commissioner cost."""
+    return cheques_bought * vintage.commissioner_cost_cents
+
+
+def credit_back_cents(cheques_expired: int, vintage) -> int:
+    """Rule (« à recréditer »): the cheques expired × the vintage's face value. A cheque
+    expires when its vintage ends unredeemed (``vintage_expire``): a running vintage has
+    nothing to credit back, only cheques not used yet (``UNREDEEMED_STATES``)."""
+    return cheques_expired * vintage.face_value_cents
 
 
 def chequebooks_visible_to(membership):
@@ -169,6 +216,7 @@ def _figures() -> dict:
         "redeemed": Count("pk", filter=redeemed),
         "cancelled": Count("pk", filter=Q(state=ChequeState.CANCELLED)),
         "expired": Count("pk", filter=Q(state=ChequeState.EXPIRED)),
+        "not_used_yet": Count("pk", filter=Q(state__in=UNREDEEMED_STATES)),
         "chequebooks": Count("chequebook", distinct=True),
         "chequebooks_handed_out": Count(
             "chequebook", distinct=True, filter=Q(chequebook__state=ChequebookState.HANDED_OUT)
@@ -186,8 +234,8 @@ def _figures() -> dict:
 def _complete(row: dict, vintage) -> dict:
     """A vintage's figures with every key of ``_figures`` (0 when it has no cheque)."""
     row = {**dict.fromkeys(_figures(), 0), **row}
-    row["unused"] = row["bought"] - row["redeemed"]
-    row["credit_back_cents"] = row["unused"] * vintage.face_value_cents
+    row["committed_cents"] = committed_cents(row["bought"], vintage)
+    row["credit_back_cents"] = credit_back_cents(row["expired"], vintage)
     return row
 
 
@@ -204,9 +252,10 @@ def reconciliation_scope(membership):
 def vintage_reconciliation(vintage, membership=None) -> dict:
     """The end-of-vintage figures, in cheques (one query), within ``reconciliation_scope``:
     bought, in stock, at front desks, handed out (not yet redeemed), redeemed (incl. on a
-    statement or paid), cancelled, expired; and the value to credit back: the face value of
-    every cheque never redeemed. In chequebooks: bought, handed out, started (a cheque
-    redeemed), not handed out."""
+    statement or paid), cancelled, expired, not used yet (``UNREDEEMED_STATES``); committed
+    (``committed_cents``) and to credit back (``credit_back_cents``: expired cheques, nothing
+    while the vintage runs). In chequebooks: bought, handed out, started (a cheque redeemed),
+    not handed out."""
     row = (
         reconciliation_scope(membership).filter(chequebook__vintage=vintage).aggregate(**_figures())
     )
@@ -238,26 +287,25 @@ def _held_at_desk(organisation):
 
 
 def desk_stock(organisation, *, today=None):
-    """Rule: a front desk's stock is the chequebooks it holds at the desk (receipt confirmed or
-    not) of a vintage that has not ended (``ongoing_q``). An ended vintage's chequebooks are
-    not stock any more: ``desk_ended_stock``, to give back."""
-    return _held_at_desk(organisation).filter(ongoing_q(today=today))
+    """A front desk's stock: the chequebooks it holds in stock at the desk
+    (``stock_at_desk_q``). An ended vintage's are not stock: ``desk_ended_stock``."""
+    return Chequebook.objects.filter(stock_at_desk_q(today=today), holder=organisation)
 
 
 def desk_ended_stock(organisation, *, today=None):
-    """The chequebooks a front desk still holds of an ended vintage (not stock: to give back)."""
-    return _held_at_desk(organisation).exclude(ongoing_q(today=today))
+    """The chequebooks a front desk has to give back (``to_give_back_q``)."""
+    return Chequebook.objects.filter(to_give_back_q(today=today), holder=organisation)
 
 
 def desk_stock_figures(organisation, *, today=None) -> dict:
     """A front desk's figures in one query: chequebooks awaiting receipt (whatever the vintage,
-    as ``chequebooks_awaiting_receipt``), in hand (``desk_stock``), of ended vintages
-    (``desk_ended_stock``)."""
-    ongoing = ongoing_q(today=today)
+    as ``chequebooks_awaiting_receipt``), in hand (``stock_at_desk_q``), to give back
+    (``to_give_back_q``), idle (``idle_stock_q``)."""
     return _held_at_desk(organisation).aggregate(
         awaiting=Count("pk", filter=awaiting_receipt_q()),
-        in_hand=Count("pk", filter=ongoing),
-        ended=Count("pk", filter=~ongoing),
+        in_hand=Count("pk", filter=stock_at_desk_q(today=today)),
+        ended=Count("pk", filter=to_give_back_q(today=today)),
+        idle=Count("pk", filter=idle_stock_q(today=today)),
     )
 
 
@@ -268,6 +316,53 @@ def beneficiaries_of_front_desk(organisation):
         "beneficiary_id"
     )
     return Beneficiary.objects.filter(Q(registered_by_organisation=organisation) | Q(pk__in=handed))
+
+
+def vintage_calendar(vintage, *, today=None) -> list[dict]:
+    """A vintage's three dated steps as its page says them: the D-30 alert
+    (``vintage_alert_date``, sent once: ``alert_sent_at``), the D-15 freeze
+    (``vintage_freeze_date``; the date freezes, the daily task records it:
+    ``handover_frozen_at``), the expiry after ``valid_until`` (``expired_at``). Each is
+    ``done``, ``late`` (its date is past and it has not happened), ``lifted`` (the freeze, by
+    a manager) or ``to_come``, with the day it happened."""
+    today = today or timezone.localdate()
+    alert, freeze = vintage_alert_date(vintage), vintage_freeze_date(vintage)
+    expiry = vintage.valid_until + timedelta(days=1)
+
+    def status(due, happened_at):
+        if happened_at:
+            return "done"
+        return "late" if today >= due else "to_come"
+
+    if vintage.freeze_lifted:
+        freeze_status = "lifted"
+    elif vintage.handover_frozen:
+        freeze_status = "done"
+    else:
+        freeze_status = status(freeze, vintage.handover_frozen_at)
+    return [
+        {
+            "step": "alert",
+            "label": "Alerte J-30",
+            "date": alert,
+            "status": status(alert, vintage.alert_sent_at),
+            "at": vintage.alert_sent_at,
+        },
+        {
+            "step": "freeze",
+            "label": "Gel des remises J-15",
+            "date": freeze,
+            "status": freeze_status,
+            "at": vintage.handover_frozen_at,
+        },
+        {
+            "step": "expiry",
+            "label": "Expiration des chèques",
+            "date": expiry,
+            "status": status(expiry, vintage.expired_at),
+            "at": vintage.expired_at,
+        },
+    ]
 
 
 #: The journal events of a chequebook that are moves of the chequebook itself but no stock

@@ -19,10 +19,9 @@ from passnum.organisations.permissions import (
     MANAGERS,
     role_required,
 )
+from passnum.organisations.roles import is_programme_manager
 from passnum.programme.models import Vintage
 from passnum.programme.vintages import (
-    vintage_alert_date,
-    vintage_freeze_date,
     vintage_has_ended,
     vintage_is_frozen,
 )
@@ -561,6 +560,9 @@ def vintage_reconciliation(request, year):
     vintage = get_object_or_404(Vintage, year=year)
     figures = selectors.vintage_reconciliation(vintage, request.membership)
     frozen, ended = vintage_is_frozen(vintage), vintage_has_ended(vintage)
+    # The journal's entries on a vintage count the whole programme's cheques: shown to its
+    # managers; a coordinator's page says only its EPCI's figures.
+    history = journal_for_object(vintage) if is_programme_manager(request.membership) else None
     return render(
         request,
         "chequebooks/vintage_reconciliation.html",
@@ -570,9 +572,8 @@ def vintage_reconciliation(request, year):
             "scope": _scope_label(request),
             "frozen": frozen,
             "ended": ended,
-            "alert_date": vintage_alert_date(vintage),
-            "freeze_date": vintage_freeze_date(vintage),
-            "history": journal_for_object(vintage),
+            "calendar": selectors.vintage_calendar(vintage),
+            "history": history,
             "can_lift": services.vintage_freeze_may_be_lifted_by(vintage, request.membership),
         },
     )

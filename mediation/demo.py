@@ -12,9 +12,10 @@ from stdnum import luhn
 from chequebooks.demo import demo_cheque_code
 from chequebooks.models import Chequebook, ChequebookState
 from chequebooks.states import REDEEMED_STATES
-from orientation.models import Referral, ReferralState
+from orientation.demo import FIRST_SESSION_DELAY, referral_first_session_on
+from orientation.models import ACTIVE_REFERRAL_STATES, MEDIATOR_VISIBLE_STATES, Referral
 from passnum.accounts.models import User
-from passnum.core.dates import month_start, previous_month
+from passnum.core.dates import month_start, next_month, paris_midnight, previous_month
 from passnum.directory.models import MediatorProfile, Place, QualificationStatus
 from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
 from passnum.organisations.services import membership_add
@@ -194,6 +195,8 @@ MEDIATORS = [
     ),
 ]
 
+STATEMENT_HOUR = datetime.timedelta(hours=9)
+
 APPLIED_NAME = "Atelier numérique du Lévézou"
 
 
@@ -329,7 +332,9 @@ def load_activity(ctx) -> None:
     manager = Membership.objects.filter(
         user=ctx.users.get("gestionnaire@demo.passnum.fr"), organisation=ctx.orgs["cd12"]
     ).first()
-    # Chequebooks handed out, not started, with the mediator they were referred to.
+    # Chequebooks handed out, not started, with the mediator they were referred to. A
+    # chequebook handed out without a referral that went anywhere stays unused (the radar's
+    # "never started"), and so does one referred to a mediator who has not answered yet.
     candidates = (
         Chequebook.objects.filter(state=ChequebookState.HANDED_OUT, beneficiary__isnull=False)
         .exclude(cheques__state__in=REDEEMED_STATES)
@@ -337,29 +342,29 @@ def load_activity(ctx) -> None:
         .order_by("number")
     )
     referrals = {}
-    live = [ReferralState.PROPOSED, ReferralState.ACCEPTED, ReferralState.FIRST_SESSION]
     for r in Referral.objects.filter(
-        beneficiary__chequebooks__in=candidates, state__in=live
+        beneficiary__chequebooks__in=candidates, state__in=MEDIATOR_VISIBLE_STATES
     ).select_related("mediator"):
         referrals.setdefault(r.beneficiary_id, r)
     mediators = [ctx.orgs[k] for k, *_ in MEDIATORS if k in ctx.orgs]
     kept_for_browser = False
     plan = []  # (chequebook, mediator, referral)
-    for i, chequebook in enumerate(candidates):
+    for chequebook in candidates:
         if not vintage_is_valid_on(chequebook.vintage, ctx.today):
             continue
         referral = referrals.get(chequebook.beneficiary_id)
-        mediator = referral.mediator if referral else mediators[i % len(mediators)]
-        if mediator == rouergue and referral is not None and not kept_for_browser:
+        if referral is None:
+            continue
+        if referral.mediator == rouergue and not kept_for_browser:
             kept_for_browser = True  # a referred person's chequebook left whole
             continue
-        plan.append((chequebook, mediator, referral))
+        plan.append((chequebook, referral.mediator, referral))
     if not plan:
         return
     # Months: the four months before this one, whatever the calendar year (each gets a
     # statement, so that every status shows all year round), then this month (no statement).
-    # Demo only: in the first months of a year, some of those redemptions are dated before
-    # the vintage's 1 January (the real service would have refused them on those days).
+    # Each chequebook's sessions start on its first session (``_first_session_day``), after
+    # its hand-over and its referral, and come back every month until this one.
     months = []
     first = ctx.today.replace(day=1)
     m = first
@@ -381,11 +386,16 @@ def load_activity(ctx) -> None:
             continue
         cheques = iter(chequebook.cheques.order_by("position"))
         per_month = 2 if index % 3 == 0 else 1  # one or two sessions a month, every month
-        for step, month in enumerate(months):
+        start = _first_session_day(chequebook, referral)
+        step = 0
+        for month in months:
+            if month < start.replace(day=1) or start > ctx.today:
+                continue
+            day = min(max(month.replace(day=3 + index % 20), start), ctx.today)
             batch = [c for _, c in zip(range(per_month), cheques, strict=False)]
             if not batch:
                 continue
-            day = min(month.replace(day=3 + index % 20), ctx.today)
+            answers = referral if step == 0 and referral.state in ACTIVE_REFERRAL_STATES else None
             result = redemption_submit(
                 membership=membership,
                 token=f"demo-{chequebook.number}-{step}",
@@ -394,14 +404,18 @@ def load_activity(ctx) -> None:
                 date=ctx.today,
                 duration_minutes=60 + 30 * (index % 3),
                 themes=[themes[index % len(themes)], themes[(index + 2) % len(themes)]],
-                referral=referral if step == 0 else None,
+                referral=answers,
             )
+            step += 1
             if not result.ok:
                 continue
-            # Demo only: date the activity in the month it illustrates.
+            # Demo only: date the activity on the day it illustrates.
             at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 30)))
             Redemption.objects.filter(activity=result.activity).update(redeemed_at=at)
             Activity.objects.filter(pk=result.activity.pk).update(date=day)
+            if answers is not None:  # the referral's first session is this one
+                Referral.objects.filter(pk=referral.pk).update(state_changed_at=at)
+                Referral.objects.filter(pk=referral.pk, accepted_at__gt=at).update(accepted_at=at)
     # Statements: the oldest month paid, then sent, validated, issued.
     past = [m for m in months if m < first]
     for position, month in enumerate(past):
@@ -427,3 +441,33 @@ def load_activity(ctx) -> None:
                     paid_at=min(month_start(month) + datetime.timedelta(days=45), ctx.today),
                     reference=f"VIR-{month:%Y%m}-{statement.number:04d}",
                 )
+            _date_statement(statement, month, ctx.today)
+
+
+def _first_session_day(chequebook, referral) -> datetime.date:
+    """The day of a chequebook's first session: the referral's (``referral_first_session_on``)
+    once the mediator answered, else a week after the hand-over."""
+    now = timezone.now()
+    if referral.accepted_at:
+        at = referral_first_session_on(referral, now=now)
+    else:
+        at = min(max(referral.created_at, chequebook.handed_out_at) + FIRST_SESSION_DELAY, now)
+    return timezone.localtime(at).date()
+
+
+def _date_statement(statement, month, today) -> None:
+    """Demo only: a month's statement is issued three days after the month ends, validated
+    four days later, sent three days after that; paid (``statement_pay``'s date) after."""
+    issued = paris_midnight(next_month(month) + datetime.timedelta(days=3)) + STATEMENT_HOUR
+    now = timezone.now()
+    issued = min(issued, now)
+    validated = min(issued + datetime.timedelta(days=4), now)
+    sent = min(validated + datetime.timedelta(days=3), now)
+    Statement.objects.filter(pk=statement.pk).update(issued_at=issued)
+    Statement.objects.filter(pk=statement.pk, validated_at__isnull=False).update(
+        validated_at=validated
+    )
+    Statement.objects.filter(pk=statement.pk, sent_at__isnull=False).update(sent_at=sent)
+    Statement.objects.filter(pk=statement.pk, paid_at__lt=timezone.localtime(sent).date()).update(
+        paid_at=min(timezone.localtime(sent).date() + datetime.timedelta(days=10), today)
+    )

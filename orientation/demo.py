@@ -11,6 +11,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from chequebooks.models import Chequebook, StockMovement
 from chequebooks.services import chequebook_handover_candidates
 from passnum.accounts.models import User
 from passnum.directory.models import Place
@@ -23,7 +24,7 @@ from passnum.programme.demo import DEMO_PASSWORD
 from passnum.programme.models import TargetPublic
 from passnum.territory.models import Commune
 
-from .models import Referral
+from .models import Assessment, Referral
 from .services import (
     assessment_no_handover,
     assessment_record,
@@ -38,6 +39,25 @@ from .services import (
     referral_first_session_held,
     referral_lapse,
 )
+
+#: How many days ago each step's person first came (then spread over up to 20 more days):
+#: enough for their story. "handed": a chequebook never started, past the radar's 60 days;
+#: "follow_up": a referral left unanswered past the 14 days' follow-up.
+STORY_DAYS = {
+    "handed": 75,
+    "referred": 25,
+    "follow_up": 20,
+    "accepted": 60,
+    "first_session": 95,
+    "completed": 140,
+    "reassessed": 120,
+    "declined": 70,
+    "lapsed": 75,
+}
+#: Within the first visit: assessment, hand-over and referral, a few minutes apart.
+VISIT_STEP = datetime.timedelta(minutes=10)
+ANSWER_DELAY = datetime.timedelta(days=3)
+FIRST_SESSION_DELAY = datetime.timedelta(days=7)
 
 #: Which answer (0 = needs the most help, 2 = autonomous) a demo person gives.
 LOW, MID, HIGH = 0, 1, 2
@@ -169,15 +189,10 @@ def load(ctx) -> None:
             contact_consent=index % 3 != 0,
             target_public=publics[public],
         )
-        days_ago = 3 + (index * 5) % 40
-        if step in ("follow_up",):
-            days_ago = 20
-        if step == "lapsed":
-            days_ago = 75
-        Beneficiary.objects.filter(pk=person.pk).update(
-            created_at=now - datetime.timedelta(days=days_ago),
-            consent_at=now - datetime.timedelta(days=days_ago),
-        )
+        # The person's story, in order: registered and assessed on their first visit (day 0),
+        # chequebook handed over and referral made that same visit, then the mediator's answer.
+        day0 = _first_visit(step, index, now)
+        Beneficiary.objects.filter(pk=person.pk).update(created_at=day0, consent_at=day0)
         if step == "registered":
             continue
         assessment = assessment_record(
@@ -186,6 +201,7 @@ def load(ctx) -> None:
             answers=_answers(questionnaire, level),
             questionnaire=questionnaire,
         )
+        Assessment.objects.filter(pk=assessment.pk).update(created_at=day0 + VISIT_STEP)
         if step == "assessed":
             continue
         if step == "anonymised":
@@ -204,7 +220,7 @@ def load(ctx) -> None:
         # the referral); people referred to Rouergue Numérique and still waiting get their
         # chequebook at their next visit, so that its inbox shows referrals to answer.
         if not (step in ("referred", "follow_up") and med == "med_rouergue"):
-            _hand_over(agent, person)
+            _hand_over(agent, person, at=day0 + 2 * VISIT_STEP)
         if step == "handed" or med is None:
             continue
         place = _place(ctx, med, communes.get(commune))
@@ -213,15 +229,25 @@ def load(ctx) -> None:
         referral = referral_create(
             beneficiary=person, place=place, membership=agent, assessment=assessment
         )
+        referred_at = day0 + 3 * VISIT_STEP
         Referral.objects.filter(pk=referral.pk).update(
-            created_at=now - datetime.timedelta(days=max(days_ago - 1, 0)),
-            state_changed_at=now - datetime.timedelta(days=max(days_ago - 1, 0)),
+            created_at=referred_at, state_changed_at=referred_at
         )
         mediator = _mediator(ctx, med)
         if step in ("accepted", "first_session", "completed", "reassessed"):
             referral_accept(referral=referral, membership=mediator)
+            # Answered a few days later; the first session a week after that (the mediation
+            # demo's redemptions start on that day: ``referral_first_session_on``).
+            answered = min(referred_at + ANSWER_DELAY, now)
+            Referral.objects.filter(pk=referral.pk).update(
+                accepted_at=answered, state_changed_at=answered
+            )
             if step in ("first_session", "completed"):
                 referral_first_session_held(referral=referral, membership=mediator)
+                referral.refresh_from_db(fields=["accepted_at", "created_at"])
+                Referral.objects.filter(pk=referral.pk).update(
+                    state_changed_at=referral_first_session_on(referral, now=now)
+                )
             if step == "completed":
                 referral_complete(referral=referral, membership=mediator)
             if step == "reassessed":  # the mediator's re-assessment: the gain shows
@@ -237,16 +263,51 @@ def load(ctx) -> None:
                 membership=mediator,
                 reason="Plus de place avant deux mois : orientez vers un lieu proche.",
             )
+            Referral.objects.filter(pk=referral.pk).update(
+                state_changed_at=min(referred_at + ANSWER_DELAY, now)
+            )
         elif step == "lapsed":
             referral_lapse(referral=referral, reason="non acceptée en 60 jours")
+            Referral.objects.filter(pk=referral.pk).update(
+                state_changed_at=min(referred_at + datetime.timedelta(days=60), now)
+            )
 
 
-def _hand_over(agent, person):
+def _first_visit(step, index, now):
+    """The day a demo person first came to the desk: long enough ago for the rest of their
+    story (``STORY_DAYS``, spread a little by ``index``). Demo only: loaded in the first
+    months of a year, a story may start before the current vintage's 1 January (its
+    chequebook is of that vintage: the real service would have refused it on those days)."""
+    days = STORY_DAYS.get(step, 3 + (index * 5) % 40)
+    if days >= 20:
+        days += (index * 7) % 20
+    day0 = (now - datetime.timedelta(days=days)).replace(hour=9, minute=30 + index % 20)
+    return min(day0, now - 4 * VISIT_STEP)
+
+
+def referral_first_session_on(referral, *, now):
+    """Demo: the first session, a week after the mediator accepted (never in the future)."""
+    return min((referral.accepted_at or referral.created_at) + FIRST_SESSION_DELAY, now)
+
+
+def _hand_over(agent, person, *, at):
+    """Hand a chequebook over through the service, then date it ``at``: the chequebook was
+    allocated to the desk (and received) two weeks before, if it was not earlier."""
     for chequebook in chequebook_handover_candidates(membership=agent)[:3]:
         try:
-            return beneficiary_hand_over(
+            book = beneficiary_hand_over(
                 beneficiary=person, chequebook_number=chequebook.number, membership=agent
             )
         except ValidationError:
             continue
+        allocated = min(book.allocated_at or at, at - datetime.timedelta(days=14))
+        received = min(book.received_at or at, allocated + datetime.timedelta(days=2))
+        Chequebook.objects.filter(pk=book.pk).update(
+            handed_out_at=at, allocated_at=allocated, received_at=received
+        )
+        book.movements.filter(kind=StockMovement.Kind.ALLOCATION, at__gt=allocated).update(
+            at=allocated
+        )
+        book.movements.filter(kind=StockMovement.Kind.RECEIPT, at__gt=received).update(at=received)
+        return book
     return None

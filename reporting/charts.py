@@ -9,6 +9,9 @@ from django.utils.safestring import mark_safe
 
 from passnum.core.money import format_number
 
+#: The longest bar label shown whole (longer ones are cut with "…").
+LABEL_CHARS = 32
+
 PALETTE = ["#1d4e89", "#2a7f62", "#b35c00", "#7a3b8f", "#8a1c1c", "#3d5a80"]
 
 
@@ -39,10 +42,13 @@ def bar_chart(chart_id: str, title: str, items: list[tuple[str, int]], *, unit_f
     for i, (label, value) in enumerate(items):
         y = 5 + i * row_h
         w = round(bar_w * (value or 0) / top)
-        text = label if len(label) <= 38 else label[:37] + "…"
+        # A label fits its 252 units (13-unit text: about 7.5 units a letter); cut, its whole
+        # text is the label's tooltip (and in the chart's description and table).
+        cut = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+        tip = f"<title>{escape(label)}</title>" if cut != label else ""
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="13" '
-            f'fill="#1f2328">{escape(text)}</text>'
+            f'fill="#1f2328">{tip}{escape(cut)}</text>'
             f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row_h - 8}" fill="{color}"/>'
             f'<text x="{label_w + w + 6}" y="{y + 17}" font-size="13" fill="#1f2328">'
             f"{escape(fmt(value or 0))}</text>"

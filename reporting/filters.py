@@ -73,7 +73,10 @@ class DashboardFilter(django_filters.FilterSet):
         self.membership = membership
         self.filters["organisation"].queryset = organisation_choices(membership)
         if scope_epci_id(membership):
+            # Rule: filters that apply to the viewer. An EPCI coordinator's figures are its
+            # EPCI's envelope, always of the EPCI side: neither an EPCI nor a side to choose.
             del self.filters["epci"]
+            del self.filters["side"]
 
     def keep(self, queryset, name, value):
         return queryset

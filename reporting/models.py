@@ -72,9 +72,12 @@ class ChequebookTally(Tally):
     beneficiary_epci = _fk("territory.Epci")
     # Chequebooks.
     chequebooks = models.PositiveIntegerField(default=0)  # bought (opposed ones included)
-    in_stock = models.PositiveIntegerField(default=0)
+    in_stock = models.PositiveIntegerField(default=0)  # the programme's, of running vintages
+    #: In stock at a desk (chequebooks' ``stock_at_desk_q``: a vintage not ended), at the refresh.
     at_front_desk = models.PositiveIntegerField(default=0)
-    #: At a front desk longer than the radar's threshold, at the refresh.
+    #: Still at a desk, of an ended vintage (chequebooks' ``to_give_back_q``), at the refresh.
+    to_give_back = models.PositiveIntegerField(default=0)
+    #: Idle at a desk (chequebooks' ``idle_stock_q``), at the refresh.
     stale_stock = models.PositiveIntegerField(default=0)
     cancelled_books = models.PositiveIntegerField(default=0)
     handed_out = models.PositiveIntegerField(default=0)  # ever handed to a person

@@ -32,6 +32,7 @@ from .selectors import (
     radar_referrals_overdue,
     scope_epci_id,
 )
+from .selectors.definitions import FIGURE_LABELS
 from .selectors.state_report import (
     PROGRAMME,
     STATE,
@@ -61,7 +62,7 @@ def front_desk_remind(*, organisation, membership, topic: str, count: int = 0) -
         event=journal.FRONT_DESK_REMINDED,
         target=organisation,
         membership=membership,
-        details={"topic": REMINDER_TOPICS[topic], "count": count},
+        details={"topic": reminder_topic(topic), "count": count},
         refused="Cet accueil a déjà été relancé dans les dernières 24 heures.",
         send=lambda: front_desk_remind_send.delay(organisation.pk, topic, count, membership.pk),
     )
@@ -104,8 +105,15 @@ def reminder_recipients(organisation) -> list[str]:
 REMINDER_TOPICS = {
     "not_started": "chéquiers remis et jamais commencés",
     "expiring": "chèques bientôt expirés",
-    "stock": "stock de chéquiers inutilisé",
+    # The radar's idle stock, named as the dashboard names it (``reminder_topic``).
+    "stock": "chéquiers {idle_stock}",
 }
+
+
+def reminder_topic(topic: str) -> str:
+    """A reminder's topic in words (``REMINDER_TOPICS``), the idle stock with its days."""
+    idle = FIGURE_LABELS["idle_stock"].format(days=settings.PASSNUM_RADAR_STOCK_DAYS).lower()
+    return REMINDER_TOPICS[topic].format(idle_stock=idle)
 
 
 def front_desk_reminder_send(*, organisation_id: int, topic: str, count: int, membership_id: int):
@@ -115,10 +123,10 @@ def front_desk_reminder_send(*, organisation_id: int, topic: str, count: int, me
     recipients = reminder_recipients(organisation)
     body = render_to_string(
         "reporting/email/front_desk_reminder.txt",
-        {"organisation": organisation, "topic": REMINDER_TOPICS[topic], "count": count,
+        {"organisation": organisation, "topic": reminder_topic(topic), "count": count,
          "sender": sender},
     )  # fmt: skip
-    subject = f"Pass numérique : relance – {REMINDER_TOPICS[topic]}"
+    subject = f"Pass numérique : relance – {reminder_topic(topic)}"
     send_mass_mail(
         [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients],
         fail_silently=False,

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from chequebooks.models import Chequebook, ChequebookState, ChequeState
 from chequebooks.states import REDEEMED_STATES, UNREDEEMED_STATES
-from mediation.models import Redemption, StatementStatus
+from mediation.models import Redemption
 from orientation.models import Assessment, Referral, referral_overdue_q
 from passnum.core.dates import paris_midnight
 from passnum.programme.vintages import ongoing_q
@@ -42,6 +42,7 @@ from .models import (
     ReferralTally,
     SummaryRun,
 )
+from .selectors.definitions import idle_stock_q, paid_q, stock_at_desk_q, to_give_back_q
 
 
 def _front_desk_epci():
@@ -53,9 +54,12 @@ def _front_desk_epci():
     )
 
 
+def _flag(q):
+    return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
 def chequebook_facts(*, as_of):
     """One row per chequebook with its dimensions and its cheques counted by state."""
-    stock_cutoff = paris_midnight(as_of - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
     not_started_cutoff = paris_midnight(
         as_of - timedelta(days=settings.PASSNUM_RADAR_NOT_STARTED_DAYS)
     )
@@ -92,14 +96,15 @@ def chequebook_facts(*, as_of):
                 default=Value("started"),
                 output_field=CharField(),
             ),
-            # Stale stock / never started, for the radar: only while the vintage is valid
+            # Stock at a desk and to give back (chequebooks' definitions), at the refresh.
+            d_ongoing=_flag(ongoing_q(today=as_of)),
+            d_at_desk=_flag(stock_at_desk_q(today=as_of)),
+            d_to_give_back=_flag(to_give_back_q(today=as_of)),
+            # Idle stock / never started, for the radar: only while the vintage is valid
             # (once it ended, its cheques expired and there is nothing left to act on).
             d_overdue=Case(
                 When(~ongoing_q(today=as_of), then=Value(False)),
-                When(
-                    Q(state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=stock_cutoff),
-                    then=Value(True),
-                ),
+                When(idle_stock_q(today=as_of), then=Value(True)),
                 When(
                     Q(
                         state=ChequebookState.HANDED_OUT,
@@ -115,8 +120,8 @@ def chequebook_facts(*, as_of):
         .values(
             "d_vintage", "d_envelope", "d_side", "d_envelope_epci", "d_front_desk",
             "d_front_desk_epci", "d_target_public", "d_beneficiary_epci", "d_month", "d_state",
-            "d_handed_out", "d_usage", "d_overdue", "m_cheques", "m_used", "m_paid", "m_expired",
-            "m_cancelled", "m_usable", "m_handed",
+            "d_handed_out", "d_usage", "d_overdue", "d_ongoing", "d_at_desk", "d_to_give_back",
+            "m_cheques", "m_used", "m_paid", "m_expired", "m_cancelled", "m_usable", "m_handed",
         )
     )  # fmt: skip
 
@@ -132,11 +137,7 @@ def redemption_facts():
             d_mediator=F("mediator_id"),
             d_place_epci=F("activity__place__commune__epci_id"),
             d_month=TruncMonth(TruncDate("redeemed_at")),
-            d_paid=Case(
-                When(statement__status=StatementStatus.PAID, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
+            d_paid=_flag(paid_q()),
             m_face=F("face_value_cents"),
             m_net=F("mediator_net_cents"),
         )
@@ -234,9 +235,12 @@ def _count_if(condition: str) -> str:
 
 CHEQUEBOOK_MEASURES = {
     "chequebooks": "COUNT(*)",
-    "in_stock": _count_if("t.d_state = 'in_stock'"),
-    "at_front_desk": _count_if("t.d_state = 'at_front_desk'"),
-    "stale_stock": _count_if("t.d_state = 'at_front_desk' AND t.d_overdue"),
+    # The programme's stock of the vintages still running (an ended vintage's is dead stock),
+    # as the manager's home counts it.
+    "in_stock": _count_if("t.d_state = 'in_stock' AND t.d_ongoing"),
+    "at_front_desk": _count_if("t.d_at_desk"),
+    "to_give_back": _count_if("t.d_to_give_back"),
+    "stale_stock": _count_if("t.d_at_desk AND t.d_overdue"),
     "cancelled_books": _count_if("t.d_state = 'cancelled'"),
     "handed_out": _count_if("t.d_handed_out"),
     "started": _count_if("t.d_handed_out AND t.m_used > 0"),

@@ -1,8 +1,21 @@
 """Tables of the dashboard's breakdowns and of the radar's lists (django-tables2)."""
 
 import django_tables2 as tables
+from django.conf import settings
+from django.utils.functional import lazy
 
 from passnum.core.money import format_cents, format_number, format_percent
+
+from .selectors.definitions import FIGURE_LABELS
+
+
+def _idle_label_now() -> str:
+    days = settings.PASSNUM_RADAR_STOCK_DAYS
+    return "Dont " + FIGURE_LABELS["idle_stock"].format(days=days).lower()
+
+
+#: "Dont en stock depuis plus de 60 jours" (the radar's idle stock), with today's setting.
+_idle_label = lazy(_idle_label_now, str)
 
 
 def custom_none(render) -> bool:
@@ -92,8 +105,8 @@ class PublicTable(BreakdownTable):
 
 class FrontDeskTable(BreakdownTable):
     name = tables.Column("Accueil")
-    at_front_desk = NumberColumn("En stock à l'accueil")
-    stale_stock = NumberColumn("Dont stock ancien")
+    at_front_desk = NumberColumn(FIGURE_LABELS["stock_at_desk"])
+    stale_stock = NumberColumn(_idle_label())
     handed_out = NumberColumn("Remis")
     started = NumberColumn("Commencés")
     not_started = NumberColumn("Jamais commencés (radar)")

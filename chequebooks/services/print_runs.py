@@ -3,7 +3,9 @@ generated then), relaunched when stalled, downloaded by managers."""
 
 import datetime
 import io
+import math
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -25,14 +27,16 @@ from ..models import (
     Cheque,
     Chequebook,
     PrintRun,
+    PrintRunPart,
 )
 from .codes import cheque_code_generate, cheque_code_hash, cheque_qr_svg
 
 PRINT_RUN_MAX = 10_000
-#: Chequebooks rendered per WeasyPrint call; the chunks are merged with pypdf.
-PRINT_RUN_CHUNK = 100
-#: A run "running" whose rendering gave no sign of life (``heartbeat_at``, moved after each
-#: chunk of about 20 s) for this long lost its worker and may be relaunched.
+#: Chequebooks rendered per chunk (one Celery task, one WeasyPrint call; about 5 s), unless
+#: the setting ``PASSNUM_PRINT_RUN_CHUNK`` says otherwise; the parts are merged with pypdf.
+PRINT_RUN_CHUNK = 25
+#: A run "running" whose rendering gave no sign of life (``heartbeat_at``, moved when each
+#: chunk starts and ends) for this long lost its worker and may be relaunched.
 PRINT_RUN_STALE_MINUTES = 15
 
 
@@ -151,22 +155,28 @@ def _print_run_create(*, vintage, envelope, chequebook_count, size, membership):
     return run
 
 
-def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> bool:
-    """Produce the print file of a run: for each chunk of chequebooks, generate fresh codes,
-    store only their keyed hashes, render the chunk (cover + cheques with QR codes), then
-    forget the codes; merge the chunks into one PDF kept in private storage.
+def print_run_chunk_size(chequebook_count: int) -> int:
+    """Rule: a run is rendered in chunks of ``PASSNUM_PRINT_RUN_CHUNK`` chequebooks (25, an
+    optional Django setting), each its own Celery task; a small run is cut in about ten
+    chunks (never less than one chequebook each), so its progress moves too."""
+    largest = getattr(settings, "PASSNUM_PRINT_RUN_CHUNK", PRINT_RUN_CHUNK)
+    return max(1, min(largest, math.ceil(chequebook_count / 10)))
+
+
+def print_run_render(*, print_run, chunk_size: int | None = None) -> bool:
+    """Claim a print run and cut its rendering in chunks, each its own Celery task
+    (``print_run_chunk_render``); the last chunk done merges the file.
 
     Rules: a run renders only once it is claimed: one conditional UPDATE moves it from
     "pending" to "running" and takes the next ``attempt``, and a run in any other state
     (already running, done, failed) is left alone — so a duplicate delivery of the task, or a
     call on a finished run, never regenerates codes already printed (returns False). A failed
     run, or a running one that lost its worker, renders again only after a manager
-    relaunched it (``print_run_relaunch``), with new codes for every cheque. The rendering
-    moves ``heartbeat_at`` at its claim and at each chunk, in the same transaction as the
-    chunk's hashes and only while it still owns its attempt: a rendering overtaken by a
-    relaunch stops there (returns False) and never writes hashes, file or status again.
-    Plaintext codes never reach the database; they exist only in memory while a chunk
-    renders, and in the file."""
+    relaunched it (``print_run_relaunch``), with new codes for every cheque. The claim plans
+    the attempt's chunks (ranges of chequebook numbers, ``print_run_chunk_size``) in the same
+    transaction, discards what an earlier attempt left (its parts' files hold codes), and
+    queues one task per chunk once committed. Returns True once the chunks are queued (when
+    tasks run in-process, the file is then done)."""
     run = print_run
     with transaction.atomic():
         claimed = PrintRun.objects.filter(pk=run.pk, status=PrintRun.Status.PENDING).update(
@@ -179,71 +189,163 @@ def print_run_render(*, print_run, chunk_size: int = PRINT_RUN_CHUNK) -> bool:
         if not claimed:
             return False
         attempt = PrintRun.objects.values_list("attempt", flat=True).get(pk=run.pk)
-    mine = PrintRun.objects.filter(pk=run.pk, status=PrintRun.Status.RUNNING, attempt=attempt)
-    try:
-        books = list(run.chequebooks.order_by("number"))
-        writer = PdfWriter()
-        vintage = run.vintage
-        for start in range(0, len(books), chunk_size):
-            chunk = books[start : start + chunk_size]
-            cheques = list(
-                Cheque.objects.filter(chequebook__in=chunk).order_by(
-                    "chequebook__number", "position"
+        _print_run_parts_discard(run)
+        numbers = list(run.chequebooks.order_by("number").values_list("number", flat=True))
+        size = chunk_size or print_run_chunk_size(len(numbers))
+        parts = PrintRunPart.objects.bulk_create(
+            [
+                PrintRunPart(
+                    print_run=run,
+                    attempt=attempt,
+                    index=i,
+                    first_number=numbers[start],
+                    last_number=numbers[min(start + size, len(numbers)) - 1],
                 )
-            )
-            sheets = {b.pk: {"chequebook": b, "cheques": []} for b in chunk}
-            for cheque in cheques:
-                code = cheque_code_generate()
-                cheque.code_hash = cheque_code_hash(code)
-                sheets[cheque.chequebook_id]["cheques"].append(
-                    {
-                        "number": cheque.number,
-                        "position": cheque.position,
-                        "code": code,
-                        "qr": cheque_qr_svg(number=cheque.number, code=code),
-                    }
-                )
-            with transaction.atomic():
-                # The heartbeat's UPDATE locks the run until the hashes are written: a relaunch
-                # cannot slip between the ownership check and the write.
-                if not mine.update(heartbeat_at=timezone.now()):
-                    return False
-                Cheque.objects.bulk_update(cheques, ["code_hash"], batch_size=2000)
-            pdf = render_pdf(
-                "chequebooks/pdf/print_run.html",
-                {"run": run, "vintage": vintage, "sheets": list(sheets.values())},
-                title=f"Impression n° {run.pk}",
-                created=run.created_at,
-            )
-            del sheets, cheques  # the codes leave memory with the chunk
-            writer.append(io.BytesIO(pdf))
-            done = min(start + chunk_size, len(books))
-            if not mine.update(progress=int(done * 99 / len(books)), heartbeat_at=timezone.now()):
-                return False
-        out = io.BytesIO()
-        writer.add_metadata({"/Title": f"Impression n° {run.pk}", "/Producer": "passnum"})
-        writer.write(out)
-        data = out.getvalue()
-        run.refresh_from_db()
-        run.file.save(f"impression-{run.pk}.pdf", ContentFile(data), save=False)
-        finished = mine.update(
-            file=run.file.name,
-            file_sha256=sha256(data),
-            status=PrintRun.Status.DONE,
-            progress=100,
-            heartbeat_at=timezone.now(),
-            finished_at=timezone.now(),
+                for i, start in enumerate(range(0, len(numbers), size))
+            ]
         )
-        if not finished:  # overtaken by a relaunch while merging: this file's codes are void
-            run.file.delete(save=False)
+        if not all(p.pk for p in parts):  # SQLite < 3.35 does not return ids
+            parts = list(PrintRunPart.objects.filter(print_run=run, attempt=attempt))
+    from ..tasks import print_run_chunk_task
+
+    for part in parts:
+        print_run_chunk_task.delay(part.pk)
+    return True
+
+
+def print_run_chunk_render(*, part_id: int) -> bool:
+    """Render one chunk of a print run: generate fresh codes for its cheques, store only
+    their keyed hashes, render the chunk (cover + cheques with QR codes) into a private part
+    file, forget the codes; the last chunk done merges the parts into the run's file.
+
+    Rules: a chunk renders once: one conditional UPDATE claims it (``started_at``), so a
+    second delivery of its task writes nothing (returns False). It writes only while its
+    attempt still owns the run (running, same ``attempt``): its hashes in the same
+    transaction as the run's heartbeat UPDATE, which locks the run row, and its part under
+    the run's row lock (``select_for_update``); a chunk overtaken by a relaunch, or by a
+    failure of another chunk, stops and deletes its part (returns False). Progress moves per
+    chunk (parts done ÷ parts, at most 99 % before the merge). The part that finds, under
+    the run's lock, every part of its attempt done is the last one, and it alone merges
+    (``_print_run_merge``): the merge runs once. Plaintext codes never reach the database;
+    they exist only in memory while a chunk renders, in its part until the merge, and in the
+    file."""
+    part = (
+        PrintRunPart.objects.select_related("print_run__vintage", "print_run__envelope")
+        .filter(pk=part_id)
+        .first()
+    )
+    if part is None:  # its attempt was discarded by a relaunch
+        return False
+    run, attempt = part.print_run, part.attempt
+    mine = PrintRun.objects.filter(pk=run.pk, status=PrintRun.Status.RUNNING, attempt=attempt)
+    with transaction.atomic():
+        # The run's row first, then the part's: every writer locks them in that order.
+        if not mine.update(heartbeat_at=timezone.now()):
             return False
-        run.refresh_from_db()
-        journal.PRINT_RUN_RENDERED.record(target=run)
+        if not PrintRunPart.objects.filter(pk=part.pk, started_at__isnull=True).update(
+            started_at=timezone.now()
+        ):
+            return False
+    try:
+        books = list(
+            run.chequebooks.filter(
+                number__gte=part.first_number, number__lte=part.last_number
+            ).order_by("number")
+        )
+        cheques = list(
+            Cheque.objects.filter(chequebook__in=books).order_by("chequebook__number", "position")
+        )
+        sheets = {b.pk: {"chequebook": b, "cheques": []} for b in books}
+        for cheque in cheques:
+            code = cheque_code_generate()
+            cheque.code_hash = cheque_code_hash(code)
+            sheets[cheque.chequebook_id]["cheques"].append(
+                {
+                    "number": cheque.number,
+                    "position": cheque.position,
+                    "code": code,
+                    "qr": cheque_qr_svg(number=cheque.number, code=code),
+                }
+            )
+        with transaction.atomic():
+            # The heartbeat's UPDATE locks the run until the hashes are written: a relaunch
+            # cannot slip between the ownership check and the write.
+            if not mine.update(heartbeat_at=timezone.now()):
+                return False
+            Cheque.objects.bulk_update(cheques, ["code_hash"], batch_size=2000)
+        pdf = render_pdf(
+            "chequebooks/pdf/print_run.html",
+            {"run": run, "vintage": run.vintage, "sheets": list(sheets.values())},
+            title=f"Impression n° {run.pk}",
+            created=run.created_at,
+        )
+        del sheets, cheques  # the codes leave memory with the chunk
+        part.file.save(f"partie-{part.index + 1:05d}.pdf", ContentFile(pdf), save=False)
+        with transaction.atomic():
+            owner = mine.select_for_update().first()
+            if owner is not None:
+                PrintRunPart.objects.filter(pk=part.pk).update(
+                    file=part.file.name, done_at=timezone.now()
+                )
+                parts = PrintRunPart.objects.filter(print_run=run, attempt=attempt)
+                total = parts.count()
+                done = parts.filter(done_at__isnull=False).count()
+                mine.update(progress=done * 99 // total, heartbeat_at=timezone.now())
+        if owner is None:  # overtaken while rendering: this part's codes are void
+            part.file.delete(save=False)
+            return False
+        if done == total:
+            return _print_run_merge(run=run, attempt=attempt)
         return True
     except Exception as exc:
-        mine.update(status=PrintRun.Status.FAILED, error=str(exc)[:1000])
-        journal.PRINT_RUN_FAILED.record(target=run, error=str(exc)[:200])
+        if mine.update(status=PrintRun.Status.FAILED, error=str(exc)[:1000]):
+            journal.PRINT_RUN_FAILED.record(target=run, error=str(exc)[:200])
+            _print_run_parts_discard(run)
         raise
+
+
+def _print_run_merge(*, run, attempt) -> bool:
+    """Merge an attempt's parts, in the order of their chequebook numbers, into the run's
+    file (private storage, its SHA-256 kept), mark the run done and delete the parts. Called
+    once, by the chunk that finished last (``print_run_chunk_render``); the file is kept only
+    if the attempt still owns the run."""
+    parts = list(PrintRunPart.objects.filter(print_run=run, attempt=attempt).order_by("index"))
+    writer = PdfWriter()
+    for part in parts:
+        with part.file.open("rb") as handle:
+            writer.append(io.BytesIO(handle.read()))
+    out = io.BytesIO()
+    writer.add_metadata({"/Title": f"Impression n° {run.pk}", "/Producer": "passnum"})
+    writer.write(out)
+    data = out.getvalue()
+    run.refresh_from_db()
+    run.file.save(f"impression-{run.pk}.pdf", ContentFile(data), save=False)
+    finished = PrintRun.objects.filter(
+        pk=run.pk, status=PrintRun.Status.RUNNING, attempt=attempt
+    ).update(
+        file=run.file.name,
+        file_sha256=sha256(data),
+        status=PrintRun.Status.DONE,
+        progress=100,
+        heartbeat_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
+    _print_run_parts_discard(run)
+    if not finished:  # overtaken by a relaunch while merging: this file's codes are void
+        run.file.delete(save=False)
+        return False
+    run.refresh_from_db()
+    journal.PRINT_RUN_RENDERED.record(target=run)
+    return True
+
+
+def _print_run_parts_discard(run) -> None:
+    """Delete a run's parts, rows and files (they hold codes in clear): once merged, once
+    their attempt failed, or when a new attempt is planned."""
+    parts = PrintRunPart.objects.filter(print_run=run)
+    for part in parts.exclude(file=""):
+        part.file.delete(save=False)
+    parts.delete()
 
 
 def _print_run_relaunchable() -> Q:

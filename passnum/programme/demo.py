@@ -224,14 +224,29 @@ def demo_refuse_in_production() -> None:
         raise RuntimeError("Les données de démonstration ne se chargent pas en production.")
 
 
+def demo_programme_years(today) -> tuple[int, int]:
+    """The demo programme runs over last year (an ended vintage), this year and next year."""
+    return today.year - 1, today.year + 1
+
+
+def demo_programme(today) -> Programme:
+    """The Aveyron programme over ``demo_programme_years``, with a vintage for each year: its
+    dates cover its vintages (a demo loaded in an earlier year is stretched to cover them)."""
+    start, end = demo_programme_years(today)
+    programme = programme_load_aveyron(start_year=start, end_year=end)
+    if programme.start_year > start or programme.end_year < end:
+        programme.start_year = min(programme.start_year, start)
+        programme.end_year = max(programme.end_year, end)
+        programme.save(update_fields=["start_year", "end_year"])
+    for year in range(start, end + 1):
+        vintage_defaults(programme=programme, year=year)
+    return programme
+
+
 def demo_load_foundation() -> DemoContext:
     with transaction.atomic():
-        programme = programme_load_aveyron()
         today = timezone.localdate()
-        # Illustrative relaunch: the current vintage (and the next one from December on),
-        # so that the demo can hand out and redeem cheques today.
-        for year in {today.year, today.year + (1 if today.month == 12 else 0)}:
-            vintage_defaults(programme=programme, year=year)
+        programme = demo_programme(today)
         ctx = DemoContext(programme=programme, today=today)
         for key, kind, name, side, epci_name, commune, address, phone in DEMO_ORGANISATIONS:
             commune_obj = Commune.objects.filter(name=commune).first()

@@ -6,20 +6,20 @@ paginated lists of what to act on now).
 
 Definitions (the dashboard states them too):
 
-- bought: every chequebook created for the programme (opposed ones included); committed
-  budget = cheques bought × the vintage's commissioner cost.
+- bought: every chequebook created for the programme (opposed ones included).
+- stock at desk, to give back, idle stock, committed, to credit back, paid: one definition
+  each, in ``definitions`` (the budget is cumulated to date: ``budget_filters``).
 - handed out: chequebooks ever handed to a person (opposed since included).
 - started: a handed-out chequebook with at least one cheque redeemed (redeemed, on a
   statement or paid); fully used: all its cheques redeemed.
 - cheques handed out: cheques of chequebooks handed to a person, opposed ones excepted: still
   in the person's hands, redeemed (any of the three states) or expired after hand-over.
 - redemption rate: cheques redeemed ÷ cheques handed out.
-- paid to mediators: the mediator's net of redemptions on a statement marked paid.
-- to be credited back: expired cheques × the vintage's face value.
 - funders: committed, paid and credited-back amounts are split across funders pro rata of
   their planned budget (the programme pools the money; no cheque is tied to one funder).
 """
 
+import dataclasses
 from collections import defaultdict
 
 from django.conf import settings
@@ -41,6 +41,7 @@ from .breakdowns import (
     epci_rows,
     residents_figures,
 )
+from .definitions import committed_cents, credit_back_cents
 from .radar import radar_referrals_overdue, radar_stale_stock
 from .scope import CB_SUMS, Filters, funnel_of, selected_epci, tally_rows
 
@@ -63,9 +64,10 @@ def dashboard_data(filters: Filters, *, today=None) -> dict:
         by_vintage[r["vintage_id"]].append(r)
         by_envelope[r["envelope_id"]].append(r)
 
-    # 2. Redemptions by vintage and paid: budget paid.
+    # 2. Redemptions by vintage and paid: budget paid, cumulated to date like the rest of the
+    # budget (``budget_filters``: the period does not apply to it).
     red_rows = list(
-        tally_rows(RedemptionTally, filters)
+        tally_rows(RedemptionTally, budget_filters(filters))
         .values("vintage_id", "paid")
         .annotate(n=Sum("redemptions"), face=Sum("face_value_cents"), net=Sum("mediator_net_cents"))
     )
@@ -105,6 +107,13 @@ def dashboard_data(filters: Filters, *, today=None) -> dict:
     data["by_month"] = by_month(filters)
     data["levels"], data["gain"] = assessment_levels(filters)
     return data
+
+
+def budget_filters(filters: Filters) -> Filters:
+    """Rule: the budget (planned, committed, paid, to credit back) is cumulated to date: the
+    period does not apply to it (the other filters do), so that "payé" and "engagé" share one
+    base. The dashboard says so next to it."""
+    return dataclasses.replace(filters, period_start=None, period_end=None)
 
 
 def _target_share(target, total_target, filters) -> float:
@@ -147,9 +156,9 @@ def _budget(vintages, by_vintage, red_rows, *, share=1.0) -> dict:
                 "vintage": vintage,
                 "year": vintage.year,
                 "cheques_bought": f.get("cheques_bought", 0),
-                "committed": f.get("cheques_bought", 0) * vintage.commissioner_cost_cents,
+                "committed": committed_cents(f.get("cheques_bought", 0), vintage),
                 "paid": paid_by_vintage.get(vid, 0),
-                "credit_back": f.get("expired", 0) * vintage.face_value_cents,
+                "credit_back": credit_back_cents(f.get("expired", 0), vintage),
                 "planned": sum(v for (_, y), v in planned_by_year.items() if y == vintage.year),
             }
         )

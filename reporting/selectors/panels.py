@@ -4,9 +4,11 @@ from django.db.models import Count, Q, Sum
 
 from chequebooks.models import Chequebook
 from chequebooks.selectors import desk_stock
-from mediation.models import Redemption, StatementStatus
+from mediation.models import Redemption
 from mediation.selectors import month_redemptions
 from orientation.models import Referral, ReferralState
+
+from .definitions import paid_q
 
 
 def front_desk_figures(organisation) -> dict:
@@ -31,10 +33,11 @@ def front_desk_figures(organisation) -> dict:
 
 def mediator_figures(organisation, *, today=None) -> dict:
     """The mediator's home figures: this month's redemptions (mediation's
-    ``month_redemptions``, the same month as its own panel), all of them, and what was paid."""
+    ``month_redemptions``, the same month as its own panel), all of them, and what was paid
+    (``paid_q``: the dashboard's "payé aux médiateurs" for this mediator)."""
     this_month = month_redemptions(organisation=organisation, today=today)
     return Redemption.objects.filter(mediator=organisation).aggregate(
         this_month=Count("pk", filter=Q(pk__in=this_month.values("pk"))),
         total=Count("pk"),
-        paid_cents=Sum("mediator_net_cents", filter=Q(statement__status=StatementStatus.PAID)),
+        paid_cents=Sum("mediator_net_cents", filter=paid_q()),
     )

@@ -1,18 +1,15 @@
 """The radar's lists: what to act on now, read live (paginated)."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
-from chequebooks.models import Chequebook, ChequebookState
+from chequebooks.models import Chequebook
 from orientation.models import Referral
-from passnum.core.dates import paris_midnight
 from passnum.organisations.models import Organisation
-from passnum.programme.vintages import expiring_within_q, ongoing_q
+from passnum.programme.vintages import expiring_within_q
 
 from ..models import ChequebookTally
+from .definitions import idle_stock_q
 from .scope import Filters, live_epci_filter, tally_rows
 
 
@@ -33,16 +30,11 @@ def chequebooks_in_scope(filters: Filters):
 
 
 def radar_stale_stock(filters: Filters, *, today=None):
-    """Chequebooks held by a front desk for more than PASSNUM_RADAR_STOCK_DAYS days, of
-    vintages still valid (an ended vintage's stock can no longer be used). Read live: the
+    """The idle stock (chequebooks' ``idle_stock_q``) in the filters' scope. Read live: the
     radar's number counts this very list."""
-    today = today or timezone.localdate()
-    cutoff = paris_midnight(today - timedelta(days=settings.PASSNUM_RADAR_STOCK_DAYS))
     return (
         chequebooks_in_scope(filters)
-        .filter(
-            ongoing_q(today=today), state=ChequebookState.AT_FRONT_DESK, allocated_at__lt=cutoff
-        )
+        .filter(idle_stock_q(today=today))
         .select_related("holder", "vintage", "envelope__epci")
         .order_by("allocated_at", "number")
     )

@@ -141,6 +141,7 @@ FUNNEL_MEASURES = {
     "usable": "usable",
     "in_stock": "in_stock",
     "at_front_desk": "at_front_desk",
+    "to_give_back": "to_give_back",
     "stale_stock": "stale_stock",
     "cancelled": "cancelled_books",
     "handed_out": "handed_out",

@@ -96,7 +96,8 @@ def test_manager_pages(page, demo, log_in, check_a11y, tmp_path):
     sub.get_by_role("link", name="Millésimes").click()
     check_a11y(page, "chequebooks-vintages")
     page.get_by_role("link", name=str(demo.current_year), exact=True).click()
-    assert "à recréditer" in page.content()
+    # A running vintage: its cheques not used yet, nothing to credit back (i13).
+    assert "non encore utilisés" in page.content() and "à recréditer" not in page.content()
     check_a11y(page, "chequebooks-reconciliation")
 
     page.goto(f"/cheques/chequiers/{held[1].pk}/")

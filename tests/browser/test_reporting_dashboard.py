@@ -45,7 +45,7 @@ def test_manager_dashboard_radar_export_and_report(page, demo, log_in, check_a11
     assert sum(int(re.sub(r"\D", "", t) or 0) for t in figures.all_inner_texts()) == expected
     page.get_by_role("link", name="← Tableau de bord").click()
     radar = page.get_by_role("table", name=re.compile("Par millésime"))
-    link = radar.get_by_role("link", name=re.compile("stock ancien")).first
+    link = radar.get_by_role("link", name=re.compile("en stock depuis plus de")).first
     expected = int(re.sub(r"\D", "", link.inner_text().split("chéquiers")[0]))
     link.click()
     page.wait_for_url("**/radar/stock/**")

@@ -313,7 +313,8 @@ def test_a_slow_rendering_overtaken_by_a_relaunch_stops_writing(
         return real_render(*args, **kwargs)
 
     monkeypatch.setattr("chequebooks.services.print_runs.render_pdf", slow_then_overtaken)
-    assert services.print_run_render(print_run=run, chunk_size=1) is False
+    # The first attempt was claimed (True); its chunks, overtaken, wrote nothing more.
+    assert services.print_run_render(print_run=run, chunk_size=1) is True
     run.refresh_from_db()
     assert run.status == PrintRun.Status.DONE and run.attempt == 2 and run.progress == 100
     assert _codes_match_the_file(run)

@@ -14,6 +14,7 @@ from chequebooks.services import (
     vintage_end_run,
     vintage_freeze_lift,
 )
+from chequebooks.states import UNREDEEMED_STATES
 from chequebooks.tasks import vintage_end_run as vintage_end_task
 from passnum.programme.models import Vintage
 from passnum.programme.vintages import (
@@ -186,7 +187,16 @@ def test_reconciliation_counts_each_state_and_the_value_to_credit_back(setting):
     assert figures["redeemed"] == 3
     assert figures["cancelled"] == 1
     assert figures["expired"] == 0
-    assert figures["credit_back_cents"] == (30 - 3) * setting["vintage"].face_value_cents
+    # A running vintage has nothing to credit back (expired cheques × face value, i13): its
+    # 26 cheques neither redeemed nor opposed are "not used yet".
+    assert figures["credit_back_cents"] == 0
+    assert figures["not_used_yet"] == 10 + 10 + 6
+    assert figures["committed_cents"] == 30 * setting["vintage"].commissioner_cost_cents
+    Cheque.objects.filter(
+        chequebook__vintage=setting["vintage"], state__in=UNREDEEMED_STATES
+    ).update(state=ChequeState.EXPIRED)
+    ended = vintage_reconciliation(setting["vintage"])
+    assert ended["credit_back_cents"] == 26 * setting["vintage"].face_value_cents
     assert setting["held"].state == ChequebookState.AT_FRONT_DESK
 
 

@@ -27,11 +27,14 @@ SERVICES = [
     ("materiel-solidaire", "Acquisition de matériel informatique à prix solidaire"),
 ]
 
+#: The APA is the Allocation personnalisée d'autonomie (migration 0003 corrects a stored label).
+APA_LABEL = "Bénéficiaires de l'Allocation personnalisée d'autonomie (APA)"
+
 TARGET_PUBLICS = {
     Side.CD12: [
         ("cd12-jeunes-mission-locale", "Jeunes non diplômés suivis par la Mission locale"),
         ("cd12-rsa", "Bénéficiaires du RSA"),
-        ("cd12-apa", "Bénéficiaires de l'Aide personnalisée d'autonomie (APA)"),
+        ("cd12-apa", APA_LABEL),
         ("cd12-monoparentales-caf", "Familles monoparentales suivies par la CAF"),
         ("cd12-handicap-savs", "Personnes en situation de handicap suivies par un SAVS"),
         ("cd12-parentalite", "Familles accompagnées à la parentalité par le CD12"),
@@ -95,15 +98,17 @@ def reference_data_load() -> None:
         Commune.objects.bulk_create(new)
 
 
-def programme_load_aveyron() -> Programme:
-    """Create (idempotently) the Aveyron programme 2020-2022 as the seed describes it:
-    funders and budget (CD12 300 000 €, EPCI 136 620 €, State 628 300 €), envelopes
-    (CD12 6 000 chequebooks; EPCI 3 000 split among the partner EPCI), and the vintages
-    2020-2022 with their amounts (10,00 € face value, 10,40 € cost, 9,60 € net)."""
+def programme_load_aveyron(*, start_year: int = 2020, end_year: int = 2022) -> Programme:
+    """Create (idempotently) the Aveyron programme as the seed describes it, over
+    ``start_year``-``end_year`` (the seed's 2020-2022 unless told; the demo's covers its
+    vintages): funders and budget (CD12 300 000 €, EPCI 136 620 €, State 628 300 €), envelopes
+    (CD12 6 000 chequebooks; EPCI 3 000 split among the partner EPCI), and a vintage per year
+    with its amounts (10,00 € face value, 10,40 € cost, 9,60 € net)."""
     reference_data_load()
     with transaction.atomic():
         programme, _ = Programme.objects.get_or_create(
-            name="Pass numérique Aveyron", defaults={"start_year": 2020, "end_year": 2022}
+            name="Pass numérique Aveyron",
+            defaults={"start_year": start_year, "end_year": end_year},
         )
         budget = [
             (Funder.Kind.CD12, "Conseil départemental de l'Aveyron", 300_000_00),
@@ -116,7 +121,9 @@ def programme_load_aveyron() -> Programme:
             )
             if created:
                 BudgetLine.objects.create(
-                    funder=funder, label="Programme 2020-2022", amount_cents=cents
+                    funder=funder,
+                    label=f"Programme {programme.start_year}-{programme.end_year}",
+                    amount_cents=cents,
                 )
         if not Epci.objects.filter(is_partner=True).exists():
             partners = _default_partner_epcis()

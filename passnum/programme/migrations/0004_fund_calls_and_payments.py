@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programme', '0002_territory'),
+        ('programme', '0003_apa_label_allocation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
