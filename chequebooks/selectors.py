@@ -15,6 +15,7 @@ from passnum.organisations.roles import (
     is_epci_coordinator,
     is_front_desk_agent,
     is_programme_manager,
+    sees_whole_programme,
 )
 from passnum.people.models import Beneficiary
 from passnum.programme.models import Envelope
@@ -103,11 +104,12 @@ def print_runs_visible_to(membership):
 
 
 def envelopes_visible_to(membership):
-    """Rule: programme managers (of the programme's owner) see every envelope; an EPCI
-    coordinator its EPCI's envelope (none when its structure has no EPCI); nobody else, nor
-    an inactive membership, any. The stock and vintage figures rest on it."""
+    """Rule: programme managers (of the programme's owner) and State observers
+    (``sees_whole_programme``) see every envelope; an EPCI coordinator its EPCI's envelope
+    (none when its structure has no EPCI); nobody else, nor an inactive membership, any. The
+    stock and vintage figures rest on it."""
     qs = Envelope.objects.select_related("epci")
-    if is_programme_manager(membership):
+    if sees_whole_programme(membership):
         return qs
     epci_id = coordinator_epci_id(membership)
     if epci_id:
@@ -119,7 +121,7 @@ def envelopes_scope_label(membership) -> str:
     """What ``envelopes_visible_to`` covers, said on the stock and vintage pages: nothing to
     say for the whole programme; the EPCI's envelope for its coordinator; and, for a
     coordinator whose structure has no EPCI, why the figures are empty."""
-    if membership is None or is_programme_manager(membership):
+    if membership is None or sees_whole_programme(membership):
         return ""
     envelope = envelopes_visible_to(membership).first()
     if envelope is None:

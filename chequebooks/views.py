@@ -12,7 +12,13 @@ from passnum.core.exports import table_response
 from passnum.core.forms import form_add_service_errors
 from passnum.core.numbers import number_or_none
 from passnum.organisations.models import OrganisationKind
-from passnum.organisations.permissions import COORDINATORS, FRONT_DESK, MANAGERS, role_required
+from passnum.organisations.permissions import (
+    COORDINATORS,
+    FIGURE_READERS,
+    FRONT_DESK,
+    MANAGERS,
+    role_required,
+)
 from passnum.organisations.roles import is_programme_manager
 from passnum.programme.models import Vintage
 from passnum.programme.vintages import (
@@ -535,7 +541,7 @@ def _scope_label(request):
     return selectors.envelopes_scope_label(request.membership)
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def vintage_list(request):
     """Every vintage with its figures (one grouped query), within the person's scope."""
     rows = [
@@ -549,7 +555,7 @@ def vintage_list(request):
     )
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def vintage_reconciliation(request, year):
     vintage = get_object_or_404(Vintage, year=year)
     figures = selectors.vintage_reconciliation(vintage, request.membership)

@@ -3,7 +3,11 @@
 Figures only (the other apps' panels carry the actions), so they come after them."""
 
 from passnum.core.home import Panel
-from passnum.organisations.roles import is_coordinating, is_front_desk_agent, is_mediator_member
+from passnum.organisations.roles import (
+    is_front_desk_agent,
+    is_mediator_member,
+    reads_figures,
+)
 
 from . import selectors
 
@@ -31,6 +35,6 @@ def panels(request) -> list:
                 FIGURES_ORDER,
             )
         ]
-    if is_coordinating(membership):
+    if reads_figures(membership):
         return [Panel("reporting/panels/dashboard_link.html", {}, FIGURES_ORDER)]
     return []

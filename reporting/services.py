@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Count, Q
@@ -33,6 +34,12 @@ from .selectors import (
     scope_epci_id,
 )
 from .selectors.definitions import FIGURE_LABELS
+from .selectors.state_report import (
+    PROGRAMME,
+    STATE,
+    state_report_rows,
+    state_report_sections,
+)
 from .summaries import summaries_refresh  # noqa: F401  (re-exported: the tally rebuild)
 
 
@@ -208,7 +215,22 @@ def report_generate(*, report_id: int) -> Report:
     report = Report.objects.select_related("epci", "created_by").get(pk=report_id)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING)
     try:
-        report_render(report)
+        # The report states the figures of the day it is produced, not of the last refresh:
+        # hand-overs and redemptions over the period, everything else (stock, funnel,
+        # budget, radar and its expiry windows) to the day of production, as it says.
+        summaries_refresh()
+        if not report.file:
+            # Rendered once: its bytes written whole (temporary file, then rename) and
+            # recorded with their SHA-256 only if no other rendering did first.
+            pdf = report_render(report)
+            file_record_once(
+                report, field="file", name=f"rapport-{report.pk}.pdf", data=pdf, sha256=sha256(pdf)
+            )
+        name = state_report_name(report)
+        if report.epci_id is None and not default_storage.exists(name):
+            # A whole-programme report has its State version too (same figures, the funder's
+            # selection), kept beside it, written whole by the private storage.
+            default_storage.save(name, ContentFile(report_render(report, variant=STATE)))
         Report.objects.filter(pk=report.pk).update(
             status=Report.Status.DONE, finished_at=timezone.now()
         )
@@ -219,31 +241,41 @@ def report_generate(*, report_id: int) -> Report:
     return report
 
 
-def report_render(report: Report, *, template_name: str = "reporting/report_pdf.html") -> Report:
-    """Produce the PDF of a report: key figures, charts and tables for its period and scope
-    (the one rendering of a periodic report; a variant passes its own template).
-
-    Rules: the report states the figures of the day it is produced, not of the last refresh:
-    hand-overs and redemptions over the period, everything else (stock, funnel, budget, radar
-    and its expiry windows) to the day of production, as it says. Rendered once: its bytes
-    are written whole (temporary file, then rename) and recorded with their SHA-256 only if
-    no other rendering did first (``file_record_once``)."""
-    if report.file:
-        return report
-    summaries_refresh()
-    filters = Filters(
+def report_filters(report) -> Filters:
+    """A report's figures: hand-overs and redemptions over its period, in its scope."""
+    return Filters(
         period_start=report.period_start,
         period_end=report.period_end,
         scope_epci_id=report.epci_id,
     )
-    context = dashboard_context(filters, for_pdf=True)
-    context.update({"report": report, "generated_at": timezone.now()})
+
+
+def report_render(report, *, variant: str = PROGRAMME) -> bytes:
+    """The one rendering of a periodic report (PDF, ``reporting/report_pdf.html``): the
+    dashboard's figures for its period and scope (``dashboard_context``). ``variant``: the
+    programme's full report, or the State's (``STATE``: the figures a funder asks for,
+    ``state_report_rows``, whole programme only)."""
+    if variant not in (PROGRAMME, STATE):
+        raise ValueError(f"Unknown report variant {variant!r}")
+    context = dashboard_context(report_filters(report), for_pdf=True)
+    context.update({"report": report, "generated_at": timezone.now(), "variant": variant})
+    if variant == STATE:
+        context["state_sections"] = state_report_sections(state_report_rows(context))
     created = timezone.make_aware(datetime.datetime.combine(report.period_end, datetime.time(12)))
-    pdf = render_pdf(template_name, context, title=str(report), created=created)
-    file_record_once(
-        report, field="file", name=f"rapport-{report.pk}.pdf", data=pdf, sha256=sha256(pdf)
-    )
-    return report
+    title = f"{report} – version pour l'État" if variant == STATE else str(report)
+    return render_pdf("reporting/report_pdf.html", context, title=title, created=created)
+
+
+def state_report_name(report) -> str:
+    """Where a whole-programme report's State version is kept: beside the report's PDF
+    (private storage, served only by ``report_state_download``)."""
+    return f"reporting/reports/rapport-{report.pk}-etat.pdf"
+
+
+def state_report_figures(report) -> list[dict]:
+    """The State version's figures, line by line (its XLSX): ``state_report_rows`` for the
+    report's period, from the tallies as last rebuilt."""
+    return state_report_rows(dashboard_context(report_filters(report)))
 
 
 # --- Exports ----------------------------------------------------------------------------------
@@ -286,6 +318,7 @@ EXPORT_COLUMNS = [
     ("envelope__epci__name", "Enveloppe EPCI"),
     ("state", "État"),
     ("holder__name", "Accueil détenteur"),
+    ("holder__front_desk_type__label", "Type d'accueil"),
     ("allocated_at", "Attribué le"),
     ("handed_out_at", "Remis le"),
     ("beneficiary_id", "Personne (n°)"),

@@ -160,14 +160,43 @@ class LevelTable(BreakdownTable):
         return "" if value is None else round(value, 2)
 
 
+class FrontDeskTypeTable(BreakdownTable):
+    name = tables.Column("Type d'accueil")
+    at_front_desk = NumberColumn("En stock aux accueils")
+    handed_out = NumberColumn("Remis")
+    started = NumberColumn("Commencés")
+    full = NumberColumn("Entièrement utilisés")
+    cheques_handed_out = NumberColumn("Chèques remis")
+    used = NumberColumn("Chèques encaissés")
+    rate = RateColumn("Taux d'utilisation")
+
+    class Meta(BreakdownTable.Meta):
+        caption = "Par type d'accueil"
+
+
 BREAKDOWNS = {
     "epci": ("Par EPCI", EpciTable),
     "publics": ("Par public cible", PublicTable),
     "accueils": ("Par accueil", FrontDeskTable),
+    "types-accueil": ("Par type d'accueil", FrontDeskTypeTable),
     "mediateurs": ("Par acteur de médiation", MediatorTable),
     "mois": ("Par mois", MonthTable),
     "autonomie": ("Autonomie numérique", LevelTable),
 }
+
+
+class StateReportTable(tables.Table):
+    """The State version of a periodic report, one figure a line (its XLSX)."""
+
+    section = tables.Column("Rubrique")
+    label = tables.Column("Indicateur")
+    value = tables.Column("Valeur", default="")
+    unit = tables.Column("Unité")
+
+    class Meta:
+        orderable = False
+        template_name = "tables/table.html"
+        caption = "Rapport pour l'État"
 
 
 class StaleStockTable(tables.Table):

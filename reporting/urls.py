@@ -25,6 +25,11 @@ urlpatterns = [
     path("orientations/<int:pk>/relancer/", views.referral_remind, name="referral_remind"),
     path("rapports/", views.report_list, name="reports"),
     path("rapports/<int:pk>/telecharger/", views.report_download, name="report_download"),
+    path(
+        "rapports/<int:pk>/etat.<str:fmt>",
+        views.report_state_download,
+        name="report_state_download",
+    ),
     path("exports/", views.export_create, name="export_create"),
     path("exports/<int:pk>/", views.export_detail, name="export"),
     path("exports/<int:pk>/telecharger/", views.export_download, name="export_download"),

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -10,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
 from orientation import services as orientation_services
@@ -19,14 +20,14 @@ from passnum.core.exports import table_response
 from passnum.core.forms import form_add_service_errors
 from passnum.core.numbers import number_or_none
 from passnum.organisations.models import Organisation, OrganisationKind
-from passnum.organisations.permissions import COORDINATORS, role_required
-from passnum.organisations.roles import is_programme_manager
+from passnum.organisations.permissions import COORDINATORS, FIGURE_READERS, role_required
+from passnum.organisations.roles import is_coordinating, is_programme_manager, is_state_observer
 
 from . import selectors, services, tasks
 from .filters import DashboardFilter
 from .forms import ExportForm, ReportForm
 from .models import ExportJob, Report
-from .tables import BREAKDOWNS, StaleStockTable
+from .tables import BREAKDOWNS, StaleStockTable, StateReportTable
 
 
 def _filter(request):
@@ -41,12 +42,14 @@ def _ensure_summaries():
     return run
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def dashboard(request):
     _ensure_summaries()
     filterset = _filter(request)
     filters = filterset.to_filters()
-    context = selectors.dashboard_context(filters)
+    # A State observer's page, like the PDF, links to none of the radar's lists: their
+    # actions (reminders, transfers) are the coordinators'.
+    context = selectors.dashboard_context(filters, for_pdf=is_state_observer(request.membership))
     context.update(
         {
             "filter": filterset,
@@ -59,7 +62,7 @@ def dashboard(request):
     return render(request, "reporting/dashboard.html", context)
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def breakdown(request, name):
     if name not in BREAKDOWNS:
         raise Http404
@@ -276,10 +279,17 @@ def front_desk_remind(request, pk):
 # --- Reports ----------------------------------------------------------------------------------
 
 
-@role_required(*COORDINATORS)
+@role_required(*FIGURE_READERS)
 def report_list(request):
-    form = ReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """The reports one may read; coordinators also ask for one here (a State observer reads
+    only: its POST is refused)."""
+    if not is_coordinating(request.membership):
+        if request.method != "GET":
+            raise Http404("Page introuvable")
+        form = None
+    else:
+        form = ReportForm(request.POST or None)
+    if form is not None and request.method == "POST" and form.is_valid():
         try:
             report = services.report_request(
                 membership=request.membership,
@@ -307,7 +317,8 @@ def report_list(request):
 UNFINISHED_REPORT = (Report.Status.PENDING, Report.Status.RUNNING)
 
 
-@role_required(*COORDINATORS)
+@require_safe  # a download is a read: the journal records it, once, for a GET
+@role_required(*FIGURE_READERS)
 def report_download(request, pk):
     report = get_object_or_404(selectors.reports_visible_to(request.membership), pk=pk)
     if not report.file:
@@ -319,6 +330,35 @@ def report_download(request, pk):
         report.file.open("rb"), as_attachment=True, filename=f"passnum-rapport-{report.pk}.pdf",
         content_type="application/pdf",
     )  # fmt: skip
+
+
+@require_safe
+@role_required(*FIGURE_READERS)
+def report_state_download(request, pk, fmt):
+    """The State version of a whole-programme report: its PDF (rendered with the report) or
+    its figures as XLSX (the one safe writer, ``table_response``, from the tallies as last
+    rebuilt).
+    Journaled as a download of the report."""
+    report = get_object_or_404(
+        selectors.reports_visible_to(request.membership).filter(epci=None), pk=pk
+    )
+    if not report.file or fmt not in ("pdf", "xlsx"):
+        raise Http404
+    if fmt == "pdf":
+        name = services.state_report_name(report)
+        if not default_storage.exists(name):
+            raise Http404
+        services.report_downloaded(report=report, membership=request.membership)
+        return FileResponse(
+            default_storage.open(name, "rb"), as_attachment=True,
+            filename=f"passnum-rapport-{report.pk}-etat.pdf", content_type="application/pdf",
+        )  # fmt: skip
+    table = StateReportTable(services.state_report_figures(report))
+    services.report_downloaded(report=report, membership=request.membership)
+    run = selectors.last_summary_run()
+    return table_response(
+        table, fmt="xlsx", filename=f"passnum-rapport-{report.pk}-etat-{_frozen_stamp(run)}.xlsx"
+    )
 
 
 # --- Exports in Celery ------------------------------------------------------------------------

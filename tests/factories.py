@@ -448,3 +448,16 @@ def place_with_slot(*, weekday=1, capacity=1, start=datetime.time(14), duration=
         capacity=capacity,
     )
     return place, slot
+
+
+# --- Issue 15: the State's service and its observer ---------------------------------------------
+
+
+class StateServiceFactory(OrganisationFactory):
+    kind = OrganisationKind.STATE
+    name = factory.Sequence(lambda n: f"Préfecture {n}")
+    side = ""
+
+
+def state_observer_membership(**kwargs):
+    return MembershipFactory(organisation=StateServiceFactory(), role=Role.STATE_OBSERVER, **kwargs)

@@ -13,3 +13,14 @@ MFA_REMOVED = event(
     "{actor} a retiré un moyen de double authentification ({kind})",
     details=("kind",),
 )
+PROCONNECT_MATCHED = event(
+    "accounts.proconnect.matched",
+    "{actor} : première identification avec ProConnect, rattachée à son compte par "
+    "l'adresse {email} ({how})",
+    details=("email", "how"),
+)
+PROCONNECT_REFUSED = event(
+    "accounts.proconnect.refused",
+    "Connexion ProConnect refusée pour {email} : aucun compte ni invitation à cette adresse",
+    details=("email",),
+)

@@ -6,7 +6,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .services import user_must_set_up_mfa
+from .services import proconnect_mfa_in_session, user_must_set_up_mfa
 
 SESSION_LAST_SEEN = "passnum_last_seen"
 #: The "last seen" time is written to the session at most this often (seconds): a request
@@ -45,8 +45,9 @@ class InactivityTimeoutMiddleware:
 
 class RequireMFAMiddleware:
     """When PASSNUM_REQUIRE_MFA is on, programme managers and organisation admins must set up
-    two-factor authentication before anything else. It reads the memberships the
-    organisation middleware loaded (no query of its own), and the authenticators only for a
+    two-factor authentication before anything else (unless ProConnect vouched for a second
+    factor at this session's login: ``proconnect_mfa_in_session``). It reads the memberships
+    the organisation middleware loaded (no query of its own), and the authenticators only for a
     person whose role needs them."""
 
     ALLOWED_PREFIXES = ("/compte/", "/static/")
@@ -59,6 +60,7 @@ class RequireMFAMiddleware:
             settings.PASSNUM_REQUIRE_MFA
             and request.user.is_authenticated
             and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and not proconnect_mfa_in_session(request)
             and user_must_set_up_mfa(
                 user=request.user, memberships=getattr(request, "memberships_all", None)
             )

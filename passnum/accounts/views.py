@@ -1,7 +1,11 @@
+from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -9,14 +13,43 @@ from passnum.accounts.models import User
 from passnum.organisations.middleware import SESSION_KEY
 from passnum.organisations.services import invitation_accept, invitation_find
 
+from .adapters import ProConnectOAuth2Adapter
 from .forms import InvitationAcceptForm
+from .services import proconnect_enabled
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html")
+    """The person's account: names, organisations, security, and the ProConnect identity
+    linked to it, if any."""
+    proconnect = request.user.socialaccount_set.filter(
+        provider=settings.PROCONNECT_PROVIDER_ID
+    ).first()
+    return render(request, "accounts/profile.html", {"proconnect": proconnect})
+
+
+def _proconnect_view(request, view_class):
+    if not proconnect_enabled():
+        raise Http404("Page introuvable")
+    adapter = ProConnectOAuth2Adapter(request, settings.PROCONNECT_PROVIDER_ID)
+    try:
+        return view_class.adapter_view(adapter)(request)
+    except SocialApp.DoesNotExist as exc:
+        raise Http404("Page introuvable") from exc
+
+
+@never_cache
+def proconnect_login(request):
+    """« S'identifier avec ProConnect » (a POST from the login page): to ProConnect."""
+    return _proconnect_view(request, OAuth2LoginView)
+
+
+@never_cache
+def proconnect_callback(request):
+    """ProConnect's answer: allauth checks it; ``ProConnectAdapter`` lets in or refuses."""
+    return _proconnect_view(request, OAuth2CallbackView)
 
 
 @never_cache

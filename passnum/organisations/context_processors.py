@@ -18,5 +18,7 @@ def current_organisation(request):
             "work_at_front_desk": roles.is_front_desk_agent(membership),
             "mediate": roles.is_mediator_member(membership),
             "manage_team": roles.may_manage_team(membership, organisation),
+            "observe": roles.is_state_observer(membership),
+            "read_figures": roles.reads_figures(membership),
         },
     }

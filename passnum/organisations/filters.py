@@ -3,7 +3,7 @@ from django import forms
 
 from passnum.territory.models import Epci, Side
 
-from .models import Organisation, OrganisationKind
+from .models import FrontDeskType, Organisation, OrganisationKind
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -14,6 +14,9 @@ class OrganisationFilter(django_filters.FilterSet):
         label="Type", choices=OrganisationKind.choices, empty_label="Tous les types"
     )
     side = django_filters.ChoiceFilter(label="Côté", choices=Side.choices, empty_label="Tous")
+    front_desk_type = django_filters.ModelChoiceFilter(
+        label="Type d'accueil", queryset=FrontDeskType.objects.all(), empty_label="Tous"
+    )
     epci = django_filters.ModelChoiceFilter(
         label="EPCI", queryset=Epci.objects.order_by("name"), empty_label="Tous les EPCI"
     )
@@ -24,4 +27,4 @@ class OrganisationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "side", "epci", "is_active"]
+        fields = ["name", "kind", "side", "front_desk_type", "epci", "is_active"]

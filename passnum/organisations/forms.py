@@ -1,10 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from passnum.core.forms import form_add_service_errors
 from passnum.territory.models import Commune, Epci
 
-from .models import ROLES_BY_KIND, Organisation, OrganisationKind, Role
+from .models import ROLES_BY_KIND, FrontDeskType, Organisation, OrganisationKind, Role
 from .services import organisation_check
 
 
@@ -16,6 +17,7 @@ class OrganisationForm(forms.ModelForm):
             "name",
             "side",
             "epci",
+            "front_desk_type",
             "commune",
             "address",
             "phone",
@@ -27,6 +29,7 @@ class OrganisationForm(forms.ModelForm):
                 "Pour un accueil de 1er niveau seulement : le côté CD12, ou son intercommunalité."
             ),
             "epci": "Obligatoire pour une intercommunalité et pour un accueil du côté EPCI.",
+            "front_desk_type": "Obligatoire pour un accueil de 1er niveau, vide pour les autres.",
             "is_active": "Une structure inactive n'apparaît plus dans les choix ; ses membres ne "
             "peuvent plus agir pour elle. Rien n'est effacé.",
         }
@@ -38,6 +41,11 @@ class OrganisationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["epci"].queryset = Epci.objects.order_by("name")
         self.fields["commune"].queryset = Commune.objects.order_by("name")
+        # The types still offered, and the one this desk already has.
+        self.fields["front_desk_type"].queryset = FrontDeskType.objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.front_desk_type_id)
+        )
+        self.fields["front_desk_type"].empty_label = "Sans objet"
         self.fields["side"].choices = [("", "Sans objet")] + list(self.fields["side"].choices)[1:]
         if self.instance.kind != OrganisationKind.OWNER:
             # The programme owner (CD12) exists once; managers create the other kinds.
@@ -52,6 +60,7 @@ class OrganisationForm(forms.ModelForm):
             kind=cleaned.get("kind") or "",
             side=cleaned.get("side") or "",
             epci=cleaned.get("epci"),
+            front_desk_type=cleaned.get("front_desk_type"),
         )
         try:
             organisation_check(probe)
@@ -82,3 +91,14 @@ class InvitationForm(forms.Form):
         self.fields["role"].choices = [(r.value, Role(r).label) for r in roles]
         if len(roles) == 1:
             self.fields["role"].initial = roles[0].value
+
+
+class FrontDeskTypeForm(forms.ModelForm):
+    class Meta:
+        model = FrontDeskType
+        fields = ["label", "position", "is_active"]
+
+    def _post_clean(self):
+        # The service checks the label's uniqueness (case ignored) and says it in French.
+        if self.errors:
+            return

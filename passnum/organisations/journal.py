@@ -33,3 +33,11 @@ ORGANISATION_UPDATED = event(
     "{actor} a modifié la structure {target} : {fields}",
     details=("fields",),
 )
+FRONT_DESK_TYPE_CREATED = event(
+    "organisations.front_desk_type.created", "{actor} a ajouté le type d'accueil « {target} »"
+)
+FRONT_DESK_TYPE_UPDATED = event(
+    "organisations.front_desk_type.updated",
+    "{actor} a modifié le type d'accueil « {target} » : {changes}",
+    details=("changes",),
+)

@@ -12,6 +12,7 @@ class OrganisationKind(models.TextChoices):
     EPCI = "epci", "Intercommunalité (EPCI)"
     FRONT_DESK = "front_desk", "Accueil de 1er niveau"
     MEDIATOR = "mediator", "Acteur de médiation numérique"
+    STATE = "state", "Service de l'État"
 
 
 class Role(models.TextChoices):
@@ -20,6 +21,7 @@ class Role(models.TextChoices):
     ORG_ADMIN = "org_admin", "Administrateur de la structure"
     EVALUATOR = "evaluator", "Agent d'accueil (évaluateur)"
     MEDIATOR = "mediator", "Médiateur numérique"
+    STATE_OBSERVER = "state_observer", "Observateur de l'État (lecture seule)"
 
 
 #: Which roles a membership of each kind of organisation may carry.
@@ -28,7 +30,30 @@ ROLES_BY_KIND = {
     OrganisationKind.EPCI: [Role.EPCI_COORDINATOR],
     OrganisationKind.FRONT_DESK: [Role.ORG_ADMIN, Role.EVALUATOR],
     OrganisationKind.MEDIATOR: [Role.ORG_ADMIN, Role.MEDIATOR],
+    OrganisationKind.STATE: [Role.STATE_OBSERVER],
 }
+
+
+class FrontDeskType(models.Model):
+    """A kind of front desk of the programme (travailleurs sociaux, MSD, CAF, Mission locale,
+    SAVS/CCAS, MFS, PIS, EEF...): reference data programme managers edit; figures are broken
+    down by it."""
+
+    label = models.CharField("type d'accueil", max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField("ordre d'affichage", default=0)
+    is_active = models.BooleanField(
+        "proposé",
+        default=True,
+        help_text="Un type qui n'est plus proposé reste sur les accueils qui l'ont.",
+    )
+
+    class Meta:
+        verbose_name = "type d'accueil"
+        verbose_name_plural = "types d'accueil"
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
 
 
 class Organisation(models.Model):
@@ -57,6 +82,14 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="organisations",
     )
+    front_desk_type = models.ForeignKey(
+        FrontDeskType,
+        verbose_name="type d'accueil",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
     address = models.CharField("adresse", max_length=255, blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.EmailField("e-mail de contact", blank=True)
@@ -77,6 +110,11 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="epci") | Q(epci__isnull=False),
                 name="epci_organisation_has_epci",
+            ),
+            # Only a front desk has a front-desk type.
+            models.CheckConstraint(
+                condition=Q(kind="front_desk") | Q(front_desk_type__isnull=True),
+                name="front_desk_type_only_on_front_desks",
             ),
         ]
 

@@ -14,6 +14,9 @@ MANAGERS = (Role.PROGRAMME_MANAGER,)
 COORDINATORS = (Role.PROGRAMME_MANAGER, Role.EPCI_COORDINATOR)
 FRONT_DESK = FRONT_DESK_ROLES
 MEDIATION = MEDIATOR_ROLES
+#: Who reads the programme's figures (``roles.reads_figures``): coordinators and the State's
+#: observers. Such a page answers the observer's GET only; its POST stays the coordinators'.
+FIGURE_READERS = (Role.PROGRAMME_MANAGER, Role.EPCI_COORDINATOR, Role.STATE_OBSERVER)
 #: The team pages (members, invitations); the services then apply ``roles.may_manage_team``.
 TEAM_MANAGERS = (Role.PROGRAMME_MANAGER, Role.ORG_ADMIN)
 

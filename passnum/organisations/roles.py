@@ -77,6 +77,31 @@ def is_mediator_member(membership, organisation=None, *, admin: bool = False) ->
     )
 
 
+def is_state_observer(membership) -> bool:
+    """Rule: a State observer is an active membership with the role "State observer" in a
+    State service (préfecture, ANCT). It reads the whole programme's figures (dashboard,
+    reconciliation, periodic reports), never a person, never a detailed export, and changes
+    nothing: no service accepts it as an actor. The kind is checked as a second lock."""
+    return (
+        _active(membership)
+        and membership.role == Role.STATE_OBSERVER
+        and membership.organisation.kind == OrganisationKind.STATE
+    )
+
+
+def sees_whole_programme(membership) -> bool:
+    """Rule: programme managers and State observers see the figures of the whole programme
+    (every envelope, every EPCI); an EPCI coordinator sees its EPCI's."""
+    return is_programme_manager(membership) or is_state_observer(membership)
+
+
+def reads_figures(membership) -> bool:
+    """Rule: the programme's figures (dashboard, breakdowns, vintage reconciliation, periodic
+    reports) are read by programme managers and EPCI coordinators (``is_coordinating``) and
+    by State observers, each on its scope."""
+    return is_coordinating(membership) or is_state_observer(membership)
+
+
 def may_manage_team(membership, organisation) -> bool:
     """Rule: a programme manager manages every organisation's team (memberships, invitations);
     an organisation admin manages its own organisation's team."""

@@ -53,7 +53,7 @@ def organisations_manageable_by(membership: Membership | None):
 
 def organisation_list_for_managers():
     """Every organisation, with what its row shows, in a fixed number of queries."""
-    return Organisation.objects.select_related("epci", "commune").annotate(
+    return Organisation.objects.select_related("epci", "commune", "front_desk_type").annotate(
         active_members=Count("memberships", filter=Q(memberships__is_active=True))
     )
 

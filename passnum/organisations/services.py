@@ -16,23 +16,47 @@ from django.utils import timezone
 from passnum.territory.models import Commune
 
 from . import journal
-from .models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrganisationKind, Role
+from .models import (
+    ROLES_BY_KIND,
+    FrontDeskType,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+)
 from .roles import may_manage_team, require_programme_manager
 
-ORGANISATION_FIELDS = ["kind", "name", "side", "epci", "commune", "address", "phone", "email"]
+ORGANISATION_FIELDS = [
+    "kind",
+    "name",
+    "side",
+    "epci",
+    "front_desk_type",
+    "commune",
+    "address",
+    "phone",
+    "email",
+]
 
 
 def organisation_check(organisation: Organisation) -> None:
-    """Rules: a front desk belongs to a side, CD12 or one EPCI; an EPCI organisation names its
-    EPCI; only front desks have a side."""
+    """Rules: a front desk belongs to a side, CD12 or one EPCI, and has a front-desk type (one
+    created before types existed gets it at its next edit); an EPCI organisation names its
+    EPCI; only front desks have a side and a type."""
     errors = {}
     if organisation.kind == OrganisationKind.FRONT_DESK:
         if not organisation.side:
             errors["side"] = "Un accueil appartient au côté CD12 ou à une intercommunalité."
         elif organisation.side == "epci" and organisation.epci_id is None:
             errors["epci"] = "Choisissez l'intercommunalité de cet accueil."
-    elif organisation.side:
-        errors["side"] = "Seul un accueil de 1er niveau a un côté."
+        if organisation.front_desk_type_id is None:
+            errors["front_desk_type"] = "Choisissez le type de cet accueil."
+    else:
+        if organisation.side:
+            errors["side"] = "Seul un accueil de 1er niveau a un côté."
+        if organisation.front_desk_type_id is not None:
+            errors["front_desk_type"] = "Seul un accueil de 1er niveau a un type d'accueil."
     if organisation.kind == OrganisationKind.EPCI and organisation.epci_id is None:
         errors["epci"] = "Choisissez l'intercommunalité que cette structure représente."
     if errors:
@@ -372,3 +396,84 @@ def invitation_cancel(*, invitation: Invitation, by: Membership) -> Invitation:
             organisation_name=invitation.organisation.name,
         )
     return invitation
+
+
+# --- Front-desk types ---------------------------------------------------------------------------
+
+FRONT_DESK_TYPE_FIELDS = ["label", "position", "is_active"]
+
+#: The programme's front-desk types (programme document), in order. Migration
+#: ``organisations/0003`` seeds them; ``front_desk_types_load`` puts back any missing.
+PROGRAMME_FRONT_DESK_TYPES = [
+    "Travailleurs sociaux",
+    "Maison des solidarités départementale (MSD)",
+    "CAF",
+    "Mission locale",
+    "SAVS / CCAS",
+    "Maison France Services (MFS)",
+    "PIS",
+    "EEF",
+]
+
+
+def front_desk_types_load() -> dict[str, FrontDeskType]:
+    """The programme's front-desk types by label, each created when no type has its label
+    (reference data for a fresh database and the demo; idempotent)."""
+    types = {}
+    for position, label in enumerate(PROGRAMME_FRONT_DESK_TYPES, start=1):
+        types[label], _ = FrontDeskType.objects.get_or_create(
+            label=label, defaults={"position": position}
+        )
+    return types
+
+
+def front_desk_type_save(
+    *, membership: Membership, front_desk_type: FrontDeskType | None = None, **data
+) -> FrontDeskType:
+    """A programme manager adds a front-desk type or edits one (label, order, offered or not).
+    Rules: only programme managers; labels are unique (case ignored); a type is never deleted
+    (desks keep theirs), it stops being offered. Journaled with what changed."""
+    require_programme_manager(membership, "Seul un gestionnaire du programme modifie les types.")
+    label = (data.get("label") or "").strip()
+    if not label:
+        raise ValidationError({"label": "Donnez un nom à ce type d'accueil."})
+    same = FrontDeskType.objects.filter(label__iexact=label)
+    if front_desk_type is not None:
+        same = same.exclude(pk=front_desk_type.pk)
+    if same.exists():
+        raise ValidationError({"label": "Ce type d'accueil existe déjà."})
+    data["label"] = label
+    with transaction.atomic():
+        if front_desk_type is None:
+            front_desk_type = FrontDeskType.objects.create(
+                **{k: v for k, v in data.items() if k in FRONT_DESK_TYPE_FIELDS}
+            )
+            journal.FRONT_DESK_TYPE_CREATED.record(
+                actor=membership.user, organisation=membership.organisation, target=front_desk_type
+            )
+            return front_desk_type
+        before = FrontDeskType.objects.select_for_update().get(pk=front_desk_type.pk)
+        for key in FRONT_DESK_TYPE_FIELDS:
+            if key in data:
+                setattr(front_desk_type, key, data[key])
+        changes = [
+            f"{FrontDeskType._meta.get_field(f).verbose_name} : "
+            f"{_shown(getattr(before, f))} → {_shown(getattr(front_desk_type, f))}"
+            for f in FRONT_DESK_TYPE_FIELDS
+            if getattr(before, f) != getattr(front_desk_type, f)
+        ]
+        if changes:
+            front_desk_type.save()
+            journal.FRONT_DESK_TYPE_UPDATED.record(
+                actor=membership.user,
+                organisation=membership.organisation,
+                target=front_desk_type,
+                changes="; ".join(changes),
+            )
+    return front_desk_type
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return str(value)

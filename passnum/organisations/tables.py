@@ -8,6 +8,9 @@ class OrganisationTable(tables.Table):
     name = tables.LinkColumn("organisations:detail", args=[tables.A("pk")], verbose_name="Nom")
     kind = tables.Column(verbose_name="Type")
     side = tables.Column(verbose_name="Côté", default="—")
+    front_desk_type = tables.Column(
+        verbose_name="Type d'accueil", default="—", order_by=("front_desk_type__position",)
+    )
     epci = tables.Column(verbose_name="EPCI", default="—", order_by=("epci__name",))
     commune = tables.Column(verbose_name="Commune", default="—", order_by=("commune__name",))
     active_members = tables.Column(verbose_name="Membres actifs", attrs={"td": {"class": "num"}})
@@ -15,5 +18,14 @@ class OrganisationTable(tables.Table):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "side", "epci", "commune", "active_members", "is_active"]
+        fields = [
+            "name",
+            "kind",
+            "side",
+            "front_desk_type",
+            "epci",
+            "commune",
+            "active_members",
+            "is_active",
+        ]
         empty_text = "Aucune organisation ne correspond à ces critères."

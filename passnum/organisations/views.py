@@ -69,7 +69,10 @@ def organisation_edit(request, pk):
 @role_required(*TEAM_MANAGERS)
 def organisation_detail(request, pk):
     organisation = get_object_or_404(
-        organisations_manageable_by(request.membership).select_related("epci", "commune"), pk=pk
+        organisations_manageable_by(request.membership).select_related(
+            "epci", "commune", "front_desk_type"
+        ),
+        pk=pk,
     )
     context = {
         "organisation": organisation,

@@ -148,3 +148,33 @@ class PartnersForm(forms.Form):
             "la liste de départ est indicative."
         ),
     )
+
+
+class FundingForm(forms.Form):
+    """A call for funds or a payment received: funder, year, reference, date, amount (typed
+    in euros the French way)."""
+
+    funder = forms.ModelChoiceField(label="Financeur", queryset=Funder.objects.none())
+    year = forms.IntegerField(label="Année", min_value=2000, max_value=2100)
+    reference = forms.CharField(label="Référence", max_length=60)
+    amount_cents = EurosField(label="Montant", min_cents=None)
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funder"].queryset = Funder.objects.filter(programme=programme)
+
+
+class FundCallForm(FundingForm):
+    called_on = forms.DateField(
+        label="Date de l'appel", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    label = forms.CharField(
+        label="Objet", max_length=200, required=False,
+        help_text="Par exemple : participation de l'État, 1re tranche.",
+    )  # fmt: skip
+
+
+class FundPaymentForm(FundingForm):
+    received_on = forms.DateField(
+        label="Date de réception", widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -50,3 +50,13 @@ EPCI_PARTNER_ADDED = event(
 EPCI_PARTNER_REMOVED = event(
     "programme.epci.partner_removed", "{actor} a retiré {target} des EPCI partenaires"
 )
+FUND_CALL_ISSUED = event(
+    "programme.fund_call.issued",
+    "{actor} a émis l'appel de fonds {target} : {amount} à {funder} pour {year}",
+    details=("funder", "year", "amount"),
+)
+FUND_PAYMENT_RECORDED = event(
+    "programme.fund_payment.recorded",
+    "{actor} a enregistré le paiement {target} : {amount} reçu de {funder} pour {year}",
+    details=("funder", "year", "amount"),
+)

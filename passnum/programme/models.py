@@ -1,5 +1,6 @@
 """The programme's reference data: geography, funders, budget, envelopes, vintages, publics."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -169,3 +170,60 @@ class TargetPublic(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class FundCall(models.Model):
+    """A call for funds ("appel de fonds"): the programme asks a funder to pay an amount for a
+    year. Issued once, with its PDF (rendered from ``programme/pdf/fund_call.html``); never
+    changed afterwards."""
+
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="fund_calls")
+    year = models.PositiveSmallIntegerField("année")
+    reference = models.CharField("référence", max_length=60)
+    called_on = models.DateField("date de l'appel")
+    amount_cents = models.BigIntegerField("montant (centimes)")
+    label = models.CharField("objet", max_length=200, blank=True)
+    file = models.FileField(upload_to="private/fund-calls/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "appel de fonds"
+        verbose_name_plural = "appels de fonds"
+        ordering = ["-year", "funder_id", "called_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="fund_call_positive"),
+            models.UniqueConstraint(fields=["funder", "reference"], name="fund_call_reference"),
+        ]
+
+    def __str__(self):
+        return f"Appel de fonds {self.reference}"
+
+
+class FundPayment(models.Model):
+    """A payment received from a funder for a year ("reçu"), against its calls for funds."""
+
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="fund_payments")
+    year = models.PositiveSmallIntegerField("année")
+    reference = models.CharField("référence", max_length=60)
+    received_on = models.DateField("date de réception")
+    amount_cents = models.BigIntegerField("montant (centimes)")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "paiement reçu"
+        verbose_name_plural = "paiements reçus"
+        ordering = ["-year", "funder_id", "received_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="fund_payment_positive"),
+            models.UniqueConstraint(fields=["funder", "reference"], name="fund_payment_reference"),
+        ]
+
+    def __str__(self):
+        return f"Paiement {self.reference}"

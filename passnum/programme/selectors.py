@@ -6,7 +6,15 @@ from passnum.audit.models import JournalEntry
 from passnum.organisations.models import Organisation, OrganisationKind
 from passnum.territory.models import Commune, Epci, Side
 
-from .models import BudgetLine, Funder, Programme, TargetPublic, Vintage
+from .models import (
+    BudgetLine,
+    FundCall,
+    Funder,
+    FundPayment,
+    Programme,
+    TargetPublic,
+    Vintage,
+)
 
 #: The EPCI chequebook envelope of the seed, split among the partner EPCI.
 EPCI_ENVELOPE_TOTAL = 3000
@@ -79,3 +87,41 @@ def paper_issuer() -> dict:
         "email": owner.email if owner else "",
         "programme": programme.name if programme else "Pass numérique",
     }
+
+
+# --- Calls for funds and payments received --------------------------------------------------------
+
+
+def funding_by_funder_year(programme: Programme | None = None, *, year: int | None = None):
+    """Per funder and year (of ``year`` only, when given): called (the calls for funds), received
+    (the payments) and the balance due (called − received; negative: paid in advance), in
+    cents, funders in their order then years. Two queries."""
+    calls = FundCall.objects.all()
+    payments = FundPayment.objects.all()
+    if programme is not None:
+        calls = calls.filter(funder__programme=programme)
+        payments = payments.filter(funder__programme=programme)
+    if year is not None:
+        calls, payments = calls.filter(year=year), payments.filter(year=year)
+    rows: dict[tuple, dict] = {}
+    for source, key in ((calls, "called"), (payments, "received")):
+        for r in source.values("funder_id", "funder__name", "year").annotate(
+            total=Sum("amount_cents")
+        ):
+            row = rows.setdefault(
+                (r["funder_id"], r["year"]),
+                {"funder_id": r["funder_id"], "funder": r["funder__name"], "year": r["year"],
+                 "called": 0, "received": 0},
+            )  # fmt: skip
+            row[key] = r["total"] or 0
+    result = sorted(rows.values(), key=lambda r: (r["funder_id"], r["year"]))
+    for row in result:
+        row["balance"] = row["called"] - row["received"]
+    return result
+
+
+def funding_balance(*, funder: Funder, year: int) -> dict:
+    """One funder's called, received and balance due for one year."""
+    rows = [r for r in funding_by_funder_year(funder.programme, year=year)
+            if r["funder_id"] == funder.pk]  # fmt: skip
+    return rows[0] if rows else {"called": 0, "received": 0, "balance": 0, "year": year}

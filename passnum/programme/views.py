@@ -1,14 +1,17 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
-from django.http import Http404
+from django.db.models import Count, Sum
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django_tables2 import RequestConfig
 
 from passnum.audit.selectors import journal_for_object
 from passnum.core.forms import form_add_service_errors
 from passnum.core.text import french_count
+from passnum.organisations.forms import FrontDeskTypeForm
+from passnum.organisations.models import FrontDeskType
 from passnum.organisations.permissions import MANAGERS, role_required
+from passnum.organisations.services import front_desk_type_save
 from passnum.territory.models import Commune, Epci, Side
 
 from . import services
@@ -16,17 +19,20 @@ from .filters import CommuneFilter
 from .forms import (
     BudgetLineForm,
     EnvelopesForm,
+    FundCallForm,
     FunderForm,
+    FundPaymentForm,
     PartnersForm,
     ProgrammeForm,
     TargetPublicCreateForm,
     TargetPublicForm,
     VintageForm,
 )
-from .models import BudgetLine, Envelope, Funder, TargetPublic, Vintage
+from .models import BudgetLine, Envelope, FundCall, Funder, FundPayment, TargetPublic, Vintage
 from .selectors import (
     EPCI_ENVELOPE_TOTAL,
     budget_total_cents,
+    funding_by_funder_year,
     programme_current,
     programme_overview,
 )
@@ -289,3 +295,110 @@ def communes(request):
     table = CommuneTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "programme/communes.html", {"filter": filterset, "table": table})
+
+
+@role_required(*MANAGERS)
+def front_desk_types(request):
+    """The front-desk types (reference data): the list, and a form to add one."""
+    form = FrontDeskTypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind = front_desk_type_save(membership=request.membership, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Le type d'accueil « {kind} » est ajouté.")
+            return redirect("programme:front_desk_types")
+    types = FrontDeskType.objects.annotate(desks=Count("organisations"))
+    return render(request, "programme/front_desk_types.html", {"form": form, "types": types})
+
+
+@role_required(*MANAGERS)
+def front_desk_type_edit(request, pk):
+    kind = get_object_or_404(FrontDeskType, pk=pk)
+    form = FrontDeskTypeForm(request.POST or None, instance=FrontDeskType.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            front_desk_type_save(
+                membership=request.membership, front_desk_type=kind, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Le type d'accueil est enregistré.")
+            return redirect("programme:front_desk_types")
+    return render(
+        request,
+        "programme/form.html",
+        {
+            "form": form,
+            "title": f"Modifier le type d'accueil « {kind} »",
+            "back": "programme:front_desk_types",
+            "history": journal_for_object(kind),
+        },
+    )
+
+
+# --- Calls for funds and payments received -------------------------------------------------------
+
+
+@role_required(*MANAGERS)
+def funding(request):
+    """Per funder and year: called, received, balance due; the calls (with their PDF) and the
+    payments."""
+    programme = _programme()
+    context = {
+        "rows": funding_by_funder_year(programme),
+        "calls": FundCall.objects.filter(funder__programme=programme).select_related("funder"),
+        "payments": FundPayment.objects.filter(funder__programme=programme).select_related(
+            "funder"
+        ),
+    }
+    return render(request, "programme/funding.html", context)
+
+
+def _funding_form(request, form_class, service, title, success):
+    programme = _programme()
+    form = form_class(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(membership=request.membership, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("programme:funding")
+    return render(
+        request,
+        "programme/form.html",
+        {"form": form, "title": title, "back": "programme:funding", "history": None},
+    )
+
+
+@role_required(*MANAGERS)
+def fund_call_new(request):
+    return _funding_form(
+        request, FundCallForm, services.fund_call_issue, "Émettre un appel de fonds",
+        "L'appel de fonds est émis ; son PDF est prêt.",
+    )  # fmt: skip
+
+
+@role_required(*MANAGERS)
+def fund_payment_new(request):
+    return _funding_form(
+        request, FundPaymentForm, services.fund_payment_record, "Enregistrer un paiement reçu",
+        "Le paiement reçu est enregistré.",
+    )  # fmt: skip
+
+
+@role_required(*MANAGERS)
+def fund_call_pdf(request, pk):
+    call = get_object_or_404(FundCall.objects.filter(funder__programme=_programme()), pk=pk)
+    if not call.file:
+        raise Http404
+    response = FileResponse(
+        call.file.open("rb"), as_attachment=True, filename=f"appel-de-fonds-{call.reference}.pdf",
+        content_type="application/pdf",
+    )  # fmt: skip
+    response["Cache-Control"] = "no-store"
+    return response

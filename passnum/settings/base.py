@@ -391,3 +391,71 @@ CELERY_BEAT_SCHEDULE["mediation-pdfs-render-missing"] = {
 SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
 # collectstatic's target (the image collects at build time; a test collects elsewhere).
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+# --- ProConnect (issue 15): public agents log in with the State's identity federation,
+# through allauth's OpenID Connect provider. Off unless the issuer, client id and secret are
+# all set (passnum.accounts.services.proconnect_enabled). Only an existing account or a
+# pending invitation with the same e-mail gets in (ProConnectAdapter); logout also ends the
+# ProConnect session; the login counts as MFA only if its acr/amr says so.
+PROCONNECT_ISSUER = env("PASSNUM_PROCONNECT_ISSUER", default="").rstrip("/")
+PROCONNECT_CLIENT_ID = env("PASSNUM_PROCONNECT_CLIENT_ID", default="")
+PROCONNECT_CLIENT_SECRET = env("PASSNUM_PROCONNECT_CLIENT_SECRET", default="")
+PROCONNECT_PROVIDER_ID = "proconnect"
+PROCONNECT_SCOPES = ["openid", "email", "given_name", "usual_name", "siret"]
+# acr values of ProConnect meaning a second factor was checked (else amr must hold "mfa").
+PROCONNECT_MFA_ACR_VALUES = env.list(
+    "PASSNUM_PROCONNECT_MFA_ACR_VALUES",
+    default=[
+        "eidas2",
+        "eidas3",
+        "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+        "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+    ],
+)
+INSTALLED_APPS += [
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+SOCIALACCOUNT_ADAPTER = "passnum.accounts.adapters.ProConnectAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+
+
+def proconnect_providers(issuer: str, client_id: str, secret: str) -> dict:
+    """allauth's provider settings for ProConnect (empty: off)."""
+    if not (issuer and client_id and secret):
+        return {}
+    return {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": PROCONNECT_PROVIDER_ID,
+                    "name": "ProConnect",
+                    "client_id": client_id,
+                    "secret": secret,
+                    "settings": {
+                        "server_url": issuer,
+                        "scope": PROCONNECT_SCOPES,
+                        "token_auth_method": "client_secret_post",
+                    },
+                }
+            ],
+        }
+    }
+
+
+SOCIALACCOUNT_PROVIDERS = proconnect_providers(
+    PROCONNECT_ISSUER, PROCONNECT_CLIENT_ID, PROCONNECT_CLIENT_SECRET
+)
+
+# The ProConnect login is a form whose answer redirects to the issuer: its origin is allowed
+# by the Content-Security-Policy's form-action (issue 10's policy, issue 15's provider).
+if PROCONNECT_ISSUER:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _issuer = _urlsplit(PROCONNECT_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_issuer.scheme}://{_issuer.netloc}"
+    )

@@ -9,6 +9,7 @@ import chequebooks.demo
 import mediation.demo
 import mediation.demo_appointments
 import orientation.demo
+import passnum.programme.state_demo
 import reporting.demo
 from passnum.programme.demo import DemoContext, demo_load_foundation, demo_refuse_in_production
 
@@ -20,6 +21,7 @@ DEMO_STEPS = [
     orientation.demo.load,
     mediation.demo.load_activity,
     mediation.demo_appointments.load,  # issue 14: slots, appointments, reminders, progress
+    passnum.programme.state_demo.load,
     reporting.demo.load,
 ]
 

@@ -19,6 +19,8 @@ from .breakdowns import (
 )
 from .definitions import FIGURE_LABELS
 from .figures import dashboard_data
+from .front_desk_types import by_front_desk_type
+from .funding import funding_attach, funding_rows
 from .impact import impact_context
 from .scope import last_summary_run
 
@@ -131,6 +133,7 @@ def breakdown_rows(name: str, filters) -> list[dict]:
         "epci": by_epci,
         "publics": by_public,
         "accueils": by_front_desk,
+        "types-accueil": by_front_desk_type,
         "mediateurs": by_mediator,
         "mois": by_month,
         "autonomie": lambda f: assessment_levels(f)[0],
@@ -180,5 +183,8 @@ def dashboard_context(filters, *, today=None, for_pdf=False) -> dict:
         "mediateurs": len(data["by_mediator"]),
     }
     data["top"] = DASHBOARD_TOP
+    data["front_desk_types"] = by_front_desk_type(filters)
+    data["funding"] = funding_rows(filters)
+    funding_attach(data["budget"], data["funding"])
     data.update(impact_context(filters, today=today))  # appointments and impact (issue 14)
     return data

@@ -9,7 +9,7 @@ from django.db.models import Q, Sum
 
 from chequebooks.models import Chequebook
 from orientation.models import Referral
-from passnum.organisations.roles import coordinator_epci_id, is_programme_manager
+from passnum.organisations.roles import coordinator_epci_id, sees_whole_programme
 
 from ..models import (
     AssessmentTally,
@@ -41,10 +41,10 @@ NO_EPCI = -1
 
 
 def scope_epci_id(membership) -> int | None:
-    """Rule: a programme manager sees the whole programme (None); an EPCI coordinator its EPCI
-    (``coordinator_epci_id``); anyone else, a coordinator without an EPCI included, sees
-    nothing (``NO_EPCI``)."""
-    if is_programme_manager(membership):
+    """Rule: a programme manager and a State observer see the whole programme (None,
+    ``sees_whole_programme``); an EPCI coordinator its EPCI (``coordinator_epci_id``); anyone
+    else, a coordinator without an EPCI included, sees nothing (``NO_EPCI``)."""
+    if sees_whole_programme(membership):
         return None
     return coordinator_epci_id(membership) or NO_EPCI
 

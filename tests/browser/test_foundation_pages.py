@@ -97,7 +97,7 @@ def test_a_manager_invites_a_person_who_accepts_and_lands_on_their_home(
     log_in(MANAGER)
     page.get_by_role("link", name="Organisations", exact=True).click()
     check_a11y(page, "organisations-list")
-    page.get_by_label("Type").select_option("front_desk")
+    page.get_by_label(re.compile(r"^Type \(")).select_option("front_desk")  # not "Type d'accueil"
     page.get_by_role("button", name="Filtrer").click()
     page.get_by_role("link", name="CCAS de Rodez").click()
     assert page.get_by_role("heading", level=1).inner_text() == "CCAS de Rodez"

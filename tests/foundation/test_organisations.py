@@ -6,7 +6,13 @@ from django.urls import reverse
 
 from passnum.audit.models import JournalEntry
 from passnum.organisations.middleware import SESSION_KEY
-from passnum.organisations.models import Membership, Organisation, OrganisationKind, Role
+from passnum.organisations.models import (
+    FrontDeskType,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+)
 from passnum.organisations.services import invitation_create
 from passnum.territory.models import Side
 from tests.factories import (
@@ -69,6 +75,7 @@ def test_a_manager_creates_a_front_desk_of_an_epci(client, login):
             "name": "France Services de test",
             "side": Side.EPCI,
             "epci": epci.pk,
+            "front_desk_type": FrontDeskType.objects.get(label="SAVS / CCAS").pk,
         },
     )
     organisation = Organisation.objects.get(name="France Services de test")
@@ -102,8 +109,9 @@ def test_a_manager_edits_an_organisation_and_the_change_is_journaled(client, log
     desk = FrontDeskFactory(name="Ancien nom")
     response = client.post(
         reverse("organisations:edit", args=[desk.pk]),
-        {"kind": desk.kind, "name": "Nouveau nom", "side": Side.CD12, "is_active": "on"},
-    )
+        {"kind": desk.kind, "name": "Nouveau nom", "side": Side.CD12, "is_active": "on",
+         "front_desk_type": FrontDeskType.objects.get(label="CAF").pk},
+    )  # fmt: skip
     assert response.status_code == 302
     desk.refresh_from_db()
     assert desk.name == "Nouveau nom"
@@ -305,8 +313,9 @@ def test_a_deactivated_organisation_is_kept_and_its_members_no_longer_act_for_it
     login(manager)
     client.post(
         reverse("organisations:edit", args=[desk.pk]),
-        {"kind": desk.kind, "name": desk.name, "side": desk.side},
-    )
+        {"kind": desk.kind, "name": desk.name, "side": desk.side,
+         "front_desk_type": FrontDeskType.objects.get(label="CAF").pk},
+    )  # fmt: skip
     desk.refresh_from_db()
     assert not desk.is_active
     login(member)

@@ -11,6 +11,7 @@ from .editing import (  # noqa: F401
     target_public_update,
     vintage_save,
 )
+from .funding import fund_call_issue, fund_payment_record  # noqa: F401
 from .reference import (  # noqa: F401
     programme_load_aveyron,
     programme_load_current,

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from passnum.organisations.models import Role
 from passnum.programme.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from passnum.programme.state_demo import STATE_ACCOUNT
 from passnum.site.demo import demo_load
 
 
@@ -16,3 +18,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
         for email, _first, _last, _org, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {email:34} {role.label}")
+        self.stdout.write(f"  {STATE_ACCOUNT[0]:34} {Role.STATE_OBSERVER.label}")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0002_territory'),
+        ('organisations', '0003_front_desk_types_and_state_service'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
