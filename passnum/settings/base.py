@@ -450,12 +450,19 @@ SOCIALACCOUNT_PROVIDERS = proconnect_providers(
     PROCONNECT_ISSUER, PROCONNECT_CLIENT_ID, PROCONNECT_CLIENT_SECRET
 )
 
+
 # The ProConnect login is a form whose answer redirects to the issuer: its origin is allowed
 # by the Content-Security-Policy's form-action (issue 10's policy, issue 15's provider).
-if PROCONNECT_ISSUER:
-    from urllib.parse import urlsplit as _urlsplit
+def csp_with_issuer(policy: dict, issuer: str) -> dict:
+    """``policy`` with the identity provider's origin allowed as a form's destination."""
+    if not issuer:
+        return policy
+    from urllib.parse import urlsplit
 
-    _issuer = _urlsplit(PROCONNECT_ISSUER)
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
-        f"{_issuer.scheme}://{_issuer.netloc}"
-    )
+    parts = urlsplit(issuer)
+    directives = dict(policy["DIRECTIVES"])
+    directives["form-action"] = [*directives["form-action"], f"{parts.scheme}://{parts.netloc}"]
+    return {**policy, "DIRECTIVES": directives}
+
+
+CONTENT_SECURITY_POLICY = csp_with_issuer(CONTENT_SECURITY_POLICY, PROCONNECT_ISSUER)

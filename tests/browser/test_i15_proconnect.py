@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from passnum.audit.models import JournalEntry
-from passnum.settings.base import proconnect_providers
+from passnum.settings.base import csp_with_issuer, proconnect_providers
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +35,7 @@ def provider():
 @pytest.fixture
 def proconnect(provider, settings, foundation):
     settings.PROCONNECT_ISSUER = provider
+    settings.CONTENT_SECURITY_POLICY = csp_with_issuer(settings.CONTENT_SECURITY_POLICY, provider)
     settings.PROCONNECT_CLIENT_ID = "passnum-test"
     settings.PROCONNECT_CLIENT_SECRET = "secret-de-test"
     settings.SOCIALACCOUNT_PROVIDERS = proconnect_providers(

@@ -131,3 +131,13 @@ def test_the_mfa_set_up_is_not_asked_after_a_proconnect_mfa_login(client, login,
     ]
     session.save()
     assert client.get("/organisations/").status_code == 200
+
+
+def test_the_csp_lets_the_login_form_go_to_the_issuer_only_when_proconnect_is_on():
+    from passnum.settings.base import csp_with_issuer
+
+    policy = {"DIRECTIVES": {"form-action": ["'self'"], "script-src": ["'self'"]}}
+    on = csp_with_issuer(policy, "https://auth.agentconnect.gouv.fr/api/v2")
+    assert on["DIRECTIVES"]["form-action"] == ["'self'", "https://auth.agentconnect.gouv.fr"]
+    assert policy["DIRECTIVES"]["form-action"] == ["'self'"]  # the setting itself is unchanged
+    assert csp_with_issuer(policy, "") is policy
