@@ -472,8 +472,7 @@ def print_run_download(request, pk):
         filename=f"impression-{run.pk}.pdf",
         content_type="application/pdf",
     )
-    response["Cache-Control"] = "no-store"
-    return response
+    return response  # no-store, private: passnum.core.headers (every download)
 
 
 @role_required(*MANAGERS)

@@ -17,7 +17,7 @@ from passnum.organisations.services import membership_add
 from passnum.territory.models import Commune, Epci, Side
 
 from .models import Programme
-from .services import programme_load_aveyron, vintage_defaults
+from .services import programme_load_aveyron
 
 DEMO_PASSWORD = "passnum-demo"
 
@@ -230,16 +230,15 @@ def demo_programme_years(today) -> tuple[int, int]:
 
 
 def demo_programme(today) -> Programme:
-    """The Aveyron programme over ``demo_programme_years``, with a vintage for each year: its
-    dates cover its vintages (a demo loaded in an earlier year is stretched to cover them)."""
+    """The Aveyron programme over ``demo_programme_years``, with a vintage for each year
+    (``programme_load_aveyron`` makes the vintages of the years asked for): its dates cover
+    its vintages (a demo loaded in an earlier year is stretched to cover them)."""
     start, end = demo_programme_years(today)
     programme = programme_load_aveyron(start_year=start, end_year=end)
     if programme.start_year > start or programme.end_year < end:
         programme.start_year = min(programme.start_year, start)
         programme.end_year = max(programme.end_year, end)
         programme.save(update_fields=["start_year", "end_year"])
-    for year in range(start, end + 1):
-        vintage_defaults(programme=programme, year=year)
     return programme
 
 
