@@ -133,9 +133,16 @@ class ReferralTally(Tally):
     mediator = _fk("organisations.Organisation")
     place_epci = _fk("territory.Epci")
     beneficiary_epci = _fk("territory.Epci")
+    #: The vintage of the chequebook the referral came with (the referrals' funnel filters
+    #: on it; the other referral figures do not).
+    vintage = _fk("programme.Vintage")
     state = models.CharField(max_length=16)
     overdue = models.BooleanField(default=False)  # proposed, older than the follow-up delay
     referrals = models.PositiveIntegerField(default=0)
+    #: With an appointment booked, ever (``appointments.referral_booked_q``).
+    booked = models.PositiveIntegerField(default=0)
+    #: With an appointment held (``appointments.referral_held_q``).
+    held = models.PositiveIntegerField(default=0)
 
 
 class AssessmentTally(Tally):
@@ -150,6 +157,41 @@ class AssessmentTally(Tally):
     people = models.PositiveIntegerField(default=0)
     reassessed = models.PositiveIntegerField(default=0)
     gain_total = models.IntegerField(default=0)  # sum of (last score − first score)
+
+
+#: ImpactTally's dimensions, each a bit of its ``grouping``: a row counts the people of the
+#: chequebooks that share the values of the dimensions in its grouping (the others: any).
+IMPACT_DIMENSIONS = {"vintage": 1, "envelope_epci": 2, "side": 4, "organisation": 8}
+
+
+class ImpactTally(Tally):
+    """Progress and impact (``reporting.selectors.impact``), for every combination of the
+    filters the impact table obeys (vintage, the envelope's EPCI, the envelope's side, the
+    organisation holding or having handed out the chequebook), each person once per row.
+
+    A person with chequebooks in two groups (two vintages, two desks) must count once in
+    their union, which no sum of groups gives: so each row is one *grouping* (a subset of
+    ``IMPACT_DIMENSIONS``, its bits in ``grouping``) and counts the distinct people of the
+    handed-out chequebooks sharing its values. For filters on dimensions D, the table reads
+    the rows grouped by D (the total), by D + vintage and by D + EPCI. At most 16 groupings,
+    each the size of its dimensions' combinations: the tally grows with vintages, EPCI and
+    desks, not with people or cheques. A dimension outside the row's grouping is null ("")."""
+
+    grouping = models.PositiveSmallIntegerField()
+    vintage = _fk("programme.Vintage")
+    #: The envelope's EPCI (null in a row grouped by EPCI: CD12's envelope).
+    envelope_epci = _fk("territory.Epci")
+    side = models.CharField(max_length=4, blank=True)
+    #: The chequebook's holder or the desk that handed it out (a chequebook counts for both).
+    organisation = _fk("organisations.Organisation")
+    people = models.PositiveIntegerField(default=0)  # handed at least one of these chequebooks
+    with_session = models.PositiveIntegerField(default=0)  # … and took part in a session
+    sessions = models.PositiveIntegerField(default=0)  # their sessions, all of them
+    rose = models.PositiveIntegerField(default=0)  # … whose level rose
+    autonomous = models.PositiveIntegerField(default=0)  # … who reached autonomy
+    counted = models.PositiveIntegerField(default=0)  # … rose or reached autonomy
+    #: Mediator net of these chequebooks' redemptions on paid statements.
+    paid_cents = models.BigIntegerField(default=0)
 
 
 class ExportJob(models.Model):

@@ -1,10 +1,11 @@
 """Appointments in the figures: the referrals' funnel (referred → appointment booked → held →
-first session) and the radar's missed appointments. Read live, in one query each."""
+first session), from the referral tally (``ReferralTally``: rebuilt by the summary job, with
+the rules below), and the radar's missed appointments, read live like the list they count."""
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from orientation.models import (
@@ -16,7 +17,8 @@ from orientation.models import (
 )
 from passnum.core.dates import paris_midnight
 
-from .scope import Filters, live_epci_filter
+from ..models import ReferralTally
+from .scope import Filters, live_epci_filter, tally_rows
 
 #: A first session held: the referral reached "first session" (or was completed since).
 FIRST_SESSION_STATES = (ReferralState.FIRST_SESSION, ReferralState.COMPLETED)
@@ -38,29 +40,45 @@ def referrals_in_scope(filters: Filters):
     return qs
 
 
-def referral_funnel(filters: Filters) -> list[tuple[str, int]]:
-    """The referrals' funnel, to date: referrals made; with an appointment booked (ever, a
-    replaced one counting once); with an appointment held; whose first session was held
-    (with or without appointment: a redemption or an activity records it too)."""
-    booked = Appointment.objects.filter(referral=OuterRef("pk")).exclude(
-        state=AppointmentState.CANCELLED
-    )
-    held = Appointment.objects.filter(referral=OuterRef("pk"), state=AppointmentState.HELD)
-    figures = (
-        referrals_in_scope(filters)
-        .annotate(has_booked=Exists(booked), has_held=Exists(held))
-        .aggregate(
-            referrals=Count("id"),
-            booked=Count("id", filter=Q(has_booked=True)),
-            held=Count("id", filter=Q(has_held=True)),
-            first_session=Count("id", filter=Q(state__in=FIRST_SESSION_STATES)),
+def referral_booked_q(referral="pk") -> Exists:
+    """Rule (« rendez-vous pris »): the referral had an appointment booked, ever, not
+    cancelled (a replaced one counting once). ``referral``: the referral's id in the outer
+    query."""
+    return Exists(
+        Appointment.objects.filter(referral=OuterRef(referral)).exclude(
+            state=AppointmentState.CANCELLED
         )
     )
+
+
+def referral_held_q(referral="pk") -> Exists:
+    """Rule (« rendez-vous honorés »): one of the referral's appointments was noted held."""
+    return Exists(
+        Appointment.objects.filter(referral=OuterRef(referral), state=AppointmentState.HELD)
+    )
+
+
+def referral_funnel(filters: Filters) -> list[tuple[str, int]]:
+    """The referrals' funnel, to date, from the tallies (``ReferralTally``, as of the last
+    summary run): referrals made; with an appointment booked (``referral_booked_q``); with an
+    appointment held (``referral_held_q``); whose first session was held (with or without
+    appointment: a redemption or an activity records it too). The referrals are those of
+    ``referrals_in_scope``: the tally's EPCI, side and organisation columns are its lookups,
+    and a vintage is the one of the chequebook the referral came with."""
+    rows = tally_rows(ReferralTally, filters)
+    if filters.vintage_id:
+        rows = rows.filter(vintage_id=filters.vintage_id)
+    figures = rows.aggregate(
+        n_referrals=Sum("referrals"),
+        n_booked=Sum("booked"),
+        n_held=Sum("held"),
+        n_first_session=Sum("referrals", filter=Q(state__in=FIRST_SESSION_STATES)),
+    )
     return [
-        ("Orientations", figures["referrals"]),
-        ("Rendez-vous pris", figures["booked"]),
-        ("Rendez-vous honorés", figures["held"]),
-        ("Première séance faite", figures["first_session"]),
+        ("Orientations", figures["n_referrals"] or 0),
+        ("Rendez-vous pris", figures["n_booked"] or 0),
+        ("Rendez-vous honorés", figures["n_held"] or 0),
+        ("Première séance faite", figures["n_first_session"] or 0),
     ]
 
 

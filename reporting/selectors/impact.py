@@ -4,34 +4,42 @@ Definitions (stated on the dashboard and in the periodic report, ``IMPACT_DEFINI
 
 - a person counts for a vintage and for an EPCI when a chequebook of that vintage, drawn on
   that EPCI's envelope (or on CD12's), was handed to them (the same base as the dashboard's
-  EPCI figures: the envelope);
+  EPCI figures: the envelope); once per row whatever the number of such chequebooks;
 - *sessions* are the activities the person took part in; *sessions per person* = sessions ÷
   people with at least one session;
 - *level rose*: the autonomy noted at the person's last session ranks above the one noted at
   their first (``mediation.models.PROGRESS_RANK``), two sessions with a level at least;
 - *reached autonomy*: a session noted the person "autonome" (level or next step);
 - *paid* = the mediator net of the redemptions of those chequebooks' cheques on statements
-  marked paid;
+  marked paid (``paid_q``);
 - **impact per 1,000 €** = people who reached autonomy or whose level rose ÷ (paid ÷ 1,000 €).
 
-Read live in three queries whatever the number of groups; cumulated to date (the period does
-not apply)."""
+The person's progress is ``person_progress`` (one home, SQL); the summary job rolls it up in
+``ImpactTally`` (``reporting.summaries.impact_facts``) and ``impact_figures`` reads the tally
+in one query whatever the size of the programme: the figures are those of the last summary
+run (the dashboard says when), cumulated to date (the period does not apply). The same
+filters as the live chequebooks (``chequebooks_in_scope``): the coordinator's and the chosen
+EPCI (the envelope's), the side (the envelope's), the organisation (holder or the desk that
+handed the chequebook out) and the vintage."""
 
-from collections import defaultdict
-
-from django.db.models import Sum
-
-from mediation.models import (
-    PROGRESS_RANK,
-    Activity,
-    NextStep,
-    ProgressLevel,
-    Redemption,
-    StatementStatus,
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
 )
+from django.db.models.functions import Coalesce
 
+from mediation.models import PROGRESS_RANK, Activity, NextStep, ProgressLevel
+
+from ..models import IMPACT_DIMENSIONS, ImpactTally
 from .appointments import radar_missed_appointments, referral_funnel
-from .radar import chequebooks_in_scope
 from .scope import Filters
 
 CD12_LABEL = "Conseil départemental (enveloppe CD12)"
@@ -48,17 +56,51 @@ IMPACT_DEFINITION = (
 )
 
 
-def _person_progress(sessions) -> dict:
-    """One person's sessions (date order) → sessions, level rose, reached autonomy."""
-    ranks = [PROGRESS_RANK[s["level"]] for s in sessions if s["level"] in PROGRESS_RANK]
-    autonomous = any(
-        s["level"] == ProgressLevel.AUTONOMOUS or s["next_step"] == NextStep.AUTONOMOUS
-        for s in sessions
+def _as_int(condition) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _level_rank() -> Case:
+    """A session's level as its rank (``PROGRESS_RANK``), null when none was noted."""
+    return Case(
+        *[When(activity__progress_level=level, then=Value(rank)) for level, rank in PROGRESS_RANK.items()],
+        default=None,
+        output_field=IntegerField(),
+    )  # fmt: skip
+
+
+def person_progress(person: str = "beneficiary_id") -> dict:
+    """Rule: one person's progress over the sessions (activities) they took part in, as
+    annotations of a query naming the person by ``person`` (1 or 0 each):
+
+    - ``p_sessions``: how many sessions; ``p_with_session``: at least one;
+    - ``p_rose``: the level noted at the last session with a level (by date, then activity)
+      ranks above the one noted at the first (``PROGRESS_RANK``): two such sessions at least;
+    - ``p_autonomous``: a session noted the person "autonome" (level or next step);
+    - ``p_counted``: rose or reached autonomy (the impact's numerator).
+    """
+    sessions = Activity.participants.through.objects.filter(beneficiary_id=OuterRef(person))
+    ranked = sessions.filter(activity__progress_level__in=list(PROGRESS_RANK)).annotate(
+        rank=_level_rank()
     )
+    first = ranked.order_by("activity__date", "activity_id").values("rank")[:1]
+    last = ranked.order_by("-activity__date", "-activity_id").values("rank")[:1]
+    count = sessions.order_by().values("beneficiary_id").annotate(n=Count("pk")).values("n")
+    autonomous = Exists(
+        sessions.filter(
+            Q(activity__progress_level=ProgressLevel.AUTONOMOUS)
+            | Q(activity__next_step=NextStep.AUTONOMOUS)
+        )
+    )
+    rose = Q(p_last_rank__gt=F("p_first_rank"))
     return {
-        "sessions": len(sessions),
-        "rose": len(ranks) >= 2 and ranks[-1] > ranks[0],
-        "autonomous": autonomous,
+        "p_sessions": Coalesce(Subquery(count, output_field=IntegerField()), 0),
+        "p_first_rank": Subquery(first, output_field=IntegerField()),
+        "p_last_rank": Subquery(last, output_field=IntegerField()),
+        "p_with_session": _as_int(Q(p_sessions__gt=0)),
+        "p_rose": _as_int(rose),
+        "p_autonomous": _as_int(autonomous),
+        "p_counted": _as_int(rose | autonomous),
     }
 
 
@@ -70,81 +112,79 @@ def impact_per_thousand(people: int, paid_cents: int) -> float | None:
     return people * 100_000 / paid_cents
 
 
-def _row(label, people_ids, progress, paid_cents) -> dict:
-    with_session = [p for p in people_ids if progress.get(p, {}).get("sessions")]
-    sessions = sum(progress[p]["sessions"] for p in with_session)
-    rose = sum(1 for p in with_session if progress[p]["rose"])
-    autonomous = sum(1 for p in with_session if progress[p]["autonomous"])
-    counted = sum(1 for p in with_session if progress[p]["rose"] or progress[p]["autonomous"])
+def _row(label, tally=None) -> dict:
+    get = (lambda key: tally[key] or 0) if tally else (lambda key: 0)
+    with_session, counted, paid = get("with_session"), get("counted"), get("paid_cents")
     return {
         "label": label,
-        "people": len(people_ids),
-        "with_session": len(with_session),
-        "sessions": sessions,
-        "sessions_per_person": sessions / len(with_session) if with_session else None,
-        "rose": rose,
-        "autonomous": autonomous,
+        "people": get("people"),
+        "with_session": with_session,
+        "sessions": get("sessions"),
+        "sessions_per_person": get("sessions") / with_session if with_session else None,
+        "rose": get("rose"),
+        "autonomous": get("autonomous"),
         "counted": counted,
-        "paid_cents": paid_cents,
-        "per_thousand": impact_per_thousand(counted, paid_cents),
+        "paid_cents": paid,
+        "per_thousand": impact_per_thousand(counted, paid),
     }
 
 
-def impact_figures(filters: Filters) -> dict:
-    """The impact table by vintage and by EPCI (envelope), and the total (definitions above)."""
-    handed = chequebooks_in_scope(filters).filter(
-        beneficiary__isnull=False, handed_out_at__isnull=False
-    )
-    chequebooks = list(
-        handed.values_list("beneficiary_id", "vintage__year", "envelope__epci__name")
-    )
-    sessions = defaultdict(list)
-    for person, level, next_step in (
-        Activity.participants.through.objects.filter(
-            beneficiary_id__in=handed.values("beneficiary_id")
-        )
-        .order_by("activity__date", "activity_id")
-        .values_list("beneficiary_id", "activity__progress_level", "activity__next_step")
-    ):
-        sessions[person].append({"level": level, "next_step": next_step})
-    progress = {person: _person_progress(rows) for person, rows in sessions.items()}
-    paid = defaultdict(int)
-    for year, epci, net in (
-        Redemption.objects.filter(
-            cheque__chequebook__in=handed, statement__status=StatementStatus.PAID
-        )
-        .values_list(
-            "cheque__chequebook__vintage__year", "cheque__chequebook__envelope__epci__name"
-        )
-        .annotate(net=Sum("mediator_net_cents"))
-    ):
-        paid[(year, epci or CD12_LABEL)] += net or 0
+def impact_grouping(filters: Filters) -> tuple[int, dict]:
+    """The ImpactTally grouping the filters read (the bits of the dimensions they restrict)
+    and the values they restrict them to (both EPCI of a coordinator who chose one: the rows
+    must match both, as live)."""
+    grouping, values = 0, {}
+    epcis = [e for e in (filters.scope_epci_id, filters.epci_id) if e]
+    if filters.vintage_id:
+        grouping |= IMPACT_DIMENSIONS["vintage"]
+        values["vintage_id"] = filters.vintage_id
+    if epcis:
+        grouping |= IMPACT_DIMENSIONS["envelope_epci"]
+    if filters.side:
+        grouping |= IMPACT_DIMENSIONS["side"]
+        values["side"] = filters.side
+    if filters.organisation_id:
+        grouping |= IMPACT_DIMENSIONS["organisation"]
+        values["organisation_id"] = filters.organisation_id
+    q = Q(**values)
+    for epci in epcis:
+        q &= Q(envelope_epci_id=epci)
+    return grouping, q
 
-    by_year, by_epci, everyone = defaultdict(set), defaultdict(set), set()
-    for person, year, epci in chequebooks:
-        by_year[year].add(person)
-        by_epci[epci or CD12_LABEL].add(person)
-        everyone.add(person)
-    paid_year, paid_epci = defaultdict(int), defaultdict(int)
-    for (year, epci), net in paid.items():
-        paid_year[year] += net
-        paid_epci[epci] += net
+
+def impact_figures(filters: Filters) -> dict:
+    """The impact table by vintage and by EPCI (envelope), and the total (definitions above),
+    from ImpactTally as of the last summary run, in one query."""
+    grouping, q = impact_grouping(filters)
+    by_vintage = grouping | IMPACT_DIMENSIONS["vintage"]
+    by_epci = grouping | IMPACT_DIMENSIONS["envelope_epci"]
+    rows = list(
+        ImpactTally.objects.filter(q, grouping__in={grouping, by_vintage, by_epci})
+        .order_by()
+        .values(
+            "grouping", "vintage__year", "envelope_epci__name", "people", "with_session",
+            "sessions", "rose", "autonomous", "counted", "paid_cents",
+        )
+    )  # fmt: skip
+    years = sorted((r for r in rows if r["grouping"] == by_vintage and r["people"]),
+                   key=lambda r: r["vintage__year"])  # fmt: skip
+    epcis = sorted(
+        (r for r in rows if r["grouping"] == by_epci and r["people"]),
+        key=lambda r: (r["envelope_epci__name"] is not None, r["envelope_epci__name"] or ""),
+    )
+    total = next((r for r in rows if r["grouping"] == grouping), None)
     return {
-        "by_vintage": [
-            _row(str(year), by_year[year], progress, paid_year[year]) for year in sorted(by_year)
-        ],
-        "by_epci": [
-            _row(name, by_epci[name], progress, paid_epci[name])
-            for name in sorted(by_epci, key=lambda n: (n != CD12_LABEL, n))
-        ],
-        "total": _row("Total", everyone, progress, sum(paid.values())),
+        "by_vintage": [_row(str(r["vintage__year"]), r) for r in years],
+        "by_epci": [_row(r["envelope_epci__name"] or CD12_LABEL, r) for r in epcis],
+        "total": _row("Total", total),
         "definition": IMPACT_DEFINITION,
     }
 
 
 def impact_context(filters: Filters, *, today=None) -> dict:
     """What the dashboard's (and the periodic report's) issue-14 includes show: the referrals'
-    funnel with appointments, the radar's missed appointments and the impact figures."""
+    funnel with appointments and the impact figures (tallies), the radar's missed
+    appointments (live, like its list)."""
     return {
         "referral_funnel": referral_funnel(filters),
         "missed_appointments": radar_missed_appointments(filters, today=today).count(),

@@ -82,6 +82,7 @@ def test_impact_per_thousand_euros_hand_computed(reference_data):
     _sessions(people["B"], mediator, ("", "autonomous"))
     _sessions(people["C"], mediator, ("autonomous_with_help", ""), ("guided", "another_session"))
 
+    summaries_refresh()  # the impact figures are the tallies' (ImpactTally)
     figures = impact_figures(Filters())
     cd12_row, epci_row = figures["by_epci"]
     # CD12's envelope: A, B, D and the extra chequebook's person; A rose, B autonomous.
@@ -110,6 +111,7 @@ def test_nothing_paid_means_no_ratio(reference_data):
         vintage=VintageFactory(programme=reference_data),
         envelope=Envelope.objects.get(side=Side.CD12),
     )
+    summaries_refresh()
     assert impact_figures(Filters())["total"]["per_thousand"] is None
 
 
@@ -158,6 +160,7 @@ def test_missed_appointments_show_on_the_radar_until_rebooked(settings):
 def test_the_referral_funnel_counts_booked_and_held(reference_data):
     referral, appointment, agent, slot = _missed(3)
     ReferralFactory()
+    summaries_refresh()  # the funnel is the tallies' (ReferralTally)
     funnel = dict(referral_funnel(Filters()))
     assert funnel == {
         "Orientations": 2,
