@@ -345,9 +345,7 @@ def _insert_impact() -> None:
         f"WHERE d_holder IS NOT NULL UNION "
         f"SELECT {multi_cols}, d_handed_by AS d_org FROM m WHERE d_handed_by IS NOT NULL) "
         f"INSERT INTO {qn(ImpactTally._meta.db_table)} ({', '.join(qn(c) for c in target)}) "
-        + " UNION ALL ".join(
-            _impact_grouping_select(g) for g in range(2 ** len(IMPACT_DIMENSIONS))
-        )
+        + " UNION ALL ".join(_impact_grouping_select(g) for g in range(2 ** len(IMPACT_DIMENSIONS)))
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, (*facts_params, *paid_params))

@@ -62,11 +62,8 @@ def _as_int(condition) -> Case:
 
 def _level_rank() -> Case:
     """A session's level as its rank (``PROGRESS_RANK``), null when none was noted."""
-    return Case(
-        *[When(activity__progress_level=level, then=Value(rank)) for level, rank in PROGRESS_RANK.items()],
-        default=None,
-        output_field=IntegerField(),
-    )  # fmt: skip
+    whens = [When(activity__progress_level=lv, then=Value(r)) for lv, r in PROGRESS_RANK.items()]
+    return Case(*whens, default=None, output_field=IntegerField())
 
 
 def person_progress(person: str = "beneficiary_id") -> dict:

@@ -182,6 +182,9 @@ def test_dashboard_shows_funnel_radar_and_impact_with_definition(
     assert "Rendez-vous pris" in page and "Rendez-vous honorés" in page
     assert "Rendez-vous manqués et non repris" in page
     assert "Impact pour 1 000 € = personnes devenues autonomes" in page
+    # From the tallies: the funnel and the impact say as of when.
+    assert "premières séances (cumul à date, chiffres arrêtés le " in page
+    assert "Cumul à date, chiffres arrêtés le " in page
 
 
 def test_remind_the_person_from_the_radar_once_and_only_with_consent(

@@ -72,8 +72,8 @@ def test_filter_by_epci(manager, small):
 
 
 def _budget(django_assert_max_num_queries, client, url):
-    # 35 for the figures from the tallies, 5 for the appointments' funnel and radar and the
-    # impact figures (issue 14, read live in a bounded number of queries).
+    # 35 for the figures from the tallies, 3 for the appointments' funnel (tally), the missed
+    # appointments (live) and the impact figures (tally) of issue 14.
     with django_assert_max_num_queries(45) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
