@@ -9,7 +9,9 @@ Realistic spread: 150 front desks (a third on the CD12 side, the rest in the par
 handed out over the vintage's months, a share never handed out or left at a desk, about 40 %
 of handed-out chequebooks never started, cheques of past vintages expired when unused,
 redemptions on monthly statements (paid for months before the last one), one referral and
-one or two assessments per person. Rows are written with COPY (psycopg ``cursor.copy()``).
+one or two assessments per person; the person takes part in the activity of their redemptions
+(its autonomy level noted or not) and half of them in a later session too (the impact
+figures' progress). Rows are written with COPY (psycopg ``cursor.copy()``).
 The data is invented; it refuses to run on anything but PostgreSQL, and wipes what an
 earlier run generated (organisations named "[échelle] ...").
 """
@@ -37,6 +39,8 @@ from passnum.programme.services import programme_load_aveyron, vintage_defaults
 from passnum.territory.models import Commune, Epci, Side
 
 PREFIX = "[échelle] "
+#: Autonomy noted at a session (``mediation.models.ProgressLevel``), or none.
+PROGRESS = ["", "guided", "autonomous_with_help", "autonomous"]
 LEVELS = [(0, "debutant", "Débutant"), (6, "intermediaire", "Intermédiaire"), (12, "autonome", "Autonome")]  # fmt: skip
 
 
@@ -192,6 +196,7 @@ class Command(BaseCommand):
         red_id = _next_id(Redemption)
         number0 = 50_000_000
         books, cheques, bens, acts, subs, reds, refs, assessments = [], [], [], [], [], [], [], []
+        participants = []
         statements = {}
         now = timezone.now()
 
@@ -268,7 +273,16 @@ class Command(BaseCommand):
                         handed_day + datetime.timedelta(days=rnd.randint(3, 90)), last_day
                     )
                     acts.append((activity, place.organisation_id, place.pk, "individual", red_day, 90,
-                                 "[]", user_id, dt(red_day)))  # fmt: skip
+                                 "[]", user_id, dt(red_day), rnd.choice(PROGRESS), ""))  # fmt: skip
+                    participants.append((activity, beneficiary))
+                    if rnd.random() < 0.5:  # a later session, without redemption
+                        later = min(red_day + datetime.timedelta(days=rnd.randint(7, 60)), last_day)
+                        level = rnd.choice(PROGRESS)
+                        step = rnd.choice(["another_session", "autonomous", ""])
+                        acts.append((act_id, place.organisation_id, place.pk, "individual", later, 90,
+                                     "[]", user_id, dt(later), level, step))  # fmt: skip
+                        participants.append((act_id, beneficiary))
+                        act_id += 1
                     subs.append(
                         (activity, f"scale-{activity}", place.organisation_id, user_id, dt(red_day))
                     )
@@ -328,7 +342,9 @@ class Command(BaseCommand):
                            "handed_out_at", "handed_out_by_organisation_id", "created_at"], books)  # fmt: skip
         _copy(Cheque, ["id", "chequebook_id", "number", "position", "code_hash", "state"], cheques)
         _copy(Activity, ["id", "mediator_id", "place_id", "kind", "date", "duration_minutes",
-                         "themes", "created_by_id", "created_at"], acts)  # fmt: skip
+                         "themes", "created_by_id", "created_at", "progress_level", "next_step"],
+              acts)  # fmt: skip
+        _copy(Activity.participants.through, ["activity_id", "beneficiary_id"], participants)
         _copy(RedemptionSubmission, ["id", "token", "mediator_id", "user_id", "created_at"], subs)
         _copy(Redemption, ["id", "cheque_id", "mediator_id", "beneficiary_id", "activity_id",
                            "submission_id", "statement_id", "face_value_cents",
