@@ -359,7 +359,7 @@ def _read_locked(membership, *, numbers, token, day):
     # Prepared once per connection, both sent in one round trip with the transaction's BEGIN
     # (passnum.core.db); PostgreSQL runs them in order, so (2) reads after (1)'s lock.
     with prepared_cursor() as lock_cursor, prepared_cursor() as cursor:
-        with pipelined(generic_plans=True):
+        with pipelined():
             lock_cursor.execute(lock_sql, lock_params)
             cursor.execute(cheques_sql, [*figures_params, list(numbers)])
         facts = MediatorFacts(

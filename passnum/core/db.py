@@ -5,10 +5,10 @@ Django's PostgreSQL cursors bind parameters on the client and never prepare (its
 statements whose SQL is built once per process (the redemption's, see
 mediation.services.redemption), ``prepared_cursor`` gives a Django cursor (same query log,
 same error wrapping, same execute wrappers: the query-count tests see its statements) whose
-statements are bound on the server and prepared on first use: PostgreSQL then parses them once
-per connection and plans them once when a generic plan suits (index lookups), instead of at
-every request. ``pipelined`` sends several statements in one round trip (psycopg's pipeline
-mode): in a transaction, BEGIN goes with them.
+statements are bound on the server and prepared on first use: PostgreSQL then parses and plans
+them once per connection (``prepared_statements_setup``), instead of at every request.
+``pipelined`` sends several statements in one round trip (psycopg's pipeline mode): in a
+transaction, BEGIN goes with them.
 
 Rule: only statements with a fixed text (their values as parameters) go through here, so the
 number of prepared statements per connection stays small (psycopg keeps at most
@@ -57,11 +57,7 @@ def prepared_cursor():
     if connection.vendor != "postgresql":
         raise RuntimeError("prepared_cursor: PostgreSQL only")
     connection.close_if_health_check_failed()  # Django's checks, as for any cursor
-    connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
-        # Django turns psycopg's preparing off; on again, for the cursors that ask only
-        # (Django's own cursors bind on the client and never prepare).
-        connection.connection.prepare_threshold = ONLY_WHEN_ASKED
+    connection.ensure_connection()  # prepared_statements_setup has run on a new connection
     raw = _prepared_cursor_class()(connection.connection)
     if connection.queries_logged:
         cursor = _PreparedDebugWrapper(raw, connection)
@@ -72,21 +68,26 @@ def prepared_cursor():
 
 
 @contextlib.contextmanager
-def pipelined(*, generic_plans=False):
+def pipelined():
     """Statements run inside this block travel together (one round trip, BEGIN included in
     a transaction); their results can be fetched once the block has ended. A database error
-    raised at the end is Django's (IntegrityError, OperationalError…), as for one statement.
-
-    ``generic_plans`` (inside a transaction): the prepared statements of the rest of the
-    transaction are planned once per connection, not at each execution
-    (``SET LOCAL plan_cache_mode``): PostgreSQL would otherwise plan again at every
-    execution the statements whose generic plan it estimates dearer, such as a lookup of
-    ``= ANY(%s)`` (a millisecond each); for indexed lookups the generic plan is the same."""
+    raised at the end is Django's (IntegrityError, OperationalError…), as for one statement."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.wrap_database_errors, connection.connection.pipeline():
-        if generic_plans:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         yield
+
+
+def prepared_statements_setup(sender, connection, **kwargs):
+    """On each new PostgreSQL connection (Django's ``connection_created``), once: psycopg may
+    prepare again, but only the statements that ask for it (``PreparedCursor``; Django's own
+    cursors bind on the client and never prepare), and the prepared statements are planned
+    once, generically (``plan_cache_mode``): PostgreSQL would otherwise plan again at every
+    execution those whose generic plan it estimates dearer, such as a lookup of ``= ANY(%s)``
+    (a millisecond each), whereas for indexed lookups the generic plan is the same. Only
+    prepared statements are concerned, so nothing else changes."""
+    if connection.vendor != "postgresql":
+        return
+    connection.connection.prepare_threshold = ONLY_WHEN_ASKED
+    connection.connection.execute("SET plan_cache_mode = force_generic_plan")

@@ -74,20 +74,20 @@ def _warm(client):
 
 
 #: Per redemption request, whatever the number of cheques: the session, the user, the
-#: memberships (middleware); the generic plans asked for (SET LOCAL, sent with the next two);
-#: the account and organisation locked with the mediator's facts; the cheques locked with the
-#: wrong codes spent and the token's use; the write. Plus the transaction's BEGIN and COMMIT
-#: (in a test's own transaction: a savepoint and its release).
-REDEMPTION_QUERIES = 9
+#: memberships (middleware); the account and organisation locked with the mediator's facts;
+#: the cheques locked with the wrong codes spent and the token's use (both sent with BEGIN);
+#: the write. Plus the transaction's BEGIN and COMMIT (in a test's own transaction: a
+#: savepoint and its release).
+REDEMPTION_QUERIES = 8
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("count", [1, 10])
-def test_a_redemption_request_runs_nine_queries_on_postgresql(
+def test_a_redemption_request_runs_eight_queries_on_postgresql(
     vintage, envelope, login, settings, django_assert_num_queries, count
 ):
     """Under production settings (MFA required): a mediator whose role needs no MFA costs no
-    query for it. 1 or 10 cheques: the same 9 queries."""
+    query for it. 1 or 10 cheques: the same 8 queries."""
     settings.PASSNUM_REQUIRE_MFA = True
     admin = make_mediator(name="Médiation comptée")
     member = mediator_membership(organisation=admin.organisation, role=Role.MEDIATOR)
@@ -117,8 +117,8 @@ def test_an_admin_with_mfa_costs_one_query_more(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_test_transaction_a_redemption_is_nine_statements(vintage, envelope, login):
-    """As in production (autocommit): the same 9, the transaction's BEGIN and COMMIT in place
+def test_outside_a_test_transaction_a_redemption_is_eight_statements(vintage, envelope, login):
+    """As in production (autocommit): the same 8, the transaction's BEGIN and COMMIT in place
     of the test's savepoint and its release."""
     client = login(make_mediator(name="Médiation autocommit"))
     _warm(client)
