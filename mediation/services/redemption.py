@@ -15,6 +15,7 @@ from django.utils import timezone
 from chequebooks.models import Cheque, Chequebook
 from chequebooks.services import cheque_qr_parse
 from chequebooks.states import CHEQUE_REDEEM
+from passnum.core.db import pipelined, prepared_cursor
 from passnum.organisations.models import Membership
 from passnum.organisations.roles import is_mediator_member
 from passnum.programme.models import Vintage
@@ -355,10 +356,15 @@ def _read_locked(membership, *, numbers, token, day):
         statements.cheques_sql,
         statements.figures_sql,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(lock_sql, lock_params)
-        facts = MediatorFacts(**dict(zip(statements.facts_names, cursor.fetchone(), strict=True)))
-        cursor.execute(cheques_sql, [*figures_params, list(numbers)])
+    # Prepared once per connection, both sent in one round trip with the transaction's BEGIN
+    # (passnum.core.db); PostgreSQL runs them in order, so (2) reads after (1)'s lock.
+    with prepared_cursor() as lock_cursor, prepared_cursor() as cursor:
+        with pipelined():
+            lock_cursor.execute(lock_sql, lock_params)
+            cursor.execute(cheques_sql, [*figures_params, list(numbers)])
+        facts = MediatorFacts(
+            **dict(zip(statements.facts_names, lock_cursor.fetchone(), strict=True))
+        )
         rows = cursor.fetchall()
         if rows:
             figures_row = rows[0][-4:]
@@ -698,7 +704,7 @@ def _redemption_write(*, submission, activity, people, redemptions, entries, now
             (SELECT array_agg(id ORDER BY cheque_id) FROM red),
             (SELECT array_agg(id ORDER BY id) FROM jrn)
     """
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # one text per number of cheques and people
         cursor.execute(sql, params)
         sub_id, act_id, moved, redemption_ids, entry_ids = cursor.fetchone()
     if moved != len(cheque_ids):

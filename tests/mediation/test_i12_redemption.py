@@ -75,8 +75,9 @@ def _warm(client):
 
 #: Per redemption request, whatever the number of cheques: the session, the user, the
 #: memberships (middleware); the account and organisation locked with the mediator's facts;
-#: the cheques locked with the wrong codes spent and the token's use; the write. Plus the
-#: transaction's BEGIN and COMMIT (in a test's own transaction: a savepoint and its release).
+#: the cheques locked with the wrong codes spent and the token's use (both sent with BEGIN);
+#: the write. Plus the transaction's BEGIN and COMMIT (in a test's own transaction: a
+#: savepoint and its release).
 REDEMPTION_QUERIES = 8
 
 
@@ -86,7 +87,7 @@ def test_a_redemption_request_runs_eight_queries_on_postgresql(
     vintage, envelope, login, settings, django_assert_num_queries, count
 ):
     """Under production settings (MFA required): a mediator whose role needs no MFA costs no
-    query for it. 1 or 10 cheques: the same 8 queries (6 outside a test's transaction)."""
+    query for it. 1 or 10 cheques: the same 8 queries."""
     settings.PASSNUM_REQUIRE_MFA = True
     admin = make_mediator(name="Médiation comptée")
     member = mediator_membership(organisation=admin.organisation, role=Role.MEDIATOR)
@@ -128,6 +129,31 @@ def test_outside_a_test_transaction_a_redemption_is_eight_statements(vintage, en
     statements = [q["sql"].strip()[:60] for q in captured]
     assert len(statements) == REDEMPTION_QUERIES, "\n".join(statements)
     assert statements[3] == "BEGIN" and statements[-1] == "COMMIT"
+
+
+@pytest.mark.postgres
+def test_the_redemption_statements_are_prepared_once_per_connection(
+    mediator, vintage, envelope, redeem
+):
+    """passnum.core.db: the account lock, the cheques' lock and the write are prepared on the
+    server the first time a connection runs them, then executed again without being parsed
+    (three prepared statements after two redemptions of one cheque, not six), with a generic
+    plan (planned once); Django's own statements are not prepared."""
+    book = handed_out(vintage, envelope)
+    first, second = cheques_of(book, 2)
+    assert redeem([first], tok="prepared-1").ok
+    assert redeem([second], tok="prepared-2").ok
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE NOT from_sql"
+        )
+        prepared = cursor.fetchall()
+    texts = sorted(text.split()[0] + " " + text.split()[1][:9] for text, _, _ in prepared)
+    assert len(prepared) == 3, texts
+    assert sum("FOR NO KEY UPDATE" in text for text, _, _ in prepared) == 2
+    assert sum("INSERT INTO" in text for text, _, _ in prepared) == 1
+    assert all(generic == 2 and custom == 0 for _, generic, custom in prepared), prepared
 
 
 @pytest.mark.postgres
