@@ -73,10 +73,12 @@ def _redemptions_of_outer():
 
 
 def _per_mediator(qs, aggregate, *, field="mediator"):
-    """One aggregate of ``qs`` per outer mediator, 0 when it has no row."""
+    """One aggregate of ``qs`` per outer mediator, 0 when it has no row. Grouped by the outer
+    mediator, the subquery has one row at most: no LIMIT, which would let PostgreSQL scan the
+    whole table hoping to stop early instead of reading the mediator's rows by index."""
     return Coalesce(
         Subquery(
-            qs.order_by().values(field).annotate(value=aggregate).values("value")[:1],
+            qs.order_by().values(field).annotate(value=aggregate).values("value"),
             output_field=IntegerField(),
         ),
         Value(0),
