@@ -48,7 +48,7 @@ from .models import (
 )
 from .selectors.appointments import referral_booked_q, referral_held_q
 from .selectors.definitions import idle_stock_q, paid_q, stock_at_desk_q, to_give_back_q
-from .selectors.impact import person_progress
+from .selectors.impact import as_int, person_progress
 
 
 def _front_desk_epci():
@@ -62,10 +62,6 @@ def _front_desk_epci():
 
 def _flag(q):
     return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
-
-
-def _as_int(q):
-    return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def chequebook_facts(*, as_of):
@@ -170,8 +166,8 @@ def referral_facts(*, as_of):
             d_beneficiary_epci=F("beneficiary__commune__epci_id"),
             d_vintage=F("chequebook__vintage_id"),
             d_state=F("state"),
-            m_booked=_as_int(referral_booked_q()),
-            m_held=_as_int(referral_held_q()),
+            m_booked=as_int(referral_booked_q()),
+            m_held=as_int(referral_held_q()),
             d_overdue=Case(
                 # The same boundary as the radar's list and the front desk's home.
                 When(referral_overdue_q(today=as_of), then=Value(True)),

@@ -56,7 +56,9 @@ IMPACT_DEFINITION = (
 )
 
 
-def _as_int(condition) -> Case:
+def as_int(condition) -> Case:
+    """1 where ``condition`` holds, else 0: a condition summed as a count (the tallies'
+    measures, ``person_progress``'s flags)."""
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
@@ -94,10 +96,10 @@ def person_progress(person: str = "beneficiary_id") -> dict:
         "p_sessions": Coalesce(Subquery(count, output_field=IntegerField()), 0),
         "p_first_rank": Subquery(first, output_field=IntegerField()),
         "p_last_rank": Subquery(last, output_field=IntegerField()),
-        "p_with_session": _as_int(Q(p_sessions__gt=0)),
-        "p_rose": _as_int(rose),
-        "p_autonomous": _as_int(autonomous),
-        "p_counted": _as_int(rose | autonomous),
+        "p_with_session": as_int(Q(p_sessions__gt=0)),
+        "p_rose": as_int(rose),
+        "p_autonomous": as_int(autonomous),
+        "p_counted": as_int(rose | autonomous),
     }
 
 
